@@ -1,0 +1,70 @@
+//! Rules for the paths a stage may write, shared by stages (to fail early) and the runner (to enforce).
+
+/// Checks that `path` is a plain app-relative path: `/` separators, no empty, `.` or `..` components, not absolute,
+/// and not the runner's own lock file. Returns why not.
+pub fn check_output_path(path: &str) -> Result<(), String> {
+    if path.is_empty() {
+        return Err("empty path".into());
+    }
+    if path.starts_with('/') || path.starts_with('\\') || path.as_bytes().get(1) == Some(&b':') {
+        return Err(format!(
+            "absolute path `{path}`: output paths are relative to the app root"
+        ));
+    }
+    if path.contains('\\') {
+        return Err(format!("backslash in `{path}`: use `/` as the separator"));
+    }
+    for component in path.split('/') {
+        match component {
+            "" => return Err(format!("empty component in `{path}`")),
+            "." | ".." => {
+                return Err(format!(
+                    "`{component}` in `{path}`: paths must not leave or re-enter the app root"
+                ));
+            }
+            _ => {}
+        }
+    }
+    if path == "stowage.lock" {
+        return Err("`stowage.lock` belongs to the runner".into());
+    }
+    Ok(())
+}
+
+/// Converts CRLF and lone CR to LF, so that generated text is the same on every machine.
+pub fn normalize_newlines(text: &str) -> String {
+    if !text.contains('\r') {
+        return text.to_string();
+    }
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_output_path;
+
+    #[test]
+    fn output_paths() {
+        for ok in [
+            "Dockerfile",
+            "deploy/k8s/app.yaml",
+            ".dockerignore",
+            "a..b/c",
+        ] {
+            assert_eq!(check_output_path(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a//b",
+            "./a",
+            "a\\b",
+            "C:x",
+            "stowage.lock",
+        ] {
+            assert!(check_output_path(bad).is_err(), "{bad}");
+        }
+    }
+}
