@@ -7,9 +7,7 @@ pub fn check_output_path(path: &str) -> Result<(), String> {
         return Err("empty path".into());
     }
     if path.starts_with('/') || path.starts_with('\\') || path.as_bytes().get(1) == Some(&b':') {
-        return Err(format!(
-            "absolute path `{path}`: output paths are relative to the app root"
-        ));
+        return Err(format!("absolute path `{path}`: output paths are relative to the app root"));
     }
     if path.contains('\\') {
         return Err(format!("backslash in `{path}`: use `/` as the separator"));
@@ -18,9 +16,7 @@ pub fn check_output_path(path: &str) -> Result<(), String> {
         match component {
             "" => return Err(format!("empty component in `{path}`")),
             "." | ".." => {
-                return Err(format!(
-                    "`{component}` in `{path}`: paths must not leave or re-enter the app root"
-                ));
+                return Err(format!("`{component}` in `{path}`: paths must not leave or re-enter the app root"));
             }
             _ => {}
         }
@@ -45,25 +41,10 @@ mod tests {
 
     #[test]
     fn output_paths() {
-        for ok in [
-            "Dockerfile",
-            "deploy/k8s/app.yaml",
-            ".dockerignore",
-            "a..b/c",
-        ] {
+        for ok in ["Dockerfile", "deploy/k8s/app.yaml", ".dockerignore", "a..b/c"] {
             assert_eq!(check_output_path(ok), Ok(()), "{ok}");
         }
-        for bad in [
-            "",
-            "/etc/passwd",
-            "../x",
-            "a/../../x",
-            "a//b",
-            "./a",
-            "a\\b",
-            "C:x",
-            "stowage.lock",
-        ] {
+        for bad in ["", "/etc/passwd", "../x", "a/../../x", "a//b", "./a", "a\\b", "C:x", "stowage.lock"] {
             assert!(check_output_path(bad).is_err(), "{bad}");
         }
     }

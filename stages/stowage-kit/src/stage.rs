@@ -51,8 +51,7 @@ pub fn describe_from_manifest(manifest: &str, version: &str) -> Result<Describe,
     struct Metadata {
         stowage: Option<StageMetadata>,
     }
-    let manifest: Manifest =
-        toml::from_str(manifest).map_err(|e| format!("invalid stage manifest: {e}"))?;
+    let manifest: Manifest = toml::from_str(manifest).map_err(|e| format!("invalid stage manifest: {e}"))?;
     let meta = manifest
         .package
         .metadata
@@ -104,9 +103,7 @@ impl Run {
     pub fn write(&mut self, path: &str, contents: impl AsRef<[u8]>) -> Result<(), StageError> {
         check_output_path(path).map_err(StageError::Internal)?;
         if !self.written.insert(path.to_string()) {
-            return Err(StageError::Internal(format!(
-                "`{path}` was written twice by this stage"
-            )));
+            return Err(StageError::Internal(format!("`{path}` was written twice by this stage")));
         }
         let dest = self.out.join(path);
         if let Some(parent) = dest.parent() {
@@ -151,23 +148,16 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, St
             "--report" => &mut report,
             other => return Err(format!("unexpected argument `{other}`")),
         };
-        *slot = Some(PathBuf::from(
-            args.next().ok_or(format!("`{arg}` needs a value"))?,
-        ));
+        *slot = Some(PathBuf::from(args.next().ok_or(format!("`{arg}` needs a value"))?));
     }
     match (context, out, report) {
-        (Some(context), Some(out), Some(report)) => Ok(Some(Args {
-            context,
-            out,
-            report,
-        })),
+        (Some(context), Some(out), Some(report)) => Ok(Some(Args { context, out, report })),
         _ => Err("missing arguments".into()),
     }
 }
 
 fn read_context(path: &Path, stage: &str) -> Result<Context, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read context {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read context {}: {e}", path.display()))?;
     // Check the version before the shape, so that a context of another contract gets the right message.
     let version = serde_json::from_str::<serde_json::Value>(&text)
         .map_err(|e| format!("context {} is not JSON: {e}", path.display()))?
@@ -180,20 +170,12 @@ fn read_context(path: &Path, stage: &str) -> Result<Context, String> {
              rebuild the stage or the runner from the same stowage version"
         ));
     }
-    serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "context {} does not follow contract {CONTRACT_VERSION}: {e}",
-            path.display()
-        )
-    })
+    serde_json::from_str(&text)
+        .map_err(|e| format!("context {} does not follow contract {CONTRACT_VERSION}: {e}", path.display()))
 }
 
 /// The whole `main` of a stage: `stage_main!` calls this with the crate's manifest.
-pub fn run_main(
-    manifest: &str,
-    version: &str,
-    run: impl FnOnce(&mut Run) -> Result<(), StageError>,
-) -> ExitCode {
+pub fn run_main(manifest: &str, version: &str, run: impl FnOnce(&mut Run) -> Result<(), StageError>) -> ExitCode {
     let describe = match describe_from_manifest(manifest, version) {
         Ok(d) => d,
         Err(e) => {
@@ -204,10 +186,7 @@ pub fn run_main(
     let args = match parse_args(std::env::args().skip(1)) {
         Ok(Some(args)) => args,
         Ok(None) => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&describe).expect("describe serializes")
-            );
+            println!("{}", serde_json::to_string_pretty(&describe).expect("describe serializes"));
             return ExitCode::SUCCESS;
         }
         Err(e) => {
@@ -226,12 +205,7 @@ pub fn run_main(
         }
     };
     let fail_on = ctx.config.thresholds.fail_on;
-    let mut stage_run = Run {
-        report: Report::new(&describe.name),
-        ctx,
-        out: args.out,
-        written: BTreeSet::new(),
-    };
+    let mut stage_run = Run { report: Report::new(&describe.name), ctx, out: args.out, written: BTreeSet::new() };
     match run(&mut stage_run) {
         Ok(()) => {}
         Err(StageError::BadInput(e)) => {
