@@ -1,0 +1,200 @@
+//! The command line of `cargo xtask` and of the installed `stowage`, declared once.
+//! `docs/cli.md` is generated from these declarations by `cargo xtask codegen` and checked by a test.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use stowage_kit::FailOn;
+
+/// `stowage`: generate hardened, validated container artifacts for an app and keep them true in CI.
+#[derive(Debug, Parser)]
+#[command(name = "stowage", version, about, disable_help_subcommand = true)]
+pub struct StowageCli {
+    #[command(subcommand)]
+    pub command: Shared,
+}
+
+/// `cargo xtask`: stowage's runner inside its own workspace, plus the tasks that maintain the workspace.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", version, about, disable_help_subcommand = true)]
+pub struct XtaskCli {
+    #[command(subcommand)]
+    pub command: Xtask,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Xtask {
+    #[command(flatten)]
+    Shared(Shared),
+    /// Scaffold a new stage crate under stages/, registered and with a test.
+    NewStage(NewStageArgs),
+    /// Regenerate the committed docs and schemas (CLI reference, stage list, contract schema), or check them.
+    Codegen(CodegenArgs),
+    /// Measure build time, pipeline speed and linter speed, and write BENCHMARKS.md.
+    Bench(BenchArgs),
+    /// Install `stowage` and every stage binary with `cargo install`, for use outside this workspace.
+    Install(InstallArgs),
+}
+
+/// The commands both `cargo xtask` and `stowage` have.
+#[derive(Debug, Subcommand)]
+pub enum Shared {
+    /// Run the pipeline over an app and apply its outputs, or with --check fail on drift.
+    Containerize(ContainerizeArgs),
+    /// Remove every file stowage generated in an app (those its stowage.lock lists), and the lock.
+    Clean(CleanArgs),
+    /// List the stages of the pipeline, where each comes from, and their order.
+    Stages(StagesArgs),
+    /// Print the application model of an app (the analyze stage's facts).
+    Analyze(AnalyzeArgs),
+    /// Lint Dockerfiles, compose files and Kubernetes manifests (the validate stage's linter).
+    #[command(disable_help_flag = true)]
+    Lint(PassThrough),
+    /// Print the documentation of a validation rule.
+    #[command(disable_help_flag = true)]
+    Explain(PassThrough),
+}
+
+#[derive(Debug, Args)]
+pub struct AppArg {
+    /// The app's root folder [default: this repository for `cargo xtask`, the current folder for `stowage`].
+    #[arg(long, value_name = "PATH")]
+    pub app: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ContainerizeArgs {
+    #[command(flatten)]
+    pub app: AppArg,
+    /// Write nothing into the app; print a diff per drifted file and exit 1 on drift.
+    #[arg(long)]
+    pub check: bool,
+    /// Run only these stages (comma-separated); the stages they run after must be selected too.
+    #[arg(long, value_delimiter = ',', value_name = "STAGES")]
+    pub only: Option<Vec<String>>,
+    /// Skip these stages (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "STAGES")]
+    pub skip: Option<Vec<String>>,
+    /// Overwrite files edited by hand since stowage generated them, and remove edited files no longer generated.
+    #[arg(long)]
+    pub force: bool,
+    /// Take over an existing file that stowage did not generate: overwrite it and record it in the lock.
+    #[arg(long, value_name = "PATH")]
+    pub adopt: Vec<String>,
+    #[command(flatten)]
+    pub settings: Settings,
+    /// Where the run's report and scratch files go [default: target/stowage/<app name>/ in the workspace,
+    /// $XDG_CACHE_HOME/stowage/<app name>/ when installed].
+    #[arg(long, value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
+    /// `human` prints progress and findings; `json` prints the run summary for scripts on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// Settings that override stowage.toml, the profile and the defaults.
+#[derive(Debug, Args, Clone)]
+pub struct Settings {
+    /// The profile under policies/profiles/ whose settings apply [default: from stowage.toml, else `production`].
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Fail the run on findings at or above this severity.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOnArg>,
+    /// Stop a stage that runs longer than this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub stage_timeout: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FailOnArg {
+    Info,
+    Warning,
+    Error,
+    Never,
+}
+
+impl From<FailOnArg> for FailOn {
+    fn from(value: FailOnArg) -> Self {
+        match value {
+            FailOnArg::Info => FailOn::Info,
+            FailOnArg::Warning => FailOn::Warning,
+            FailOnArg::Error => FailOn::Error,
+            FailOnArg::Never => FailOn::Never,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanArgs {
+    #[command(flatten)]
+    pub app: AppArg,
+    /// Also remove files edited by hand since stowage generated them.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StagesArgs {
+    #[command(flatten)]
+    pub app: AppArg,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    #[command(flatten)]
+    pub app: AppArg,
+    /// Print the model as JSON (the default prints the strategy document).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments handed unchanged to the stage binary that implements the command (`stowage-validate`);
+/// `--help` shows its own help.
+#[derive(Debug, Args)]
+pub struct PassThrough {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct NewStageArgs {
+    /// The stage name: lowercase letters, digits and `-`; the crate is stages/stowage-NAME.
+    pub name: String,
+    /// The stages it runs after (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "STAGES")]
+    pub after: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CodegenArgs {
+    /// Fail if a generated file is out of date instead of writing it.
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Folder holding the real apps of ../shared/corpus/apps.tsv, fetched beforehand (enables the accuracy figures).
+    #[arg(long, value_name = "DIR")]
+    pub apps_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// Install into DIR/bin instead of cargo's default (~/.cargo/bin).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Build in the debug profile (faster to build, reuses the workspace's target folder if CARGO_TARGET_DIR
+    /// points at it).
+    #[arg(long)]
+    pub debug: bool,
+}

@@ -1,0 +1,354 @@
+//! `containerize`: run the pipeline over an app, then apply its outputs or (with `--check`) fail on drift.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use stowage_kit::{Finding, Mode};
+
+use crate::apply::{self, Plan, PlanInput, Status};
+use crate::cli::{ContainerizeArgs, Format};
+use crate::config::{self, Flags};
+use crate::discover;
+use crate::failure::{Failure, Result};
+use crate::home::Home;
+use crate::lock::Lock;
+use crate::pipeline::{Pipeline, StageOutcome};
+
+/// Everything a run decided, written as the run's report and printed with `--format json`.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub app: String,
+    pub mode: &'static str,
+    pub profile: String,
+    pub exit_code: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub stages: Vec<StageOutcome>,
+    pub files: Vec<FileSummary>,
+    pub findings: Vec<StageFinding>,
+    pub notes: Vec<StageNote>,
+    pub facts: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FileSummary {
+    pub path: String,
+    pub stage: String,
+    pub status: Status,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StageFinding {
+    pub stage: String,
+    #[serde(flatten)]
+    pub finding: Finding,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StageNote {
+    pub stage: String,
+    pub note: String,
+}
+
+/// Resolves `--app` (or the default) to an absolute folder.
+pub fn app_root(home: &Home, app: Option<&Path>) -> Result<PathBuf> {
+    let given = match (app, home.root()) {
+        (Some(app), _) => app.to_path_buf(),
+        (None, Some(root)) => root.to_path_buf(),
+        (None, None) => PathBuf::from("."),
+    };
+    let root = given
+        .canonicalize()
+        .map_err(|e| Failure::usage(format!("cannot open the app folder {}: {e}", given.display())))?;
+    if !root.is_dir() {
+        return Err(Failure::usage(format!("the app path {} is not a folder", given.display())));
+    }
+    Ok(root)
+}
+
+/// Where a run's report goes unless `--report-dir` says otherwise: never into the app.
+pub fn default_report_dir(home: &Home, target_dir: Option<&Path>, name: &str) -> PathBuf {
+    match (home, target_dir) {
+        (Home::Workspace { .. }, Some(target)) => target.join("stowage").join(name),
+        _ => {
+            let cache = std::env::var_os("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+                .unwrap_or_else(std::env::temp_dir);
+            cache.join("stowage").join(name)
+        }
+    }
+}
+
+pub fn run(home: &Home, args: &ContainerizeArgs) -> Result<i32> {
+    execute(home, args, false)
+}
+
+/// Runs without printing anything but errors; the caller reads the report file.
+pub fn run_quiet(home: &Home, args: &ContainerizeArgs) -> Result<i32> {
+    execute(home, args, true)
+}
+
+fn execute(home: &Home, args: &ContainerizeArgs, silent: bool) -> Result<i32> {
+    let mode = if args.check { Mode::Check } else { Mode::Apply };
+    let app_root = app_root(home, args.app.app.as_deref())?;
+    let flags = Flags {
+        profile: args.settings.profile.clone(),
+        fail_on: args.settings.fail_on.map(Into::into),
+        stage_timeout_seconds: args.settings.stage_timeout,
+        only: args.only.clone(),
+        skip: args.skip.clone(),
+    };
+    let loaded = config::load(&app_root, &flags)?;
+    let found = home.find()?;
+    for warning in &found.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let mut all = found.stages;
+    all.extend(discover::external_stages(&loaded.config.external_stages)?);
+    let ordered = discover::order(all)?;
+    let pipeline_names: BTreeSet<String> = ordered.iter().map(|s| s.name.clone()).collect();
+    let selected = discover::select(ordered, loaded.only.as_deref(), &loaded.skip)?;
+    let full_run = selected.len() == pipeline_names.len();
+    home.build(&selected)?;
+    let lock = Lock::read(&app_root)?;
+    let report_dir = args
+        .report_dir
+        .clone()
+        .unwrap_or_else(|| default_report_dir(home, found.target_dir.as_deref(), &loaded.config.name));
+    if report_dir.starts_with(&app_root) && home.root() != Some(app_root.as_path()) {
+        return Err(Failure::usage(format!(
+            "the report folder {} is inside the app; stowage never writes reports into the app: choose another --report-dir",
+            report_dir.display()
+        )));
+    }
+    let human = args.format == Format::Human && !silent;
+    let progress = |o: &StageOutcome| {
+        if human {
+            eprintln!(
+                "stowage: {:<12} {:<11} {:>6} ms  {} file{}, {} finding{}",
+                o.name,
+                o.status,
+                o.elapsed.as_millis(),
+                o.files,
+                if o.files == 1 { "" } else { "s" },
+                o.findings,
+                if o.findings == 1 { "" } else { "s" }
+            );
+        }
+    };
+    let pipeline = Pipeline {
+        app_root: &app_root,
+        config: &loaded.config,
+        mode,
+        managed: lock.as_ref().map(|l| l.files.iter().map(|f| f.path.clone()).collect()).unwrap_or_default(),
+        run_dir: report_dir.join("run"),
+        bin_dir: found.bin_dir.clone(),
+        progress: &progress,
+    };
+    let result = pipeline.run(&selected)?;
+    let stages_that_ran: BTreeSet<String> = result.outcomes.iter().map(|o| o.name.clone()).collect();
+    let findings: Vec<StageFinding> = result
+        .reports
+        .iter()
+        .flat_map(|r| r.findings.iter().map(|f| StageFinding { stage: r.stage.clone(), finding: f.clone() }))
+        .collect();
+    let mut summary = Summary {
+        app: loaded.config.name.clone(),
+        mode: if args.check { "check" } else { "apply" },
+        profile: loaded.config.profile.clone(),
+        exit_code: 0,
+        error: None,
+        stages: result.outcomes,
+        files: Vec::new(),
+        findings,
+        notes: result
+            .reports
+            .iter()
+            .flat_map(|r| r.notes.iter().map(|n| StageNote { stage: r.stage.clone(), note: n.clone() }))
+            .collect(),
+        facts: result.reports.iter().map(|r| (r.stage.clone(), r.facts.clone())).collect(),
+    };
+    let fail_on = loaded.config.thresholds.fail_on;
+    let gate_failed = summary.findings.iter().any(|f| fail_on.fails(f.finding.severity))
+        || summary.stages.iter().any(|s| s.status == "gate-failed");
+    let outcome = match result.failure {
+        Some(failure) => Err(failure),
+        None => {
+            let plan = apply::plan(PlanInput {
+                app_root: &app_root,
+                outputs: &result.outputs,
+                lock: lock.as_ref(),
+                unmanaged: &loaded.config.unmanaged,
+                stages_that_ran: &stages_that_ran,
+                full_run,
+                force: args.force,
+                adopt: &args.adopt,
+            });
+            match plan {
+                Err(e) => Err(e),
+                Ok(plan) => {
+                    summary.files = plan
+                        .files
+                        .iter()
+                        .map(|f| FileSummary { path: f.path.clone(), stage: f.stage.clone(), status: f.status })
+                        .collect();
+                    finish(home, args, &app_root, &plan, gate_failed, human)
+                }
+            }
+        }
+    };
+    if human {
+        print_findings(&summary);
+    }
+    summary.exit_code = match &outcome {
+        Ok(()) => 0,
+        Err(f) => f.code as i32,
+    };
+    summary.error = outcome.as_ref().err().map(|f| f.message.clone());
+    write_report(&report_dir, &summary)?;
+    if !human && !silent {
+        println!("{}", serde_json::to_string_pretty(&summary).expect("summary serializes"));
+    }
+    match outcome {
+        Ok(()) => Ok(0),
+        Err(f) if silent => Ok(f.code as i32),
+        Err(f) if !human => {
+            // The JSON summary carries the error; stderr still gets it for people reading CI logs.
+            eprintln!("error: {}", f.message);
+            Ok(f.code as i32)
+        }
+        Err(f) => Err(f),
+    }
+}
+
+/// After a successful pipeline: protected files stop the run; then `--check` compares and apply writes.
+fn finish(
+    home: &Home,
+    args: &ContainerizeArgs,
+    app_root: &Path,
+    plan: &Plan,
+    gate_failed: bool,
+    human: bool,
+) -> Result<()> {
+    let color = human && crate::diff::color_stdout();
+    let protected: Vec<_> = plan.files.iter().filter(|f| f.status.is_protected()).collect();
+    let fix = fix_command(home, args);
+    if !protected.is_empty() {
+        let mut message = String::new();
+        for file in &protected {
+            if human {
+                print!(
+                    "{}",
+                    crate::diff::unified(&file.path, file.current.as_deref(), file.generated.as_deref(), color)
+                );
+            }
+            let line = match file.status {
+                Status::NotMadeByStowage => format!(
+                    "\n  `{p}` exists and was not generated by stowage: list it under `unmanaged` in stowage.toml to keep it \
+                     as yours (still validated), or run `{fix} --adopt {p}` to let stowage manage it",
+                    p = file.path
+                ),
+                _ => format!(
+                    "\n  `{p}` was edited by hand since stowage generated it: list it under `unmanaged` in stowage.toml to \
+                     keep your version, or run `{fix} --force` to overwrite it",
+                    p = file.path
+                ),
+            };
+            message.push_str(&line);
+        }
+        return Err(Failure::failed(format!(
+            "{} protected file{} not changed; nothing was written:{message}",
+            protected.len(),
+            if protected.len() == 1 { "" } else { "s" }
+        )));
+    }
+    if gate_failed {
+        return Err(Failure::failed(format!(
+            "findings at or above the `fail_on` threshold; nothing was written (fix them, or see `{} explain CODE`)",
+            home.command()
+        )));
+    }
+    let changes: Vec<_> = plan.files.iter().filter(|f| f.status.is_change()).collect();
+    if args.check {
+        for file in &changes {
+            if human {
+                print!(
+                    "{}",
+                    crate::diff::unified(&file.path, file.current.as_deref(), file.generated.as_deref(), color)
+                );
+            }
+        }
+        if changes.is_empty() {
+            if human {
+                eprintln!("stowage: {} generated files up to date", plan.files.len());
+            }
+            return Ok(());
+        }
+        let note = if std::env::var_os("CI").is_some() { " locally" } else { "" };
+        return Err(Failure::failed(format!(
+            "{} file{} out of date ({}); run `{fix}`{note} and commit the result",
+            changes.len(),
+            if changes.len() == 1 { "" } else { "s" },
+            changes.iter().map(|f| format!("{} {}", f.path, f.status.label())).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    apply::apply(app_root, plan)?;
+    if human {
+        for file in &plan.files {
+            if file.status != Status::Unchanged {
+                eprintln!("stowage: {:<10} {}", file.status.label(), file.path);
+            }
+        }
+        let changed = changes.len();
+        eprintln!(
+            "stowage: {} file{} changed, {} unchanged",
+            changed,
+            if changed == 1 { "" } else { "s" },
+            plan.files.iter().filter(|f| f.status == Status::Unchanged).count()
+        );
+    }
+    Ok(())
+}
+
+/// The command that regenerates: the same app and selection, without `--check`.
+fn fix_command(home: &Home, args: &ContainerizeArgs) -> String {
+    let mut cmd = format!("{} containerize", home.command());
+    if let Some(app) = &args.app.app {
+        let shown = app.display().to_string();
+        if shown.contains(' ') {
+            cmd.push_str(&format!(" --app '{shown}'"));
+        } else {
+            cmd.push_str(&format!(" --app {shown}"));
+        }
+    }
+    if let Some(only) = &args.only {
+        cmd.push_str(&format!(" --only {}", only.join(",")));
+    }
+    if let Some(skip) = &args.skip {
+        cmd.push_str(&format!(" --skip {}", skip.join(",")));
+    }
+    cmd
+}
+
+fn print_findings(summary: &Summary) {
+    for f in &summary.findings {
+        let place = match (f.finding.line, f.finding.column) {
+            (Some(l), Some(c)) => format!("{}:{l}:{c}", f.finding.file),
+            (Some(l), None) => format!("{}:{l}", f.finding.file),
+            _ => f.finding.file.clone(),
+        };
+        eprintln!("{}[{}] {place}: {}", f.finding.severity, f.finding.rule, f.finding.message);
+    }
+    for n in &summary.notes {
+        eprintln!("note({}): {}", n.stage, n.note);
+    }
+}
+
+fn write_report(dir: &Path, summary: &Summary) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Failure::usage(format!("cannot create {}: {e}", dir.display())))?;
+    let path = dir.join("report.json");
+    let text = serde_json::to_string_pretty(summary).expect("summary serializes") + "\n";
+    std::fs::write(&path, text).map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))
+}

@@ -1,0 +1,52 @@
+//! The stowage runner as a library, shared by the `xtask` and `stowage` binaries.
+//!
+//! Start at `containerize`: it loads the configuration (`config`), finds and orders the stages (`home`,
+//! `discover`), runs them (`pipeline`), plans the outputs against the app and its lock (`apply`, `lock`), and
+//! applies them or reports drift (`diff`). Every failure is a `failure::Failure` carrying its exit code.
+
+pub mod apply;
+pub mod bench;
+pub mod clean;
+pub mod cli;
+pub mod codegen;
+pub mod config;
+pub mod containerize;
+pub mod diff;
+pub mod discover;
+pub mod failure;
+pub mod home;
+pub mod install;
+pub mod lock;
+pub mod new_stage;
+pub mod passthrough;
+pub mod pipeline;
+pub mod stages_cmd;
+
+use std::process::ExitCode;
+
+use cli::Shared;
+use failure::Result;
+use home::Home;
+
+/// Runs a command both binaries have.
+pub fn run_shared(home: &Home, command: &Shared) -> Result<i32> {
+    match command {
+        Shared::Containerize(args) => containerize::run(home, args),
+        Shared::Clean(args) => clean::run(home, args),
+        Shared::Stages(args) => stages_cmd::run(home, args),
+        Shared::Analyze(args) => passthrough::analyze(home, args),
+        Shared::Lint(args) => passthrough::run(home, "validate", "lint", &args.args),
+        Shared::Explain(args) => passthrough::run(home, "validate", "explain", &args.args),
+    }
+}
+
+/// Prints a failure and turns the result into the process exit code (see `failure` for the table).
+pub fn exit(result: Result<i32>) -> ExitCode {
+    match result {
+        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.code as u8)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! `lint`, `explain` and `analyze`: commands implemented by a stage binary, which the runner builds (in the
+//! workspace) or finds (installed) and runs with the user's arguments.
+
+use std::path::Path;
+
+use crate::cli::AnalyzeArgs;
+use crate::cli::{ContainerizeArgs, Format, Settings};
+use crate::failure::{Failure, Result};
+use crate::home::Home;
+
+/// Runs `stowage-<stage> <subcommand> ARGS...` and returns its exit code.
+pub fn run(home: &Home, stage: &str, subcommand: &str, args: &[String]) -> Result<i32> {
+    let binary = home.stage_binary(stage)?;
+    let status = std::process::Command::new(&binary)
+        .arg(subcommand)
+        .args(args)
+        .status()
+        .map_err(|e| Failure::crash(format!("cannot run {}: {e}", binary.display())))?;
+    match status.code() {
+        Some(code) => Ok(code),
+        None => Err(Failure::crash(format!("{} was killed by a signal", binary.display()))),
+    }
+}
+
+/// `analyze`: the pipeline with only the analyze stage, in check mode so nothing is written, then its facts.
+pub fn analyze(home: &Home, args: &AnalyzeArgs) -> Result<i32> {
+    let report_dir = std::env::temp_dir().join(format!("stowage-analyze-{}", std::process::id()));
+    let run = ContainerizeArgs {
+        app: crate::cli::AppArg { app: args.app.app.clone() },
+        check: true,
+        only: Some(vec!["analyze".into()]),
+        skip: None,
+        force: false,
+        adopt: Vec::new(),
+        settings: Settings { profile: None, fail_on: None, stage_timeout: None },
+        report_dir: Some(report_dir.clone()),
+        format: Format::Json,
+    };
+    let printed = print_model(home, &run, &report_dir, args.json);
+    let _ = std::fs::remove_dir_all(&report_dir);
+    printed
+}
+
+fn print_model(home: &Home, run: &ContainerizeArgs, report_dir: &Path, json: bool) -> Result<i32> {
+    let code = crate::containerize::run_quiet(home, run)?;
+    let text = crate::failure::read_to_string(&report_dir.join("report.json"))?;
+    let summary: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| Failure::crash(format!("unreadable run report: {e}")))?;
+    let Some(facts) = summary.pointer("/facts/analyze") else {
+        let error = summary.get("error").and_then(|e| e.as_str()).unwrap_or("the analyze stage did not run");
+        return Err(Failure { code: code_of(code), message: error.to_string() });
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(facts).expect("facts serialize"));
+    } else {
+        let doc = report_dir.join("run/analyze/out/docs/containerization.md");
+        print!("{}", crate::failure::read_to_string(&doc)?);
+    }
+    Ok(0)
+}
+
+fn code_of(code: i32) -> crate::failure::Code {
+    match code {
+        3 => crate::failure::Code::Crash,
+        1 => crate::failure::Code::Failed,
+        _ => crate::failure::Code::Usage,
+    }
+}

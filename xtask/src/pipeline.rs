@@ -1,0 +1,328 @@
+//! Runs the selected stages in order over one app: writes each stage's context, runs it with a timeout, reads its
+//! report, and collects what it staged.
+//!
+//! **Architecture Invariant:** nothing here writes into the app. Stages get a scratch folder under the report
+//! directory, and their outputs are only checked and collected; applying them is `apply`'s job.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use stowage_kit::{App, CONTRACT_VERSION, Config, Context, Mode, Report, StagedFile, check_output_path};
+
+use crate::discover::{Origin, StageSpec};
+use crate::failure::{Failure, Result};
+
+/// A file a stage produced, ready to be planned against the app.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub path: String,
+    pub stage: String,
+    pub stage_version: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StageOutcome {
+    pub name: String,
+    /// `ok`, `gate-failed`, `bad-input`, `crashed`, `timed-out` or `not-run`.
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    pub files: usize,
+    pub findings: usize,
+    #[serde(skip)]
+    pub elapsed: Duration,
+}
+
+pub struct PipelineResult {
+    pub outcomes: Vec<StageOutcome>,
+    pub reports: Vec<Report>,
+    pub outputs: Vec<Output>,
+    /// A stage that stopped the run (bad input, crash, timeout, bad output), with its code and message.
+    pub failure: Option<Failure>,
+}
+
+pub struct Pipeline<'a> {
+    pub app_root: &'a Path,
+    pub config: &'a Config,
+    pub mode: Mode,
+    pub managed: Vec<String>,
+    /// Scratch space for this run: `<report dir>/run/`.
+    pub run_dir: PathBuf,
+    /// Where workspace stage binaries were built.
+    pub bin_dir: Option<PathBuf>,
+    /// Called after each stage, for the progress line.
+    pub progress: &'a dyn Fn(&StageOutcome),
+}
+
+impl Pipeline<'_> {
+    pub fn run(&self, stages: &[StageSpec]) -> Result<PipelineResult> {
+        if self.run_dir.exists() {
+            std::fs::remove_dir_all(&self.run_dir)
+                .map_err(|e| Failure::usage(format!("cannot clear {}: {e}", self.run_dir.display())))?;
+        }
+        let mut result =
+            PipelineResult { outcomes: Vec::new(), reports: Vec::new(), outputs: Vec::new(), failure: None };
+        let mut facts: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+        let mut staged: Vec<StagedFile> = Vec::new();
+        let mut owner: BTreeMap<String, String> = BTreeMap::new();
+        for stage in stages {
+            if result.failure.is_some() {
+                result.outcomes.push(StageOutcome {
+                    name: stage.name.clone(),
+                    status: "not-run",
+                    exit_code: None,
+                    files: 0,
+                    findings: 0,
+                    elapsed: Duration::ZERO,
+                });
+                continue;
+            }
+            let dir = self.run_dir.join(&stage.name);
+            let out = dir.join("out");
+            std::fs::create_dir_all(&out)
+                .map_err(|e| Failure::usage(format!("cannot create {}: {e}", out.display())))?;
+            let context = Context {
+                contract_version: CONTRACT_VERSION,
+                stowage_version: env!("CARGO_PKG_VERSION").to_string(),
+                stage: stage.name.clone(),
+                mode: self.mode,
+                app: App { root: self.app_root.to_path_buf(), name: self.config.name.clone() },
+                config: self.config.clone(),
+                facts: facts.clone(),
+                staged: staged.clone(),
+                managed: self.managed.clone(),
+            };
+            let context_file = dir.join("context.json");
+            let report_file = dir.join("report.json");
+            write_json(&context_file, &context)?;
+            let started = Instant::now();
+            let ran = self.exec(stage, &dir, &context_file, &out, &report_file)?;
+            let elapsed = started.elapsed();
+            let mut outcome = StageOutcome {
+                name: stage.name.clone(),
+                status: "ok",
+                exit_code: ran.code,
+                files: 0,
+                findings: 0,
+                elapsed,
+            };
+            let stage_failure = match ran.code {
+                _ if ran.timed_out => {
+                    outcome.status = "timed-out";
+                    Some(Failure::crash(format!(
+                        "stage `{}` timed out after {} s and was stopped; raise `thresholds.stage_timeout_seconds` if it needs longer{}",
+                        stage.name,
+                        self.config.thresholds.stage_timeout_seconds,
+                        tail(&ran.stderr)
+                    )))
+                }
+                Some(0) | Some(1) => None,
+                Some(2) => {
+                    outcome.status = "bad-input";
+                    Some(Failure::usage(format!(
+                        "stage `{}` rejected its input (exit code 2){}",
+                        stage.name,
+                        tail(&ran.stderr)
+                    )))
+                }
+                code => {
+                    outcome.status = "crashed";
+                    let code = code.map_or("a signal".to_string(), |c| format!("exit code {c}"));
+                    Some(Failure::crash(format!("stage `{}` crashed ({code}){}", stage.name, tail(&ran.stderr))))
+                }
+            };
+            let stage_failure = match stage_failure {
+                Some(f) => Some(f),
+                None => match read_report(stage, &report_file, &ran.stderr) {
+                    Err(f) => {
+                        outcome.status = if f.code == crate::failure::Code::Usage { "bad-input" } else { "crashed" };
+                        Some(f)
+                    }
+                    Ok(report) => {
+                        if ran.code == Some(1) {
+                            outcome.status = "gate-failed";
+                        }
+                        outcome.findings = report.findings.len();
+                        match collect_outputs(stage, &out, &mut owner) {
+                            Err(f) => {
+                                outcome.status = "crashed";
+                                Some(f)
+                            }
+                            Ok(files) => {
+                                outcome.files = files.len();
+                                for file in files {
+                                    let unmanaged = self.config.unmanaged.contains(&file.path);
+                                    let source =
+                                        if unmanaged { self.app_root.join(&file.path) } else { out.join(&file.path) };
+                                    if !unmanaged || source.is_file() {
+                                        staged.push(StagedFile {
+                                            path: file.path.clone(),
+                                            stage: stage.name.clone(),
+                                            source,
+                                            unmanaged,
+                                        });
+                                    }
+                                    result.outputs.push(file);
+                                }
+                                facts.insert(stage.name.clone(), report.facts.clone());
+                                result.reports.push(report);
+                                None
+                            }
+                        }
+                    }
+                },
+            };
+            (self.progress)(&outcome);
+            result.outcomes.push(outcome);
+            result.failure = stage_failure;
+        }
+        Ok(result)
+    }
+
+    fn exec(&self, stage: &StageSpec, dir: &Path, context: &Path, out: &Path, report: &Path) -> Result<Ran> {
+        let (program, mut args): (PathBuf, Vec<std::ffi::OsString>) = match &stage.origin {
+            Origin::Workspace { package, .. } => {
+                let bin_dir = self.bin_dir.as_ref().expect("workspace stages come with a build folder");
+                (bin_dir.join(format!("{package}{}", std::env::consts::EXE_SUFFIX)), Vec::new())
+            }
+            Origin::Installed { path } => (path.clone(), Vec::new()),
+            Origin::External { command } => {
+                let program = PathBuf::from(&command[0]);
+                // A relative program path with a separator is the app's own script.
+                let program = if program.is_relative() && command[0].contains('/') {
+                    self.app_root.join(program)
+                } else {
+                    program
+                };
+                (program, command[1..].iter().map(Into::into).collect())
+            }
+        };
+        args.extend(["--context".into(), context.into(), "--out".into(), out.into(), "--report".into(), report.into()]);
+        let handle = duct::cmd(&program, &args)
+            .dir(dir)
+            .stdin_null()
+            .stdout_capture()
+            .stderr_capture()
+            .unchecked()
+            .start()
+            .map_err(|e| Failure::usage(format!("cannot start stage `{}` ({}): {e}", stage.name, program.display())))?;
+        let timeout = Duration::from_secs(self.config.thresholds.stage_timeout_seconds);
+        match handle.wait_timeout(timeout) {
+            Ok(Some(output)) => Ok(Ran {
+                code: output.status.code(),
+                stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+                timed_out: false,
+            }),
+            Ok(None) => {
+                let _ = handle.kill();
+                Ok(Ran { code: None, stderr: String::new(), timed_out: true })
+            }
+            Err(e) => Err(Failure::crash(format!("waiting for stage `{}` failed: {e}", stage.name))),
+        }
+    }
+}
+
+struct Ran {
+    code: Option<i32>,
+    stderr: String,
+    timed_out: bool,
+}
+
+/// The last lines of a stage's stderr, to show with a failure.
+fn tail(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.trim_end().lines().collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let start = lines.len().saturating_sub(20);
+    format!("; its stderr ends with:\n  {}", lines[start..].join("\n  "))
+}
+
+fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).expect("contract types serialize") + "\n";
+    std::fs::write(path, text).map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))
+}
+
+fn read_report(stage: &StageSpec, path: &Path, stderr: &str) -> Result<Report> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|_| Failure::crash(format!("stage `{}` wrote no report to --report{}", stage.name, tail(stderr))))?;
+    // The version first, so that a stage of another contract is named as such rather than as malformed.
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Failure::crash(format!("stage `{}` wrote a report that is not JSON: {e}", stage.name)))?;
+    let version = value.get("contract_version").and_then(|v| v.as_u64());
+    if version != Some(CONTRACT_VERSION as u64) {
+        let theirs = version.map_or("none".to_string(), |v| v.to_string());
+        return Err(Failure::usage(format!(
+            "stage `{}` ({}) speaks stage contract {theirs}, this runner speaks contract {CONTRACT_VERSION}: \
+             update the stage to contract {CONTRACT_VERSION}",
+            stage.name,
+            stage.origin_label(None)
+        )));
+    }
+    let report: Report = serde_json::from_value(value).map_err(|e| {
+        Failure::crash(format!("stage `{}` wrote a report that does not follow the contract: {e}", stage.name))
+    })?;
+    if report.stage != stage.name {
+        return Err(Failure::crash(format!("stage `{}` wrote a report for stage `{}`", stage.name, report.stage)));
+    }
+    if !report.facts.is_object() {
+        return Err(Failure::crash(format!("stage `{}` published facts that are not a JSON object", stage.name)));
+    }
+    Ok(report)
+}
+
+/// Walks a stage's output folder. Rejects symlinks, special files, paths that are not plain app-relative paths, and
+/// a path another stage already wrote.
+fn collect_outputs(stage: &StageSpec, out: &Path, owner: &mut BTreeMap<String, String>) -> Result<Vec<Output>> {
+    let mut files = Vec::new();
+    let mut pending = vec![out.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let entries =
+            std::fs::read_dir(&dir).map_err(|e| Failure::crash(format!("cannot read {}: {e}", dir.display())))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| Failure::crash(format!("cannot read {}: {e}", dir.display())))?;
+            let path = entry.path();
+            let rel = path.strip_prefix(out).expect("walk stays under out");
+            let Some(rel) = rel.to_str().map(|r| r.replace(std::path::MAIN_SEPARATOR, "/")) else {
+                return Err(Failure::crash(format!(
+                    "stage `{}` wrote a file whose name is not UTF-8: {}",
+                    stage.name,
+                    rel.display()
+                )));
+            };
+            let kind = entry.file_type().map_err(|e| Failure::crash(e.to_string()))?;
+            if kind.is_symlink() {
+                return Err(Failure::crash(format!(
+                    "stage `{}` wrote a symlink `{rel}`; stages write plain files only, nothing was applied",
+                    stage.name
+                )));
+            } else if kind.is_dir() {
+                pending.push(path);
+            } else if kind.is_file() {
+                check_output_path(&rel).map_err(|why| {
+                    Failure::crash(format!("stage `{}` wrote an invalid path: {why}; nothing was applied", stage.name))
+                })?;
+                if let Some(first) = owner.insert(rel.clone(), stage.name.clone()) {
+                    return Err(Failure::crash(format!(
+                        "stages `{first}` and `{}` both write `{rel}`; nothing was applied",
+                        stage.name
+                    )));
+                }
+                let bytes =
+                    std::fs::read(&path).map_err(|e| Failure::crash(format!("cannot read {}: {e}", path.display())))?;
+                files.push(Output {
+                    path: rel,
+                    stage: stage.name.clone(),
+                    stage_version: stage.version.clone(),
+                    bytes,
+                });
+            } else {
+                return Err(Failure::crash(format!("stage `{}` wrote a special file `{rel}`", stage.name)));
+            }
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
