@@ -181,7 +181,8 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan> {
 fn read_current(app_root: &Path, rel: &str) -> Result<Option<Vec<u8>>> {
     let path = app_root.join(rel);
     match std::fs::symlink_metadata(&path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        // A file where a folder of the path should be makes the path absent; applying then fails and rolls back.
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) => Ok(None),
         Err(e) => Err(Failure::usage(format!("cannot read {}: {e}", path.display()))),
         Ok(meta) if meta.is_file() => {
             std::fs::read(&path).map(Some).map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))

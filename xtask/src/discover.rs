@@ -245,6 +245,9 @@ fn find_cycle(preds: &BTreeMap<&str, BTreeSet<&str>>, remaining: &BTreeSet<&str>
         if let Some(pos) = path.iter().position(|n| *n == current) {
             let mut cycle: Vec<&str> = path[pos..].to_vec();
             cycle.reverse();
+            // Start at the smallest name, so the message is the same whichever stage the walk began from.
+            let smallest = (0..cycle.len()).min_by_key(|i| cycle[*i]).expect("a cycle has members");
+            cycle.rotate_left(smallest);
             cycle.push(cycle[0]);
             return cycle.join(" -> ");
         }

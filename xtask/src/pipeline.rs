@@ -200,7 +200,8 @@ impl Pipeline<'_> {
             }
         };
         args.extend(["--context".into(), context.into(), "--out".into(), out.into(), "--report".into(), report.into()]);
-        let handle = duct::cmd(&program, &args)
+        // An OsString, not a Path: duct would otherwise turn a bare `python3` into `./python3`.
+        let handle = duct::cmd(program.clone().into_os_string(), &args)
             .dir(dir)
             .stdin_null()
             .stdout_capture()

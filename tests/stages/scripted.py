@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""A test stage whose behaviour is set by its options table ([stages.NAME] in the case's stowage.toml).
+
+Options: files (path -> text), facts (object), findings (list), notes (list), exit (code), sleep (seconds),
+crash_after_writing (bool), symlink (path -> target), contract (int), require_facts_from (stage name),
+dump_context (bool: also writes the context it received to a file named context-NAME.json in the report's folder).
+"""
+import json
+import os
+import sys
+import time
+
+
+def main():
+    args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
+    with open(args["--context"], encoding="utf-8") as f:
+        ctx = json.load(f)
+    name = ctx["stage"]
+    opts = ctx["config"]["stage_options"].get(name, {})
+    out = args["--out"]
+    if opts.get("dump_context"):
+        with open(os.path.join(os.path.dirname(args["--report"]), "..", "context-" + name + ".json"), "w") as f:
+            json.dump(ctx, f)
+    dep = opts.get("require_facts_from")
+    if dep and dep not in ctx["facts"]:
+        print(f"stage {name} expected facts from {dep}", file=sys.stderr)
+        return 2
+    for path, text in sorted(opts.get("files", {}).items()):
+        dest = os.path.join(out, path)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        with open(dest, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+    for path, target in sorted(opts.get("symlink", {}).items()):
+        os.symlink(target, os.path.join(out, path))
+    if opts.get("crash_after_writing"):
+        print("boom: simulated crash", file=sys.stderr)
+        return 101
+    if opts.get("sleep"):
+        time.sleep(float(opts["sleep"]))
+    report = {
+        "contract_version": opts.get("contract", ctx["contract_version"]),
+        "stage": name,
+        "facts": opts.get("facts", {"saw_staged": [s["path"] for s in ctx["staged"]]}),
+        "findings": opts.get("findings", []),
+        "notes": opts.get("notes", []),
+    }
+    with open(args["--report"], "w", encoding="utf-8") as f:
+        json.dump(report, f)
+    return int(opts.get("exit", 0))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
