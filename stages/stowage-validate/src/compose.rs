@@ -1,0 +1,273 @@
+//! Compose file rules: the CIS Docker Benchmark section 5 runtime settings per service, plus image, port, secret
+//! and spec hygiene checks.
+
+use std::collections::BTreeMap;
+
+use crate::Diag;
+use crate::dockerfile::split_image;
+use crate::policy::Policy;
+use crate::yaml::{self, Node};
+
+const SENSITIVE: &[&str] =
+    &["/", "/etc", "/proc", "/sys", "/boot", "/dev", "/root", "/usr", "/lib", "/var/run", "/run", "/var/lib/docker"];
+const DANGEROUS_CAPS: &[&str] = &[
+    "ALL",
+    "SYS_ADMIN",
+    "NET_ADMIN",
+    "SYS_PTRACE",
+    "SYS_MODULE",
+    "NET_RAW",
+    "DAC_READ_SEARCH",
+    "SYS_RAWIO",
+    "BPF",
+    "PERFMON",
+];
+
+pub fn check(text: &str, policy: &Policy, out: &mut Vec<Diag>) {
+    let (docs, diags) = yaml::parse(text);
+    out.extend(diags);
+    let Some(root) = docs.into_iter().find_map(|d| d.root) else { return };
+    if let Some(v) = root.key("version") {
+        out.push(Diag::new("CP027", v.pos(), "top-level `version` is obsolete and ignored by Compose"));
+    }
+    let Some(services) = root.get("services") else { return };
+    let mut container_names: BTreeMap<String, u32> = BTreeMap::new();
+    let mut host_ports: BTreeMap<String, u32> = BTreeMap::new();
+    for (key, svc) in services.entries() {
+        let name = key.str().unwrap_or("?");
+        let who = format!("service `{name}`");
+        let at = key.pos();
+        let get = |k: &str| svc.get(k);
+        let truthy = |k: &str| get(k).and_then(Node::as_bool) == Some(true);
+        if truthy("privileged") {
+            out.push(Diag::new("CP001", get("privileged").map_or(at, Node::pos), format!("{who} is privileged")));
+        }
+        for (field, rule) in
+            [("network_mode", "CP004"), ("pid", "CP005"), ("ipc", "CP006"), ("userns_mode", "CP007"), ("uts", "CP008")]
+        {
+            if let Some(n) = get(field).filter(|n| n.str() == Some("host")) {
+                out.push(Diag::new(rule, n.pos(), format!("{who} shares the host's namespace: `{field}: host`")));
+            }
+        }
+        let caps = |k: &str| -> Vec<(String, (u32, u32))> {
+            get(k)
+                .map(Node::seq)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|n| Some((n.str()?.to_uppercase().trim_start_matches("CAP_").to_string(), n.pos())))
+                .collect()
+        };
+        if !caps("cap_drop").iter().any(|(c, _)| c == "ALL") {
+            out.push(Diag::new(
+                "CP009",
+                get("cap_drop").map_or(at, Node::pos),
+                format!("{who} does not drop ALL capabilities"),
+            ));
+        }
+        for (cap, pos) in caps("cap_add") {
+            if DANGEROUS_CAPS.contains(&cap.as_str()) {
+                out.push(Diag::new("CP010", pos, format!("{who} adds capability {cap}")));
+            }
+        }
+        let opts: Vec<(String, (u32, u32))> = get("security_opt")
+            .map(Node::seq)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|n| Some((n.str()?.to_string(), n.pos())))
+            .collect();
+        if !opts.iter().any(|(o, _)| {
+            let o = o.replace([' ', '='], ":");
+            o == "no-new-privileges" || o == "no-new-privileges:true"
+        }) {
+            out.push(Diag::new(
+                "CP011",
+                get("security_opt").map_or(at, Node::pos),
+                format!("{who} does not set no-new-privileges:true"),
+            ));
+        }
+        for (o, pos) in &opts {
+            let o = o.replace('=', ":");
+            if o == "seccomp:unconfined" || o == "apparmor:unconfined" {
+                out.push(Diag::new("CP012", *pos, format!("{who} disables {}", o.split(':').next().unwrap_or(""))));
+            }
+        }
+        if !truthy("read_only") {
+            out.push(Diag::new(
+                "CP013",
+                get("read_only").map_or(at, Node::pos),
+                format!("{who} has a writable root filesystem; set read_only: true"),
+            ));
+        }
+        match get("user").and_then(Node::str) {
+            None => out.push(Diag::new(
+                "CP014",
+                at,
+                format!("{who} sets no `user`: it runs as the image's user, often root"),
+            )),
+            Some(u) if matches!(u.split(':').next(), Some("root" | "0")) => {
+                out.push(Diag::new("CP014", get("user").map_or(at, Node::pos), format!("{who} runs as root")));
+            }
+            _ => {}
+        }
+        let limits = svc.path(&["deploy", "resources", "limits"]);
+        if get("mem_limit").is_none() && limits.and_then(|l| l.get("memory")).is_none() {
+            out.push(Diag::new("CP015", at, format!("{who} has no memory limit")));
+        }
+        if get("cpus").is_none() && get("cpu_quota").is_none() && limits.and_then(|l| l.get("cpus")).is_none() {
+            out.push(Diag::new("CP016", at, format!("{who} has no CPU limit")));
+        }
+        let pids = get("pids_limit").or_else(|| limits.and_then(|l| l.get("pids")));
+        if pids.is_none_or(|p| p.as_i64().is_some_and(|v| v <= 0)) {
+            out.push(Diag::new("CP017", pids.map_or(at, Node::pos), format!("{who} has no pids limit")));
+        }
+        match get("healthcheck") {
+            Some(h) => {
+                let disabled = h.get("disable").and_then(Node::as_bool) == Some(true)
+                    || h.get("test").is_some_and(|t| {
+                        t.str() == Some("NONE") || t.seq().first().and_then(Node::str) == Some("NONE")
+                    });
+                if disabled {
+                    out.push(Diag::new("CP018", h.pos(), format!("{who} disables its healthcheck")));
+                }
+            }
+            None => out.push(Diag::new("CP019", at, format!("{who} defines no healthcheck"))),
+        }
+        if let Some(r) = get("restart").filter(|r| matches!(r.str(), Some("always" | "unless-stopped"))) {
+            out.push(Diag::new("CP028", r.pos(), format!("{who} restarts forever; use `on-failure:5`")));
+        }
+        if let Some(d) = get("devices").filter(|d| !d.seq().is_empty()) {
+            out.push(Diag::new("CP022", d.pos(), format!("{who} passes host devices through")));
+        }
+        if let Some(c) = get("cgroup_parent") {
+            out.push(Diag::new("CP030", c.pos(), format!("{who} sets cgroup_parent")));
+        }
+        // Ports.
+        for p in get("ports").map(Node::seq).unwrap_or(&[]) {
+            let (ip, host, target) = if p.is_map() {
+                (
+                    p.get("host_ip").and_then(Node::str).map(str::to_string),
+                    p.get("published").and_then(Node::str).map(str::to_string),
+                    p.get("target").and_then(Node::str).unwrap_or("").to_string(),
+                )
+            } else {
+                split_port(p.str().unwrap_or(""))
+            };
+            let unbound = ip.as_deref().is_none_or(|i| i == "0.0.0.0" || i == "::" || i == "[::]");
+            if unbound {
+                out.push(Diag::new("CP020", p.pos(), format!("{who} publishes port {target} on every host interface")));
+            }
+            if let Some(h) = &host {
+                let first = h.split('-').next().unwrap_or(h);
+                if first.parse::<u32>().is_ok_and(|n| n > 0 && n < 1024) {
+                    out.push(Diag::new("CP021", p.pos(), format!("{who} maps privileged host port {h}")));
+                }
+                let key = format!("{}:{h}", ip.as_deref().unwrap_or("*"));
+                if let Some(first_line) = host_ports.insert(key, p.line) {
+                    out.push(Diag::new(
+                        "CP026",
+                        p.pos(),
+                        format!("{who} publishes host port {h}, already published at line {first_line}"),
+                    ));
+                }
+            }
+        }
+        // Volumes.
+        for v in get("volumes").map(Node::seq).unwrap_or(&[]) {
+            let (source, propagation) = if v.is_map() {
+                let bind = v.get("type").and_then(Node::str) == Some("bind");
+                (
+                    if bind { v.get("source").and_then(Node::str).map(str::to_string) } else { None },
+                    v.path(&["bind", "propagation"]).and_then(Node::str).map(str::to_string),
+                )
+            } else {
+                let s = v.str().unwrap_or("");
+                let parts: Vec<&str> = s.split(':').collect();
+                let src =
+                    (parts.len() >= 2 && parts[0].starts_with(['/', '.', '~', '$'])).then(|| parts[0].to_string());
+                (src, parts.get(2).map(|m| m.to_string()))
+            };
+            if let Some(src) = &source {
+                let norm = if src == "/" { "/" } else { src.trim_end_matches('/') };
+                if norm.ends_with("docker.sock") || norm.ends_with("containerd.sock") || norm.ends_with("podman.sock") {
+                    out.push(Diag::new("CP002", v.pos(), format!("{who} mounts the container engine socket `{src}`")));
+                } else if SENSITIVE.contains(&norm) {
+                    out.push(Diag::new("CP003", v.pos(), format!("{who} mounts sensitive host directory `{src}`")));
+                }
+            }
+            if propagation.as_deref().is_some_and(|m| m.split(',').any(|m| m == "shared" || m == "rshared")) {
+                out.push(Diag::new("CP029", v.pos(), format!("{who} uses shared mount propagation")));
+            }
+        }
+        // Image.
+        if let Some(img) = get("image") {
+            let image = img.str().unwrap_or("");
+            if !image.contains('$') {
+                let r = split_image(image);
+                if r.digest.is_none() && matches!(r.tag, None | Some("latest")) {
+                    out.push(Diag::new("CP023", img.pos(), format!("{who} image `{image}` has no fixed tag")));
+                }
+                if !policy.trusted_registries.is_empty() && !policy.registry_trusted(image) {
+                    out.push(Diag::new(
+                        "CP031",
+                        img.pos(),
+                        format!("{who} image `{image}` is not from a trusted registry"),
+                    ));
+                }
+            }
+        }
+        // Environment.
+        let env: Vec<(String, String, (u32, u32))> = match get("environment") {
+            Some(e) if e.is_map() => e
+                .entries()
+                .iter()
+                .filter_map(|(k, v)| Some((k.str()?.to_string(), v.str().unwrap_or("").to_string(), k.pos())))
+                .collect(),
+            Some(e) => e
+                .seq()
+                .iter()
+                .filter_map(|n| {
+                    let (k, v) = n.str()?.split_once('=')?;
+                    Some((k.to_string(), v.to_string(), n.pos()))
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        for (k, v, pos) in env {
+            if is_secret(&k) && !v.is_empty() && !v.starts_with('$') {
+                out.push(Diag::new("CP024", pos, format!("{who} has a plaintext secret in `{k}`; use `secrets:`")));
+            }
+        }
+        if let Some(cn) = get("container_name")
+            && let Some(n) = cn.str()
+            && let Some(first) = container_names.insert(n.to_string(), cn.line)
+        {
+            out.push(Diag::new("CP025", cn.pos(), format!("container_name `{n}` is already used at line {first}")));
+        }
+    }
+}
+
+/// (host IP, host port, container port) of a short port spec such as `127.0.0.1:8080:80/tcp`.
+fn split_port(spec: &str) -> (Option<String>, Option<String>, String) {
+    let spec = spec.split('/').next().unwrap_or(spec);
+    if let Some(rest) = spec.strip_prefix('[')
+        && let Some((ip, rest)) = rest.split_once("]:")
+    {
+        let (h, t) = rest.split_once(':').unwrap_or(("", rest));
+        return (Some(ip.to_string()), Some(h.to_string()).filter(|h| !h.is_empty()), t.to_string());
+    }
+    let parts: Vec<&str> = spec.split(':').collect();
+    match parts.as_slice() {
+        [t] => (None, None, t.to_string()),
+        [h, t] => (None, Some(h.to_string()), t.to_string()),
+        [ip, h, t] => (Some(ip.to_string()), Some(h.to_string()).filter(|h| !h.is_empty()), t.to_string()),
+        _ => (None, None, spec.to_string()),
+    }
+}
+
+fn is_secret(name: &str) -> bool {
+    let u = name.to_uppercase();
+    ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "ACCESS_KEY"]
+        .iter()
+        .any(|w| u.contains(w))
+        && !["_FILE", "_PATH", "_NAME", "_URL", "_HOST"].iter().any(|s| u.ends_with(s))
+}

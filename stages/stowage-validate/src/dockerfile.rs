@@ -1,0 +1,1384 @@
+//! The Dockerfile front end and its rules.
+//!
+//! Parsing is parse-dockerfile's (parser directives, the escape character, continuations, heredocs, JSON and shell
+//! forms, flags); this module adds what the rules need on top: stages and their names, ARG substitution in FROM,
+//! the logical text of each RUN with continuations and interleaved comments removed (mapped back to file offsets so
+//! that shell findings point at the right column), and the shell commands inside.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use parse_dockerfile::{Command, Instruction, Source};
+
+use crate::Diag;
+use crate::ignore::{self, Ignores};
+use crate::policy::{Policy, glob_match};
+use crate::shell::{self, Script, SimpleCommand};
+use crate::source::SourceText;
+
+/// A RUN (or the shell part of ONBUILD RUN) with its commands and how to map script offsets to the file.
+struct RunInfo {
+    script: Script,
+    /// File offset of each byte of the logical script.
+    map: Vec<usize>,
+    /// File offset of the RUN keyword.
+    keyword: usize,
+    has_cache_mount: bool,
+    mounts: Vec<String>,
+}
+
+impl RunInfo {
+    fn offset(&self, script_offset: usize) -> usize {
+        self.map.get(script_offset).copied().or_else(|| self.map.last().copied()).unwrap_or(self.keyword)
+    }
+}
+
+struct Stage {
+    /// Index in `instructions` of the FROM.
+    from: usize,
+    end: usize,
+    name: Option<String>,
+    /// The image reference with global ARG defaults substituted.
+    image: String,
+}
+
+pub fn check(text: &str, policy: &Policy, out: &mut Vec<Diag>) -> Ignores {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let src = SourceText::new(text);
+    let mut instructions = Vec::new();
+    let mut iter = match parse_dockerfile::parse_iter(text) {
+        Ok(iter) => iter,
+        Err(e) => {
+            out.push(parse_error(&e));
+            return ignore::scan(text, &|l| l);
+        }
+    };
+    for item in iter.by_ref() {
+        match item {
+            Ok(instruction) => instructions.push(instruction),
+            Err(e) => {
+                out.push(parse_error(&e));
+                return ignore::scan(text, &|l| l);
+            }
+        }
+    }
+    let starts: Vec<u32> = instructions.iter().map(|i| src.position(keyword_span(i).start).0).collect();
+    let extent = |line: u32| starts.iter().find(|&&s| s > line).map_or(src.line_count(), |s| s - 1);
+    let ignores = ignore::scan(text, &extent);
+    if instructions.is_empty() || !instructions.iter().any(|i| matches!(i, Instruction::From(_))) {
+        out.push(Diag::new("GN001", (1, 1), "no FROM instruction: a Dockerfile needs at least one stage"));
+        return ignores;
+    }
+    let escape = iter_escape(text);
+    Checker { src: &src, policy, escape, instructions: &instructions, out, stages: Vec::new() }.run();
+    ignores
+}
+
+/// The start line of every instruction, for tools that compare findings by instruction (hadolint reports the
+/// first line of the instruction).
+pub fn instruction_lines(text: &str) -> Vec<u32> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let src = SourceText::new(text);
+    let Ok(iter) = parse_dockerfile::parse_iter(text) else { return Vec::new() };
+    iter.map_while(Result::ok).map(|i| src.position(keyword_span(&i).start).0).collect()
+}
+
+/// The escape character from the `# escape=` parser directive (the directives are the leading comment lines).
+fn iter_escape(text: &str) -> char {
+    for line in text.lines() {
+        let Some(rest) = line.trim().strip_prefix('#') else { break };
+        let Some((k, v)) = rest.split_once('=') else { break };
+        if k.trim().eq_ignore_ascii_case("escape") {
+            return v.trim().chars().next().unwrap_or('\\');
+        }
+    }
+    '\\'
+}
+
+fn parse_error(e: &parse_dockerfile::Error) -> Diag {
+    let msg = format!("{e:#}");
+    let rule = if msg == "expected FROM" { "DF034" } else { "GN001" };
+    let message = if rule == "DF034" {
+        "instruction before the first FROM: only ARG and comments may come first".to_string()
+    } else {
+        format!("Dockerfile does not parse: {msg}")
+    };
+    Diag::new(rule, (e.line().max(1) as u32, e.column().max(1) as u32), message)
+}
+
+fn keyword_span(i: &Instruction<'_>) -> std::ops::Range<usize> {
+    match i {
+        Instruction::Add(x) => x.add.span.clone(),
+        Instruction::Arg(x) => x.arg.span.clone(),
+        Instruction::Cmd(x) => x.cmd.span.clone(),
+        Instruction::Copy(x) => x.copy.span.clone(),
+        Instruction::Entrypoint(x) => x.entrypoint.span.clone(),
+        Instruction::Env(x) => x.env.span.clone(),
+        Instruction::Expose(x) => x.expose.span.clone(),
+        Instruction::From(x) => x.from.span.clone(),
+        Instruction::Healthcheck(x) => x.healthcheck.span.clone(),
+        Instruction::Label(x) => x.label.span.clone(),
+        Instruction::Maintainer(x) => x.maintainer.span.clone(),
+        Instruction::Onbuild(x) => x.onbuild.span.clone(),
+        Instruction::Run(x) => x.run.span.clone(),
+        Instruction::Shell(x) => x.shell.span.clone(),
+        Instruction::Stopsignal(x) => x.stopsignal.span.clone(),
+        Instruction::User(x) => x.user.span.clone(),
+        Instruction::Volume(x) => x.volume.span.clone(),
+        Instruction::Workdir(x) => x.workdir.span.clone(),
+        _ => 0..0,
+    }
+}
+
+/// `KEY=value` pairs (or the legacy `KEY value`) of ENV, ARG and LABEL, with quotes removed.
+fn pairs(args: &str) -> Vec<(String, Option<String>)> {
+    let words = shell::words(args);
+    if let Some(first) = words.first()
+        && !first.text.contains('=')
+        && words.len() > 1
+    {
+        // Legacy `ENV KEY value with spaces`.
+        let value = args.trim_start()[first.text.len()..].trim().trim_matches('"').to_string();
+        return vec![(first.text.clone(), Some(value))];
+    }
+    words
+        .into_iter()
+        .map(|w| match w.text.split_once('=') {
+            Some((k, v)) => (k.to_string(), Some(v.to_string())),
+            None => (w.text, None),
+        })
+        .collect()
+}
+
+/// Replaces `$NAME`, `${NAME}` and `${NAME:-default}` from `vars`; unknown variables are left as written.
+pub fn substitute(s: &str, vars: &BTreeMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let (name, default, len) = if let Some(inner) = after.strip_prefix('{') {
+            match inner.find('}') {
+                Some(end) => {
+                    let body = &inner[..end];
+                    let (n, d) = match body.split_once(":-").or_else(|| body.split_once('-')) {
+                        Some((n, d)) => (n, Some(d)),
+                        None => (body, None),
+                    };
+                    (n, d, end + 2)
+                }
+                None => ("", None, 0),
+            }
+        } else {
+            let n = after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').count();
+            (&after[..n], None, n)
+        };
+        match vars.get(name).filter(|v| !v.is_empty()).map(String::as_str).or(default) {
+            Some(v) if !name.is_empty() => out.push_str(v),
+            _ => out.push_str(&rest[i..i + 1 + len]),
+        }
+        rest = &rest[i + 1 + len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The parts of an image reference: `name` (with registry), `tag`, `digest`.
+#[derive(Debug, PartialEq)]
+pub struct ImageRef<'a> {
+    pub name: &'a str,
+    pub tag: Option<&'a str>,
+    pub digest: Option<&'a str>,
+}
+
+pub fn split_image(image: &str) -> ImageRef<'_> {
+    let (rest, digest) = match image.split_once('@') {
+        Some((r, d)) => (r, Some(d)),
+        None => (image, None),
+    };
+    let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+    match rest[last_slash..].find(':') {
+        Some(c) => ImageRef { name: &rest[..last_slash + c], tag: Some(&rest[last_slash + c + 1..]), digest },
+        None => ImageRef { name: rest, tag: None, digest },
+    }
+}
+
+/// Why an image reference is malformed, if it is.
+pub fn invalid_image(image: &str) -> Option<String> {
+    if image.contains('$') || image.is_empty() {
+        return None;
+    }
+    let r = split_image(image);
+    if let Some(d) = r.digest {
+        let ok = d
+            .split_once(':')
+            .is_some_and(|(alg, hex)| !alg.is_empty() && hex.len() >= 32 && hex.chars().all(|c| c.is_ascii_hexdigit()));
+        if !ok {
+            return Some(format!("digest `{d}` is not `sha256:<64 hex digits>`"));
+        }
+    }
+    if let Some(t) = r.tag {
+        if t.contains(':') && t.starts_with("sha256") {
+            return Some(format!("`{image}` puts a digest after `:`; a digest follows `@`: `{}@{t}`", r.name));
+        }
+        let ok = !t.is_empty()
+            && t.len() <= 128
+            && t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+            && !t.starts_with(['.', '-']);
+        if !ok {
+            return Some(format!("tag `{t}` is not valid (letters, digits, `_`, `.`, `-`; at most 128)"));
+        }
+    }
+    let path = match r.name.split_once('/') {
+        Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => rest,
+        _ => r.name,
+    };
+    let component_ok = |c: &str| {
+        !c.is_empty()
+            && c.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || matches!(ch, '.' | '_' | '-'))
+            && c.starts_with(|ch: char| ch.is_ascii_alphanumeric())
+            && c.ends_with(|ch: char| ch.is_ascii_alphanumeric())
+    };
+    if !path.split('/').all(component_ok) {
+        return Some(format!("repository `{}` must be lowercase letters, digits and separators", r.name));
+    }
+    None
+}
+
+struct Checker<'a, 'b> {
+    src: &'a SourceText<'a>,
+    policy: &'a Policy,
+    escape: char,
+    instructions: &'a [Instruction<'b>],
+    out: &'a mut Vec<Diag>,
+    stages: Vec<Stage>,
+}
+
+const RESERVED_STAGE_NAMES: &[&str] = &["scratch", "context"];
+const SYSTEM_DIRS: &[&str] = &["/proc", "/sys", "/dev", "/boot"];
+const SENSITIVE_VOLUMES: &[&str] =
+    &["/", "/etc", "/root", "/boot", "/dev", "/proc", "/sys", "/var/run", "/run", "/usr", "/bin", "/sbin", "/lib"];
+const POINTLESS: &[&str] = &["free", "kill", "mount", "ps", "service", "shutdown", "ssh", "top", "vim"];
+
+impl<'a, 'b> Checker<'a, 'b> {
+    fn pos(&self, offset: usize) -> (u32, u32) {
+        self.src.position(offset)
+    }
+
+    fn emit(&mut self, rule: &'static str, offset: usize, message: impl Into<String>) {
+        let p = self.pos(offset);
+        self.out.push(Diag::new(rule, p, message));
+    }
+
+    fn run(&mut self) {
+        // Global ARG defaults, for substitution in FROM.
+        let mut global_args = BTreeMap::new();
+        let mut i = 0;
+        while i < self.instructions.len() {
+            match &self.instructions[i] {
+                Instruction::Arg(a) => {
+                    for (k, v) in pairs(&a.arguments.value) {
+                        global_args.insert(k, v.unwrap_or_default());
+                    }
+                }
+                Instruction::From(_) => break,
+                _ => {}
+            }
+            i += 1;
+        }
+        let from_indices: Vec<usize> = self
+            .instructions
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| matches!(i, Instruction::From(_)))
+            .map(|(i, _)| i)
+            .collect();
+        for (n, &from) in from_indices.iter().enumerate() {
+            let end = from_indices.get(n + 1).copied().unwrap_or(self.instructions.len());
+            let Instruction::From(f) = &self.instructions[from] else { continue };
+            self.stages.push(Stage {
+                from,
+                end,
+                name: f.as_.as_ref().map(|(_, n)| n.value.to_lowercase()),
+                image: substitute(&f.image.value, &global_args),
+            });
+        }
+        self.check_from();
+        let mut any_user = false;
+        let mut any_healthcheck = false;
+        let mut stage_workdir: Vec<bool> = Vec::new();
+        let mut tools_seen: BTreeMap<&'static str, usize> = BTreeMap::new();
+        for s in 0..self.stages.len() {
+            let (from, end) = (self.stages[s].from, self.stages[s].end);
+            // A stage built on an earlier stage inherits its WORKDIR.
+            let parent =
+                self.stages[..s].iter().position(|p| p.name.as_deref() == Some(&self.stages[s].image.to_lowercase()));
+            let mut workdir = parent.is_some_and(|p| stage_workdir[p]);
+            let mut last_user: Option<(usize, String)> = None;
+            let (mut cmds, mut entrypoints, mut healthchecks) = (0, 0, 0);
+            let mut pipefail = false;
+            let mut posix_shell = true;
+            let mut env_vars: BTreeSet<String> = BTreeSet::new();
+            let mut prev_run = false;
+            for idx in from + 1..end {
+                let instruction = &self.instructions[idx];
+                let is_run = matches!(instruction, Instruction::Run(_));
+                match instruction {
+                    Instruction::User(u) => {
+                        any_user = true;
+                        last_user = Some((u.arguments.span.start, u.arguments.value.to_string()));
+                        self.check_user(u.arguments.span.start, &u.arguments.value);
+                    }
+                    Instruction::Healthcheck(h) => {
+                        any_healthcheck = true;
+                        healthchecks += 1;
+                        if healthchecks > 1 {
+                            self.emit(
+                                "DF014",
+                                h.healthcheck.span.start,
+                                "second HEALTHCHECK in this stage; only the last one applies",
+                            );
+                        }
+                    }
+                    Instruction::Cmd(c) => {
+                        cmds += 1;
+                        if cmds > 1 {
+                            self.emit("DF015", c.cmd.span.start, "second CMD in this stage; only the last one applies");
+                        }
+                        if let Command::Shell(s) = &c.arguments {
+                            self.emit(
+                                "DF017",
+                                s.span.start,
+                                "CMD in shell form: the process will not receive signals as PID 1",
+                            );
+                        }
+                    }
+                    Instruction::Entrypoint(e) => {
+                        entrypoints += 1;
+                        if entrypoints > 1 {
+                            self.emit(
+                                "DF016",
+                                e.entrypoint.span.start,
+                                "second ENTRYPOINT in this stage; only the last one applies",
+                            );
+                        }
+                        if let Command::Shell(s) = &e.arguments {
+                            self.emit(
+                                "DF017",
+                                s.span.start,
+                                "ENTRYPOINT in shell form: the process will not receive signals as PID 1",
+                            );
+                        }
+                    }
+                    Instruction::Workdir(w) => {
+                        workdir = true;
+                        let dir = w.arguments.value.trim_matches(['"', '\'']);
+                        let absolute = dir.starts_with('/')
+                            || dir.starts_with('$')
+                            || dir.as_bytes().get(1) == Some(&b':')
+                            || dir.starts_with('\\');
+                        if !absolute {
+                            self.emit(
+                                "DF018",
+                                w.arguments.span.start,
+                                format!("WORKDIR `{dir}` is relative; use an absolute path"),
+                            );
+                        }
+                        let norm = dir.trim_end_matches('/');
+                        if SYSTEM_DIRS.iter().any(|s| norm == *s || norm.starts_with(&format!("{s}/"))) {
+                            self.emit(
+                                "DF020",
+                                w.arguments.span.start,
+                                format!("WORKDIR `{dir}` is a system directory"),
+                            );
+                        }
+                    }
+                    Instruction::Volume(v) => {
+                        let items: Vec<(usize, String)> = match &v.arguments {
+                            parse_dockerfile::JsonOrStringArray::Json(j) => {
+                                j.value.iter().map(|s| (s.span.start, s.value.to_string())).collect()
+                            }
+                            parse_dockerfile::JsonOrStringArray::String(a) => {
+                                a.iter().map(|s| (s.span.start, s.value.to_string())).collect()
+                            }
+                        };
+                        for (at, path) in items {
+                            let norm = path.trim_matches(['"', '\'']);
+                            let norm = if norm == "/" { "/" } else { norm.trim_end_matches('/') };
+                            if SENSITIVE_VOLUMES.contains(&norm) {
+                                self.emit("DF021", at, format!("VOLUME `{norm}` mounts over a sensitive directory"));
+                            }
+                        }
+                    }
+                    Instruction::Copy(c) => {
+                        let from_flag = c.options.iter().find(|f| f.name.value == "from");
+                        let dest = c.dest.value.trim_matches(['"', '\'']);
+                        let relative = !(dest.starts_with('/')
+                            || dest.starts_with('$')
+                            || dest.as_bytes().get(1) == Some(&b':')
+                            || dest.starts_with('\\'));
+                        if relative && !workdir {
+                            self.emit(
+                                "DF022",
+                                c.dest.span.start,
+                                format!("COPY to relative `{dest}` before any WORKDIR in this stage"),
+                            );
+                        }
+                        if c.src.len() > 1 && !dest.ends_with('/') && !dest.ends_with('\\') && !dest.starts_with('$') {
+                            self.emit(
+                                "DF029",
+                                c.dest.span.start,
+                                format!("COPY with {} sources needs a directory destination: `{dest}/`", c.src.len()),
+                            );
+                        }
+                        if let Some(flag) = from_flag
+                            && let Some(value) = &flag.value
+                        {
+                            self.check_copy_from(s, value.span.start, &value.value);
+                            for src in &c.src {
+                                if let Source::Path(p) = src
+                                    && p.value.trim_matches('"') == "/"
+                                {
+                                    self.emit(
+                                        "DF031",
+                                        p.span.start,
+                                        format!("COPY --from={} copies the whole filesystem", value.value),
+                                    );
+                                }
+                            }
+                        }
+                    }
+                    Instruction::Add(a) => {
+                        for src in &a.src {
+                            let Source::Path(p) = src else { continue };
+                            let v = p.value.as_ref();
+                            if v.starts_with("http://") || v.starts_with("https://") || v.starts_with("git@") {
+                                self.emit("DF012", p.span.start, format!("ADD fetches `{v}` without verification"));
+                            } else if !is_archive(v) {
+                                self.emit("DF011", a.add.span.start, "ADD copies local files; use COPY");
+                            }
+                        }
+                        let dest = a.dest.value.trim_matches(['"', '\'']);
+                        if a.src.len() > 1 && !dest.ends_with('/') && !dest.starts_with('$') {
+                            self.emit(
+                                "DF029",
+                                a.dest.span.start,
+                                format!("ADD with {} sources needs a directory destination: `{dest}/`", a.src.len()),
+                            );
+                        }
+                    }
+                    Instruction::Expose(e) => {
+                        for port in &e.arguments {
+                            self.check_expose(port.span.start, &port.value);
+                        }
+                    }
+                    Instruction::Maintainer(m) => {
+                        self.emit(
+                            "DF025",
+                            m.maintainer.span.start,
+                            "MAINTAINER is deprecated; use LABEL org.opencontainers.image.authors",
+                        );
+                    }
+                    Instruction::Env(e) => {
+                        let ps = pairs(&e.arguments.value);
+                        self.check_env_like(e.arguments.span.start, &ps, true);
+                        let defined: Vec<&str> = ps.iter().map(|(k, _)| k.as_str()).collect();
+                        for (n, (k, v)) in ps.iter().enumerate() {
+                            let Some(v) = v else { continue };
+                            for earlier in &defined[..n] {
+                                if references(v, earlier) && !env_vars.contains(*earlier) {
+                                    self.emit(
+                                        "DF036",
+                                        e.arguments.span.start,
+                                        format!("ENV `{k}` refers to `{earlier}`, defined in the same ENV"),
+                                    );
+                                }
+                            }
+                        }
+                        env_vars.extend(ps.into_iter().map(|(k, _)| k));
+                    }
+                    Instruction::Arg(a) => {
+                        let ps = pairs(&a.arguments.value);
+                        self.check_env_like(a.arguments.span.start, &ps, false);
+                    }
+                    Instruction::Label(l) => self.check_labels(l.arguments.span.start, &l.arguments.value),
+                    Instruction::Shell(sh) => {
+                        let words: Vec<&str> = sh.arguments.iter().map(|w| w.value.as_ref()).collect();
+                        pipefail = words.windows(2).any(|w| w[0] == "-o" && w[1] == "pipefail")
+                            || words.iter().any(|w| {
+                                w.starts_with('-') && !w.starts_with("--") && w.contains('o') && w.ends_with("pipefail")
+                            });
+                        posix_shell = words.first().is_some_and(|s| {
+                            let base = s.rsplit(['/', '\\']).next().unwrap_or(s).to_lowercase();
+                            !(base.starts_with("pwsh") || base.starts_with("powershell") || base.starts_with("cmd"))
+                        });
+                    }
+                    Instruction::Onbuild(o) => {
+                        if matches!(
+                            *o.instruction,
+                            Instruction::From(_) | Instruction::Onbuild(_) | Instruction::Maintainer(_)
+                        ) {
+                            self.emit(
+                                "DF035",
+                                o.onbuild.span.start,
+                                "ONBUILD cannot trigger FROM, ONBUILD or MAINTAINER",
+                            );
+                        }
+                    }
+                    Instruction::Run(r) => {
+                        if prev_run {
+                            self.emit(
+                                "DF084",
+                                r.run.span.start,
+                                "RUN directly after RUN; consider joining them with `&&`",
+                            );
+                        }
+                        let info = self.run_info(r);
+                        let final_stage = s + 1 == self.stages.len();
+                        self.check_run(&info, final_stage, pipefail, posix_shell, &env_vars);
+                        for (tool, names) in [("curl", &["curl"][..]), ("wget", &["wget"][..])] {
+                            if info.script.find(names).next().is_some() {
+                                tools_seen.entry(tool).or_insert(r.run.span.start);
+                            }
+                        }
+                        if tools_seen.len() == 2 && info.script.find(&["curl", "wget"]).next().is_some() {
+                            let first = *tools_seen.values().min().unwrap_or(&0);
+                            if first < r.run.span.start
+                                || info.script.find(&["curl"]).next().is_some()
+                                    && info.script.find(&["wget"]).next().is_some()
+                            {
+                                self.emit("DF079", r.run.span.start, "both wget and curl are used; pick one");
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                prev_run = is_run;
+            }
+            stage_workdir.push(workdir);
+            if s + 1 == self.stages.len() {
+                if let Some((at, user)) = &last_user {
+                    let name = user.split(':').next().unwrap_or("").trim();
+                    if name == "root" || name == "0" {
+                        self.emit("DF006", *at, format!("the final stage runs as `{user}`"));
+                    }
+                }
+                if !self.policy.required_labels.is_empty()
+                    || self.policy.enabled(crate::registry::find("DF086").expect("registered"))
+                {
+                    self.check_required_labels(from, end);
+                }
+            }
+        }
+        let last_from = self.stages.last().map_or(0, |s| keyword_span(&self.instructions[s.from]).start);
+        if !any_user {
+            self.emit("DF007", last_from, "no USER instruction: the container runs as root");
+        }
+        if !any_healthcheck {
+            self.emit("DF013", last_from, "no HEALTHCHECK instruction");
+        }
+    }
+
+    fn check_from(&mut self) {
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        for s in 0..self.stages.len() {
+            let Instruction::From(f) = &self.instructions[self.stages[s].from] else { continue };
+            let image = self.stages[s].image.clone();
+            let at = f.image.span.start;
+            if let Some((_, name)) = &f.as_ {
+                let lower = name.value.to_lowercase();
+                if seen.insert(lower.clone(), s).is_some() {
+                    self.emit(
+                        "DF026",
+                        name.span.start,
+                        format!("stage name `{}` is already used by an earlier stage", name.value),
+                    );
+                }
+                if RESERVED_STAGE_NAMES.contains(&lower.as_str()) {
+                    self.emit("DF030", name.span.start, format!("stage name `{}` is a reserved word", name.value));
+                }
+            }
+            if let Some(p) = f.options.iter().find(|o| o.name.value == "platform") {
+                let v = p.value.as_ref().map(|v| v.value.as_ref()).unwrap_or("");
+                if v.contains("TARGETPLATFORM") {
+                    self.emit("DF033", p.flag_span().start, "`--platform=$TARGETPLATFORM` is the default; remove it");
+                } else if !v.contains("BUILDPLATFORM") && !v.starts_with('$') {
+                    self.emit("DF032", p.flag_span().start, format!("FROM --platform={v} fixes the platform"));
+                }
+            }
+            let lower = image.to_lowercase();
+            let is_stage = self.stages[..s].iter().any(|p| p.name.as_deref() == Some(lower.as_str()));
+            if is_stage || lower == "scratch" {
+                continue;
+            }
+            if let Some(why) = invalid_image(&image) {
+                self.emit("DF088", at, format!("invalid image reference `{image}`: {why}"));
+                continue;
+            }
+            if image.contains('$') {
+                continue;
+            }
+            let r = split_image(&image);
+            match (r.tag, r.digest) {
+                (None, None) => self.emit("DF001", at, format!("`{image}` has no tag; pin a version")),
+                (Some("latest"), _) => self.emit("DF002", at, format!("`{image}` uses the `latest` tag")),
+                _ => {}
+            }
+            if r.digest.is_none() {
+                self.emit("DF003", at, format!("`{image}` is not pinned by digest"));
+            }
+            if !self.policy.trusted_registries.is_empty() && !self.policy.registry_trusted(&image) {
+                self.emit(
+                    "DF004",
+                    at,
+                    format!("`{image}` comes from `{}`, not a trusted registry", crate::policy::registry_of(&image)),
+                );
+            }
+            if !self.policy.allowed_base_images.is_empty()
+                && !self.policy.allowed_base_images.iter().any(|p| glob_match(p, r.name) || glob_match(p, &image))
+            {
+                self.emit("DF005", at, format!("`{image}` is not in the allowed base images"));
+            }
+        }
+    }
+
+    fn check_user(&mut self, at: usize, user: &str) {
+        let name = user.split(':').next().unwrap_or("").trim();
+        if !name.is_empty() && !name.starts_with('$') && !name.chars().all(|c| c.is_ascii_digit()) {
+            self.emit("DF008", at, format!("USER `{user}` is a name; use a numeric UID"));
+        }
+    }
+
+    fn check_copy_from(&mut self, stage: usize, at: usize, from: &str) {
+        let lower = from.to_lowercase();
+        if self.stages[stage].name.as_deref() == Some(lower.as_str()) {
+            self.emit("DF028", at, format!("COPY --from={from} names the stage it is in"));
+            return;
+        }
+        let earlier = self.stages[..stage].iter().any(|p| p.name.as_deref() == Some(lower.as_str()));
+        let numeric = from.parse::<usize>().is_ok_and(|n| n < stage);
+        let image_like = from.contains([':', '/', '@', '$']);
+        if !earlier && !numeric && !image_like {
+            self.emit("DF027", at, format!("COPY --from={from} names no earlier stage"));
+        }
+    }
+
+    fn check_expose(&mut self, at: usize, port: &str) {
+        let p = port.split('/').next().unwrap_or(port);
+        if p.contains('$') {
+            return;
+        }
+        let (lo, hi) = match p.split_once('-') {
+            Some((a, b)) => (a.parse::<u64>(), b.parse::<u64>()),
+            None => (p.parse::<u64>(), p.parse::<u64>()),
+        };
+        match (lo, hi) {
+            (Ok(lo), Ok(hi)) => {
+                if lo > 65535 || hi > 65535 {
+                    self.emit("DF024", at, format!("EXPOSE `{port}` is outside 0-65535"));
+                } else if (lo..=hi).contains(&22) {
+                    self.emit("DF023", at, "EXPOSE 22 publishes SSH");
+                }
+            }
+            _ => self.emit("DF024", at, format!("EXPOSE `{port}` is not a port number")),
+        }
+    }
+
+    fn check_env_like(&mut self, at: usize, pairs: &[(String, Option<String>)], env: bool) {
+        for (k, v) in pairs {
+            let upper = k.to_uppercase();
+            let value = v.as_deref().unwrap_or("");
+            if is_secret_name(&upper) && !value.is_empty() && !value.starts_with('$') {
+                self.emit("DF037", at, format!("`{k}` looks like a secret and is stored in the image metadata"));
+            }
+            let falsy = matches!(value.to_lowercase().as_str(), "0" | "false" | "no" | "off");
+            match upper.as_str() {
+                "PYTHONHTTPSVERIFY" if value == "0" => {
+                    self.emit("DF066", at, "PYTHONHTTPSVERIFY=0 turns off certificate validation")
+                }
+                "NODE_TLS_REJECT_UNAUTHORIZED" if value == "0" => {
+                    self.emit("DF067", at, "NODE_TLS_REJECT_UNAUTHORIZED=0 turns off certificate validation")
+                }
+                "NPM_CONFIG_STRICT_SSL" if falsy => {
+                    self.emit("DF073", at, "NPM_CONFIG_STRICT_SSL=false turns off certificate validation")
+                }
+                "GIT_SSL_NO_VERIFY" if env || v.is_some() => {
+                    self.emit("DF075", at, "GIT_SSL_NO_VERIFY turns off certificate validation")
+                }
+                "PIP_TRUSTED_HOST" if v.is_some() => {
+                    self.emit("DF077", at, "PIP_TRUSTED_HOST turns off certificate validation")
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn check_labels(&mut self, at: usize, args: &str) {
+        for (k, v) in pairs(args) {
+            if !label_key_valid(&k) {
+                self.emit("DF085", at, format!("label key `{k}` is not a lowercase reverse-DNS name"));
+            }
+            if v.as_deref().is_none_or(|v| v.trim().is_empty()) {
+                self.emit("DF087", at, format!("label `{k}` is empty"));
+            }
+        }
+    }
+
+    fn check_required_labels(&mut self, from: usize, end: usize) {
+        let mut present = BTreeSet::new();
+        for i in from..end {
+            if let Instruction::Label(l) = &self.instructions[i] {
+                present.extend(pairs(&l.arguments.value).into_iter().map(|(k, _)| k));
+            }
+        }
+        let at = keyword_span(&self.instructions[from]).start;
+        for label in self.policy.required_labels.clone() {
+            if !present.contains(&label) {
+                self.emit("DF086", at, format!("required label `{label}` is missing from the final stage"));
+            }
+        }
+    }
+
+    /// The logical script of a RUN: continuations and the comment lines inside them removed, heredoc bodies appended.
+    fn run_info(&self, r: &parse_dockerfile::RunInstruction<'_>) -> RunInfo {
+        let mounts: Vec<String> = r
+            .options
+            .iter()
+            .filter(|f| f.name.value == "mount")
+            .filter_map(|f| f.value.as_ref().map(|v| v.value.to_string()))
+            .collect();
+        let has_cache_mount = mounts.iter().any(|m| m.contains("type=cache"));
+        let (mut logical, mut map) = (String::new(), Vec::new());
+        match &r.arguments {
+            Command::Shell(s) => {
+                unfold(self.src.text, s.span.clone(), self.escape, &mut logical, &mut map);
+                for doc in &r.here_docs {
+                    logical.push('\n');
+                    map.push(doc.span.start);
+                    let body_start =
+                        self.src.text[doc.span.clone()].find('\n').map_or(doc.span.start, |n| doc.span.start + n + 1);
+                    let body = &self.src.text[body_start.min(doc.span.end)..doc.span.end];
+                    // The terminator line is not script.
+                    let body = body.rsplit_once('\n').map_or(body, |(b, _)| b);
+                    for (i, ch) in body.char_indices() {
+                        logical.push(ch);
+                        map.extend(std::iter::repeat_n(body_start + i, ch.len_utf8()));
+                    }
+                }
+            }
+            Command::Exec(e) => {
+                let words: Vec<&str> = e.value.iter().map(|w| w.value.as_ref()).collect();
+                let script_at = words.iter().position(|w| *w == "-c").map(|i| i + 1);
+                match script_at.and_then(|i| e.value.get(i)) {
+                    Some(script) => {
+                        for (i, ch) in script.value.char_indices() {
+                            logical.push(ch);
+                            map.extend(std::iter::repeat_n(script.span.start + 1 + i, ch.len_utf8()));
+                        }
+                    }
+                    None => {
+                        for w in &e.value {
+                            let quoted = format!("'{}' ", w.value.replace('\'', ""));
+                            map.extend(std::iter::repeat_n(w.span.start, quoted.len()));
+                            logical.push_str(&quoted);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        RunInfo { script: shell::parse(&logical), map, keyword: r.run.span.start, has_cache_mount, mounts }
+    }
+
+    fn cmd_at(&self, info: &RunInfo, c: &SimpleCommand) -> usize {
+        info.offset(c.words.first().map_or(0, |w| w.start))
+    }
+
+    fn check_run(&mut self, info: &RunInfo, final_stage: bool, pipefail: bool, posix: bool, env: &BTreeSet<String>) {
+        let script = &info.script;
+        let mut set_pipefail = pipefail;
+        for c in &script.commands {
+            if c.base_name() == Some("set")
+                && c.words
+                    .windows(2)
+                    .any(|w| w[1].text == "pipefail" && w[0].text.starts_with('-') && w[0].text.contains('o'))
+            {
+                set_pipefail = true;
+            }
+        }
+        if script.has_pipe() && !set_pipefail && posix {
+            self.emit(
+                "DF081",
+                info.keyword,
+                "RUN with a pipe but no `-o pipefail`: a failing command before `|` is ignored",
+            );
+        }
+        let install_words = ["install", "add", "groupinstall", "localinstall", "in"];
+        let any_install = script.commands.iter().any(|c| {
+            matches!(c.base_name(), Some("apt-get" | "apt" | "apk" | "yum" | "dnf" | "microdnf" | "zypper" | "tdnf"))
+                && c.args().iter().any(|a| install_words.contains(&a.text.as_str()) || a.text == "upgrade")
+        });
+        let mut apt_installed = false;
+        let mut removed_lists = false;
+        for c in &script.commands {
+            let at = self.cmd_at(info, c);
+            let Some(name) = c.base_name() else { continue };
+            let sub = subcommand(c);
+            match name {
+                "sudo" => self.emit("DF010", at, "sudo in RUN; switch USER instead"),
+                "cd" => self.emit("DF019", at, "`cd` in RUN; use WORKDIR"),
+                "chpasswd" => self.emit("DF078", at, "chpasswd sets a password in the image"),
+                "apt" => self.emit("DF043", at, "`apt` is for interactive use; use apt-get"),
+                "ln" if c.has_arg(|a| a == "/bin/sh") => {
+                    self.emit("DF082", at, "RUN replaces /bin/sh; use the SHELL instruction")
+                }
+                n if POINTLESS.contains(&n) => {
+                    self.emit("DF083", at, format!("`{n}` makes no sense in a container build"))
+                }
+                _ => {}
+            }
+            if matches!(name, "apt-get" | "apt" | "apk" | "yum" | "dnf" | "zypper" | "microdnf")
+                && sub.as_deref() == Some("update")
+                && !any_install
+            {
+                self.emit("DF038", at, format!("`{name} update` alone; install in the same RUN"));
+            }
+            if name == "rm" && c.has_arg(|a| a.starts_with("/var/lib/apt/lists")) {
+                removed_lists = true;
+            }
+            if name == "apt-get" || name == "apt" {
+                if c.has_flag(None, &["allow-unauthenticated"]) {
+                    self.emit("DF069", at, "--allow-unauthenticated installs unsigned packages");
+                }
+                if c.has_flag(None, &["force-yes"]) {
+                    self.emit("DF072", at, "--force-yes disables signature checks");
+                }
+                if matches!(sub.as_deref(), Some("dist-upgrade" | "full-upgrade")) {
+                    self.emit("DF045", at, format!("`{name} dist-upgrade` in a build"));
+                }
+            }
+            if name == "apt-get" && sub.as_deref() == Some("install") {
+                apt_installed = true;
+                let pkgs = packages(c, &["-o", "-t", "-c", "--target-release", "--option", "--config-file"]);
+                let unpinned: Vec<&str> =
+                    pkgs.iter().map(|w| w.text.as_str()).filter(|p| !p.contains('=') && !p.ends_with(".deb")).collect();
+                if !unpinned.is_empty() {
+                    self.emit("DF039", at, format!("apt-get install without versions: {}", unpinned.join(", ")));
+                }
+                if !c.has_flag(Some('y'), &["yes", "assume-yes"])
+                    && !c.has_arg(|a| a == "-qq" || a == "-q=2" || a == "--quiet=2")
+                {
+                    self.emit("DF040", at, "apt-get install without `-y`");
+                }
+                let recommends = c.has_flag(None, &["no-install-recommends"])
+                    || c.has_arg(|a| a.contains("Install-Recommends=false") || a.contains("Install-Recommends=0"));
+                if !recommends {
+                    self.emit("DF041", at, "apt-get install without `--no-install-recommends`");
+                }
+            }
+            if name == "apk" {
+                if c.has_flag(None, &["allow-untrusted"]) {
+                    self.emit("DF068", at, "apk --allow-untrusted installs unsigned packages");
+                }
+                if sub.as_deref() == Some("add") {
+                    let pkgs = packages(
+                        c,
+                        &[
+                            "--repository",
+                            "-X",
+                            "--virtual",
+                            "-t",
+                            "--root",
+                            "-p",
+                            "--repositories-file",
+                            "--cache-dir",
+                            "--arch",
+                        ],
+                    );
+                    let unpinned: Vec<&str> = pkgs
+                        .iter()
+                        .map(|w| w.text.as_str())
+                        .filter(|p| {
+                            !p.contains('=')
+                                && !p.ends_with(".apk")
+                                && !p.contains('~')
+                                && !p.contains('<')
+                                && !p.contains('>')
+                        })
+                        .collect();
+                    if !unpinned.is_empty() {
+                        self.emit("DF046", at, format!("apk add without versions: {}", unpinned.join(", ")));
+                    }
+                    if !c.has_flag(None, &["no-cache"]) && !info.has_cache_mount {
+                        self.emit("DF047", at, "apk add without `--no-cache`");
+                    }
+                }
+            }
+            for (mgr, y, clean, pin) in [
+                ("yum", "DF048", "DF049", "DF050"),
+                ("dnf", "DF054", "DF055", "DF056"),
+                ("microdnf", "DF054", "DF055", "DF056"),
+                ("zypper", "DF051", "DF052", "DF053"),
+            ] {
+                if name != mgr {
+                    continue;
+                }
+                if mgr != "zypper" && c.has_flag(None, &["nogpgcheck"]) {
+                    self.emit("DF070", at, format!("{mgr} --nogpgcheck installs unsigned packages"));
+                }
+                let is_install = matches!(sub.as_deref(), Some("install" | "in" | "groupinstall" | "localinstall"));
+                if mgr == "zypper" && matches!(sub.as_deref(), Some("dist-upgrade" | "dup")) {
+                    self.emit("DF044", at, "zypper dist-upgrade in a build");
+                }
+                if !is_install {
+                    continue;
+                }
+                let yes = if mgr == "zypper" {
+                    c.has_flag(Some('y'), &["no-confirm", "non-interactive"])
+                        || c.words.iter().any(|w| w.text == "-n" || w.text == "--non-interactive")
+                } else {
+                    c.has_flag(Some('y'), &["assumeyes"]) || mgr == "microdnf"
+                };
+                if !yes {
+                    self.emit(y, at, format!("{mgr} install without `-y`"));
+                }
+                let cleaned = script.commands.iter().any(|o| {
+                    (o.base_name() == Some(mgr) && subcommand(o).as_deref() == Some("clean"))
+                        || (o.base_name() == Some("rm")
+                            && o.has_arg(|a| {
+                                a.contains(&format!("/var/cache/{}", if mgr == "microdnf" { "dnf" } else { mgr }))
+                            }))
+                });
+                if !cleaned && !info.has_cache_mount {
+                    self.emit(
+                        clean,
+                        at,
+                        format!("{mgr} install without `{mgr} clean{}`", if mgr == "zypper" { "" } else { " all" }),
+                    );
+                }
+                let pkgs = packages(
+                    c,
+                    &[
+                        "--setopt",
+                        "--enablerepo",
+                        "--disablerepo",
+                        "--installroot",
+                        "--releasever",
+                        "-r",
+                        "--repo",
+                        "--from",
+                    ],
+                );
+                let unpinned: Vec<&str> = pkgs
+                    .iter()
+                    .map(|w| w.text.as_str())
+                    .filter(|p| {
+                        if mgr == "zypper" {
+                            !p.contains(['=', '<', '>']) && !p.ends_with(".rpm")
+                        } else {
+                            !has_rpm_version(p) && !p.ends_with(".rpm") && !p.starts_with('@')
+                        }
+                    })
+                    .collect();
+                if !unpinned.is_empty() {
+                    self.emit(pin, at, format!("{mgr} install without versions: {}", unpinned.join(", ")));
+                }
+            }
+            if name == "tdnf" && c.has_flag(None, &["nogpgcheck"]) {
+                self.emit("DF070", at, "tdnf --nogpgcheck installs unsigned packages");
+            }
+            if name == "rpm" && c.has_flag(None, &["nosignature", "nodigest", "noverify", "nofiledigest"]) {
+                self.emit("DF071", at, "rpm signature or digest checks disabled");
+            }
+            if c.words.iter().any(|w| {
+                let l = w.text.to_lowercase().replace(' ', "");
+                l.contains("sslverify=0") || l.contains("sslverify=false") || l.contains("sslverify=no")
+            }) && matches!(name, "yum-config-manager" | "dnf" | "yum" | "echo" | "sed" | "printf")
+            {
+                self.emit("DF076", at, "sslverify disabled for the package manager");
+            }
+            if let Some(pip_args) = pip_install(c) {
+                let (is_install, pkgs, opts) = pip_args;
+                if is_install {
+                    if !opts.iter().any(|o| o == "--no-cache-dir")
+                        && !env.contains("PIP_NO_CACHE_DIR")
+                        && !info.has_cache_mount
+                    {
+                        self.emit("DF058", at, "pip install without `--no-cache-dir`");
+                    }
+                    let unpinned: Vec<&String> = pkgs.iter().filter(|p| !pip_pinned(p)).collect();
+                    if !unpinned.is_empty() {
+                        let list: Vec<&str> = unpinned.iter().map(|s| s.as_str()).collect();
+                        self.emit("DF057", at, format!("pip install without versions: {}", list.join(", ")));
+                    }
+                }
+                if opts.iter().any(|o| o.starts_with("--trusted-host")) {
+                    self.emit("DF065", at, "pip --trusted-host disables certificate validation");
+                }
+            }
+            if name == "npm" && matches!(sub.as_deref(), Some("install" | "i" | "add")) {
+                let pkgs = packages(c, &["--prefix", "--registry", "--cache", "-w", "--workspace"]);
+                let unpinned: Vec<&str> = pkgs.iter().map(|w| w.text.as_str()).filter(|p| !npm_pinned(p)).collect();
+                if !unpinned.is_empty() {
+                    self.emit("DF059", at, format!("npm install without versions: {}", unpinned.join(", ")));
+                }
+            }
+            if matches!(name, "npm" | "yarn")
+                && c.args().windows(3).any(|w| w[0].text == "set" && w[1].text == "strict-ssl" && w[2].text == "false")
+            {
+                self.emit("DF074", at, format!("{name} strict-ssl set to false"));
+            }
+            if name == "yarn" && sub.as_deref() == Some("install") {
+                let cleaned = script.commands.iter().any(|o| {
+                    o.base_name() == Some("yarn")
+                        && o.args().windows(2).any(|w| w[0].text == "cache" && w[1].text == "clean")
+                });
+                if !cleaned && !info.has_cache_mount {
+                    self.emit("DF060", at, "yarn install without `yarn cache clean`");
+                }
+            }
+            if name == "gem" && sub.as_deref() == Some("install") && !c.has_flag(Some('v'), &["version"]) {
+                let pkgs = packages(c, &["-i", "--install-dir", "-n", "--bindir", "--source", "-s"]);
+                let unpinned: Vec<&str> =
+                    pkgs.iter().map(|w| w.text.as_str()).filter(|p| !p.contains(':') && !p.ends_with(".gem")).collect();
+                if !unpinned.is_empty() {
+                    self.emit("DF061", at, format!("gem install without versions: {}", unpinned.join(", ")));
+                }
+            }
+            if name == "go" && sub.as_deref() == Some("install") {
+                let pkgs = packages(c, &["-ldflags", "-tags", "-o", "-gcflags"]);
+                let unpinned: Vec<&str> =
+                    pkgs.iter().map(|w| w.text.as_str()).filter(|p| !p.contains('@') && !p.starts_with('.')).collect();
+                if !unpinned.is_empty() {
+                    self.emit("DF062", at, format!("go install without a version: {}", unpinned.join(", ")));
+                }
+            }
+            if name == "curl" && c.has_flag(Some('k'), &["insecure"]) {
+                self.emit("DF063", at, "curl -k disables certificate validation");
+            }
+            if name == "wget" {
+                if c.has_flag(None, &["no-check-certificate"]) {
+                    self.emit("DF064", at, "wget --no-check-certificate disables certificate validation");
+                }
+                let quiet = c.has_flag(Some('q'), &["quiet", "progress", "no-verbose", "output-file", "append-output"])
+                    || c.has_flag(Some('o'), &[])
+                    || c.has_flag(Some('a'), &[])
+                    || c.args().iter().any(|a| a.text == "-nv");
+                if !quiet {
+                    self.emit("DF080", at, "wget without `--progress`");
+                }
+            }
+            if name == "useradd" {
+                let uid =
+                    c.args().windows(2).find(|w| w[0].text == "-u" || w[0].text == "--uid").map(|w| w[1].text.clone());
+                let high = uid.and_then(|u| u.parse::<u64>().ok()).is_some_and(|u| u > 99_999);
+                if high && !c.has_flag(Some('l'), &["no-log-init"]) {
+                    self.emit("DF009", at, "useradd with a high UID without `-l`");
+                }
+            }
+            for a in &c.assignments {
+                self.check_assignment(info.offset(a.start), &a.text);
+            }
+            if name == "export" {
+                for a in c.args() {
+                    self.check_assignment(info.offset(a.start), &a.text);
+                    if a.text.contains("$(") || a.text.contains('`') {
+                        self.emit(
+                            "DF102",
+                            info.offset(a.start),
+                            "export with command substitution hides its exit status",
+                        );
+                    }
+                }
+            }
+            if !matches!(name, "export" | "local" | "declare" | "readonly" | "[[" | "echo" | "printf")
+                || name == "echo"
+                || name == "printf"
+            {
+                for e in &c.unquoted {
+                    if e.command {
+                        if !matches!(name, "export" | "local" | "declare" | "readonly") {
+                            self.emit("DF103", info.offset(e.start), "unquoted command substitution");
+                        }
+                    } else if !matches!(name, "export" | "local" | "declare" | "readonly") {
+                        self.emit("DF101", info.offset(e.start), format!("unquoted `${}`", e.name));
+                    }
+                }
+            }
+            if !matches!(
+                name,
+                "sed"
+                    | "awk"
+                    | "gawk"
+                    | "perl"
+                    | "find"
+                    | "jq"
+                    | "sh"
+                    | "bash"
+                    | "su"
+                    | "xargs"
+                    | "python"
+                    | "python3"
+                    | "ruby"
+                    | "envsubst"
+                    | "git"
+                    | "trap"
+            ) {
+                if let Some(&p) = c.single_quoted_dollar.first() {
+                    self.emit("DF104", info.offset(p), "`$` inside single quotes is not expanded");
+                }
+            }
+        }
+        if apt_installed && !removed_lists && final_stage && !info.mounts.iter().any(|m| m.contains("/var/lib/apt")) {
+            self.emit("DF042", info.keyword, "apt-get install without removing /var/lib/apt/lists");
+        }
+    }
+
+    fn check_assignment(&mut self, at: usize, word: &str) {
+        let Some((k, v)) = word.split_once('=') else { return };
+        self.check_env_like(at, &[(k.to_string(), Some(v.to_string()))], false);
+    }
+}
+
+/// Copies `text[span]` into `out` without escaped newlines and the comment or blank lines inside a continuation,
+/// recording the file offset of every byte kept.
+fn unfold(text: &str, span: std::ops::Range<usize>, escape: char, out: &mut String, map: &mut Vec<usize>) {
+    let raw = &text[span.clone()];
+    let mut i = 0;
+    let b = raw.as_bytes();
+    while i < raw.len() {
+        let ch = raw[i..].chars().next().unwrap_or(' ');
+        if ch == escape {
+            let rest = &raw[i + ch.len_utf8()..];
+            let ws = rest.len() - rest.trim_start_matches([' ', '\t', '\r']).len();
+            if rest[ws..].starts_with('\n') || i + ch.len_utf8() + ws == raw.len() {
+                i += ch.len_utf8() + ws + 1;
+                // Docker drops comment and empty lines inside a continued instruction.
+                loop {
+                    let line_end = raw[i.min(raw.len())..].find('\n').map_or(raw.len(), |e| i + e);
+                    let line = raw.get(i..line_end).unwrap_or("").trim();
+                    if i < raw.len() && (line.starts_with('#') || line.is_empty()) && line_end < raw.len() {
+                        i = line_end + 1;
+                    } else {
+                        break;
+                    }
+                }
+                out.push(' ');
+                map.push(span.start + i.min(raw.len()));
+                continue;
+            }
+            if escape == '\\' {
+                // Keep the backslash for the shell, and the escaped character with it.
+                out.push(ch);
+                map.push(span.start + i);
+                i += 1;
+                if let Some(next) = raw[i..].chars().next() {
+                    out.push(next);
+                    map.extend(std::iter::repeat_n(span.start + i, next.len_utf8()));
+                    i += next.len_utf8();
+                }
+                continue;
+            }
+        }
+        let _ = b;
+        out.push(ch);
+        map.extend(std::iter::repeat_n(span.start + i, ch.len_utf8()));
+        i += ch.len_utf8();
+    }
+}
+
+fn subcommand(c: &SimpleCommand) -> Option<String> {
+    // Options that take a value before the subcommand (`apt-get -o X=Y install`).
+    let mut skip = false;
+    for w in c.args() {
+        if skip {
+            skip = false;
+            continue;
+        }
+        if matches!(w.text.as_str(), "-o" | "-c" | "-t" | "--setopt" | "-X" | "--repository" | "-R" | "--root") {
+            skip = true;
+            continue;
+        }
+        if !w.text.starts_with('-') {
+            return Some(w.text.clone());
+        }
+    }
+    None
+}
+
+/// The operands after the subcommand that are not options (nor values of `value_opts`).
+fn packages<'c>(c: &'c SimpleCommand, value_opts: &[&str]) -> Vec<&'c shell::Word> {
+    let mut out = Vec::new();
+    let mut seen_sub = false;
+    let mut skip = false;
+    for w in c.args() {
+        if skip {
+            skip = false;
+            continue;
+        }
+        let t = w.text.as_str();
+        if t.starts_with('-') {
+            if value_opts.contains(&t) {
+                skip = true;
+            }
+            continue;
+        }
+        if !seen_sub {
+            seen_sub = true;
+            continue;
+        }
+        if t.is_empty() || t.starts_with('$') && !t.contains('=') {
+            continue;
+        }
+        out.push(w);
+    }
+    out
+}
+
+fn has_rpm_version(p: &str) -> bool {
+    let b = p.as_bytes();
+    b.windows(2).any(|w| w[0] == b'-' && w[1].is_ascii_digit()) || p.contains(['=', '<', '>'])
+}
+
+/// For `pip install`, `pip3 install`, `python -m pip install`: (is install, packages, options).
+fn pip_install(c: &SimpleCommand) -> Option<(bool, Vec<String>, Vec<String>)> {
+    let name = c.base_name()?;
+    let args: Vec<&str> = c.args().iter().map(|w| w.text.as_str()).collect();
+    let rest: &[&str] = if name.starts_with("pip") && name[3..].chars().all(|c| c.is_ascii_digit() || c == '.') {
+        &args
+    } else if name.starts_with("python") {
+        let m = args.windows(2).position(|w| w[0] == "-m" && w[1].starts_with("pip"))?;
+        &args[m + 2..]
+    } else {
+        return None;
+    };
+    let mut opts = Vec::new();
+    let mut pkgs = Vec::new();
+    let mut is_install = false;
+    let mut skip = false;
+    let mut from_file = false;
+    for a in rest {
+        if skip {
+            skip = false;
+            continue;
+        }
+        if a.starts_with('-') {
+            opts.push(a.to_string());
+            if matches!(*a, "-r" | "--requirement" | "-c" | "--constraint" | "-e" | "--editable") {
+                from_file = true;
+                skip = true;
+            } else if matches!(
+                *a,
+                "-i" | "--index-url"
+                    | "--extra-index-url"
+                    | "--trusted-host"
+                    | "-f"
+                    | "--find-links"
+                    | "--target"
+                    | "-t"
+                    | "--prefix"
+                    | "--root"
+                    | "--platform"
+                    | "--python-version"
+                    | "--only-binary"
+                    | "--no-binary"
+                    | "--progress-bar"
+                    | "--cache-dir"
+                    | "--src"
+                    | "--upgrade-strategy"
+            ) {
+                skip = true;
+            }
+            continue;
+        }
+        if !is_install {
+            if *a == "install" {
+                is_install = true;
+                continue;
+            }
+            return Some((false, pkgs, opts));
+        }
+        pkgs.push(a.to_string());
+    }
+    let _ = from_file;
+    Some((is_install, pkgs, opts))
+}
+
+fn pip_pinned(p: &str) -> bool {
+    p.contains("==")
+        || p.contains(">=")
+        || p.contains("<=")
+        || p.contains("~=")
+        || p.contains('@')
+        || p.starts_with('.')
+        || p.starts_with('/')
+        || p.starts_with('$')
+        || p.contains("://")
+        || p.ends_with(".whl")
+        || p.ends_with(".tar.gz")
+        || p.ends_with(".zip")
+}
+
+fn npm_pinned(p: &str) -> bool {
+    let name = p.strip_prefix('@').map_or(p, |r| r.split_once('/').map_or(r, |(_, n)| n));
+    name.contains('@')
+        || p.starts_with('.')
+        || p.starts_with('/')
+        || p.contains("://")
+        || p.starts_with("git")
+        || p.ends_with(".tgz")
+}
+
+fn is_archive(path: &str) -> bool {
+    [".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst", ".gz", ".bz2", ".xz", ".zst"]
+        .iter()
+        .any(|ext| path.to_lowercase().ends_with(ext))
+}
+
+fn references(value: &str, name: &str) -> bool {
+    value.match_indices('$').any(|(i, _)| {
+        let rest = &value[i + 1..];
+        let rest = rest.strip_prefix('{').unwrap_or(rest);
+        rest.starts_with(name) && !rest[name.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+fn is_secret_name(upper: &str) -> bool {
+    const WORDS: &[&str] = &["PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY", "API_KEY", "ACCESS_KEY", "PRIVATE_KEY"];
+    WORDS.iter().any(|w| upper.contains(w))
+        && !upper.contains("GPG")
+        && !["_FILE", "_PATH", "_DIR", "_URL", "_ENDPOINT", "_NAME", "_VERSION"].iter().any(|s| upper.ends_with(s))
+}
+
+fn label_key_valid(k: &str) -> bool {
+    let reserved = ["com.docker.", "io.docker.", "org.dockerproject."];
+    !k.is_empty()
+        && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        && k.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && k.ends_with(|c: char| c.is_ascii_alphanumeric())
+        && !k.contains("..")
+        && !k.contains("--")
+        && !reserved.iter().any(|r| k.starts_with(r))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images() {
+        assert_eq!(split_image("a/b:1@sha256:x"), ImageRef { name: "a/b", tag: Some("1"), digest: Some("sha256:x") });
+        assert_eq!(split_image("localhost:5000/a"), ImageRef { name: "localhost:5000/a", tag: None, digest: None });
+        assert!(invalid_image("gcr.io/x/y:sha256:abc").is_some());
+        assert!(invalid_image("Python:3").is_some());
+        assert!(invalid_image("python:3.12-slim").is_none());
+    }
+
+    #[test]
+    fn substitution() {
+        let vars = BTreeMap::from([("V".to_string(), "3.12".to_string())]);
+        assert_eq!(substitute("python:${V}-slim", &vars), "python:3.12-slim");
+        assert_eq!(substitute("python:$V", &vars), "python:3.12");
+        assert_eq!(substitute("x:${W:-1}", &vars), "x:1");
+        assert_eq!(substitute("x:$W", &vars), "x:$W");
+    }
+}

@@ -1,0 +1,164 @@
+//! Inline ignore comments: `# stowage: ignore[CODE,...] reason` for the next item (a Dockerfile instruction, or a
+//! YAML line and the block under it), `# stowage: ignore-file[CODE,...] reason` for the whole file, and
+//! hadolint's `# hadolint ignore=DLxxxx` / `# hadolint global ignore=...` for the rules mapped to those codes, so
+//! that teams can migrate without editing their Dockerfiles.
+
+use crate::{Diag, registry};
+
+#[derive(Debug, Default)]
+pub struct Ignores {
+    /// (codes, first line, last line) of each ignore comment's reach.
+    ranges: Vec<(Vec<&'static str>, u32, u32)>,
+    file_wide: Vec<&'static str>,
+    /// Findings about the ignore comments themselves (missing reason, unknown code).
+    pub diags: Vec<Diag>,
+}
+
+impl Ignores {
+    pub fn ignored(&self, diag: &Diag) -> bool {
+        self.file_wide.contains(&diag.rule)
+            || self
+                .ranges
+                .iter()
+                .any(|(codes, first, last)| codes.contains(&diag.rule) && (*first..=*last).contains(&diag.line))
+    }
+}
+
+/// Scans `text` for ignore comments. `extent(line)` is the last line of the item that starts on `line`.
+pub fn scan(text: &str, extent: &dyn Fn(u32) -> u32) -> Ignores {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Ignores::default();
+    for (i, raw) in lines.iter().enumerate() {
+        let line_no = i as u32 + 1;
+        let Some(hash) = comment_start(raw) else { continue };
+        let comment = raw[hash + 1..].trim();
+        let whole_line = raw[..hash].trim().is_empty();
+        // The item an ignore covers: the line itself for a trailing comment, else the next line that is code.
+        let target = if whole_line {
+            let next = lines.iter().enumerate().skip(i + 1).find(|(_, l)| {
+                let t = l.trim();
+                !t.is_empty() && !t.starts_with('#')
+            });
+            match next {
+                Some((j, _)) => j as u32 + 1,
+                None => continue,
+            }
+        } else {
+            line_no
+        };
+        let column = hash as u32 + 1;
+        if let Some(rest) = comment.strip_prefix("stowage:") {
+            let rest = rest.trim_start();
+            let (file_wide, rest) = match rest.strip_prefix("ignore-file[") {
+                Some(r) => (true, r),
+                None => match rest.strip_prefix("ignore[") {
+                    Some(r) => (false, r),
+                    None => continue,
+                },
+            };
+            let Some((codes, reason)) = rest.split_once(']') else {
+                out.diags.push(Diag::new("GN004", (line_no, column), "ignore comment has no closing `]`"));
+                continue;
+            };
+            let mut known = Vec::new();
+            for code in codes.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+                match registry::find(code) {
+                    Some(rule) => known.push(rule.code),
+                    None => out.diags.push(Diag::new(
+                        "GN004",
+                        (line_no, column),
+                        format!("ignore comment names unknown rule `{code}`"),
+                    )),
+                }
+            }
+            if reason.trim().is_empty() {
+                out.diags.push(Diag::new(
+                    "GN003",
+                    (line_no, column),
+                    format!("ignore of {} gives no reason; write it after the `]`", codes.trim()),
+                ));
+            }
+            if file_wide {
+                out.file_wide.extend(known);
+            } else {
+                out.ranges.push((known, target, extent(target).max(target)));
+            }
+        } else if let Some(rest) = comment.strip_prefix("hadolint") {
+            let rest = rest.trim_start();
+            let (global, rest) = match rest.strip_prefix("global") {
+                Some(r) => (true, r.trim_start()),
+                None => (false, rest),
+            };
+            let Some(list) = rest.strip_prefix("ignore=") else { continue };
+            let list = list.split_whitespace().next().unwrap_or("");
+            let codes: Vec<&'static str> =
+                list.split(',').flat_map(|id| registry::by_hadolint(id.trim())).map(|r| r.code).collect();
+            if global {
+                out.file_wide.extend(codes);
+            } else {
+                out.ranges.push((codes, target, extent(target).max(target)));
+            }
+        }
+    }
+    out
+}
+
+/// Ignores in a YAML file: an item is a line and the block indented under it.
+pub fn scan_yaml(text: &str) -> Ignores {
+    let lines: Vec<&str> = text.lines().collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let extent = |line: u32| {
+        let i = line as usize - 1;
+        let Some(first) = lines.get(i) else { return line };
+        let base = indent(first);
+        let mut last = line;
+        for (j, l) in lines.iter().enumerate().skip(i + 1) {
+            let t = l.trim();
+            if t.is_empty() || t.starts_with('#') {
+                continue;
+            }
+            // A sequence item's keys sit two columns right of its dash.
+            let continues = indent(l) > base || (first.trim_start().starts_with("- ") && indent(l) > base + 1);
+            if !continues || t == "---" {
+                break;
+            }
+            last = j as u32 + 1;
+        }
+        last
+    };
+    scan(text, &extent)
+}
+
+/// Byte offset of a `#` that starts a comment (outside quotes, at the start or after whitespace).
+fn comment_start(line: &str) -> Option<usize> {
+    let b = line.as_bytes();
+    let (mut single, mut double) = (false, false);
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'\'' if !double => single = !single,
+            b'"' if !single => double = !double,
+            b'#' if !single && !double && (i == 0 || b[i - 1] == b' ' || b[i - 1] == b'\t') => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_ignores() {
+        let text =
+            "a:\n  # stowage: ignore[KS001] needed by the CNI\n  b:\n    c: 1\n  d: 2\ne: 3 # stowage: ignore[KS002]\n";
+        let ig = scan_yaml(text);
+        let d = |rule, line| Diag { rule, line, column: 1, message: String::new() };
+        assert!(ig.ignored(&d("KS001", 3)));
+        assert!(ig.ignored(&d("KS001", 4)));
+        assert!(!ig.ignored(&d("KS001", 5)));
+        assert!(ig.ignored(&d("KS002", 6)));
+        assert_eq!(ig.diags.len(), 1);
+        assert_eq!(ig.diags[0].rule, "GN003");
+    }
+}

@@ -1,0 +1,829 @@
+//! Kubernetes manifest rules: the Pod Security Standards field by field, resources, probes, images, service
+//! accounts, RBAC, and the relations between objects (Service, PDB, NetworkPolicy and HPA against the pods they
+//! should select, probe and Service ports against container ports).
+
+use std::collections::BTreeMap;
+
+use crate::Diag;
+use crate::dockerfile::split_image;
+use crate::policy::Policy;
+use crate::yaml::{self, Node};
+
+/// One object of a manifest, kept for the checks that relate objects to each other.
+#[derive(Debug, Clone)]
+pub struct Object {
+    pub file: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    pub root: Node,
+}
+
+impl Object {
+    /// Labels of the pods this object creates, with the position of the template.
+    fn pod_labels(&self) -> Option<BTreeMap<String, String>> {
+        let meta = match self.kind.as_str() {
+            "Pod" => self.root.get("metadata"),
+            "CronJob" => self.root.path(&["spec", "jobTemplate", "spec", "template", "metadata"]),
+            k if WORKLOADS.contains(&k) => self.root.path(&["spec", "template", "metadata"]),
+            _ => None,
+        }?;
+        Some(string_map(meta.get("labels")))
+    }
+
+    fn pod_spec(&self) -> Option<&Node> {
+        pod_spec(&self.kind, &self.root)
+    }
+}
+
+const WORKLOADS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"];
+
+const CLUSTER_SCOPED: &[&str] = &[
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "PersistentVolume",
+    "StorageClass",
+    "PriorityClass",
+    "Node",
+    "APIService",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+    "IngressClass",
+    "RuntimeClass",
+    "PodSecurityPolicy",
+    "CSIDriver",
+    "ClusterIssuer",
+    "VolumeSnapshotClass",
+];
+
+fn pod_spec<'n>(kind: &str, root: &'n Node) -> Option<&'n Node> {
+    match kind {
+        "Pod" => root.get("spec"),
+        "CronJob" => root.path(&["spec", "jobTemplate", "spec", "template", "spec"]),
+        k if WORKLOADS.contains(&k) => root.path(&["spec", "template", "spec"]),
+        _ => None,
+    }
+}
+
+fn string_map(node: Option<&Node>) -> BTreeMap<String, String> {
+    node.map(|n| {
+        n.entries()
+            .iter()
+            .filter_map(|(k, v)| Some((k.str()?.to_string(), v.str().unwrap_or("").to_string())))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Checks every document of a manifest file and collects its objects for [`check_relations`].
+pub fn check_file(file: &str, text: &str, policy: &Policy, out: &mut Vec<Diag>, objects: &mut Vec<Object>) {
+    let (docs, diags) = yaml::parse(text);
+    out.extend(diags);
+    for doc in docs {
+        let Some(root) = doc.root else { continue };
+        if !root.is_map() {
+            continue;
+        }
+        let kind = root.get("kind").and_then(Node::str).unwrap_or("").to_string();
+        let api = root.get("apiVersion").and_then(Node::str).unwrap_or("").to_string();
+        if kind.is_empty() || api.is_empty() {
+            let missing = if kind.is_empty() { "kind" } else { "apiVersion" };
+            out.push(Diag::new("KS061", root.pos(), format!("document has no `{missing}`")));
+            continue;
+        }
+        if kind == "List" {
+            for item in root.get("items").map(Node::seq).unwrap_or(&[]) {
+                let k = item.get("kind").and_then(Node::str).unwrap_or("").to_string();
+                let a = item.get("apiVersion").and_then(Node::str).unwrap_or("").to_string();
+                check_object(file, &k, &a, item, policy, out, objects);
+            }
+            continue;
+        }
+        check_object(file, &kind, &api, &root, policy, out, objects);
+    }
+}
+
+fn check_object(
+    file: &str,
+    kind: &str,
+    api: &str,
+    root: &Node,
+    policy: &Policy,
+    out: &mut Vec<Diag>,
+    objects: &mut Vec<Object>,
+) {
+    let c = Ctx { kind, name: root.path(&["metadata", "name"]).and_then(Node::str).unwrap_or("").to_string() };
+    let at_kind = root.key("kind").map_or(root.pos(), Node::pos);
+    let namespace = root.path(&["metadata", "namespace"]).and_then(Node::str).map(str::to_string);
+    if root.path(&["metadata", "name"]).is_none() && root.path(&["metadata", "generateName"]).is_none() {
+        out.push(Diag::new("KS061", at_kind, format!("{kind} has no `metadata.name`")));
+    }
+    if let Some(replacement) = deprecated_api(api, kind) {
+        let at = root.get("apiVersion").map_or(at_kind, Node::pos);
+        out.push(Diag::new("KS060", at, format!("{kind} {api} is removed; use {replacement}")));
+    }
+    if !CLUSTER_SCOPED.contains(&kind) {
+        match namespace.as_deref() {
+            None => {
+                out.push(Diag::new("KS042", at_kind, format!("{} has no namespace: it lands in `default`", c.label())))
+            }
+            Some("default") => {
+                let at = root.path(&["metadata", "namespace"]).map_or(at_kind, Node::pos);
+                out.push(Diag::new("KS042", at, format!("{} is in the `default` namespace", c.label())));
+            }
+            _ => {}
+        }
+    }
+    if let Some(spec) = pod_spec(kind, root) {
+        check_pod(&c, root, spec, policy, out);
+        let replicas = root.path(&["spec", "replicas"]);
+        if matches!(kind, "Deployment" | "StatefulSet") && replicas.and_then(Node::as_i64).is_some_and(|r| r < 2) {
+            out.push(Diag::new(
+                "KS059",
+                replicas.map_or(at_kind, Node::pos),
+                format!("{} runs a single replica", c.label()),
+            ));
+        }
+        if WORKLOADS.contains(&kind) && kind != "Job" {
+            check_selector(&c, root, at_kind, out);
+        }
+    }
+    match kind {
+        "Service" => {
+            if let Some(t) = root.path(&["spec", "type"]).filter(|t| t.str() == Some("NodePort")) {
+                out.push(Diag::new(
+                    "KS056",
+                    t.pos(),
+                    format!("{} is a NodePort: it opens a port on every node", c.label()),
+                ));
+            }
+            if let Some(ips) = root.path(&["spec", "externalIPs"]).filter(|n| !n.seq().is_empty()) {
+                out.push(Diag::new("KS057", ips.pos(), format!("{} sets externalIPs (CVE-2020-8554)", c.label())));
+            }
+        }
+        "Ingress" => {
+            if root.path(&["spec", "tls"]).is_none_or(|t| t.seq().is_empty()) {
+                out.push(Diag::new("KS058", at_kind, format!("{} has no TLS section", c.label())));
+            }
+        }
+        "Role" | "ClusterRole" => check_rules(&c, root, out),
+        "RoleBinding" | "ClusterRoleBinding" => {
+            if let Some(r) = root.path(&["roleRef", "name"]).filter(|n| n.str() == Some("cluster-admin")) {
+                out.push(Diag::new("KS063", r.pos(), format!("{} grants cluster-admin", c.label())));
+            }
+        }
+        "PodDisruptionBudget" => {
+            let max = root.path(&["spec", "maxUnavailable"]);
+            let min = root.path(&["spec", "minAvailable"]);
+            let blocks = max.is_some_and(|m| m.str() == Some("0") || m.str() == Some("0%"))
+                || min.is_some_and(|m| m.str() == Some("100%"));
+            if blocks {
+                let at = max.or(min).map_or(at_kind, Node::pos);
+                out.push(Diag::new(
+                    "KS067",
+                    at,
+                    format!("{} allows no voluntary eviction: node drains hang", c.label()),
+                ));
+            }
+        }
+        "CronJob" => {
+            if root.path(&["spec", "startingDeadlineSeconds"]).is_none() {
+                out.push(Diag::new("KS068", at_kind, format!("{} has no startingDeadlineSeconds", c.label())));
+            }
+        }
+        "Job" => {
+            if root.path(&["spec", "ttlSecondsAfterFinished"]).is_none() {
+                out.push(Diag::new("KS069", at_kind, format!("{} has no ttlSecondsAfterFinished", c.label())));
+            }
+        }
+        _ => {}
+    }
+    objects.push(Object {
+        file: file.to_string(),
+        kind: kind.to_string(),
+        name: c.name.clone(),
+        namespace,
+        root: root.clone(),
+    });
+}
+
+struct Ctx<'a> {
+    kind: &'a str,
+    name: String,
+}
+
+impl Ctx<'_> {
+    fn label(&self) -> String {
+        format!("{} `{}`", self.kind, self.name)
+    }
+}
+
+fn deprecated_api(api: &str, kind: &str) -> Option<&'static str> {
+    Some(match (api, kind) {
+        ("extensions/v1beta1", "Ingress") | ("networking.k8s.io/v1beta1", "Ingress") => "networking.k8s.io/v1",
+        (
+            "extensions/v1beta1" | "apps/v1beta1" | "apps/v1beta2",
+            "Deployment" | "DaemonSet" | "ReplicaSet" | "StatefulSet",
+        ) => "apps/v1",
+        ("extensions/v1beta1", "NetworkPolicy") => "networking.k8s.io/v1",
+        ("extensions/v1beta1" | "policy/v1beta1", "PodSecurityPolicy") => {
+            "Pod Security Admission (PodSecurityPolicy is removed)"
+        }
+        ("policy/v1beta1", "PodDisruptionBudget") => "policy/v1",
+        ("batch/v1beta1" | "batch/v2alpha1", "CronJob") => "batch/v1",
+        ("autoscaling/v2beta1" | "autoscaling/v2beta2", "HorizontalPodAutoscaler") => "autoscaling/v2",
+        ("rbac.authorization.k8s.io/v1beta1" | "rbac.authorization.k8s.io/v1alpha1", _) => {
+            "rbac.authorization.k8s.io/v1"
+        }
+        ("apiextensions.k8s.io/v1beta1", _) => "apiextensions.k8s.io/v1",
+        ("admissionregistration.k8s.io/v1beta1", _) => "admissionregistration.k8s.io/v1",
+        ("scheduling.k8s.io/v1beta1" | "scheduling.k8s.io/v1alpha1", _) => "scheduling.k8s.io/v1",
+        ("storage.k8s.io/v1beta1", "CSIDriver" | "CSINode" | "StorageClass" | "VolumeAttachment") => {
+            "storage.k8s.io/v1"
+        }
+        ("discovery.k8s.io/v1beta1", _) => "discovery.k8s.io/v1",
+        ("events.k8s.io/v1beta1", _) => "events.k8s.io/v1",
+        _ => return None,
+    })
+}
+
+fn check_selector(c: &Ctx<'_>, root: &Node, at_kind: (u32, u32), out: &mut Vec<Diag>) {
+    let labels = string_map(root.path(&["spec", "template", "metadata", "labels"]));
+    let Some(selector) = root.path(&["spec", "selector"]) else { return };
+    let match_labels = string_map(selector.get("matchLabels").or(if c.kind == "ReplicationController" {
+        Some(selector)
+    } else {
+        None
+    }));
+    for (k, v) in &match_labels {
+        if labels.get(k) != Some(v) {
+            out.push(Diag::new(
+                "KS051",
+                selector.pos(),
+                format!("{} selects `{k}={v}` but its pod template does not carry that label", c.label()),
+            ));
+            return;
+        }
+    }
+    let _ = at_kind;
+}
+
+const BASELINE_CAPS: &[&str] = &[
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+];
+const SAFE_SYSCTLS: &[&str] = &[
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+];
+const RESTRICTED_VOLUMES: &[&str] =
+    &["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
+const SOCKETS: &[&str] = &[
+    "/var/run/docker.sock",
+    "/run/docker.sock",
+    "/var/run/containerd/containerd.sock",
+    "/run/containerd/containerd.sock",
+    "/var/run/crio/crio.sock",
+    "/run/crio/crio.sock",
+    "/var/run",
+    "/run",
+];
+const SELINUX_TYPES: &[&str] = &["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
+
+fn check_pod(c: &Ctx<'_>, root: &Node, spec: &Node, policy: &Policy, out: &mut Vec<Diag>) {
+    let label = c.label();
+    let psc = spec.get("securityContext");
+    let spec_at = spec.pos();
+    let annotations = string_map(
+        if c.kind == "Pod" { root.get("metadata") } else { pod_template_meta(c.kind, root) }
+            .and_then(|m| m.get("annotations")),
+    );
+    for (field, rule) in [("hostNetwork", "KS012"), ("hostPID", "KS013"), ("hostIPC", "KS014")] {
+        if let Some(n) = spec.get(field).filter(|n| n.as_bool() == Some(true)) {
+            out.push(Diag::new(rule, n.pos(), format!("{label} sets {field}: true")));
+        }
+    }
+    if psc.is_none_or(|n| n.entries().is_empty()) {
+        out.push(Diag::new("KS027", spec_at, format!("{label} has no pod securityContext")));
+    }
+    if spec.get("automountServiceAccountToken").and_then(Node::as_bool) != Some(false) {
+        let at = spec.get("automountServiceAccountToken").map_or(spec_at, Node::pos);
+        out.push(Diag::new(
+            "KS043",
+            at,
+            format!("{label} mounts the service account token; set automountServiceAccountToken: false"),
+        ));
+    }
+    match spec.get("serviceAccountName").and_then(Node::str) {
+        None | Some("default") if spec.get("serviceAccount").is_none() => {
+            let at = spec.get("serviceAccountName").map_or(spec_at, Node::pos);
+            out.push(Diag::new("KS044", at, format!("{label} uses the namespace's default service account")));
+        }
+        _ => {}
+    }
+    if let Some(n) = spec.get("serviceAccount") {
+        out.push(Diag::new(
+            "KS045",
+            n.pos(),
+            format!("{label} uses the deprecated `serviceAccount` field; use serviceAccountName"),
+        ));
+    }
+    if let Some(n) = spec.get("hostAliases").filter(|n| !n.seq().is_empty()) {
+        out.push(Diag::new("KS029", n.pos(), format!("{label} sets hostAliases, overriding name resolution")));
+    }
+    if let Some(psc) = psc {
+        for s in psc.get("sysctls").map(Node::seq).unwrap_or(&[]) {
+            if let Some(name) = s.get("name").and_then(Node::str)
+                && !SAFE_SYSCTLS.contains(&name)
+            {
+                out.push(Diag::new("KS023", s.pos(), format!("{label} sets unsafe sysctl `{name}`")));
+            }
+        }
+        if let Some(w) = psc.path(&["windowsOptions", "hostProcess"]).filter(|n| n.as_bool() == Some(true)) {
+            out.push(Diag::new("KS025", w.pos(), format!("{label} runs as a Windows host process")));
+        }
+        for (field, what) in [("runAsGroup", "group"), ("fsGroup", "filesystem group")] {
+            if let Some(g) = psc.get(field).filter(|g| g.as_i64() == Some(0)) {
+                out.push(Diag::new("KS005", g.pos(), format!("{label} runs with root {what} (0)")));
+            }
+        }
+    }
+    for v in spec.get("volumes").map(Node::seq).unwrap_or(&[]) {
+        let vname = v.get("name").and_then(Node::str).unwrap_or("");
+        if let Some(hp) = v.get("hostPath") {
+            let path = hp.get("path").and_then(Node::str).unwrap_or("");
+            let trimmed = path.trim_end_matches('/');
+            if SOCKETS.contains(&trimmed) {
+                out.push(Diag::new("KS017", hp.pos(), format!("{label} mounts the container runtime socket `{path}`")));
+            } else {
+                out.push(Diag::new("KS016", hp.pos(), format!("{label} mounts host path `{path}` (volume `{vname}`)")));
+            }
+            continue;
+        }
+        if let Some((k, _)) = v.entries().iter().find(|(k, _)| k.str().is_some_and(|k| k != "name")) {
+            let t = k.str().unwrap_or("");
+            if !RESTRICTED_VOLUMES.contains(&t) {
+                out.push(Diag::new(
+                    "KS024",
+                    k.pos(),
+                    format!("{label} uses a `{t}` volume, not allowed by the restricted profile"),
+                ));
+            }
+        }
+    }
+    let pod_seccomp = psc.and_then(|p| p.path(&["seccompProfile", "type"])).and_then(Node::str);
+    let annotation_seccomp = annotations.get("seccomp.security.alpha.kubernetes.io/pod").map(String::as_str);
+    let mut probe_ports: Vec<(String, String, (u32, u32))> = Vec::new();
+    let _ = &mut probe_ports;
+    for (group, is_init) in [("containers", false), ("initContainers", true), ("ephemeralContainers", true)] {
+        for ct in spec.get(group).map(Node::seq).unwrap_or(&[]) {
+            check_container(
+                c,
+                ct,
+                psc,
+                pod_seccomp,
+                annotation_seccomp,
+                &annotations,
+                is_init,
+                group == "ephemeralContainers",
+                policy,
+                out,
+            );
+        }
+    }
+}
+
+fn pod_template_meta<'n>(kind: &str, root: &'n Node) -> Option<&'n Node> {
+    match kind {
+        "CronJob" => root.path(&["spec", "jobTemplate", "spec", "template", "metadata"]),
+        _ => root.path(&["spec", "template", "metadata"]),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_container(
+    c: &Ctx<'_>,
+    ct: &Node,
+    psc: Option<&Node>,
+    pod_seccomp: Option<&str>,
+    annotation_seccomp: Option<&str>,
+    annotations: &BTreeMap<String, String>,
+    is_init: bool,
+    ephemeral: bool,
+    policy: &Policy,
+    out: &mut Vec<Diag>,
+) {
+    let cname = ct.get("name").and_then(Node::str).unwrap_or("?");
+    let who = format!("container `{cname}` of {}", c.label());
+    let at = ct.get("name").map_or(ct.pos(), Node::pos);
+    let sc = ct.get("securityContext");
+    let field = |name: &str| sc.and_then(|s| s.get(name));
+    // Container settings override the pod's.
+    let effective = |name: &str| field(name).or_else(|| psc.and_then(|p| p.get(name)));
+    if sc.is_none_or(|s| s.entries().is_empty()) {
+        out.push(Diag::new("KS028", at, format!("{who} has no securityContext")));
+    }
+    if let Some(p) = field("privileged").filter(|p| p.as_bool() == Some(true)) {
+        out.push(Diag::new("KS001", p.pos(), format!("{who} is privileged")));
+    }
+    if field("allowPrivilegeEscalation").and_then(Node::as_bool) != Some(false) {
+        let pos = field("allowPrivilegeEscalation").map_or(at, Node::pos);
+        out.push(Diag::new(
+            "KS002",
+            pos,
+            format!("{who} allows privilege escalation; set allowPrivilegeEscalation: false"),
+        ));
+    }
+    let non_root = effective("runAsNonRoot").and_then(Node::as_bool);
+    let uid = effective("runAsUser").and_then(Node::as_i64);
+    if non_root != Some(true) && uid.is_none_or(|u| u == 0) {
+        let pos = effective("runAsNonRoot").map_or(at, Node::pos);
+        out.push(Diag::new("KS003", pos, format!("{who} may run as root; set runAsNonRoot: true")));
+    }
+    if let Some(u) = effective("runAsUser").filter(|u| u.as_i64() == Some(0)) {
+        out.push(Diag::new("KS004", u.pos(), format!("{who} runs as UID 0")));
+    }
+    if let Some(g) = field("runAsGroup").filter(|g| g.as_i64() == Some(0)) {
+        out.push(Diag::new("KS005", g.pos(), format!("{who} runs with root group (0)")));
+    }
+    if uid.is_none_or(|u| u < 10000) {
+        let pos = effective("runAsUser").map_or(at, Node::pos);
+        out.push(Diag::new("KS006", pos, format!("{who} does not run as a UID of 10000 or more")));
+    }
+    if field("readOnlyRootFilesystem").and_then(Node::as_bool) != Some(true) {
+        let pos = field("readOnlyRootFilesystem").map_or(at, Node::pos);
+        out.push(Diag::new("KS007", pos, format!("{who} has a writable root filesystem")));
+    }
+    let caps = field("capabilities");
+    let list = |k: &str| -> Vec<(String, (u32, u32))> {
+        caps.and_then(|c| c.get(k))
+            .map(Node::seq)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|n| Some((n.str()?.to_uppercase().trim_start_matches("CAP_").to_string(), n.pos())))
+            .collect()
+    };
+    let drop = list("drop");
+    let add = list("add");
+    if !drop.iter().any(|(d, _)| d == "ALL") {
+        out.push(Diag::new("KS008", caps.map_or(at, Node::pos), format!("{who} does not drop ALL capabilities")));
+        if !drop.iter().any(|(d, _)| d == "NET_RAW") {
+            out.push(Diag::new("KS009", caps.map_or(at, Node::pos), format!("{who} keeps NET_RAW")));
+        }
+    }
+    for (cap, pos) in &add {
+        if !BASELINE_CAPS.contains(&cap.as_str()) {
+            out.push(Diag::new("KS011", *pos, format!("{who} adds capability {cap}, beyond the baseline set")));
+        } else if cap != "NET_BIND_SERVICE" {
+            out.push(Diag::new(
+                "KS010",
+                *pos,
+                format!("{who} adds capability {cap}; restricted allows only NET_BIND_SERVICE"),
+            ));
+        }
+    }
+    let seccomp = field("seccompProfile").and_then(|s| s.get("type"));
+    let ann_ct =
+        annotations.get(&format!("container.seccomp.security.alpha.kubernetes.io/{cname}")).map(String::as_str);
+    let effective_seccomp = seccomp
+        .and_then(Node::str)
+        .or(ann_ct.map(annotation_to_type))
+        .or(pod_seccomp)
+        .or(annotation_seccomp.map(annotation_to_type));
+    match effective_seccomp {
+        Some("RuntimeDefault" | "Localhost") => {}
+        Some("Unconfined") => {
+            out.push(Diag::new("KS019", seccomp.map_or(at, Node::pos), format!("{who} runs with seccomp Unconfined")));
+        }
+        _ => out.push(Diag::new(
+            "KS018",
+            at,
+            format!("{who} has no seccomp profile; set seccompProfile.type: RuntimeDefault"),
+        )),
+    }
+    let apparmor = field("appArmorProfile").and_then(|a| a.get("type")).and_then(Node::str);
+    let ann_aa =
+        annotations.get(&format!("container.apparmor.security.beta.kubernetes.io/{cname}")).map(String::as_str);
+    if apparmor == Some("Unconfined") || ann_aa == Some("unconfined") {
+        out.push(Diag::new("KS020", at, format!("{who} runs with AppArmor unconfined")));
+    }
+    for se in [field("seLinuxOptions"), psc.and_then(|p| p.get("seLinuxOptions"))].into_iter().flatten() {
+        let t = se.get("type").and_then(Node::str).unwrap_or("");
+        if !SELINUX_TYPES.contains(&t) || se.get("user").is_some() || se.get("role").is_some() {
+            out.push(Diag::new("KS021", se.pos(), format!("{who} sets a custom SELinux user, role or type")));
+        }
+    }
+    if let Some(p) = field("procMount").filter(|p| p.str().is_some_and(|v| v != "Default")) {
+        out.push(Diag::new("KS022", p.pos(), format!("{who} unmasks /proc (procMount: {})", p.str().unwrap_or(""))));
+    }
+    if let Some(w) = field("windowsOptions").and_then(|w| w.get("hostProcess")).filter(|n| n.as_bool() == Some(true)) {
+        out.push(Diag::new("KS025", w.pos(), format!("{who} runs as a Windows host process")));
+    }
+    let ports = ct.get("ports").map(Node::seq).unwrap_or(&[]);
+    for p in ports {
+        if let Some(h) = p.get("hostPort").filter(|h| h.as_i64().is_some_and(|v| v != 0)) {
+            out.push(Diag::new("KS015", h.pos(), format!("{who} binds host port {}", h.str().unwrap_or(""))));
+        }
+    }
+    // Image.
+    if let Some(image_node) = ct.get("image") {
+        let image = image_node.str().unwrap_or("");
+        let r = split_image(image);
+        if !image.contains("{{") && !image.contains('$') {
+            if r.digest.is_none() && matches!(r.tag, None | Some("latest")) {
+                out.push(Diag::new(
+                    "KS038",
+                    image_node.pos(),
+                    format!("{who} uses image `{image}` without a fixed tag"),
+                ));
+            }
+            if r.digest.is_none() {
+                out.push(Diag::new(
+                    "KS039",
+                    image_node.pos(),
+                    format!("{who} image `{image}` is not pinned by digest"),
+                ));
+            }
+            if !policy.trusted_registries.is_empty() && !policy.registry_trusted(image) {
+                out.push(Diag::new(
+                    "KS041",
+                    image_node.pos(),
+                    format!("{who} image `{image}` is not from a trusted registry"),
+                ));
+            }
+        }
+        let pull = ct.get("imagePullPolicy");
+        if pull.and_then(Node::str) != Some("Always")
+            && !(pull.is_none() && matches!(r.tag, None | Some("latest")) && r.digest.is_none())
+        {
+            out.push(Diag::new(
+                "KS040",
+                pull.map_or(image_node.pos(), Node::pos),
+                format!("{who} imagePullPolicy is not Always"),
+            ));
+        }
+    }
+    // Resources.
+    if !ephemeral {
+        let res = ct.get("resources");
+        for (kind, res_name, rule) in [
+            ("requests", "cpu", "KS030"),
+            ("requests", "memory", "KS031"),
+            ("limits", "cpu", "KS032"),
+            ("limits", "memory", "KS033"),
+        ] {
+            if res.and_then(|r| r.path(&[kind, res_name])).is_none() {
+                out.push(Diag::new(rule, res.map_or(at, Node::pos), format!("{who} has no {res_name} {kind}")));
+            }
+        }
+    }
+    // Env.
+    let mut seen: BTreeMap<String, u32> = BTreeMap::new();
+    for e in ct.get("env").map(Node::seq).unwrap_or(&[]) {
+        let Some(name) = e.get("name").and_then(Node::str) else { continue };
+        if let Some(first) = seen.insert(name.to_string(), e.line) {
+            out.push(Diag::new("KS048", e.pos(), format!("{who} sets env `{name}` twice (first at line {first})")));
+        }
+        if let Some(r) = e.path(&["valueFrom", "secretKeyRef"]) {
+            out.push(Diag::new("KS046", r.pos(), format!("{who} reads secret into env `{name}`; mount it as a file")));
+        }
+        if let Some(v) = e.get("value").and_then(Node::str)
+            && !v.is_empty()
+            && is_sensitive_name(name)
+            && !v.starts_with('$')
+        {
+            out.push(Diag::new("KS047", e.pos(), format!("{who} has a literal secret-looking value in env `{name}`")));
+        }
+    }
+    // Probes.
+    if !is_init {
+        let live = ct.get("livenessProbe");
+        let ready = ct.get("readinessProbe");
+        if live.is_none() {
+            out.push(Diag::new("KS034", at, format!("{who} has no livenessProbe")));
+        }
+        if ready.is_none() {
+            out.push(Diag::new("KS035", at, format!("{who} has no readinessProbe")));
+        }
+        if let (Some(l), Some(r)) = (live, ready)
+            && strip_positions(l) == strip_positions(r)
+        {
+            out.push(Diag::new("KS036", l.pos(), format!("{who} has identical liveness and readiness probes")));
+        }
+        let names: Vec<&str> = ports.iter().filter_map(|p| p.get("name").and_then(Node::str)).collect();
+        let numbers: Vec<i64> = ports.iter().filter_map(|p| p.get("containerPort").and_then(Node::as_i64)).collect();
+        for probe in [live, ready, ct.get("startupProbe")].into_iter().flatten() {
+            for handler in ["httpGet", "tcpSocket", "grpc"] {
+                let Some(port) = probe.path(&[handler, "port"]) else { continue };
+                let bad = match port.as_i64() {
+                    Some(n) => !numbers.is_empty() && !numbers.contains(&n),
+                    None => port.str().is_some_and(|s| !names.contains(&s)),
+                };
+                if bad {
+                    out.push(Diag::new(
+                        "KS037",
+                        port.pos(),
+                        format!(
+                            "{who} probes port `{}`, which is not a port of the container",
+                            port.str().unwrap_or("")
+                        ),
+                    ));
+                }
+                if let Some(h) = probe.path(&[handler, "host"]) {
+                    out.push(Diag::new(
+                        "KS026",
+                        h.pos(),
+                        format!("{who} probe sets `host`, letting it reach other hosts"),
+                    ));
+                }
+            }
+        }
+        for hook in ["postStart", "preStop"] {
+            for handler in ["httpGet", "tcpSocket"] {
+                if let Some(h) = ct.path(&["lifecycle", hook, handler, "host"]) {
+                    out.push(Diag::new("KS026", h.pos(), format!("{who} {hook} hook sets `host`")));
+                }
+            }
+        }
+    }
+}
+
+fn annotation_to_type(v: &str) -> &'static str {
+    match v {
+        "runtime/default" | "docker/default" => "RuntimeDefault",
+        "unconfined" => "Unconfined",
+        v if v.starts_with("localhost/") => "Localhost",
+        _ => "",
+    }
+}
+
+fn is_sensitive_name(name: &str) -> bool {
+    let u = name.to_uppercase();
+    ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "ACCESS_KEY"]
+        .iter()
+        .any(|w| u.contains(w))
+        && !["_FILE", "_PATH", "_NAME", "_URL"].iter().any(|s| u.ends_with(s))
+}
+
+/// A node's content without positions, to compare two probes.
+fn strip_positions(n: &Node) -> String {
+    match &n.value {
+        yaml::Value::Scalar { text, .. } => text.clone(),
+        yaml::Value::Seq(items) => format!("[{}]", items.iter().map(strip_positions).collect::<Vec<_>>().join(",")),
+        yaml::Value::Map(entries) => {
+            let mut parts: Vec<String> =
+                entries.iter().map(|(k, v)| format!("{}:{}", strip_positions(k), strip_positions(v))).collect();
+            parts.sort();
+            format!("{{{}}}", parts.join(","))
+        }
+    }
+}
+
+fn check_rules(c: &Ctx<'_>, root: &Node, out: &mut Vec<Diag>) {
+    for rule in root.get("rules").map(Node::seq).unwrap_or(&[]) {
+        let strs = |k: &str| -> Vec<String> {
+            rule.get(k).map(Node::seq).unwrap_or(&[]).iter().filter_map(|n| n.str().map(str::to_string)).collect()
+        };
+        let (groups, resources, verbs) = (strs("apiGroups"), strs("resources"), strs("verbs"));
+        if groups.iter().chain(&resources).chain(&verbs).any(|s| s == "*") {
+            out.push(Diag::new(
+                "KS062",
+                rule.pos(),
+                format!("{} grants `*` in apiGroups, resources or verbs", c.label()),
+            ));
+        }
+        let reads = verbs.iter().any(|v| matches!(v.as_str(), "get" | "list" | "watch" | "*"));
+        if reads && resources.iter().any(|r| r == "secrets") {
+            out.push(Diag::new("KS064", rule.pos(), format!("{} can read Secrets", c.label())));
+        }
+        let creates = verbs.iter().any(|v| matches!(v.as_str(), "create" | "*"));
+        if creates && resources.iter().any(|r| matches!(r.as_str(), "pods" | "pods/exec" | "pods/attach"))
+            || resources.iter().any(|r| r == "pods/exec" || r == "pods/attach")
+        {
+            out.push(Diag::new("KS065", rule.pos(), format!("{} can create pods or exec into them", c.label())));
+        }
+    }
+}
+
+fn selects(selector: &BTreeMap<String, String>, labels: &BTreeMap<String, String>) -> bool {
+    selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+}
+
+/// Relations between objects, across all the files of a run. Objects that point at pods only report a dangling
+/// selector when the run contains at least one workload, so that linting a lone Service file stays quiet.
+pub fn check_relations(objects: &[Object], _policy: &Policy) -> Vec<(String, Diag)> {
+    let mut out = Vec::new();
+    let pods: Vec<(&Object, BTreeMap<String, String>)> =
+        objects.iter().filter_map(|o| Some((o, o.pod_labels()?))).collect();
+    if pods.is_empty() {
+        return out;
+    }
+    let same_ns = |a: &Object, b: &Object| a.namespace == b.namespace || a.namespace.is_none() || b.namespace.is_none();
+    for o in objects {
+        let at = o.root.key("kind").map_or(o.root.pos(), Node::pos);
+        let label = format!("{} `{}`", o.kind, o.name);
+        match o.kind.as_str() {
+            "Service" => {
+                let Some(sel_node) = o.root.path(&["spec", "selector"]) else { continue };
+                let sel = string_map(Some(sel_node));
+                if sel.is_empty() {
+                    continue;
+                }
+                let targets: Vec<&Object> =
+                    pods.iter().filter(|(p, l)| same_ns(o, p) && selects(&sel, l)).map(|(p, _)| *p).collect();
+                if targets.is_empty() {
+                    out.push((
+                        o.file.clone(),
+                        Diag::new("KS049", sel_node.pos(), format!("{label} selects no pod in these manifests")),
+                    ));
+                    continue;
+                }
+                for port in o.root.path(&["spec", "ports"]).map(Node::seq).unwrap_or(&[]) {
+                    let Some(tp) = port.get("targetPort").or_else(|| port.get("port")) else { continue };
+                    let ok = targets.iter().any(|t| {
+                        let containers = t.pod_spec().and_then(|s| s.get("containers")).map(Node::seq).unwrap_or(&[]);
+                        let ports: Vec<&Node> =
+                            containers.iter().flat_map(|c| c.get("ports").map(Node::seq).unwrap_or(&[])).collect();
+                        match tp.as_i64() {
+                            Some(n) => {
+                                ports.is_empty()
+                                    || ports.iter().any(|p| p.get("containerPort").and_then(Node::as_i64) == Some(n))
+                            }
+                            None => ports.iter().any(|p| p.get("name").and_then(Node::str) == tp.str()),
+                        }
+                    });
+                    if !ok {
+                        out.push((
+                            o.file.clone(),
+                            Diag::new(
+                                "KS050",
+                                tp.pos(),
+                                format!(
+                                    "{label} targets port `{}`, which no selected container exposes",
+                                    tp.str().unwrap_or("")
+                                ),
+                            ),
+                        ));
+                    }
+                }
+            }
+            "PodDisruptionBudget" | "NetworkPolicy" => {
+                let (path, rule): (&[&str], _) = if o.kind == "NetworkPolicy" {
+                    (&["spec", "podSelector"], "KS054")
+                } else {
+                    (&["spec", "selector"], "KS053")
+                };
+                let Some(sel_node) = o.root.path(path) else { continue };
+                let sel = string_map(sel_node.get("matchLabels"));
+                if sel.is_empty() {
+                    continue;
+                }
+                if !pods.iter().any(|(p, l)| same_ns(o, p) && selects(&sel, l)) {
+                    out.push((
+                        o.file.clone(),
+                        Diag::new(rule, sel_node.pos(), format!("{label} selects no pod in these manifests")),
+                    ));
+                }
+            }
+            "HorizontalPodAutoscaler" => {
+                let Some(target) = o.root.path(&["spec", "scaleTargetRef"]) else { continue };
+                let kind = target.get("kind").and_then(Node::str).unwrap_or("");
+                let name = target.get("name").and_then(Node::str).unwrap_or("");
+                if !objects.iter().any(|t| t.kind == kind && t.name == name && same_ns(o, t)) {
+                    out.push((
+                        o.file.clone(),
+                        Diag::new(
+                            "KS052",
+                            target.pos(),
+                            format!("{label} scales {kind} `{name}`, which is not in these manifests"),
+                        ),
+                    ));
+                }
+            }
+            _ => {}
+        }
+        let _ = at;
+    }
+    out
+}

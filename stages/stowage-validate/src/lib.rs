@@ -1,0 +1,184 @@
+//! The validation core of stowage: one rule engine for Dockerfiles, compose files, Kubernetes manifests and Helm
+//! charts, used by the `validate` stage and by the `lint` command.
+//!
+//! Each front end turns a file into [`Diag`]s (rule code, 1-based line and column, message); the engine then drops
+//! disabled rules and ignored lines, applies the policy's severities and returns sorted [`Finding`]s. The rules
+//! themselves are declared once in [`registry`].
+
+pub mod compose;
+pub mod discover;
+pub mod dockerfile;
+pub mod docs;
+pub mod helm;
+pub mod ignore;
+pub mod k8s;
+pub mod output;
+pub mod policy;
+pub mod registry;
+pub mod shell;
+pub mod source;
+pub mod stage;
+pub mod yaml;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub use stowage_kit::{Finding, Severity};
+
+pub use crate::policy::Policy;
+
+/// What a front end reports before the policy is applied.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Diag {
+    pub line: u32,
+    pub column: u32,
+    pub rule: &'static str,
+    pub message: String,
+}
+
+impl Diag {
+    pub fn new(rule: &'static str, (line, column): (u32, u32), message: impl Into<String>) -> Diag {
+        Diag { line, column, rule, message: message.into() }
+    }
+}
+
+/// The kinds of file the engine understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    Dockerfile,
+    Compose,
+    Kubernetes,
+    /// A chart's Chart.yaml; the chart directory around it is checked.
+    HelmChart,
+}
+
+/// One file to check: `file` is how findings name it, `path` where its bytes are.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Input {
+    pub file: String,
+    pub path: PathBuf,
+    pub kind: Kind,
+}
+
+/// Findings of a run and the texts they point into (for rendering the source line).
+#[derive(Debug, Default)]
+pub struct LintResult {
+    pub findings: Vec<Finding>,
+    pub sources: BTreeMap<String, String>,
+    pub files_checked: usize,
+}
+
+/// Checks every input, then the relations between Kubernetes objects across all of them.
+pub fn lint(inputs: &[Input], policy: &Policy) -> LintResult {
+    let mut result = LintResult::default();
+    let mut per_file: BTreeMap<String, Vec<Diag>> = BTreeMap::new();
+    let mut ignores: BTreeMap<String, ignore::Ignores> = BTreeMap::new();
+    let mut objects = Vec::new();
+    for input in inputs {
+        result.files_checked += 1;
+        let text = match read_text(&input.path) {
+            Ok(text) => text,
+            Err(message) => {
+                per_file.entry(input.file.clone()).or_default().push(Diag::new("GN002", (1, 1), message));
+                continue;
+            }
+        };
+        let diags = per_file.entry(input.file.clone()).or_default();
+        let file_ignores = match input.kind {
+            Kind::Dockerfile => dockerfile::check(&text, policy, diags),
+            Kind::Compose => {
+                compose::check(&text, policy, diags);
+                ignore::scan_yaml(&text)
+            }
+            Kind::Kubernetes => {
+                k8s::check_file(&input.file, &text, policy, diags, &mut objects);
+                ignore::scan_yaml(&text)
+            }
+            Kind::HelmChart => {
+                let mut elsewhere = Vec::new();
+                helm::check(&input.path, &text, diags, &mut elsewhere);
+                let dir = input.file.rsplit_once('/').map_or(String::new(), |(d, _)| format!("{d}/"));
+                for (rel, d) in elsewhere {
+                    per_file.entry(format!("{dir}{rel}")).or_default().push(d);
+                }
+                ignore::scan_yaml(&text)
+            }
+        };
+        ignores.insert(input.file.clone(), file_ignores);
+        result.sources.insert(input.file.clone(), text);
+    }
+    for (file, diag) in k8s::check_relations(&objects, policy) {
+        per_file.entry(file).or_default().push(diag);
+    }
+    for (file, diags) in per_file {
+        let file_ignores = ignores.remove(&file).unwrap_or_default();
+        let mut diags: Vec<Diag> = diags.into_iter().filter(|d| !file_ignores.ignored(d)).collect();
+        diags.extend(file_ignores.diags.iter().cloned());
+        diags.sort();
+        diags.dedup();
+        for d in diags {
+            let Some(rule) = registry::find(d.rule) else { continue };
+            if !policy.enabled(rule) {
+                continue;
+            }
+            result.findings.push(Finding {
+                file: file.clone(),
+                line: Some(d.line),
+                column: Some(d.column),
+                rule: d.rule.to_string(),
+                severity: policy.severity(rule),
+                message: d.message,
+            });
+        }
+    }
+    result.findings.sort_by(|a, b| (&a.file, a.line, a.column, &a.rule).cmp(&(&b.file, b.line, b.column, &b.rule)));
+    result
+}
+
+/// Checks one text as `kind`, for tests and fuzzing; Helm charts need a directory and are not handled here.
+pub fn lint_text(kind: Kind, file: &str, text: &str, policy: &Policy) -> Vec<Finding> {
+    let mut diags = Vec::new();
+    let mut objects = Vec::new();
+    let ignores = match kind {
+        Kind::Dockerfile => dockerfile::check(text, policy, &mut diags),
+        Kind::Compose => {
+            compose::check(text, policy, &mut diags);
+            ignore::scan_yaml(text)
+        }
+        Kind::Kubernetes | Kind::HelmChart => {
+            k8s::check_file(file, text, policy, &mut diags, &mut objects);
+            ignore::scan_yaml(text)
+        }
+    };
+    diags.extend(k8s::check_relations(&objects, policy).into_iter().map(|(_, d)| d));
+    let mut diags: Vec<Diag> = diags.into_iter().filter(|d| !ignores.ignored(d)).collect();
+    diags.extend(ignores.diags.iter().cloned());
+    diags.sort();
+    diags.dedup();
+    diags
+        .into_iter()
+        .filter_map(|d| {
+            let rule = registry::find(d.rule)?;
+            policy.enabled(rule).then(|| Finding {
+                file: file.to_string(),
+                line: Some(d.line),
+                column: Some(d.column),
+                rule: d.rule.to_string(),
+                severity: policy.severity(rule),
+                message: d.message,
+            })
+        })
+        .collect()
+}
+
+/// Reads a file as UTF-8 text; the error names the path and says what to do.
+pub fn read_text(path: &std::path::Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{} is not UTF-8 (invalid byte at offset {}): re-encode it as UTF-8",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
+}

@@ -1,0 +1,156 @@
+//! `stowage-validate`: the validate stage of the pipeline (`--context ... --out ... --report ...`), the linter
+//! (`lint [PATH...]`) and the rule documentation (`explain CODE`).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use stowage_kit::FailOn;
+use stowage_validate::{Policy, discover, docs, lint, output, registry};
+
+const USAGE: &str = "\
+usage: stowage-validate lint [--format human|json] [--output FILE] [--policy FILE] [--fail-on info|warning|error|never] [PATH...]
+       stowage-validate explain [CODE]
+       stowage-validate --context <file.json> --out <dir> --report <file>   (the validate stage)
+       stowage-validate --describe";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("lint") => lint_main(&args[1..]),
+        Some("explain") => explain_main(&args[1..]),
+        Some("help" | "--help" | "-h") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        _ => stowage_kit::run_main(
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")),
+            env!("CARGO_PKG_VERSION"),
+            stowage_validate::stage::run,
+        ),
+    }
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}\n{USAGE}");
+    ExitCode::from(2)
+}
+
+fn explain_main(args: &[String]) -> ExitCode {
+    match args {
+        [] => {
+            print!("{}", docs::index());
+            ExitCode::SUCCESS
+        }
+        [code] => match registry::find(code) {
+            Some(rule) => {
+                print!("{}", docs::page(rule));
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!("error: unknown rule `{code}`; run `stowage-validate explain` for the list");
+                ExitCode::from(2)
+            }
+        },
+        _ => usage_error("explain takes one rule code"),
+    }
+}
+
+fn lint_main(args: &[String]) -> ExitCode {
+    let mut format = "human".to_string();
+    let mut output_file: Option<PathBuf> = None;
+    let mut policy_file: Option<PathBuf> = None;
+    let mut fail_on: Option<FailOn> = None;
+    let mut paths: Vec<PathBuf> = Vec::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value =
+            |name: &str| inline.clone().or_else(|| it.next().cloned()).ok_or(format!("`{name}` needs a value"));
+        let result = match flag {
+            "--format" | "-f" => value(flag).map(|v| format = v),
+            "--output" | "-o" => value(flag).map(|v| output_file = Some(v.into())),
+            "--policy" => value(flag).map(|v| policy_file = Some(v.into())),
+            "--fail-on" => value(flag).and_then(|v| {
+                serde_json::from_value(serde_json::Value::String(v.clone()))
+                    .map(|f| fail_on = Some(f))
+                    .map_err(|_| format!("`--fail-on {v}`: use info, warning, error or never"))
+            }),
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            "--" => {
+                paths.extend(it.by_ref().map(PathBuf::from));
+                Ok(())
+            }
+            f if f.starts_with('-') && f.len() > 1 => Err(format!("unknown option `{f}`")),
+            _ => {
+                paths.push(arg.into());
+                Ok(())
+            }
+        };
+        if let Err(e) = result {
+            return usage_error(&e);
+        }
+    }
+    if !matches!(format.as_str(), "human" | "json") {
+        return usage_error(&format!(
+            "unknown format `{format}`: use human or json (sarif, junit, markdown and html come with the reporting stage)"
+        ));
+    }
+    let policy = match &policy_file {
+        Some(p) => match std::fs::read_to_string(p) {
+            Ok(text) => match Policy::from_toml(&text, &p.display().to_string()) {
+                Ok(policy) => policy,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            },
+            Err(e) => {
+                eprintln!("error: cannot read policy {}: {e}", p.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => Policy::default(),
+    };
+    let fail_on = fail_on.or(policy.fail_on).unwrap_or(FailOn::Warning);
+    if paths.is_empty() {
+        paths.push(".".into());
+    }
+    let mut inputs = Vec::new();
+    for path in &paths {
+        if !path.exists() {
+            eprintln!("error: {} does not exist", path.display());
+            return ExitCode::from(2);
+        }
+        let display = |p: &Path| {
+            let s = p.to_string_lossy().replace('\\', "/");
+            s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+        };
+        discover::walk(path, &[], &display, &mut inputs);
+    }
+    inputs.sort();
+    inputs.dedup();
+    let result = lint(&inputs, &policy);
+    let to_terminal =
+        output_file.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let text = match format.as_str() {
+        "json" => output::json(&result),
+        _ => output::human(&result, to_terminal),
+    };
+    match &output_file {
+        Some(file) => {
+            if let Err(e) = std::fs::write(file, &text) {
+                eprintln!("error: cannot write {}: {e}", file.display());
+                return ExitCode::from(2);
+            }
+        }
+        None => print!("{text}"),
+    }
+    if result.findings.iter().any(|f| fail_on.fails(f.severity)) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}

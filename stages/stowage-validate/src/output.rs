@@ -1,0 +1,86 @@
+//! Rendering findings: human text with the source line and a caret (like rustc), and JSON.
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use crate::{LintResult, Severity, registry};
+
+/// Human output: one block per finding, then a summary line.
+pub fn human(result: &LintResult, color: bool) -> String {
+    let mut out = String::new();
+    let paint = |code: &str, text: &str| if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() };
+    for f in &result.findings {
+        let (sev_color, sev) = match f.severity {
+            Severity::Error => ("1;31", "error"),
+            Severity::Warning => ("1;33", "warning"),
+            Severity::Info => ("1;36", "info"),
+        };
+        let _ = writeln!(out, "{}: {}", paint(sev_color, &format!("{sev}[{}]", f.rule)), paint("1", &f.message));
+        let line = f.line.unwrap_or(1);
+        let column = f.column.unwrap_or(1);
+        let _ = writeln!(out, "  {} {}:{line}:{column}", paint("1;34", "-->"), f.file);
+        if let Some(src) = result.sources.get(&f.file).and_then(|t| t.lines().nth(line as usize - 1)) {
+            let width = line.to_string().len();
+            let pad = " ".repeat(width);
+            let shown = src.replace('\t', "    ");
+            // Tabs are shown as four spaces, so the caret moves with them.
+            let prefix: String = src.chars().take(column as usize - 1).collect();
+            let caret_at = prefix.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum::<usize>();
+            let _ = writeln!(out, "{pad} {}", paint("1;34", "|"));
+            let _ = writeln!(out, "{} {} {}", paint("1;34", &line.to_string()), paint("1;34", "|"), shown);
+            let _ = writeln!(out, "{pad} {} {}{}", paint("1;34", "|"), " ".repeat(caret_at), paint(sev_color, "^"));
+        }
+        if let Some(rule) = registry::find(&f.rule) {
+            let _ = writeln!(out, "  = help: {}", rule.fix);
+        }
+        out.push('\n');
+    }
+    let count = |s: Severity| result.findings.iter().filter(|f| f.severity == s).count();
+    let _ = writeln!(
+        out,
+        "{} files checked: {} errors, {} warnings, {} infos",
+        result.files_checked,
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info)
+    );
+    out
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    files_checked: usize,
+    findings: Vec<JsonFinding<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'a str,
+    severity: Severity,
+    file: &'a str,
+    line: u32,
+    column: u32,
+    message: &'a str,
+    title: &'a str,
+}
+
+pub fn json(result: &LintResult) -> String {
+    let report = JsonReport {
+        files_checked: result.files_checked,
+        findings: result
+            .findings
+            .iter()
+            .map(|f| JsonFinding {
+                rule: &f.rule,
+                severity: f.severity,
+                file: &f.file,
+                line: f.line.unwrap_or(1),
+                column: f.column.unwrap_or(1),
+                message: &f.message,
+                title: registry::find(&f.rule).map_or("", |r| r.title),
+            })
+            .collect(),
+    };
+    serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
+}

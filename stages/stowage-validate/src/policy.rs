@@ -1,0 +1,173 @@
+//! The validation policy: which rules run, at which severity, and the lists some rules check against.
+//!
+//! The same shape is read from a TOML policy file (`lint --policy FILE`) and from the `[stages.validate]` table of
+//! an app's stowage.toml (handed to the stage as JSON), so that a team writes it once.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use stowage_kit::{FailOn, Severity};
+
+use crate::registry::{self, Rule};
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct Policy {
+    /// Rules to turn on that are off by default (e.g. `DF003`), or `"all"`.
+    #[serde(default)]
+    pub enable: Vec<String>,
+    /// Rules to turn off.
+    #[serde(default)]
+    pub disable: Vec<String>,
+    /// Severity per rule code: `"info"`, `"warning"` or `"error"`.
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+    /// Registries base images and pod images may come from (`docker.io`, `ghcr.io`, `*.gcr.io`).
+    /// Empty means no restriction.
+    #[serde(default)]
+    pub trusted_registries: Vec<String>,
+    /// Base images a Dockerfile may use, as patterns over the reference without tag (`python`, `gcr.io/distroless/*`).
+    /// Empty means no restriction.
+    #[serde(default)]
+    pub allowed_base_images: Vec<String>,
+    /// Labels every final image must carry (turns on DF086).
+    #[serde(default)]
+    pub required_labels: Vec<String>,
+    /// Lint mode only: findings at or above this fail the run (default `warning`). The stage uses the pipeline's
+    /// threshold instead.
+    #[serde(default)]
+    pub fail_on: Option<FailOn>,
+    /// When set, only this rule runs. Used by the per-rule fixture tests.
+    #[serde(skip)]
+    pub only: Option<&'static str>,
+}
+
+impl Policy {
+    pub fn from_toml(text: &str, origin: &str) -> Result<Policy, String> {
+        let policy: Policy = toml::from_str(text).map_err(|e| format!("invalid policy {origin}: {e}"))?;
+        policy.check(origin)?;
+        Ok(policy)
+    }
+
+    pub fn from_json(value: &serde_json::Value, origin: &str) -> Result<Policy, String> {
+        let policy: Policy =
+            serde_json::from_value(value.clone()).map_err(|e| format!("invalid options in {origin}: {e}"))?;
+        policy.check(origin)?;
+        Ok(policy)
+    }
+
+    /// A policy that runs `code` alone, enabled whatever its default.
+    pub fn only(code: &'static str) -> Policy {
+        Policy { only: Some(code), ..Policy::default() }
+    }
+
+    fn check(&self, origin: &str) -> Result<(), String> {
+        let codes = self.enable.iter().chain(&self.disable).chain(self.severity.keys());
+        for code in codes {
+            if code != "all" && registry::find(code).is_none() {
+                return Err(format!(
+                    "{origin}: unknown rule `{code}`; `stowage-validate explain` lists the codes (docs/rules/README.md)"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn enabled(&self, rule: &Rule) -> bool {
+        if let Some(only) = self.only {
+            return rule.code == only;
+        }
+        let listed = |list: &[String]| list.iter().any(|c| c == "all" || c.eq_ignore_ascii_case(rule.code));
+        if self.disable.iter().any(|c| c.eq_ignore_ascii_case(rule.code)) {
+            return false;
+        }
+        match rule.code {
+            "DF004" => !self.trusted_registries.is_empty(),
+            "DF005" => !self.allowed_base_images.is_empty(),
+            "DF086" => !self.required_labels.is_empty() || listed(&self.enable),
+            _ => rule.default_enabled || listed(&self.enable),
+        }
+    }
+
+    pub fn severity(&self, rule: &Rule) -> Severity {
+        self.severity.iter().find(|(c, _)| c.eq_ignore_ascii_case(rule.code)).map_or(rule.severity, |(_, s)| *s)
+    }
+
+    /// True when `image` (a reference as written) comes from a trusted registry. Docker Hub short names
+    /// (`python`, `library/python`) come from `docker.io`.
+    pub fn registry_trusted(&self, image: &str) -> bool {
+        let registry = registry_of(image);
+        self.trusted_registries.iter().any(|p| glob_match(p, &registry))
+    }
+}
+
+/// The registry host of an image reference, `docker.io` for Docker Hub names.
+pub fn registry_of(image: &str) -> String {
+    match image.split_once('/') {
+        Some((first, _)) if first.contains('.') || first.contains(':') || first == "localhost" => first.to_string(),
+        _ => "docker.io".to_string(),
+    }
+}
+
+/// Glob matching with `*` (any run of characters except `/`), `**` (anything) and `?`.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    fn go(p: &[u8], t: &[u8]) -> bool {
+        match p.first() {
+            None => t.is_empty(),
+            Some(b'*') if p.get(1) == Some(&b'*') => {
+                let rest = p[2..].strip_prefix(b"/").unwrap_or(&p[2..]);
+                (0..=t.len()).any(|i| go(rest, &t[i..]) || go(&p[2..], &t[i..]))
+            }
+            Some(b'*') => {
+                for i in 0..=t.len() {
+                    if go(&p[1..], &t[i..]) {
+                        return true;
+                    }
+                    if t.get(i) == Some(&b'/') {
+                        break;
+                    }
+                }
+                false
+            }
+            Some(b'?') => t.first().is_some_and(|c| *c != b'/') && go(&p[1..], &t[1..]),
+            Some(c) => t.first() == Some(c) && go(&p[1..], &t[1..]),
+        }
+    }
+    go(pattern.as_bytes(), text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("*.gcr.io", "eu.gcr.io"));
+        assert!(!glob_match("*.gcr.io", "gcr.io"));
+        assert!(glob_match("vendor/**", "vendor/a/b/Dockerfile"));
+        assert!(glob_match("**/fixtures/**", "a/fixtures/x.yaml"));
+        assert!(!glob_match("docs/*", "docs/a/b"));
+    }
+
+    #[test]
+    fn registries() {
+        assert_eq!(registry_of("python:3"), "docker.io");
+        assert_eq!(registry_of("library/python"), "docker.io");
+        assert_eq!(registry_of("ghcr.io/a/b:1"), "ghcr.io");
+        assert_eq!(registry_of("localhost:5000/a"), "localhost:5000");
+    }
+
+    #[test]
+    fn policy_file() {
+        let p = Policy::from_toml(
+            "disable = [\"DF013\"]\ntrusted_registries = [\"docker.io\"]\n[severity]\nDF008 = \"error\"\n",
+            "p.toml",
+        )
+        .unwrap();
+        assert_eq!(p.severity(registry::find("DF008").unwrap()), Severity::Error);
+        assert!(!p.enabled(registry::find("DF013").unwrap()));
+        assert!(p.enabled(registry::find("DF004").unwrap()));
+        let err = Policy::from_toml("disable = [\"XX1\"]", "p.toml").unwrap_err();
+        assert!(err.contains("unknown rule `XX1`"), "{err}");
+    }
+}

@@ -1,0 +1,1097 @@
+//! The one place that declares every rule: code, target, severity, rationale, fix, references and peer IDs.
+//!
+//! Codes are stable: a rule that is retired keeps its code reserved, and a new rule takes the next free number.
+//! The docs under `docs/rules/` and `stowage-validate explain` are generated from this table.
+
+use stowage_kit::Severity;
+
+/// What kind of file a rule reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Target {
+    /// Findings about any file: unreadable, malformed, bad ignore comments.
+    General,
+    Dockerfile,
+    Compose,
+    Kubernetes,
+    Helm,
+}
+
+impl Target {
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::General => "general",
+            Target::Dockerfile => "Dockerfile",
+            Target::Compose => "compose",
+            Target::Kubernetes => "Kubernetes",
+            Target::Helm => "Helm chart",
+        }
+    }
+}
+
+/// One rule. The peer ID fields are comma-separated lists, empty when no peer has the check.
+#[derive(Debug)]
+pub struct Rule {
+    pub code: &'static str,
+    pub target: Target,
+    /// The row of the merged check list (validation research, section 13) this rule implements, e.g. `D02`.
+    pub row: &'static str,
+    pub severity: Severity,
+    /// Off unless a policy enables it (rules that need configuration, or that most teams disagree with).
+    pub default_enabled: bool,
+    /// Names the bad pattern, as a finding would.
+    pub title: &'static str,
+    pub rationale: &'static str,
+    pub fix: &'static str,
+    pub references: &'static str,
+    pub hadolint: &'static str,
+    pub checkov: &'static str,
+    pub kube_linter: &'static str,
+    pub trivy: &'static str,
+}
+
+impl Rule {
+    pub fn hadolint_ids(&self) -> impl Iterator<Item = &'static str> {
+        split_ids(self.hadolint)
+    }
+    pub fn checkov_ids(&self) -> impl Iterator<Item = &'static str> {
+        split_ids(self.checkov)
+    }
+}
+
+fn split_ids(list: &'static str) -> impl Iterator<Item = &'static str> {
+    list.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+pub fn find(code: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code))
+}
+
+/// Rules mapped to a hadolint code (DLxxxx or SCxxxx), for `# hadolint ignore=` and the agreement measurement.
+pub fn by_hadolint(id: &str) -> impl Iterator<Item = &'static Rule> + '_ {
+    RULES.iter().filter(move |r| r.hadolint_ids().any(|h| h.eq_ignore_ascii_case(id)))
+}
+
+macro_rules! rules {
+    ($( $code:literal $target:ident $row:literal $sev:ident $on:literal
+        title $title:literal why $why:literal fix $fix:literal refs $refs:literal
+        hadolint $hl:literal checkov $ck:literal kube_linter $kl:literal trivy $tv:literal ; )*) => {
+        /// Every rule, sorted by code.
+        pub static RULES: &[Rule] = &[$(Rule {
+            code: $code, target: Target::$target, row: $row, severity: Severity::$sev, default_enabled: $on,
+            title: $title, rationale: $why, fix: $fix, references: $refs,
+            hadolint: $hl, checkov: $ck, kube_linter: $kl, trivy: $tv,
+        }),*];
+    };
+}
+
+rules! {
+    // ---- General ----
+    "GN001" General "-" Error true
+        title "file cannot be parsed"
+        why "A file that does not parse cannot be built or applied, and no other rule can check it."
+        fix "Correct the syntax at the reported position."
+        refs "" hadolint "DL1000" checkov "" kube_linter "" trivy "";
+    "GN002" General "-" Error true
+        title "file cannot be read"
+        why "An unreadable file (permissions, not UTF-8) is not checked at all, so it must not pass silently."
+        fix "Make the file readable and UTF-8 encoded, or exclude it from validation."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "GN003" General "-" Warning true
+        title "ignore comment without a reason"
+        why "An ignore that does not say why cannot be reviewed later; the reason is the audit trail."
+        fix "Write the reason after the codes: `# stowage: ignore[DF002] pinned by digest in CI`."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "GN004" General "-" Warning true
+        title "ignore comment names an unknown rule"
+        why "A misspelt code silences nothing, so the finding it was meant for still fires, or a later rule is hidden."
+        fix "Use a code listed by `stowage-validate explain` or in docs/rules/README.md."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+
+    // ---- Dockerfile ----
+    "DF001" Dockerfile "D01" Warning true
+        title "base image has no explicit tag"
+        why "Without a tag the builder pulls `latest`, so two builds of the same Dockerfile can use different bases."
+        fix "Name a version tag (`python:3.12-slim`) or a digest (`python@sha256:...`)."
+        refs "CIS Docker 4.7 (pinning)" hadolint "DL3006" checkov "" kube_linter "" trivy "";
+    "DF002" Dockerfile "D02" Warning true
+        title "base image uses the `latest` tag"
+        why "`latest` moves: rebuilds are not reproducible and an update can break or weaken the image unnoticed."
+        fix "Pin a release tag, and better a digest."
+        refs "CIS Docker 4.7" hadolint "DL3007" checkov "CKV_DOCKER_7" kube_linter "" trivy "DS-0001";
+    "DF003" Dockerfile "D03" Info false
+        title "base image is not pinned by digest"
+        why "A tag can be re-pushed; only a digest names exactly one image."
+        fix "Append the digest: `FROM python:3.12-slim@sha256:...` (tools such as Renovate keep it current)."
+        refs "CIS Docker 4.5 (content trust)" hadolint "" checkov "" kube_linter "" trivy "";
+    "DF004" Dockerfile "D04" Error true
+        title "base image from a registry that is not trusted"
+        why "Images from an unvetted registry bypass the organisation's supply-chain controls."
+        fix "Use an image from one of the registries in the policy's `trusted_registries`, or add the registry there."
+        refs "CIS Docker 4.2" hadolint "DL3026" checkov "" kube_linter "" trivy "";
+    "DF005" Dockerfile "D04" Error true
+        title "base image not in the allowed base images"
+        why "A policy of allowed base images keeps patching and scanning to a known set."
+        fix "Use an image listed in the policy's `allowed_base_images`, or extend the list."
+        refs "CIS Docker 4.2" hadolint "" checkov "" kube_linter "" trivy "";
+    "DF006" Dockerfile "D05" Warning true
+        title "final USER is root"
+        why "A container running as root turns any escape or file-write bug into root on the host's behalf."
+        fix "End the final stage with `USER <uid>` of an unprivileged user."
+        refs "CIS Docker 4.1; NSA/CISA 'non-root containers'" hadolint "DL3002" checkov "CKV_DOCKER_8" kube_linter "" trivy "DS-0002";
+    "DF007" Dockerfile "D06" Warning true
+        title "no USER instruction"
+        why "Without USER the image runs as root unless every runtime remembers to override it."
+        fix "Create an unprivileged user and switch to it with `USER` in the final stage."
+        refs "CIS Docker 4.1" hadolint "" checkov "CKV_DOCKER_3" kube_linter "" trivy "";
+    "DF008" Dockerfile "D07" Info true
+        title "USER names a user instead of a numeric UID"
+        why "Kubernetes' `runAsNonRoot` can only verify a numeric UID, and a name may not resolve on the host."
+        fix "Use the numeric UID (and GID): `USER 10001:10001`."
+        refs "PSS Restricted 'Running as Non-root'" hadolint "DL3066" checkov "" kube_linter "" trivy "";
+    "DF009" Dockerfile "D08" Warning true
+        title "useradd with a high UID and without `-l`"
+        why "Without `-l`, useradd fills /var/log/lastlog sparsely up to the UID, which bloats the layer."
+        fix "Add `-l` (`--no-log-init`) to useradd."
+        refs "" hadolint "DL3046" checkov "" kube_linter "" trivy "";
+    "DF010" Dockerfile "D09" Error true
+        title "sudo used in RUN"
+        why "sudo in a build is unpredictable (tty, environment) and leaves a privilege-escalation path in the image."
+        fix "Switch USER for the commands that need root, or use gosu/su-exec in an entrypoint."
+        refs "CIS Docker 4.1" hadolint "DL3004" checkov "CKV2_DOCKER_1" kube_linter "" trivy "DS-0010";
+    "DF011" Dockerfile "D10" Error true
+        title "ADD used to copy local files"
+        why "ADD also fetches URLs and unpacks archives, so it can do more than the author meant; COPY does only copying."
+        fix "Use COPY for files and folders; fetch remote files with curl and verify a checksum."
+        refs "CIS Docker 4.9" hadolint "DL3020" checkov "CKV_DOCKER_4" kube_linter "" trivy "DS-0005";
+    "DF012" Dockerfile "D10" Warning true
+        title "ADD fetches a remote URL"
+        why "ADD <url> downloads without verification and is not cached predictably."
+        fix "Download with curl or wget in RUN and check the checksum, or use `ADD --checksum=sha256:...`."
+        refs "CIS Docker 4.9" hadolint "" checkov "CKV_DOCKER_4" kube_linter "" trivy "DS-0005";
+    "DF013" Dockerfile "D12" Warning true
+        title "no HEALTHCHECK in the final stage"
+        why "Without a health check the engine cannot tell a hung container from a working one."
+        fix "Add `HEALTHCHECK CMD ...` (or `HEALTHCHECK NONE` if the orchestrator probes instead)."
+        refs "CIS Docker 4.6" hadolint "DL3057" checkov "CKV_DOCKER_2" kube_linter "" trivy "DS-0026";
+    "DF014" Dockerfile "D13" Error true
+        title "more than one HEALTHCHECK in a stage"
+        why "Only the last HEALTHCHECK takes effect; the others mislead the reader."
+        fix "Keep one HEALTHCHECK per stage."
+        refs "" hadolint "DL3012" checkov "" kube_linter "" trivy "DS-0023";
+    "DF015" Dockerfile "D14" Warning true
+        title "more than one CMD in a stage"
+        why "Only the last CMD takes effect."
+        fix "Keep one CMD per stage."
+        refs "" hadolint "DL4003" checkov "" kube_linter "" trivy "DS-0016";
+    "DF016" Dockerfile "D15" Error true
+        title "more than one ENTRYPOINT in a stage"
+        why "Only the last ENTRYPOINT takes effect."
+        fix "Keep one ENTRYPOINT per stage."
+        refs "" hadolint "DL4004" checkov "" kube_linter "" trivy "DS-0007";
+    "DF017" Dockerfile "D16" Warning true
+        title "CMD or ENTRYPOINT in shell form"
+        why "Shell form runs under `/bin/sh -c`, so the process is not PID 1 and does not receive SIGTERM."
+        fix "Use the JSON exec form: `CMD [\"app\", \"--port\", \"8080\"]`."
+        refs "" hadolint "DL3025" checkov "" kube_linter "" trivy "";
+    "DF018" Dockerfile "D17" Error true
+        title "WORKDIR is a relative path"
+        why "A relative WORKDIR depends on every earlier WORKDIR, which is easy to break when stages are edited."
+        fix "Use an absolute path."
+        refs "" hadolint "DL3000" checkov "CKV_DOCKER_10" kube_linter "" trivy "DS-0009";
+    "DF019" Dockerfile "D18" Warning true
+        title "`cd` in RUN instead of WORKDIR"
+        why "`cd` lasts for one RUN only; WORKDIR states the directory for every later instruction."
+        fix "Use WORKDIR to change directory."
+        refs "" hadolint "DL3003" checkov "" kube_linter "" trivy "DS-0013";
+    "DF020" Dockerfile "D19" Error true
+        title "WORKDIR is a system directory"
+        why "Working in /proc, /sys, /dev or /boot writes into kernel or boot interfaces."
+        fix "Use an application directory such as /app."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "DS-0030";
+    "DF021" Dockerfile "D20" Warning true
+        title "VOLUME on a sensitive directory"
+        why "A volume over /etc, /root, /var/run or similar shares sensitive state with the host or other containers."
+        fix "Declare volumes only for application data directories."
+        refs "CIS Docker 5.5" hadolint "" checkov "" kube_linter "" trivy "";
+    "DF022" Dockerfile "D21" Warning true
+        title "COPY to a relative destination without WORKDIR"
+        why "The destination then depends on the base image's WORKDIR, which can change."
+        fix "Set WORKDIR first, or use an absolute destination."
+        refs "" hadolint "DL3045" checkov "" kube_linter "" trivy "";
+    "DF023" Dockerfile "D22" Error true
+        title "port 22 exposed"
+        why "An SSH daemon in a container is an extra way in; use `docker exec` or `kubectl exec`."
+        fix "Remove `EXPOSE 22` and the SSH server."
+        refs "CIS Docker 5.7" hadolint "" checkov "CKV_DOCKER_1" kube_linter "ssh-port" trivy "DS-0004";
+    "DF024" Dockerfile "D23" Error true
+        title "EXPOSE port out of range"
+        why "A port outside 0-65535 is invalid and the build or run fails."
+        fix "Use a port between 0 and 65535."
+        refs "" hadolint "DL3011" checkov "" kube_linter "" trivy "DS-0008";
+    "DF025" Dockerfile "D24" Error true
+        title "MAINTAINER is deprecated"
+        why "MAINTAINER is deprecated; labels are the structured replacement."
+        fix "Use `LABEL org.opencontainers.image.authors=\"...\"`."
+        refs "" hadolint "DL4000" checkov "CKV_DOCKER_6" kube_linter "" trivy "DS-0022";
+    "DF026" Dockerfile "D25" Error true
+        title "stage name used twice"
+        why "Duplicate stage names make `COPY --from` and `--target` ambiguous; BuildKit rejects them."
+        fix "Give every stage a unique name."
+        refs "" hadolint "DL3024" checkov "CKV_DOCKER_11" kube_linter "" trivy "DS-0012";
+    "DF027" Dockerfile "D26" Warning true
+        title "COPY --from names no earlier stage"
+        why "A name that is no earlier stage is pulled as an image, which is rarely what was meant."
+        fix "Name an earlier stage, or use a full image reference with a tag."
+        refs "" hadolint "DL3022" checkov "" kube_linter "" trivy "DS-0006";
+    "DF028" Dockerfile "D26" Error true
+        title "COPY --from names its own stage"
+        why "A stage cannot copy from itself; the build fails."
+        fix "Copy from an earlier stage."
+        refs "" hadolint "DL3023" checkov "" kube_linter "" trivy "DS-0006";
+    "DF029" Dockerfile "D27" Error true
+        title "COPY with several sources to a destination without a trailing `/`"
+        why "With more than one source the destination must be a directory; the build fails otherwise."
+        fix "End the destination with `/`."
+        refs "" hadolint "DL3021" checkov "" kube_linter "" trivy "DS-0011";
+    "DF030" Dockerfile "D28" Warning true
+        title "stage name is a reserved word"
+        why "Names such as `scratch` or `context` clash with builder keywords."
+        fix "Rename the stage."
+        refs "" hadolint "DL3063" checkov "" kube_linter "" trivy "";
+    "DF031" Dockerfile "D28" Warning true
+        title "COPY --from copies a whole filesystem"
+        why "Copying `/` from a stage drags every file, including package caches and secrets, into the image."
+        fix "Copy only the paths the final image needs."
+        refs "" hadolint "DL3067" checkov "" kube_linter "" trivy "";
+    "DF032" Dockerfile "D29" Warning true
+        title "FROM --platform pins a fixed platform"
+        why "A fixed platform breaks multi-platform builds and emulates silently on other hosts."
+        fix "Drop `--platform`, or use `$BUILDPLATFORM` for build stages."
+        refs "" hadolint "DL3029" checkov "" kube_linter "" trivy "";
+    "DF033" Dockerfile "D29" Warning true
+        title "FROM --platform=$TARGETPLATFORM is redundant"
+        why "The target platform is already the default."
+        fix "Remove the flag."
+        refs "" hadolint "DL3065" checkov "" kube_linter "" trivy "";
+    "DF034" Dockerfile "D30" Error true
+        title "instruction before the first FROM"
+        why "Only ARG and comments may precede the first FROM; anything else fails the build."
+        fix "Move the instruction after FROM."
+        refs "" hadolint "DL3061" checkov "" kube_linter "" trivy "";
+    "DF035" Dockerfile "D30" Error true
+        title "ONBUILD triggers FROM, ONBUILD or MAINTAINER"
+        why "These instructions are not allowed inside ONBUILD."
+        fix "Remove the nested instruction."
+        refs "" hadolint "DL3043" checkov "" kube_linter "" trivy "";
+    "DF036" Dockerfile "D30" Error true
+        title "ENV refers to a variable it defines itself"
+        why "In one ENV instruction, references see the old value, not the one being set, which surprises readers."
+        fix "Split the ENV into two instructions."
+        refs "" hadolint "DL3044" checkov "" kube_linter "" trivy "";
+    "DF037" Dockerfile "D31" Warning true
+        title "secret-looking value in ARG or ENV"
+        why "ARG and ENV values are stored in the image history and metadata, readable by anyone with the image."
+        fix "Use `RUN --mount=type=secret` or runtime secrets."
+        refs "CIS Docker 4.10" hadolint "DL3064" checkov "" kube_linter "" trivy "DS-0031";
+    "DF038" Dockerfile "D32" Warning true
+        title "package index update in its own RUN"
+        why "A cached `apt-get update` layer is reused by later builds, so installs use a stale index."
+        fix "Run update and install in the same RUN: `apt-get update && apt-get install -y ...`."
+        refs "CIS Docker 4.7" hadolint "" checkov "CKV_DOCKER_5" kube_linter "" trivy "DS-0017";
+    "DF039" Dockerfile "D33" Warning true
+        title "apt-get install without pinned versions"
+        why "Unpinned packages change between builds."
+        fix "Pin: `apt-get install -y curl=7.88.1-10+deb12u5`."
+        refs "" hadolint "DL3008" checkov "" kube_linter "" trivy "";
+    "DF040" Dockerfile "D34" Warning true
+        title "apt-get install without `-y`"
+        why "Without `-y` the build waits for a confirmation that never comes."
+        fix "Add `-y`."
+        refs "" hadolint "DL3014" checkov "" kube_linter "" trivy "DS-0021";
+    "DF041" Dockerfile "D35" Info true
+        title "apt-get install without `--no-install-recommends`"
+        why "Recommended packages add size and attack surface."
+        fix "Add `--no-install-recommends`."
+        refs "CIS Docker 4.3" hadolint "DL3015" checkov "" kube_linter "" trivy "DS-0029";
+    "DF042" Dockerfile "D36" Info true
+        title "apt lists not removed after apt-get install"
+        why "/var/lib/apt/lists stays in the layer: tens of megabytes of no use at run time."
+        fix "End the RUN with `rm -rf /var/lib/apt/lists/*`."
+        refs "" hadolint "DL3009" checkov "" kube_linter "" trivy "";
+    "DF043" Dockerfile "D37" Warning true
+        title "`apt` used instead of `apt-get`"
+        why "apt's interface is for people and not stable for scripts."
+        fix "Use apt-get or apt-cache."
+        refs "" hadolint "DL3027" checkov "CKV_DOCKER_9" kube_linter "" trivy "";
+    "DF044" Dockerfile "D38" Warning true
+        title "zypper dist-upgrade"
+        why "A distribution upgrade in a build changes the base unpredictably."
+        fix "Use a newer base image instead."
+        refs "" hadolint "DL3035" checkov "" kube_linter "" trivy "";
+    "DF045" Dockerfile "D38" Warning true
+        title "apt-get dist-upgrade"
+        why "A distribution upgrade in a build changes the base unpredictably."
+        fix "Use a newer base image instead."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "DS-0024";
+    "DF046" Dockerfile "D39" Warning true
+        title "apk add without pinned versions"
+        why "Unpinned packages change between builds."
+        fix "Pin: `apk add curl=8.5.0-r0`."
+        refs "" hadolint "DL3018" checkov "" kube_linter "" trivy "DS-0025";
+    "DF047" Dockerfile "D39" Info true
+        title "apk add without `--no-cache`"
+        why "The apk index stays in the layer."
+        fix "Use `apk add --no-cache`."
+        refs "" hadolint "DL3019" checkov "" kube_linter "" trivy "DS-0025";
+    "DF048" Dockerfile "D40" Warning true
+        title "yum install without `-y`"
+        why "Without `-y` the build waits for a confirmation."
+        fix "Add `-y`."
+        refs "" hadolint "DL3030" checkov "" kube_linter "" trivy "DS-0015";
+    "DF049" Dockerfile "D40" Warning true
+        title "yum install without `yum clean all`"
+        why "The yum cache stays in the layer."
+        fix "End the RUN with `yum clean all`."
+        refs "" hadolint "DL3032" checkov "" kube_linter "" trivy "DS-0015";
+    "DF050" Dockerfile "D40" Warning true
+        title "yum install without pinned versions"
+        why "Unpinned packages change between builds."
+        fix "Pin: `yum install -y curl-7.76.1`."
+        refs "" hadolint "DL3033" checkov "" kube_linter "" trivy "";
+    "DF051" Dockerfile "D40" Warning true
+        title "zypper install without `-y`"
+        why "Without `-n`/`-y` the build waits for a confirmation."
+        fix "Add `-y` (or `--non-interactive`)."
+        refs "" hadolint "DL3034" checkov "" kube_linter "" trivy "";
+    "DF052" Dockerfile "D40" Warning true
+        title "zypper install without `zypper clean`"
+        why "The zypper cache stays in the layer."
+        fix "End the RUN with `zypper clean`."
+        refs "" hadolint "DL3036" checkov "" kube_linter "" trivy "";
+    "DF053" Dockerfile "D40" Warning true
+        title "zypper install without pinned versions"
+        why "Unpinned packages change between builds."
+        fix "Pin: `zypper install -y curl=7.79.1`."
+        refs "" hadolint "DL3037" checkov "" kube_linter "" trivy "";
+    "DF054" Dockerfile "D40" Warning true
+        title "dnf install without `-y`"
+        why "Without `-y` the build waits for a confirmation."
+        fix "Add `-y`."
+        refs "" hadolint "DL3038" checkov "" kube_linter "" trivy "DS-0019";
+    "DF055" Dockerfile "D40" Warning true
+        title "dnf install without `dnf clean all`"
+        why "The dnf cache stays in the layer."
+        fix "End the RUN with `dnf clean all`."
+        refs "" hadolint "DL3040" checkov "" kube_linter "" trivy "DS-0019";
+    "DF056" Dockerfile "D40" Warning true
+        title "dnf install without pinned versions"
+        why "Unpinned packages change between builds."
+        fix "Pin: `dnf install -y curl-7.76.1`."
+        refs "" hadolint "DL3041" checkov "" kube_linter "" trivy "";
+    "DF057" Dockerfile "D41" Warning true
+        title "pip install without pinned versions"
+        why "Unpinned packages change between builds."
+        fix "Pin (`pip install flask==3.0.0`) or install from a requirements or lock file."
+        refs "" hadolint "DL3013" checkov "" kube_linter "" trivy "";
+    "DF058" Dockerfile "D41" Warning true
+        title "pip install without `--no-cache-dir`"
+        why "pip's cache stays in the layer."
+        fix "Add `--no-cache-dir` or set `PIP_NO_CACHE_DIR=1`."
+        refs "" hadolint "DL3042" checkov "" kube_linter "" trivy "";
+    "DF059" Dockerfile "D42" Warning true
+        title "npm install of a package without a version"
+        why "Unpinned packages change between builds."
+        fix "Pin (`npm install express@4.19.2`) or use `npm ci` with a lock file."
+        refs "" hadolint "DL3016" checkov "" kube_linter "" trivy "";
+    "DF060" Dockerfile "D42" Info true
+        title "yarn install without `yarn cache clean`"
+        why "The yarn cache stays in the layer."
+        fix "Add `yarn cache clean` in the same RUN, or use a cache mount."
+        refs "" hadolint "DL3060" checkov "" kube_linter "" trivy "";
+    "DF061" Dockerfile "D42" Warning true
+        title "gem install without a version"
+        why "Unpinned gems change between builds."
+        fix "Pin: `gem install rake:13.1.0` or `-v 13.1.0`."
+        refs "" hadolint "DL3028" checkov "" kube_linter "" trivy "";
+    "DF062" Dockerfile "D42" Warning true
+        title "go install without a version"
+        why "`go install pkg` without `@version` resolves differently over time (or fails outside a module)."
+        fix "Use `go install pkg@v1.2.3`."
+        refs "" hadolint "DL3062" checkov "" kube_linter "" trivy "";
+    "DF063" Dockerfile "D43" Error true
+        title "curl with certificate validation disabled"
+        why "`-k`/`--insecure` lets anyone on the path replace what is downloaded."
+        fix "Remove the flag; install the right CA certificates instead."
+        refs "CIS Docker 4.11" hadolint "" checkov "CKV2_DOCKER_2" kube_linter "" trivy "";
+    "DF064" Dockerfile "D43" Error true
+        title "wget with certificate validation disabled"
+        why "`--no-check-certificate` lets anyone on the path replace what is downloaded."
+        fix "Remove the flag; install the right CA certificates instead."
+        refs "CIS Docker 4.11" hadolint "" checkov "CKV2_DOCKER_3" kube_linter "" trivy "";
+    "DF065" Dockerfile "D43" Error true
+        title "pip --trusted-host disables certificate validation"
+        why "pip then accepts any certificate from that host."
+        fix "Remove `--trusted-host`; configure the index's CA instead."
+        refs "" hadolint "" checkov "CKV2_DOCKER_4" kube_linter "" trivy "";
+    "DF066" Dockerfile "D43" Error true
+        title "PYTHONHTTPSVERIFY=0 disables certificate validation"
+        why "Every Python HTTPS client in the image then accepts any certificate."
+        fix "Remove the variable."
+        refs "" hadolint "" checkov "CKV2_DOCKER_5" kube_linter "" trivy "";
+    "DF067" Dockerfile "D43" Error true
+        title "NODE_TLS_REJECT_UNAUTHORIZED=0 disables certificate validation"
+        why "Every Node.js TLS client in the image then accepts any certificate."
+        fix "Remove the variable; set NODE_EXTRA_CA_CERTS for private CAs."
+        refs "" hadolint "" checkov "CKV2_DOCKER_6" kube_linter "" trivy "";
+    "DF068" Dockerfile "D44" Error true
+        title "apk --allow-untrusted"
+        why "Packages with missing or bad signatures are installed."
+        fix "Remove the flag; add the repository key instead."
+        refs "CIS Docker 4.11" hadolint "" checkov "CKV2_DOCKER_7" kube_linter "" trivy "";
+    "DF069" Dockerfile "D44" Error true
+        title "apt-get --allow-unauthenticated"
+        why "Packages with missing or bad signatures are installed."
+        fix "Remove the flag; add the repository key instead."
+        refs "CIS Docker 4.11" hadolint "" checkov "CKV2_DOCKER_8" kube_linter "" trivy "";
+    "DF070" Dockerfile "D44" Error true
+        title "yum, dnf or tdnf --nogpgcheck"
+        why "Packages with missing or bad signatures are installed."
+        fix "Remove the flag; import the repository key instead."
+        refs "CIS Docker 4.11" hadolint "" checkov "CKV2_DOCKER_9" kube_linter "" trivy "";
+    "DF071" Dockerfile "D44" Error true
+        title "rpm signature or digest checks disabled"
+        why "`--nosignature`, `--nodigest`, `--noverify` or `--nofiledigest` install unverified packages."
+        fix "Remove the flag; import the key with `rpm --import`."
+        refs "CIS Docker 4.11" hadolint "" checkov "CKV2_DOCKER_10" kube_linter "" trivy "";
+    "DF072" Dockerfile "D44" Error true
+        title "apt-get --force-yes"
+        why "`--force-yes` disables signature checks and allows downgrades."
+        fix "Remove the flag."
+        refs "CIS Docker 4.11" hadolint "" checkov "CKV2_DOCKER_11" kube_linter "" trivy "";
+    "DF073" Dockerfile "D43" Error true
+        title "NPM_CONFIG_STRICT_SSL=false disables certificate validation"
+        why "npm then accepts any registry certificate."
+        fix "Remove the variable; set `cafile` for private CAs."
+        refs "" hadolint "" checkov "CKV2_DOCKER_12" kube_linter "" trivy "";
+    "DF074" Dockerfile "D43" Error true
+        title "npm or yarn strict-ssl set to false"
+        why "The package manager then accepts any registry certificate."
+        fix "Remove the `config set strict-ssl false`."
+        refs "" hadolint "" checkov "CKV2_DOCKER_13" kube_linter "" trivy "";
+    "DF075" Dockerfile "D43" Error true
+        title "GIT_SSL_NO_VERIFY set"
+        why "git then accepts any server certificate, whatever the value."
+        fix "Remove the variable."
+        refs "" hadolint "" checkov "CKV2_DOCKER_14" kube_linter "" trivy "";
+    "DF076" Dockerfile "D43" Error true
+        title "yum or dnf sslverify disabled"
+        why "The package manager then accepts any repository certificate."
+        fix "Remove `sslverify=0`/`false`."
+        refs "" hadolint "" checkov "CKV2_DOCKER_15" kube_linter "" trivy "";
+    "DF077" Dockerfile "D43" Error true
+        title "PIP_TRUSTED_HOST disables certificate validation"
+        why "pip then accepts any certificate from those hosts."
+        fix "Remove the variable."
+        refs "" hadolint "" checkov "CKV2_DOCKER_16" kube_linter "" trivy "";
+    "DF078" Dockerfile "D45" Warning true
+        title "chpasswd sets a password in the image"
+        why "A password set at build time is in the image for anyone who pulls it."
+        fix "Do not set passwords in images; use keys or runtime secrets."
+        refs "CIS Docker 4.10" hadolint "" checkov "CKV2_DOCKER_17" kube_linter "" trivy "";
+    "DF079" Dockerfile "D46" Warning true
+        title "both wget and curl used"
+        why "Two download tools where one would do add size."
+        fix "Use one of them throughout."
+        refs "" hadolint "DL4001" checkov "" kube_linter "" trivy "DS-0014";
+    "DF080" Dockerfile "D46" Info true
+        title "wget without `--progress`"
+        why "wget's default progress bar floods build logs."
+        fix "Add `--progress=dot:giga` (or `-q`)."
+        refs "" hadolint "DL3047" checkov "" kube_linter "" trivy "";
+    "DF081" Dockerfile "D46" Warning true
+        title "pipe in RUN without `set -o pipefail`"
+        why "The RUN succeeds when an earlier command in the pipe fails, e.g. a failed download piped to a shell."
+        fix "Add `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` before the RUN, or `set -o pipefail &&` in it."
+        refs "" hadolint "DL4006" checkov "" kube_linter "" trivy "";
+    "DF082" Dockerfile "D46" Warning true
+        title "RUN replaces /bin/sh instead of using SHELL"
+        why "Linking /bin/sh to another shell changes it for everything in the image."
+        fix "Use the SHELL instruction."
+        refs "" hadolint "DL4005" checkov "" kube_linter "" trivy "";
+    "DF083" Dockerfile "D47" Info true
+        title "command that makes no sense in a container"
+        why "ssh, vim, shutdown, service, ps, free, top, kill, mount and ifconfig do nothing useful in a build."
+        fix "Remove the command."
+        refs "" hadolint "DL3001" checkov "" kube_linter "" trivy "";
+    "DF084" Dockerfile "D47" Info true
+        title "consecutive RUN instructions"
+        why "Each RUN is a layer; consecutive ones can often be merged."
+        fix "Join them with `&&`."
+        refs "" hadolint "DL3059" checkov "" kube_linter "" trivy "";
+    "DF085" Dockerfile "D48" Info true
+        title "invalid label key"
+        why "Label keys should be lowercase reverse-DNS names; others collide or are rejected by registries."
+        fix "Use a key such as `org.opencontainers.image.source`."
+        refs "" hadolint "DL3048" checkov "" kube_linter "" trivy "";
+    "DF086" Dockerfile "D48" Info false
+        title "required label missing"
+        why "Labels listed in the policy's `required_labels` are what downstream tooling relies on."
+        fix "Add the label with LABEL."
+        refs "" hadolint "DL3049" checkov "" kube_linter "" trivy "";
+    "DF087" Dockerfile "D48" Warning true
+        title "empty label value"
+        why "An empty label carries no information and hides a missing value."
+        fix "Set a value or remove the label."
+        refs "" hadolint "DL3051" checkov "" kube_linter "" trivy "";
+    "DF088" Dockerfile "D01" Error true
+        title "invalid image reference in FROM"
+        why "The builder cannot pull a malformed reference (e.g. `image:sha256:...` instead of `image@sha256:...`)."
+        fix "Write `name[:tag][@sha256:digest]`."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "DF101" Dockerfile "D+SC" Info true
+        title "unquoted variable expansion in RUN"
+        why "An unquoted `$VAR` is split on spaces and glob-expanded."
+        fix "Quote it: `\"$VAR\"`."
+        refs "ShellCheck SC2086" hadolint "SC2086" checkov "" kube_linter "" trivy "";
+    "DF102" Dockerfile "D+SC" Warning true
+        title "export with command substitution hides failures"
+        why "`export X=$(cmd)` returns export's status, so a failing cmd goes unnoticed."
+        fix "Assign first, then export: `X=$(cmd); export X`."
+        refs "ShellCheck SC2155" hadolint "SC2155" checkov "" kube_linter "" trivy "";
+    "DF103" Dockerfile "D+SC" Warning true
+        title "unquoted command substitution in RUN"
+        why "An unquoted `$(...)` is split on spaces and glob-expanded."
+        fix "Quote it: `\"$(...)\"`."
+        refs "ShellCheck SC2046" hadolint "SC2046" checkov "" kube_linter "" trivy "";
+    "DF104" Dockerfile "D+SC" Info true
+        title "`$` expression inside single quotes"
+        why "Single quotes prevent expansion; the literal text is used."
+        fix "Use double quotes if expansion was meant."
+        refs "ShellCheck SC2016" hadolint "SC2016" checkov "" kube_linter "" trivy "";
+
+    // ---- Kubernetes ----
+    "KS001" Kubernetes "K01" Error true
+        title "privileged container"
+        why "A privileged container has every capability and all host devices: escaping it is trivial."
+        fix "Remove `privileged: true`; add only the capabilities needed."
+        refs "PSS Baseline 'Privileged Containers'; NSA/CISA 'Non-root containers and privilege'" hadolint "" checkov "CKV_K8S_16" kube_linter "privileged-container" trivy "KSV-0017";
+    "KS002" Kubernetes "K02" Warning true
+        title "privilege escalation not disabled"
+        why "Without `allowPrivilegeEscalation: false`, setuid binaries can gain more privileges than the process started with."
+        fix "Set `securityContext.allowPrivilegeEscalation: false` on every container."
+        refs "PSS Restricted 'Privilege Escalation'; NSA/CISA 1.7" hadolint "" checkov "CKV_K8S_20" kube_linter "privilege-escalation-container" trivy "KSV-0001";
+    "KS003" Kubernetes "K03" Warning true
+        title "container may run as root"
+        why "Unless runAsNonRoot is true (or a non-zero runAsUser is set), the image decides, and most images run as root."
+        fix "Set `runAsNonRoot: true` in the pod or container securityContext."
+        refs "PSS Restricted 'Running as Non-root'; NSA/CISA 'Non-root containers'" hadolint "" checkov "CKV_K8S_23" kube_linter "run-as-non-root" trivy "KSV-0012";
+    "KS004" Kubernetes "K03" Error true
+        title "container runs as UID 0"
+        why "runAsUser: 0 is root inside the container."
+        fix "Use a non-zero UID."
+        refs "PSS Restricted 'Running as Non-root user'" hadolint "" checkov "" kube_linter "run-as-non-root" trivy "KSV-0105";
+    "KS005" Kubernetes "K03" Warning true
+        title "container runs with the root group"
+        why "GID 0 owns many files in images; running with it grants their access."
+        fix "Use a non-zero runAsGroup and fsGroup."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "KSV-0116";
+    "KS006" Kubernetes "K04" Info true
+        title "container UID below 10000"
+        why "Low UIDs can coincide with real users on the host, which matters after an escape."
+        fix "Set `runAsUser` to 10000 or more."
+        refs "" hadolint "" checkov "CKV_K8S_40" kube_linter "" trivy "KSV-0020";
+    "KS007" Kubernetes "K05" Warning true
+        title "writable root filesystem"
+        why "A writable root filesystem lets an attacker drop tools and persist changes."
+        fix "Set `readOnlyRootFilesystem: true` and mount emptyDir volumes where writes are needed."
+        refs "NSA/CISA 'Immutable container file systems'" hadolint "" checkov "CKV_K8S_22" kube_linter "no-read-only-root-fs" trivy "KSV-0014";
+    "KS008" Kubernetes "K06" Warning true
+        title "capabilities not dropped (ALL)"
+        why "Default capabilities include NET_RAW and others most programs never need."
+        fix "Set `capabilities.drop: [ALL]` and add back only what is needed."
+        refs "PSS Restricted 'Capabilities'" hadolint "" checkov "CKV_K8S_37" kube_linter "" trivy "KSV-0003";
+    "KS009" Kubernetes "K06" Warning true
+        title "NET_RAW capability kept"
+        why "NET_RAW allows packet spoofing and ARP poisoning inside the cluster network."
+        fix "Drop ALL (or at least NET_RAW)."
+        refs "" hadolint "" checkov "CKV_K8S_28" kube_linter "drop-net-raw-capability" trivy "KSV-0004";
+    "KS010" Kubernetes "K07" Warning true
+        title "capability added beyond NET_BIND_SERVICE"
+        why "The restricted profile allows adding only NET_BIND_SERVICE."
+        fix "Remove the added capability, or accept the baseline profile for this workload."
+        refs "PSS Restricted 'Capabilities'" hadolint "" checkov "CKV_K8S_25" kube_linter "" trivy "KSV-0022";
+    "KS011" Kubernetes "K07" Error true
+        title "capability added outside the baseline set"
+        why "Capabilities such as SYS_ADMIN or NET_ADMIN are close to root on the node."
+        fix "Remove the capability."
+        refs "PSS Baseline 'Capabilities'" hadolint "" checkov "CKV_K8S_39" kube_linter "" trivy "KSV-0005";
+    "KS012" Kubernetes "K08" Error true
+        title "hostNetwork enabled"
+        why "The pod shares the node's network stack: it can sniff and bind node ports."
+        fix "Remove `hostNetwork: true`."
+        refs "PSS Baseline 'Host Namespaces'; NSA/CISA 1.3" hadolint "" checkov "CKV_K8S_19" kube_linter "host-network" trivy "KSV-0009";
+    "KS013" Kubernetes "K08" Error true
+        title "hostPID enabled"
+        why "The pod sees and can signal every process on the node."
+        fix "Remove `hostPID: true`."
+        refs "PSS Baseline 'Host Namespaces'; NSA/CISA 1.4" hadolint "" checkov "CKV_K8S_17" kube_linter "host-pid" trivy "KSV-0010";
+    "KS014" Kubernetes "K08" Error true
+        title "hostIPC enabled"
+        why "The pod shares the node's IPC namespace and shared memory."
+        fix "Remove `hostIPC: true`."
+        refs "PSS Baseline 'Host Namespaces'; NSA/CISA 1.5" hadolint "" checkov "CKV_K8S_18" kube_linter "host-ipc" trivy "KSV-0008";
+    "KS015" Kubernetes "K09" Warning true
+        title "hostPort used"
+        why "hostPort binds the node's port, bypassing network policy and limiting scheduling."
+        fix "Use a Service instead."
+        refs "PSS Baseline 'Host Ports'" hadolint "" checkov "CKV_K8S_26" kube_linter "" trivy "KSV-0024";
+    "KS016" Kubernetes "K10" Error true
+        title "hostPath volume"
+        why "A hostPath volume exposes the node's filesystem to the pod."
+        fix "Use a persistentVolumeClaim, configMap, secret or emptyDir."
+        refs "PSS Baseline 'HostPath Volumes'" hadolint "" checkov "" kube_linter "sensitive-host-mounts" trivy "KSV-0023";
+    "KS017" Kubernetes "K10" Error true
+        title "container runtime socket mounted"
+        why "The runtime socket gives full control of every container on the node."
+        fix "Remove the volume."
+        refs "PSS Baseline 'HostPath Volumes'; CIS Docker 5.32" hadolint "" checkov "CKV_K8S_27" kube_linter "docker-sock" trivy "KSV-0006";
+    "KS018" Kubernetes "K11" Warning true
+        title "no seccomp profile"
+        why "Without RuntimeDefault, every syscall is allowed."
+        fix "Set `securityContext.seccompProfile.type: RuntimeDefault` on the pod."
+        refs "PSS Restricted 'Seccomp'; NSA/CISA 1.10" hadolint "" checkov "CKV_K8S_31" kube_linter "" trivy "KSV-0104";
+    "KS019" Kubernetes "K11" Error true
+        title "seccomp profile Unconfined"
+        why "Unconfined turns syscall filtering off explicitly."
+        fix "Use RuntimeDefault or a Localhost profile."
+        refs "PSS Baseline 'Seccomp'" hadolint "" checkov "" kube_linter "" trivy "KSV-0104";
+    "KS020" Kubernetes "K12" Error true
+        title "AppArmor unconfined"
+        why "Unconfined turns the AppArmor profile off."
+        fix "Use runtime/default or a custom profile."
+        refs "PSS Baseline 'AppArmor'; NSA/CISA 1.8" hadolint "" checkov "" kube_linter "" trivy "KSV-0002";
+    "KS021" Kubernetes "K12" Error true
+        title "custom SELinux user, role or type"
+        why "Custom SELinux options can lift the container's confinement."
+        fix "Remove seLinuxOptions user and role, and use a container_* type."
+        refs "PSS Baseline 'SELinux'; NSA/CISA 1.9" hadolint "" checkov "" kube_linter "" trivy "KSV-0025";
+    "KS022" Kubernetes "K13" Error true
+        title "procMount unmasked"
+        why "An Unmasked /proc exposes kernel interfaces."
+        fix "Remove procMount or set Default."
+        refs "PSS Baseline '/proc Mount Type'" hadolint "" checkov "" kube_linter "unsafe-proc-mount" trivy "KSV-0027";
+    "KS023" Kubernetes "K13" Error true
+        title "unsafe sysctl"
+        why "Sysctls outside the safe set affect the whole node."
+        fix "Use only the safe sysctls."
+        refs "PSS Baseline 'Sysctls'" hadolint "" checkov "" kube_linter "unsafe-sysctls" trivy "KSV-0026";
+    "KS024" Kubernetes "K13" Warning true
+        title "volume type not allowed by the restricted profile"
+        why "Only configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected and secret are allowed."
+        fix "Use an allowed volume type."
+        refs "PSS Restricted 'Volume Types'" hadolint "" checkov "" kube_linter "" trivy "KSV-0028";
+    "KS025" Kubernetes "K13" Error true
+        title "Windows HostProcess container"
+        why "A HostProcess container has full access to the Windows node."
+        fix "Remove `windowsOptions.hostProcess: true`."
+        refs "PSS Baseline 'HostProcess'" hadolint "" checkov "" kube_linter "" trivy "KSV-0103";
+    "KS026" Kubernetes "K13" Error true
+        title "probe or lifecycle handler sets host"
+        why "A `host` in a probe or hook lets the kubelet reach arbitrary hosts."
+        fix "Remove the host field."
+        refs "PSS Baseline 'Probes / Lifecycle Hooks'" hadolint "" checkov "" kube_linter "" trivy "KSV-0121";
+    "KS027" Kubernetes "K14" Info true
+        title "no pod securityContext"
+        why "Pod-level settings (runAsNonRoot, seccomp, fsGroup) then come from defaults."
+        fix "Add `spec.securityContext` with runAsNonRoot and seccompProfile."
+        refs "" hadolint "" checkov "CKV_K8S_29" kube_linter "" trivy "KSV-0118";
+    "KS028" Kubernetes "K14" Info true
+        title "no container securityContext"
+        why "Container-level hardening (capabilities, read-only root) is missing."
+        fix "Add a securityContext to each container."
+        refs "" hadolint "" checkov "CKV_K8S_30" kube_linter "" trivy "KSV-0118";
+    "KS029" Kubernetes "K15" Info true
+        title "hostAliases set"
+        why "hostAliases override name resolution inside the pod."
+        fix "Use DNS instead."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "KSV-0007";
+    "KS030" Kubernetes "K16" Warning true
+        title "no CPU request"
+        why "Without a request the scheduler cannot place the pod sensibly."
+        fix "Set `resources.requests.cpu`."
+        refs "NSA/CISA 'Resource policies'" hadolint "" checkov "CKV_K8S_10" kube_linter "unset-cpu-requirements" trivy "KSV-0015";
+    "KS031" Kubernetes "K16" Warning true
+        title "no memory request"
+        why "Without a request the scheduler cannot place the pod sensibly."
+        fix "Set `resources.requests.memory`."
+        refs "NSA/CISA 'Resource policies'" hadolint "" checkov "CKV_K8S_12" kube_linter "unset-memory-requirements" trivy "KSV-0016";
+    "KS032" Kubernetes "K17" Info true
+        title "no CPU limit"
+        why "A runaway container can take every CPU of the node."
+        fix "Set `resources.limits.cpu` (or accept throttling-free scheduling deliberately)."
+        refs "NSA/CISA 'Resource policies'" hadolint "" checkov "CKV_K8S_11" kube_linter "unset-cpu-requirements" trivy "KSV-0011";
+    "KS033" Kubernetes "K17" Warning true
+        title "no memory limit"
+        why "A leaking container can exhaust the node's memory."
+        fix "Set `resources.limits.memory`."
+        refs "NSA/CISA 'Resource policies'" hadolint "" checkov "CKV_K8S_13" kube_linter "unset-memory-requirements" trivy "KSV-0018";
+    "KS034" Kubernetes "K19" Warning true
+        title "no liveness probe"
+        why "A hung container is never restarted."
+        fix "Add a livenessProbe."
+        refs "" hadolint "" checkov "CKV_K8S_8" kube_linter "no-liveness-probe" trivy "";
+    "KS035" Kubernetes "K19" Warning true
+        title "no readiness probe"
+        why "Traffic is sent before the container is ready."
+        fix "Add a readinessProbe."
+        refs "" hadolint "" checkov "CKV_K8S_9" kube_linter "no-readiness-probe" trivy "";
+    "KS036" Kubernetes "K19" Warning true
+        title "liveness and readiness probes identical"
+        why "An identical liveness probe restarts pods that are merely busy, making overload worse."
+        fix "Make the liveness probe cheaper or more tolerant than the readiness probe."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "KS037" Kubernetes "K19" Error true
+        title "probe port not exposed by the container"
+        why "A probe on a port the container does not declare always fails."
+        fix "Point the probe at a declared containerPort or port name."
+        refs "" hadolint "" checkov "" kube_linter "liveness-port" trivy "";
+    "KS038" Kubernetes "K20" Warning true
+        title "image without a fixed tag"
+        why "`latest` or no tag changes under the workload."
+        fix "Use a release tag, and better a digest."
+        refs "" hadolint "" checkov "CKV_K8S_14" kube_linter "latest-tag" trivy "KSV-0013";
+    "KS039" Kubernetes "K21" Info true
+        title "image not pinned by digest"
+        why "A tag can be re-pushed; a digest cannot."
+        fix "Use `image@sha256:...`."
+        refs "" hadolint "" checkov "CKV_K8S_43" kube_linter "" trivy "";
+    "KS040" Kubernetes "K22" Info true
+        title "imagePullPolicy not Always"
+        why "With IfNotPresent a node may run a stale or tampered local copy of a tag."
+        fix "Set `imagePullPolicy: Always`, or pin by digest."
+        refs "" hadolint "" checkov "CKV_K8S_15" kube_linter "" trivy "";
+    "KS041" Kubernetes "K23" Error true
+        title "image from a registry that is not trusted"
+        why "Images from unvetted registries bypass supply-chain controls."
+        fix "Use a registry from the policy's `trusted_registries`."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "KSV-0125";
+    "KS042" Kubernetes "K24" Info true
+        title "object in the default namespace"
+        why "The default namespace mixes unrelated workloads and is the target of careless commands."
+        fix "Set `metadata.namespace`."
+        refs "NSA/CISA 'Namespaces'" hadolint "" checkov "CKV_K8S_21" kube_linter "use-namespace" trivy "KSV-0110";
+    "KS043" Kubernetes "K25" Warning true
+        title "service account token mounted"
+        why "Most workloads never call the API server; a mounted token is a credential to steal."
+        fix "Set `automountServiceAccountToken: false` on the pod."
+        refs "NSA/CISA 1.11" hadolint "" checkov "CKV_K8S_38" kube_linter "" trivy "KSV-0036";
+    "KS044" Kubernetes "K25" Info true
+        title "default service account used"
+        why "Every pod of the namespace shares the default account and its permissions."
+        fix "Create a service account for the workload."
+        refs "" hadolint "" checkov "" kube_linter "default-service-account" trivy "";
+    "KS045" Kubernetes "K25" Warning true
+        title "deprecated serviceAccount field"
+        why "`serviceAccount` is a deprecated alias of serviceAccountName."
+        fix "Use serviceAccountName."
+        refs "" hadolint "" checkov "" kube_linter "deprecated-service-account-field" trivy "";
+    "KS046" Kubernetes "K26" Info true
+        title "secret exposed as an environment variable"
+        why "Environment variables leak into logs, crash reports and child processes."
+        fix "Mount the secret as a file."
+        refs "" hadolint "" checkov "CKV_K8S_35" kube_linter "env-var-secret" trivy "KSV-0109";
+    "KS047" Kubernetes "K26" Error true
+        title "secret-looking literal in env"
+        why "A literal password in a manifest is in version control for everyone."
+        fix "Use a Secret."
+        refs "" hadolint "" checkov "" kube_linter "env-var-secret" trivy "";
+    "KS048" Kubernetes "K27" Warning true
+        title "environment variable set twice"
+        why "Only the last value applies, which hides mistakes."
+        fix "Remove the duplicate."
+        refs "" hadolint "" checkov "" kube_linter "duplicate-env-var" trivy "";
+    "KS049" Kubernetes "K29" Error true
+        title "Service selects no pod"
+        why "A Service that selects nothing has no endpoints: every request fails."
+        fix "Make the selector match the pod template's labels."
+        refs "" hadolint "" checkov "" kube_linter "dangling-service" trivy "";
+    "KS050" Kubernetes "K29" Error true
+        title "Service targetPort not exposed by the selected pods"
+        why "Traffic goes to a port nothing listens on."
+        fix "Use a declared containerPort or port name."
+        refs "" hadolint "" checkov "" kube_linter "invalid-target-ports" trivy "";
+    "KS051" Kubernetes "K29" Error true
+        title "workload selector does not match its pod template"
+        why "The API server rejects it, or the controller never sees its own pods."
+        fix "Make spec.selector.matchLabels a subset of the template's labels."
+        refs "" hadolint "" checkov "" kube_linter "mismatching-selector" trivy "";
+    "KS052" Kubernetes "K29" Error true
+        title "HPA target does not exist"
+        why "An autoscaler pointing at nothing scales nothing."
+        fix "Point scaleTargetRef at the workload."
+        refs "" hadolint "" checkov "" kube_linter "dangling-hpa" trivy "";
+    "KS053" Kubernetes "K32" Warning true
+        title "PodDisruptionBudget selects no pod"
+        why "The budget protects nothing."
+        fix "Make the selector match the pod labels."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "KS054" Kubernetes "K28" Warning true
+        title "NetworkPolicy selects no pod"
+        why "The policy isolates nothing."
+        fix "Make podSelector match the pod labels."
+        refs "" hadolint "" checkov "" kube_linter "dangling-networkpolicy" trivy "";
+    "KS056" Kubernetes "K30" Warning true
+        title "NodePort Service"
+        why "A NodePort opens the port on every node."
+        fix "Use ClusterIP behind an Ingress or a LoadBalancer."
+        refs "" hadolint "" checkov "" kube_linter "exposed-services" trivy "";
+    "KS057" Kubernetes "K30" Error true
+        title "Service with externalIPs"
+        why "externalIPs can intercept cluster traffic (CVE-2020-8554)."
+        fix "Remove externalIPs."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "KSV-0108";
+    "KS058" Kubernetes "K30" Warning true
+        title "Ingress without TLS"
+        why "Traffic to the Ingress is unencrypted."
+        fix "Add a `tls` section."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "KS059" Kubernetes "K31" Info true
+        title "single replica"
+        why "One replica means downtime on every rollout or node drain."
+        fix "Run at least 2 replicas."
+        refs "" hadolint "" checkov "" kube_linter "minimum-three-replicas" trivy "";
+    "KS060" Kubernetes "K34" Error true
+        title "removed apiVersion"
+        why "The API server no longer serves this version; apply fails."
+        fix "Use the replacement apiVersion."
+        refs "" hadolint "" checkov "" kube_linter "no-extensions-v1beta" trivy "KSV-0107";
+    "KS061" Kubernetes "K34" Error true
+        title "manifest without apiVersion, kind or name"
+        why "The API server rejects an object without them."
+        fix "Add the missing field."
+        refs "" hadolint "" checkov "" kube_linter "schema-validation" trivy "";
+    "KS062" Kubernetes "K37" Warning true
+        title "RBAC wildcard"
+        why "`*` grants every current and future resource or verb."
+        fix "List the resources and verbs explicitly."
+        refs "NSA/CISA 'RBAC'" hadolint "" checkov "CKV_K8S_49" kube_linter "wildcard-in-rules" trivy "KSV-0044";
+    "KS063" Kubernetes "K37" Error true
+        title "binding to cluster-admin"
+        why "cluster-admin can do anything in the cluster."
+        fix "Bind a narrower role."
+        refs "" hadolint "" checkov "" kube_linter "cluster-admin-role-binding" trivy "KSV-0111";
+    "KS064" Kubernetes "K37" Warning true
+        title "role can read Secrets"
+        why "Reading Secrets usually means reading every credential of the namespace."
+        fix "Remove get/list/watch on secrets."
+        refs "" hadolint "" checkov "" kube_linter "access-to-secrets" trivy "KSV-0041";
+    "KS065" Kubernetes "K37" Warning true
+        title "role can create pods or exec into them"
+        why "Creating pods or exec-ing into them is a path to any service account of the namespace."
+        fix "Remove the permission."
+        refs "" hadolint "" checkov "" kube_linter "access-to-create-pods" trivy "KSV-0053";
+    "KS067" Kubernetes "K32" Warning true
+        title "PodDisruptionBudget allows no eviction"
+        why "maxUnavailable 0 or minAvailable 100% blocks node drains forever."
+        fix "Allow at least one disruption."
+        refs "" hadolint "" checkov "" kube_linter "pdb-max-unavailable" trivy "";
+    "KS068" Kubernetes "K33" Info true
+        title "CronJob without startingDeadlineSeconds"
+        why "A CronJob that missed too many schedules stops being scheduled."
+        fix "Set startingDeadlineSeconds."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "KS069" Kubernetes "K33" Info true
+        title "Job without ttlSecondsAfterFinished"
+        why "Finished Jobs and their pods pile up."
+        fix "Set ttlSecondsAfterFinished."
+        refs "" hadolint "" checkov "" kube_linter "job-ttl-seconds-after-finished" trivy "";
+
+    // ---- Compose ----
+    "CP001" Compose "C01" Error true
+        title "privileged service"
+        why "A privileged container has every capability and all host devices."
+        fix "Remove `privileged: true`."
+        refs "CIS Docker 5.5" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP002" Compose "C02" Error true
+        title "container engine socket mounted"
+        why "The socket gives root on the host to anyone in the container."
+        fix "Remove the volume."
+        refs "CIS Docker 5.32" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP003" Compose "C03" Error true
+        title "sensitive host directory mounted"
+        why "Mounting /, /etc, /proc and the like exposes the host."
+        fix "Mount only application data."
+        refs "CIS Docker 5.6" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP004" Compose "C04" Error true
+        title "network_mode: host"
+        why "The container shares the host's network stack."
+        fix "Use a compose network."
+        refs "CIS Docker 5.10" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP005" Compose "C05" Error true
+        title "pid: host"
+        why "The container sees every process of the host."
+        fix "Remove `pid: host`."
+        refs "CIS Docker 5.16" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP006" Compose "C06" Error true
+        title "ipc: host"
+        why "The container shares the host's IPC namespace."
+        fix "Remove `ipc: host`."
+        refs "CIS Docker 5.17" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP007" Compose "C07" Error true
+        title "userns_mode: host"
+        why "User namespace remapping is turned off for the container."
+        fix "Remove `userns_mode: host`."
+        refs "CIS Docker 5.31" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP008" Compose "C08" Warning true
+        title "uts: host"
+        why "The container can change the host's hostname."
+        fix "Remove `uts: host`."
+        refs "CIS Docker 5.21" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP009" Compose "C09" Warning true
+        title "capabilities not dropped (ALL)"
+        why "Default capabilities are more than most services need."
+        fix "Add `cap_drop: [ALL]` and add back only what is needed."
+        refs "CIS Docker 5.4" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP010" Compose "C09" Error true
+        title "dangerous capability added"
+        why "SYS_ADMIN, NET_ADMIN, ALL and similar are close to root on the host."
+        fix "Remove the capability."
+        refs "CIS Docker 5.4" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP011" Compose "C10" Warning true
+        title "no-new-privileges not set"
+        why "Without it setuid binaries can raise privileges."
+        fix "Add `security_opt: [\"no-new-privileges:true\"]`."
+        refs "CIS Docker 5.26" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP012" Compose "C11" Error true
+        title "seccomp or AppArmor unconfined"
+        why "Turning the profile off removes syscall or MAC confinement."
+        fix "Remove the `unconfined` security_opt."
+        refs "CIS Docker 5.22, 5.2" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP013" Compose "C13" Warning true
+        title "writable root filesystem"
+        why "A writable root lets an attacker drop tools and persist."
+        fix "Set `read_only: true` and use tmpfs for writable paths."
+        refs "CIS Docker 5.13" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP014" Compose "C14" Warning true
+        title "service runs as root or sets no user"
+        why "Without `user:` the image decides, and most run as root."
+        fix "Set `user: \"10001:10001\"`."
+        refs "CIS Docker 4.1" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP015" Compose "C15" Warning true
+        title "no memory limit"
+        why "One service can exhaust the host's memory."
+        fix "Set `mem_limit` or `deploy.resources.limits.memory`."
+        refs "CIS Docker 5.11" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP016" Compose "C16" Info true
+        title "no CPU limit"
+        why "One service can take every CPU."
+        fix "Set `cpus` or `deploy.resources.limits.cpus`."
+        refs "CIS Docker 5.12" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP017" Compose "C17" Info true
+        title "no pids limit"
+        why "A fork bomb can exhaust the host's process table."
+        fix "Set `pids_limit`."
+        refs "CIS Docker 5.29" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP018" Compose "C18" Warning true
+        title "healthcheck disabled"
+        why "The engine cannot tell a hung service from a working one."
+        fix "Remove `disable: true` / `test: [NONE]`."
+        refs "CIS Docker 5.27" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP019" Compose "C18" Info true
+        title "no healthcheck"
+        why "Without a healthcheck (here or in the image) a hung service looks healthy."
+        fix "Add a `healthcheck:`."
+        refs "CIS Docker 5.27" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP020" Compose "C20" Warning true
+        title "port published on every host interface"
+        why "Without a host IP the port is reachable from every network the host is on."
+        fix "Bind to an address: `127.0.0.1:8080:80`."
+        refs "CIS Docker 5.14" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP021" Compose "C21" Info true
+        title "privileged host port mapped"
+        why "Ports below 1024 are privileged on the host."
+        fix "Use a host port of 1024 or more."
+        refs "CIS Docker 5.8" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP022" Compose "C23" Warning true
+        title "host devices passed through"
+        why "A device gives direct hardware access."
+        fix "Remove `devices:`."
+        refs "CIS Docker 5.18" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP023" Compose "C24" Warning true
+        title "image without a fixed tag"
+        why "`latest` or no tag changes under the service."
+        fix "Use a release tag, and better a digest."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP024" Compose "C25" Error true
+        title "plaintext secret in environment"
+        why "Secrets in the compose file are in version control and `docker inspect`."
+        fix "Use `secrets:` or an env_file kept out of version control."
+        refs "CIS Docker 4.10" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP025" Compose "C26" Error true
+        title "container_name used twice"
+        why "Two services cannot have the same container name; `up` fails."
+        fix "Use unique names, or drop container_name."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP026" Compose "C26" Error true
+        title "host port published twice"
+        why "Two services cannot bind the same host port; `up` fails."
+        fix "Use different host ports."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP027" Compose "C27" Info true
+        title "obsolete `version` field"
+        why "Compose ignores `version`, and it misleads readers."
+        fix "Remove it."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP028" Compose "C19" Info true
+        title "unbounded restart policy"
+        why "`always` restarts a crashing service forever, hiding the crash."
+        fix "Use `on-failure:5` or deploy.restart_policy.max_attempts."
+        refs "CIS Docker 5.15" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP029" Compose "C23" Warning true
+        title "shared mount propagation"
+        why "Shared propagation lets mounts made in the container appear on the host."
+        fix "Use the default (private) propagation."
+        refs "CIS Docker 5.20" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP030" Compose "C23" Warning true
+        title "cgroup_parent set"
+        why "A custom cgroup parent can escape the engine's resource limits."
+        fix "Remove cgroup_parent."
+        refs "CIS Docker 5.25" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP031" Compose "C24" Error true
+        title "image from a registry that is not trusted"
+        why "Images from unvetted registries bypass supply-chain controls."
+        fix "Use a registry from the policy's `trusted_registries`."
+        refs "CIS Docker 4.2" hadolint "" checkov "" kube_linter "" trivy "";
+
+    // ---- Helm ----
+    "HC001" Helm "H02" Error true
+        title "Chart.yaml apiVersion is not v2"
+        why "Helm 3 charts declare apiVersion v2; v1 charts lack dependencies in Chart.yaml."
+        fix "Set `apiVersion: v2`."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "HC002" Helm "H02" Error true
+        title "Chart.yaml without a name"
+        why "Helm refuses a chart without a name."
+        fix "Add `name:`."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "HC003" Helm "H02" Error true
+        title "chart version not SemVer"
+        why "Helm requires a SemVer 2 chart version."
+        fix "Use `MAJOR.MINOR.PATCH`."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "HC004" Helm "H03" Warning true
+        title "no values.schema.json"
+        why "Without a schema, wrong values are found only when templates render badly."
+        fix "Add values.schema.json describing values.yaml."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "HC005" Helm "H03" Error true
+        title "invalid values.schema.json"
+        why "Helm fails every install and lint with an invalid schema."
+        fix "Make it a valid JSON Schema object."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "HC006" Helm "H01" Warning true
+        title "hard-coded namespace in a template"
+        why "A fixed namespace ignores `--namespace` and breaks installing the chart twice."
+        fix "Use `{{ .Release.Namespace }}` or leave namespace out."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+}

@@ -1,0 +1,71 @@
+//! The `validate` stage: checks every staged file and the app's own container files, and reports findings with
+//! app-relative paths. The kit fails the run at the configured threshold.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use stowage_kit::{Run, StageError};
+
+use crate::{Input, Policy, discover, lint};
+
+pub fn run(run: &mut Run) -> Result<(), StageError> {
+    let policy = match run.ctx.config.stage_options.get("validate") {
+        Some(value) => {
+            let origin = run
+                .ctx
+                .config
+                .key_locations
+                .get("stages.validate")
+                .cloned()
+                .unwrap_or_else(|| "[stages.validate] of stowage.toml".to_string());
+            Policy::from_json(value, &origin).map_err(StageError::BadInput)?
+        }
+        None => Policy::default(),
+    };
+    let root = run.ctx.app.root.clone();
+    let mut inputs = Vec::new();
+    let staged: BTreeSet<&str> = run.ctx.staged.iter().map(|s| s.path.as_str()).collect();
+    let chart_dirs: BTreeSet<&str> =
+        staged.iter().filter_map(|p| p.strip_suffix("Chart.yaml")).map(|d| d.trim_end_matches('/')).collect();
+    for file in &run.ctx.staged {
+        let name = file.path.rsplit('/').next().unwrap_or(&file.path);
+        // Templates of a staged or existing chart are Go templates.
+        let in_templates = file.path.match_indices("templates/").any(|(i, _)| {
+            let dir = file.path[..i].trim_end_matches('/');
+            chart_dirs.contains(dir) || root.join(dir).join("Chart.yaml").is_file()
+        });
+        if in_templates {
+            continue;
+        }
+        if let Some(kind) = discover::classify_content(name, &file.source) {
+            inputs.push(Input { file: file.path.clone(), path: file.source.clone(), kind });
+        }
+    }
+    let display = |p: &Path| p.strip_prefix(&root).unwrap_or(p).to_string_lossy().replace('\\', "/");
+    let mut own = Vec::new();
+    discover::walk(&root, &run.ctx.config.exclude, &display, &mut own);
+    let own_count = own.len();
+    inputs.extend(own.into_iter().filter(|i| !staged.contains(i.file.as_str())));
+    inputs.sort();
+    let result = lint(&inputs, &policy);
+    run.note(format!(
+        "validated {} files ({} staged, {} of the app's own)",
+        result.files_checked,
+        result.files_checked - own_count.min(result.files_checked),
+        own_count
+    ));
+    let count = |s: stowage_kit::Severity| result.findings.iter().filter(|f| f.severity == s).count();
+    run.set_facts(serde_json::json!({
+        "files_checked": result.files_checked,
+        "findings": {
+            "error": count(stowage_kit::Severity::Error),
+            "warning": count(stowage_kit::Severity::Warning),
+            "info": count(stowage_kit::Severity::Info),
+        },
+        "files": inputs.iter().map(|i| i.file.clone()).collect::<Vec<_>>(),
+    }));
+    for finding in result.findings {
+        run.finding(finding);
+    }
+    Ok(())
+}

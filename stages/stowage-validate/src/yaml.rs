@@ -1,0 +1,229 @@
+//! Multi-document YAML with the line and column of every node, built from saphyr-parser's events.
+//!
+//! A tree of our own (rather than a serde model) because rules need the position of any key or value, must see
+//! duplicate keys (which serde models drop or reject without a position), and must keep going on documents that
+//! no schema describes.
+
+use std::collections::BTreeMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle};
+
+use crate::Diag;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub line: u32,
+    pub column: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A scalar's text; `plain` is false when it was quoted (so `"true"` is a string, not a boolean).
+    Scalar {
+        text: String,
+        plain: bool,
+    },
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+static EMPTY: Vec<Node> = Vec::new();
+
+impl Node {
+    pub fn pos(&self) -> (u32, u32) {
+        (self.line, self.column)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        let Value::Map(entries) = &self.value else { return None };
+        entries.iter().find(|(k, _)| k.str() == Some(key)).map(|(_, v)| v).or_else(|| {
+            // `<<: *anchor` merge keys.
+            entries.iter().filter(|(k, _)| k.str() == Some("<<")).find_map(|(_, v)| v.get(key))
+        })
+    }
+
+    /// The entry's key node, for pointing at `key:` rather than its value.
+    pub fn key(&self, key: &str) -> Option<&Node> {
+        let Value::Map(entries) = &self.value else { return None };
+        entries.iter().find(|(k, _)| k.str() == Some(key)).map(|(k, _)| k)
+    }
+
+    pub fn path(&self, keys: &[&str]) -> Option<&Node> {
+        keys.iter().try_fold(self, |n, k| n.get(k))
+    }
+
+    pub fn str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar { text, plain } if !(*plain && is_null(text)) => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(&self.value, Value::Scalar { text, plain: true } if is_null(text))
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match &self.value {
+            Value::Scalar { text, plain: true } => match text.as_str() {
+                "true" | "True" | "TRUE" => Some(true),
+                "false" | "False" | "FALSE" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        self.str().and_then(|s| s.parse().ok())
+    }
+
+    pub fn seq(&self) -> &[Node] {
+        match &self.value {
+            Value::Seq(items) => items,
+            _ => &EMPTY,
+        }
+    }
+
+    pub fn entries(&self) -> &[(Node, Node)] {
+        match &self.value {
+            Value::Map(entries) => entries,
+            _ => &[],
+        }
+    }
+
+    pub fn is_map(&self) -> bool {
+        matches!(self.value, Value::Map(_))
+    }
+}
+
+fn is_null(text: &str) -> bool {
+    matches!(text, "" | "~" | "null" | "Null" | "NULL")
+}
+
+/// One document of a stream; `root` is None for an empty document.
+#[derive(Debug)]
+pub struct Document {
+    pub root: Option<Node>,
+    pub line: u32,
+}
+
+/// Parses every document. A syntax error ends the stream with a GN001 diag at its position; the documents before
+/// it are still returned. Duplicate keys are reported as GN001 too, and the first value is kept.
+pub fn parse(text: &str) -> (Vec<Document>, Vec<Diag>) {
+    let mut docs = Vec::new();
+    let mut diags = Vec::new();
+    let mut stack: Vec<(Node, Option<Node>, usize)> = Vec::new();
+    let mut anchors: BTreeMap<usize, Node> = BTreeMap::new();
+    let mut doc_line = 1;
+    let mut root: Option<Node> = None;
+    for event in Parser::new_from_str(text) {
+        let (event, span) = match event {
+            Ok(e) => e,
+            Err(e) => {
+                let m = e.marker();
+                diags.push(Diag::new(
+                    "GN001",
+                    (m.line().max(1) as u32, m.col() as u32 + 1),
+                    format!("YAML does not parse: {}", e.info()),
+                ));
+                break;
+            }
+        };
+        let (line, column) = (span.start.line().max(1) as u32, span.start.col() as u32 + 1);
+        let node = match event {
+            Event::DocumentStart(_) => {
+                doc_line = line;
+                root = None;
+                continue;
+            }
+            Event::DocumentEnd => {
+                docs.push(Document { root: root.take(), line: doc_line });
+                continue;
+            }
+            Event::Scalar(text, style, anchor, _) => {
+                let n = Node {
+                    value: Value::Scalar { text: text.into_owned(), plain: style == ScalarStyle::Plain },
+                    line,
+                    column,
+                };
+                if anchor > 0 {
+                    anchors.insert(anchor, n.clone());
+                }
+                n
+            }
+            Event::Alias(id) => anchors.get(&id).cloned().unwrap_or(Node {
+                value: Value::Scalar { text: String::new(), plain: true },
+                line,
+                column,
+            }),
+            Event::SequenceStart(anchor, _) => {
+                stack.push((Node { value: Value::Seq(Vec::new()), line, column }, None, anchor));
+                continue;
+            }
+            Event::MappingStart(anchor, _) => {
+                stack.push((Node { value: Value::Map(Vec::new()), line, column }, None, anchor));
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some((n, _, anchor)) = stack.pop() else { continue };
+                if anchor > 0 {
+                    anchors.insert(anchor, n.clone());
+                }
+                n
+            }
+            _ => continue,
+        };
+        // Attach the finished node to its parent.
+        match stack.last_mut() {
+            None => root = Some(node),
+            Some((parent, pending_key, _)) => match &mut parent.value {
+                Value::Seq(items) => items.push(node),
+                Value::Map(entries) => match pending_key.take() {
+                    None => *pending_key = Some(node),
+                    Some(key) => {
+                        let dup = key.str().and_then(|k| entries.iter().find(|(e, _)| e.str() == Some(k) && k != "<<"));
+                        if let Some((first, _)) = dup {
+                            diags.push(Diag::new(
+                                "GN001",
+                                key.pos(),
+                                format!("duplicate key `{}` (first at line {})", key.str().unwrap_or(""), first.line),
+                            ));
+                        } else {
+                            entries.push((key, node));
+                        }
+                    }
+                },
+                Value::Scalar { .. } => {}
+            },
+        }
+    }
+    (docs, diags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_and_documents() {
+        let (docs, diags) = parse("a: 1\nb:\n  - x\n  - {c: true}\n---\nd: \"true\"\n");
+        assert!(diags.is_empty());
+        assert_eq!(docs.len(), 2);
+        let r = docs[0].root.as_ref().unwrap();
+        assert_eq!(r.get("b").unwrap().seq()[1].get("c").unwrap().as_bool(), Some(true));
+        assert_eq!(r.get("b").unwrap().seq()[0].pos(), (3, 5));
+        assert_eq!(docs[1].root.as_ref().unwrap().get("d").unwrap().as_bool(), None);
+    }
+
+    #[test]
+    fn errors_have_positions() {
+        let (_, diags) = parse("a: 1\na: 2\n");
+        assert_eq!(diags[0].line, 2);
+        let (_, diags) = parse("a:\n\t- b\n");
+        assert_eq!(diags[0].rule, "GN001");
+        let (_, diags) = parse("a: [\n");
+        assert_eq!(diags.len(), 1);
+    }
+}

@@ -1,0 +1,151 @@
+//! Agreement with hadolint and checkov on the shared corpus, for the rules mapped to their IDs: precision and
+//! recall per peer ID, printed (run with `--nocapture` to see the table). The corpus is always present in CI at
+//! ../shared/corpus, so a missing corpus fails the test.
+//!
+//! Matching: hadolint by (file, instruction start line, code); checkov by (file, check ID), since checkov names
+//! resources rather than positions. Files hadolint failed to parse (DL1000) are left out of its figures.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use stowage_validate::{Input, Kind, Policy, dockerfile, lint, registry};
+
+fn corpus() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    assert!(
+        dir.join("expected").is_dir(),
+        "the shared corpus is missing at {}: CI provides ../shared next to the repo",
+        dir.display()
+    );
+    dir
+}
+
+fn read_tsv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b'\t')
+        .quoting(true)
+        .flexible(true)
+        .from_path(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let headers = reader.headers().expect("headers").clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap_or_else(|e| panic!("bad row in {}: {e}", path.display()));
+            headers.iter().zip(r.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+        })
+        .collect()
+}
+
+#[derive(Default, Debug)]
+pub struct Score {
+    tp: usize,
+    fp: usize,
+    fn_: usize,
+}
+
+fn pct(n: usize, d: usize) -> String {
+    if d == 0 { "   -  ".into() } else { format!("{:5.1}%", 100.0 * n as f64 / d as f64) }
+}
+
+/// Compares two sets of keys per peer ID and prints a table; returns the scores.
+fn compare(
+    title: &str,
+    ours: &BTreeSet<(String, String, u32)>,
+    theirs: &BTreeSet<(String, String, u32)>,
+) -> BTreeMap<String, Score> {
+    let mut scores: BTreeMap<String, Score> = BTreeMap::new();
+    for k in ours {
+        let s = scores.entry(k.1.clone()).or_default();
+        if theirs.contains(k) { s.tp += 1 } else { s.fp += 1 }
+    }
+    for k in theirs {
+        if !ours.contains(k) {
+            scores.entry(k.1.clone()).or_default().fn_ += 1;
+        }
+    }
+    println!("\n{title}\n{:<16} {:>5} {:>5} {:>5} {:>9} {:>9}", "peer id", "tp", "fp", "fn", "precision", "recall");
+    for (id, s) in &scores {
+        println!(
+            "{id:<16} {:>5} {:>5} {:>5} {:>9} {:>9}",
+            s.tp,
+            s.fp,
+            s.fn_,
+            pct(s.tp, s.tp + s.fp),
+            pct(s.tp, s.tp + s.fn_)
+        );
+    }
+    scores
+}
+
+#[test]
+fn agreement_with_hadolint_and_checkov() {
+    let corpus = corpus();
+    let mut inputs = Vec::new();
+    for (dir, kind) in [("dockerfiles", Kind::Dockerfile), ("k8s", Kind::Kubernetes)] {
+        let mut names: Vec<_> = std::fs::read_dir(corpus.join(dir))
+            .expect("corpus folder")
+            .filter_map(Result::ok)
+            .map(|e| e.file_name())
+            .collect();
+        names.sort();
+        for n in names {
+            let name = n.to_string_lossy().to_string();
+            inputs.push(Input { file: format!("{dir}/{name}"), path: corpus.join(dir).join(&name), kind });
+        }
+    }
+    let result = lint(&inputs, &Policy::default());
+
+    // hadolint: by instruction.
+    let hadolint = read_tsv(&corpus.join("expected/hadolint-2.15.1.tsv"));
+    let failed: BTreeSet<&str> =
+        hadolint.iter().filter(|r| r["code"] == "DL1000").map(|r| r["file"].as_str()).collect();
+    let mapped: BTreeSet<&str> =
+        registry::RULES.iter().flat_map(|r| r.hadolint_ids()).filter(|id| *id != "DL1000").collect();
+    let theirs: BTreeSet<(String, String, u32)> = hadolint
+        .iter()
+        .filter(|r| mapped.contains(r["code"].as_str()) && !failed.contains(r["file"].as_str()))
+        .map(|r| (r["file"].clone(), r["code"].clone(), r["line"].parse().unwrap_or(0)))
+        .collect();
+    let mut starts: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    let mut ours = BTreeSet::new();
+    for f in &result.findings {
+        if !f.file.starts_with("dockerfiles/") || failed.contains(f.file.as_str()) {
+            continue;
+        }
+        let lines = starts.entry(f.file.clone()).or_insert_with(|| {
+            dockerfile::instruction_lines(&std::fs::read_to_string(corpus.join(&f.file)).unwrap_or_default())
+        });
+        let line = f.line.unwrap_or(1);
+        let start = lines.iter().rev().find(|&&s| s <= line).copied().unwrap_or(line);
+        for id in registry::find(&f.rule).into_iter().flat_map(|r| r.hadolint_ids()) {
+            if mapped.contains(id) {
+                ours.insert((f.file.clone(), id.to_string(), start));
+            }
+        }
+    }
+    compare("hadolint 2.15.1 (file, line, code)", &ours, &theirs);
+
+    // checkov: by file and check.
+    for (tsv, prefix) in [("checkov-3.3.30-dockerfile.tsv", "dockerfiles/"), ("checkov-3.3.30-k8s.tsv", "k8s/")] {
+        let rows = read_tsv(&corpus.join("expected").join(tsv));
+        let mapped: BTreeSet<&str> = registry::RULES.iter().flat_map(|r| r.checkov_ids()).collect();
+        let theirs: BTreeSet<(String, String, u32)> = rows
+            .iter()
+            .filter(|r| mapped.contains(r["check_id"].as_str()))
+            .map(|r| (r["file"].clone(), r["check_id"].clone(), 0))
+            .collect();
+        let ours: BTreeSet<(String, String, u32)> = result
+            .findings
+            .iter()
+            .filter(|f| f.file.starts_with(prefix))
+            .flat_map(|f| {
+                registry::find(&f.rule)
+                    .into_iter()
+                    .flat_map(|r| r.checkov_ids())
+                    .map(move |id| (f.file.clone(), id.to_string(), 0))
+            })
+            .collect();
+        compare(&format!("checkov 3.3.30 {tsv} (file, check)"), &ours, &theirs);
+    }
+}
