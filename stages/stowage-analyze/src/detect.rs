@@ -1,0 +1,553 @@
+//! The shape every ecosystem detector fills in ([`Draft`]), and the common pass that turns a draft into a
+//! [`Service`]: scanning its sources, reading its Procfile and Dockerfile, and deciding ports, health and kind.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::containers;
+use crate::model::{Confidence, Evidence, Fact, Kind, Port, Service, Skipped};
+use crate::scan::{self, Scan};
+use crate::walk::{Tree, file_name, is_under, join, parent};
+
+/// What a detector knows about one deployable before the common pass.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub name: String,
+    pub root: String,
+    pub build_context: String,
+    pub language: Fact<String>,
+    pub runtime_version: Option<Fact<String>>,
+    pub package_manager: Option<Fact<String>>,
+    pub lockfile: Option<Fact<String>>,
+    pub framework: Option<Fact<String>>,
+    /// The framework serves HTTP, so the service is a web service even when no port is written down.
+    pub web_framework: bool,
+    /// Set when the manifest decides the kind (a static build, a declared CLI).
+    pub kind: Option<Fact<Kind>>,
+    /// The kind when nothing listens on a port (a worker unless the detector knows it is a CLI).
+    pub fallback_kind: Option<Fact<Kind>>,
+    pub build_command: Option<Fact<String>>,
+    pub start_command: Option<Fact<String>>,
+    /// The framework's documented default port, used (with low confidence) only when nothing else names one.
+    pub default_port: Option<(u16, Evidence)>,
+    /// Dependency names with where they are declared, for backing services.
+    pub deps: Vec<(String, Evidence)>,
+    /// Files scanned for ports, routes, environment reads and paths.
+    pub sources: Vec<String>,
+    pub health_path: Option<Fact<String>>,
+    pub readiness_path: Option<Fact<String>>,
+    pub writable: Vec<Fact<String>>,
+}
+
+impl Draft {
+    pub fn new(name: &str, root: &str, language: Fact<String>) -> Draft {
+        Draft {
+            name: name.to_string(),
+            root: root.to_string(),
+            build_context: root.to_string(),
+            language,
+            runtime_version: None,
+            package_manager: None,
+            lockfile: None,
+            framework: None,
+            web_framework: false,
+            kind: None,
+            fallback_kind: None,
+            build_command: None,
+            start_command: None,
+            default_port: None,
+            deps: Vec::new(),
+            sources: Vec::new(),
+            health_path: None,
+            readiness_path: None,
+            writable: Vec::new(),
+        }
+    }
+}
+
+/// A project a detector found: a deployable, or a reason it is not one.
+pub enum Found {
+    Service(Box<Draft>),
+    Skipped(Skipped),
+}
+
+pub fn skipped(path: &str, reason: impl Into<String>) -> Found {
+    Found::Skipped(Skipped { path: path.to_string(), reason: reason.into() })
+}
+
+/// 1-based line of the first line containing `needle`.
+pub fn line_of(text: &str, needle: &str) -> Option<u32> {
+    text.lines().position(|l| l.contains(needle)).map(|i| i as u32 + 1)
+}
+
+pub fn fact(value: impl Into<String>, confidence: Confidence, file: &str, line: Option<u32>, detail: &str) -> Fact<String> {
+    Fact::new(value.into(), confidence, Evidence::new(file, line, detail))
+}
+
+/// The first of `names` that exists in `dir` or one of its ancestors up to `stop` (inclusive), nearest first.
+pub fn find_up<'a>(tree: &Tree, dir: &str, stop: &str, names: &[&'a str]) -> Option<(String, &'a str)> {
+    let mut current = dir.to_string();
+    loop {
+        for name in names {
+            let path = join(&current, name);
+            if tree.exists(&path) {
+                return Some((path, name));
+            }
+        }
+        if current == stop || current == "." {
+            return None;
+        }
+        current = parent(&current).to_string();
+    }
+}
+
+/// A version file's first meaningful token (`v20.11.1` stays as written apart from the `v`).
+pub fn version_file(tree: &Tree, dir: &str, stop: &str, names: &[&str], detail: &str) -> Option<Fact<String>> {
+    let (path, _) = find_up(tree, dir, stop, names)?;
+    let text = tree.text(&path)?;
+    let (n, line) = scan::code_lines(text).find(|(_, l)| !l.trim().is_empty())?;
+    let mut value = line.split_whitespace().next()?.trim_start_matches('v').to_string();
+    if file_name(&path) == ".tool-versions" {
+        return None;
+    }
+    if value.starts_with("python-") || value.starts_with("ruby-") {
+        value = value.split_once('-').map(|(_, v)| v.to_string()).unwrap_or(value);
+    }
+    Some(fact(value, Confidence::High, &path, Some(n), detail))
+}
+
+/// `>=3.11`, `^3.11`, `~> 3.2`, `8.2.*` -> `3.11`, `3.11`, `3.2`, `8.2`: the lowest version a constraint admits.
+pub fn version_floor(constraint: &str) -> Option<String> {
+    let first = constraint.split([',', '|']).next()?.trim();
+    let digits = first.trim_start_matches(|c: char| !c.is_ascii_digit());
+    let version: String = digits.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    let version = version.trim_end_matches('.').to_string();
+    (!version.is_empty()).then_some(version)
+}
+
+const TEST_DIRS: &[&str] = &["test", "tests", "spec", "specs", "__tests__", "__mocks__", "testdata", "e2e", "fixtures"];
+
+/// Whether a source file is a test (tests read variables and bind ports that are not the app's).
+pub fn is_test_file(path: &str) -> bool {
+    let name = file_name(path);
+    path.split('/').any(|seg| TEST_DIRS.contains(&seg))
+        || name.ends_with("_test.go")
+        || name.starts_with("test_")
+        || name.ends_with("_test.py")
+        || name.contains(".test.")
+        || name.contains(".spec.")
+        || name.ends_with("Test.java")
+        || name.ends_with("Tests.cs")
+        || name.ends_with("_spec.rb")
+        || name.ends_with("Test.php")
+}
+
+/// Text files under `root` with one of `exts` (or one of `names`), outside `nested` roots and outside tests.
+pub fn sources(tree: &Tree, root: &str, nested: &[String], exts: &[&str], names: &[&str]) -> Vec<String> {
+    tree.texts_under(root)
+        .map(|(p, _)| p)
+        .filter(|p| !nested.iter().any(|n| n != root && is_under(p, n) && (root == "." || is_under(n, root))))
+        .filter(|p| !is_test_file(p))
+        .filter(|p| {
+            let name = file_name(p);
+            names.contains(&name) || name.rsplit_once('.').is_some_and(|(_, e)| exts.contains(&e))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// Dependency names that identify a backing service, across ecosystems (npm, PyPI, Go, crates, Maven, NuGet,
+/// Packagist, RubyGems). Matched exactly, or as a Go module path prefix.
+const BACKING_DEPS: &[(&str, &str)] = &[
+    ("pg", "postgres"),
+    ("postgres", "postgres"),
+    ("pg-promise", "postgres"),
+    ("psycopg2", "postgres"),
+    ("psycopg2-binary", "postgres"),
+    ("psycopg", "postgres"),
+    ("asyncpg", "postgres"),
+    ("github.com/lib/pq", "postgres"),
+    ("github.com/jackc/pgx", "postgres"),
+    ("tokio-postgres", "postgres"),
+    ("postgresql", "postgres"),
+    ("Npgsql", "postgres"),
+    ("Npgsql.EntityFrameworkCore.PostgreSQL", "postgres"),
+    ("mysql", "mysql"),
+    ("mysql2", "mysql"),
+    ("mariadb", "mysql"),
+    ("mysqlclient", "mysql"),
+    ("pymysql", "mysql"),
+    ("github.com/go-sql-driver/mysql", "mysql"),
+    ("mysql_async", "mysql"),
+    ("mysql-connector-j", "mysql"),
+    ("mysql-connector-java", "mysql"),
+    ("mariadb-java-client", "mysql"),
+    ("MySqlConnector", "mysql"),
+    ("Pomelo.EntityFrameworkCore.MySql", "mysql"),
+    ("redis", "redis"),
+    ("ioredis", "redis"),
+    ("bullmq", "redis"),
+    ("bull", "redis"),
+    ("rq", "redis"),
+    ("github.com/redis/go-redis", "redis"),
+    ("github.com/go-redis/redis", "redis"),
+    ("spring-boot-starter-data-redis", "redis"),
+    ("StackExchange.Redis", "redis"),
+    ("predis/predis", "redis"),
+    ("sidekiq", "redis"),
+    ("mongodb", "mongodb"),
+    ("mongoose", "mongodb"),
+    ("pymongo", "mongodb"),
+    ("motor", "mongodb"),
+    ("go.mongodb.org/mongo-driver", "mongodb"),
+    ("spring-boot-starter-data-mongodb", "mongodb"),
+    ("MongoDB.Driver", "mongodb"),
+    ("mongoid", "mongodb"),
+    ("mongo", "mongodb"),
+    ("amqplib", "rabbitmq"),
+    ("amqp-connection-manager", "rabbitmq"),
+    ("pika", "rabbitmq"),
+    ("aio-pika", "rabbitmq"),
+    ("github.com/rabbitmq/amqp091-go", "rabbitmq"),
+    ("github.com/streadway/amqp", "rabbitmq"),
+    ("lapin", "rabbitmq"),
+    ("spring-boot-starter-amqp", "rabbitmq"),
+    ("RabbitMQ.Client", "rabbitmq"),
+    ("php-amqplib/php-amqplib", "rabbitmq"),
+    ("bunny", "rabbitmq"),
+    ("kafkajs", "kafka"),
+    ("kafka-python", "kafka"),
+    ("confluent-kafka", "kafka"),
+    ("aiokafka", "kafka"),
+    ("github.com/segmentio/kafka-go", "kafka"),
+    ("github.com/confluentinc/confluent-kafka-go", "kafka"),
+    ("rdkafka", "kafka"),
+    ("spring-kafka", "kafka"),
+    ("Confluent.Kafka", "kafka"),
+    ("ruby-kafka", "kafka"),
+    ("@elastic/elasticsearch", "elasticsearch"),
+    ("@opensearch-project/opensearch", "elasticsearch"),
+    ("elasticsearch", "elasticsearch"),
+    ("opensearch-py", "elasticsearch"),
+    ("github.com/elastic/go-elasticsearch", "elasticsearch"),
+    ("spring-boot-starter-data-elasticsearch", "elasticsearch"),
+    ("Elastic.Clients.Elasticsearch", "elasticsearch"),
+    ("@aws-sdk/client-s3", "s3"),
+    ("boto3", "s3"),
+    ("minio", "s3"),
+    ("github.com/aws/aws-sdk-go-v2/service/s3", "s3"),
+    ("github.com/minio/minio-go", "s3"),
+    ("aws-sdk-s3", "s3"),
+    ("rust-s3", "s3"),
+    ("s3", "s3"),
+    ("AWSSDK.S3", "s3"),
+    ("league/flysystem-aws-s3-v3", "s3"),
+];
+
+pub fn backing_for_dep(dep: &str) -> Option<&'static str> {
+    BACKING_DEPS
+        .iter()
+        .find(|(name, _)| *name == dep || (name.contains('/') && name.contains('.') && dep.starts_with(name)))
+        .map(|(_, service)| *service)
+}
+
+/// DNS-1123 label: later stages use the name for images, compose services and Kubernetes objects.
+pub fn service_name(raw: &str) -> String {
+    let raw = raw.rsplit('/').next().unwrap_or(raw);
+    let mut out = String::new();
+    for c in raw.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() { "app".to_string() } else { out }
+}
+
+/// Turns a draft into one or more services (one per Procfile process type besides `web` and `release`).
+pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
+    let mut draft = draft;
+    let mut extra_processes = Vec::new();
+    let mut scan = scan::scan(draft.sources.iter().filter_map(|p| tree.text(p).map(|t| (p.as_str(), t))));
+
+    // Example environment files declare what the app reads; values are never kept. A static site runs in the
+    // browser, so the server-side settings of a monorepo's root are not its own.
+    let is_static = draft.kind.as_ref().is_some_and(|k| k.value == Kind::Static);
+    let mut dir = draft.root.clone();
+    loop {
+        for name in [".env.example", ".env.sample", ".env.template", ".env.dist", "example.env"] {
+            let path = join(&dir, name);
+            if let Some(text) = tree.text(&path) {
+                let found = scan::scan(std::iter::once((path.as_str(), text)));
+                merge_scan(&mut scan, found);
+            }
+        }
+        if dir == draft.build_context || dir == "." || is_static {
+            break;
+        }
+        dir = parent(&dir).to_string();
+    }
+
+    let procfile = join(&draft.root, "Procfile");
+    if let Some(text) = tree.text(&procfile) {
+        for (n, line) in scan::code_lines(text) {
+            let Some((process, command)) = line.split_once(':') else { continue };
+            let (process, command) = (process.trim(), command.trim());
+            if command.is_empty() || process.contains(' ') {
+                continue;
+            }
+            let detail = format!("Procfile process `{process}`");
+            if process == "web" {
+                draft.start_command = Some(fact(command, Confidence::High, &procfile, Some(n), &detail));
+            } else if process != "release" {
+                extra_processes.push((process.to_string(), fact(command, Confidence::High, &procfile, Some(n), &detail)));
+            }
+        }
+    }
+
+    let dockerfile = ["Dockerfile", "Containerfile"].iter().map(|n| join(&draft.root, n)).find(|p| tree.exists(p));
+    if let Some(info) = dockerfile.as_deref().and_then(|p| tree.text(p).map(|t| containers::read_dockerfile(p, t))) {
+        for (number, ev) in info.exposed {
+            scan.ports.push((Port { number, env: None }, Confidence::Medium, ev));
+        }
+        if draft.start_command.is_none() {
+            draft.start_command = info.command.map(|(c, ev)| Fact::new(c, Confidence::Medium, ev));
+        }
+        for (path, ev) in info.volumes {
+            scan.writable.entry(path).or_insert(ev);
+        }
+    }
+
+    // The start command itself may name the port (`next start -p 4000`, `php -S 0.0.0.0:8080`, `--bind :$PORT`).
+    if let Some(start) = &draft.start_command {
+        let ev = &start.evidence[0];
+        let mut found = scan_command(&start.value, ev);
+        // A port read from a guessed command is no surer than the guess.
+        for port in &mut found.ports {
+            port.1 = port.1.min(start.confidence);
+        }
+        merge_scan(&mut scan, found);
+    }
+
+    let kind = match draft.kind.take() {
+        Some(kind) => kind,
+        None if draft.web_framework || !scan.ports.is_empty() || !scan.port_envs.is_empty() => {
+            let ev = draft
+                .framework
+                .as_ref()
+                .filter(|_| draft.web_framework)
+                .map(|f| f.evidence[0].clone())
+                .or_else(|| scan.ports.first().map(|p| p.2.clone()))
+                .or_else(|| scan.port_envs.values().next().cloned())
+                .expect("one of them is set");
+            let detail = if draft.web_framework { "serves HTTP (web framework)" } else { "listens on a port" };
+            Fact::new(Kind::Web, Confidence::High, Evidence { detail: detail.into(), ..ev })
+        }
+        None if draft.fallback_kind.is_some() => draft.fallback_kind.take().expect("checked"),
+        None => {
+            let ev = draft
+                .start_command
+                .as_ref()
+                .map(|s| s.evidence[0].clone())
+                .unwrap_or_else(|| draft.language.evidence[0].clone());
+            Fact::new(Kind::Worker, Confidence::Medium, Evidence { detail: "runs without listening on a port".into(), ..ev })
+        }
+    };
+
+    let ports = if matches!(kind.value, Kind::Web) { merge_ports(&scan, draft.default_port.take()) } else { Vec::new() };
+    let serves = matches!(kind.value, Kind::Web);
+    let health_path = draft.health_path.take().or_else(|| {
+        scan.health.first().filter(|_| serves).map(|(_, path, ev)| Fact::new(path.clone(), Confidence::High, ev.clone()))
+    });
+    let readiness_path = draft.readiness_path.take().or_else(|| {
+        scan.readiness.first().filter(|_| serves).map(|(path, ev)| Fact::new(path.clone(), Confidence::High, ev.clone()))
+    });
+
+    let mut backing: BTreeMap<String, Fact<String>> = BTreeMap::new();
+    for (dep, ev) in &draft.deps {
+        if let Some(service) = backing_for_dep(dep) {
+            backing.entry(service.to_string()).or_insert_with(|| Fact::new(service.to_string(), Confidence::High, ev.clone()));
+        }
+    }
+    for (service, ev) in &scan.backing {
+        backing.entry(service.clone()).or_insert_with(|| Fact::new(service.clone(), Confidence::Medium, ev.clone()));
+    }
+    if kind.value == Kind::Static {
+        backing.clear();
+    }
+    let env_vars: Vec<Fact<String>> =
+        scan.env_vars.iter().map(|(name, ev)| Fact::new(name.clone(), Confidence::High, ev.clone())).collect();
+    let mut writable: BTreeMap<String, Fact<String>> = BTreeMap::new();
+    for w in draft.writable.drain(..) {
+        writable.entry(w.value.clone()).or_insert(w);
+    }
+    for (path, ev) in &scan.writable {
+        writable.entry(path.clone()).or_insert_with(|| Fact::new(path.clone(), Confidence::Medium, ev.clone()));
+    }
+
+    let service = Service {
+        name: draft.name.clone(),
+        root: draft.root.clone(),
+        build_context: draft.build_context.clone(),
+        kind,
+        language: draft.language.clone(),
+        runtime_version: draft.runtime_version.clone(),
+        package_manager: draft.package_manager.clone(),
+        lockfile: draft.lockfile.clone(),
+        framework: draft.framework.clone(),
+        build_command: draft.build_command.clone(),
+        start_command: draft.start_command.clone(),
+        ports,
+        health_path,
+        readiness_path,
+        env_vars,
+        backing_services: backing.into_values().collect(),
+        writable_paths: writable.into_values().collect(),
+    };
+    let mut out = Vec::new();
+    for (process, command) in extra_processes {
+        let ev = command.evidence[0].clone();
+        let kind_value = if matches!(process.as_str(), "clock" | "scheduler" | "cron") { Kind::Worker } else { Kind::Worker };
+        out.push(Service {
+            name: format!("{}-{}", service.name, service_name(&process)),
+            kind: Fact::new(kind_value, Confidence::High, Evidence { detail: format!("Procfile process `{process}`"), ..ev }),
+            start_command: Some(command),
+            ports: Vec::new(),
+            health_path: None,
+            readiness_path: None,
+            ..service.clone()
+        });
+    }
+    out.insert(0, service);
+    out
+}
+
+fn merge_scan(into: &mut Scan, from: Scan) {
+    for (k, v) in from.env_vars {
+        into.env_vars.entry(k).or_insert(v);
+    }
+    into.ports.extend(from.ports);
+    for (k, v) in from.port_envs {
+        into.port_envs.entry(k).or_insert(v);
+    }
+    for (k, v) in from.backing {
+        into.backing.entry(k).or_insert(v);
+    }
+    for (k, v) in from.writable {
+        into.writable.entry(k).or_insert(v);
+    }
+}
+
+/// Ports and port variables named in a command line: `-p 4000`, `--port=8000`, `0.0.0.0:8080`, `$PORT`.
+fn scan_command(command: &str, ev: &Evidence) -> Scan {
+    let mut scan = Scan::default();
+    let words: Vec<&str> = command.split_whitespace().collect();
+    for (i, word) in words.iter().enumerate() {
+        let at = |detail: String| Evidence { detail, ..ev.clone() };
+        if let Some(var) = word.split('$').nth(1) {
+            let var = var.trim_start_matches('{');
+            let len = var.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
+            let var = &var[..len];
+            if scan::is_app_port_var(var) {
+                let default = word.split(":-").nth(1).and_then(|d| scan::port_numbers(d).into_iter().next());
+                match default {
+                    Some(number) => scan.ports.push((
+                        Port { number, env: Some(var.to_string()) },
+                        Confidence::High,
+                        at(format!("command uses `${var}` with default {number}")),
+                    )),
+                    None => {
+                        scan.port_envs.entry(var.to_string()).or_insert_with(|| at(format!("command uses `${var}`")));
+                    }
+                }
+                continue;
+            }
+        }
+        let value = if matches!(*word, "-p" | "--port" | "-b" | "--bind" | "-S" | "--listen") {
+            words.get(i + 1).copied()
+        } else {
+            ["--port=", "--bind=", "-p=", "--listen="].iter().find_map(|p| word.strip_prefix(p))
+        };
+        if let Some(value) = value {
+            let value = value.rsplit(':').next().unwrap_or(value);
+            if let Ok(number) = value.parse::<u16>() {
+                scan.ports.push((Port { number, env: None }, Confidence::High, at(format!("command listens on {number}"))));
+            }
+        }
+    }
+    scan
+}
+
+/// Groups port evidence by number; a variable read without a default is attached to the port it overrides.
+fn merge_ports(scan: &Scan, default: Option<(u16, Evidence)>) -> Vec<Fact<Port>> {
+    let mut by_number: BTreeMap<u16, Fact<Port>> = BTreeMap::new();
+    for (port, confidence, ev) in &scan.ports {
+        let entry = by_number
+            .entry(port.number)
+            .or_insert_with(|| Fact { value: port.clone(), evidence: Vec::new(), confidence: *confidence });
+        if entry.value.env.is_none() {
+            entry.value.env = port.env.clone();
+        }
+        entry.confidence = entry.confidence.max(*confidence);
+        if !entry.evidence.contains(ev) {
+            entry.evidence.push(ev.clone());
+        }
+    }
+    // Several numbers for one app usually mean "code default" plus "Dockerfile EXPOSE" or a dev-only value:
+    // keep them all, strongest first in the document, but a variable-backed port wins the env attachment.
+    let env_var = scan.port_envs.iter().next();
+    if by_number.is_empty() {
+        if let Some((number, ev)) = default {
+            let mut evidence = vec![ev];
+            let env = env_var.map(|(name, ev)| {
+                evidence.push(ev.clone());
+                name.clone()
+            });
+            by_number.insert(number, Fact { value: Port { number, env }, evidence, confidence: Confidence::Low });
+        }
+    } else if let Some((name, ev)) = env_var {
+        if by_number.values().all(|p| p.value.env.is_none()) {
+            if let Some(best) = by_number.values_mut().max_by_key(|p| p.confidence) {
+                best.value.env = Some(name.clone());
+                best.evidence.push(ev.clone());
+            }
+        }
+    }
+    let mut ports: Vec<Fact<Port>> = by_number.into_values().collect();
+    for p in &mut ports {
+        p.evidence.sort();
+    }
+    ports
+}
+
+/// Manifests that make a folder a project of its own.
+const PROJECT_MANIFESTS: &[&str] = &[
+    "package.json",
+    "Cargo.toml",
+    "pyproject.toml",
+    "requirements.txt",
+    "Pipfile",
+    "setup.py",
+    "go.mod",
+    "pom.xml",
+    "build.gradle",
+    "build.gradle.kts",
+    "composer.json",
+    "Gemfile",
+];
+
+/// Every folder holding a project manifest, so that a service's sources can leave out nested projects.
+pub fn project_dirs(tree: &Tree) -> Vec<String> {
+    let set: BTreeSet<String> = tree
+        .files
+        .iter()
+        .filter(|p| {
+            let name = file_name(p);
+            PROJECT_MANIFESTS.contains(&name) || name.ends_with(".csproj") || name.ends_with(".fsproj")
+        })
+        .map(|p| parent(p).to_string())
+        .collect();
+    set.into_iter().collect()
+}

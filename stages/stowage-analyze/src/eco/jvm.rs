@@ -1,0 +1,227 @@
+//! Java and Kotlin: Maven (pom.xml, multi-module) and Gradle (build.gradle(.kts), settings includes); Spring Boot.
+//!
+//! pom.xml is read with a small tag reader instead of an XML crate: the model needs a handful of element texts
+//! (artifactId, packaging, modules, dependencies, Java release), never namespaces or entities.
+
+use crate::detect::{Draft, Found, fact, find_up, line_of, skipped, sources};
+use crate::model::{Confidence, Evidence, Fact, Kind};
+use crate::walk::{Tree, file_name, join, parent};
+
+const EXTS: &[&str] = &["java", "kt", "properties", "yml", "yaml"];
+
+/// The text of the first `<tag>...</tag>` in `xml`, with its 1-based line.
+pub fn tag(xml: &str, name: &str) -> Option<(String, u32)> {
+    let open = format!("<{name}>");
+    let start = xml.find(&open)? + open.len();
+    let end = xml[start..].find(&format!("</{name}>"))? + start;
+    Some((xml[start..end].trim().to_string(), xml[..start].matches('\n').count() as u32 + 1))
+}
+
+/// Every `<tag>...</tag>` text in `xml`, with lines.
+pub fn tags(xml: &str, name: &str) -> Vec<(String, u32)> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    while let Some((text, _)) = tag(&xml[offset..], name) {
+        let open = format!("<{name}>");
+        let start = offset + xml[offset..].find(&open).expect("tag found") + open.len();
+        out.push((text, xml[..start].matches('\n').count() as u32 + 1));
+        offset = start;
+    }
+    out
+}
+
+/// `xml` with every `<name>...</name>` block blanked out (lines kept), so top-level tags can be read.
+pub fn without(xml: &str, name: &str) -> String {
+    let (open, close) = (format!("<{name}>"), format!("</{name}>"));
+    let mut out = xml.to_string();
+    while let Some(start) = out.find(&open) {
+        let Some(end) = out[start..].find(&close).map(|e| start + e + close.len()) else { break };
+        let blank: String = out[start..end].chars().map(|c| if c == '\n' { '\n' } else { ' ' }).collect();
+        out.replace_range(start..end, &blank);
+    }
+    out
+}
+
+pub fn detect(tree: &Tree, projects: &[String], app_name: &str) -> Vec<Found> {
+    let mut found = Vec::new();
+    for path in tree.texts.keys() {
+        let name = file_name(path);
+        if name == "pom.xml" {
+            found.push(maven(tree, projects, path));
+        } else if (name == "build.gradle" || name == "build.gradle.kts") && !tree.exists(&join(parent(path), "pom.xml")) {
+            found.push(gradle(tree, projects, path, app_name));
+        }
+    }
+    found
+}
+
+/// The top-most folder of a multi-module build containing `dir` (the build context), and its wrapper, if any.
+fn build_root(tree: &Tree, dir: &str, manifest: &str, wrapper: &str) -> (String, Option<String>) {
+    let mut root = dir.to_string();
+    let mut current = dir.to_string();
+    while current != "." {
+        current = parent(&current).to_string();
+        let settings = ["settings.gradle", "settings.gradle.kts"].iter().any(|s| tree.exists(&join(&current, s)));
+        if tree.exists(&join(&current, manifest)) || (manifest != "pom.xml" && settings) {
+            root = current.clone();
+        }
+    }
+    let wrapper = find_up(tree, dir, &root, &[wrapper]).map(|(p, _)| p);
+    (root, wrapper)
+}
+
+fn has_main(tree: &Tree, dir: &str) -> Option<(String, u32)> {
+    tree.texts_under(&join(dir, "src/main")).find_map(|(p, t)| {
+        let n = t.lines().position(|l| l.contains("static void main(") || l.contains("fun main(") || l.contains("@SpringBootApplication"))?;
+        Some((p.to_string(), n as u32 + 1))
+    })
+}
+
+fn spring(draft: &mut Draft, tree: &Tree, dir: &str, artifacts: &[(String, Evidence)]) {
+    let find = |a: &str| artifacts.iter().find(|(n, _)| n == a).map(|(_, ev)| ev.clone());
+    let boot = artifacts.iter().find(|(n, _)| n.starts_with("spring-boot")).map(|(_, ev)| ev.clone());
+    let Some(boot_ev) = boot else { return };
+    draft.framework = Some(Fact::new("Spring Boot".to_string(), Confidence::High, Evidence { detail: "Spring Boot".into(), ..boot_ev.clone() }));
+    let web = find("spring-boot-starter-web").or_else(|| find("spring-boot-starter-webflux"));
+    if let Some(ev) = web {
+        draft.web_framework = true;
+        draft.default_port = Some((8080, Evidence { detail: "Spring Boot serves on 8080 by default".into(), ..ev }));
+    }
+    if let Some(ev) = find("spring-boot-starter-actuator") {
+        draft.health_path = Some(Fact::new("/actuator/health".into(), Confidence::Medium, Evidence { detail: "Spring Boot Actuator health endpoint".into(), ..ev.clone() }));
+        let probes = tree.texts_under(&join(dir, "src/main/resources")).find_map(|(p, t)| {
+            t.lines().position(|l| l.contains("probes.enabled") && l.contains("true")).map(|n| (p.to_string(), n as u32 + 1))
+        });
+        if let Some((p, n)) = probes {
+            draft.readiness_path = Some(fact("/actuator/health/readiness", Confidence::High, &p, Some(n), "Actuator probes enabled"));
+        }
+    }
+}
+
+fn maven(tree: &Tree, projects: &[String], path: &str) -> Found {
+    let dir = parent(path);
+    let xml = tree.text(path).unwrap_or("");
+    let top = without(&without(&without(&without(&without(xml, "parent"), "dependencies"), "build"), "dependencyManagement"), "profiles");
+    let artifact = tag(&top, "artifactId").map(|(a, _)| a).unwrap_or_else(|| file_name(dir).to_string());
+    let packaging = tag(&top, "packaging").map(|(p, _)| p).unwrap_or_else(|| "jar".into());
+    if packaging == "pom" {
+        return skipped(dir, format!("Maven aggregator ({path}): packaging `pom`, its modules are analysed on their own"));
+    }
+    let deps_block = tag(xml, "dependencies").map(|(d, _)| d).unwrap_or_default();
+    let deps_offset = xml.find("<dependencies>").map_or(0, |o| xml[..o].matches('\n').count() as u32);
+    let mut artifacts: Vec<(String, Evidence)> = tags(&deps_block, "artifactId")
+        .into_iter()
+        .map(|(a, n)| (a.clone(), Evidence::new(path, Some(n + deps_offset), format!("depends on `{a}`"))))
+        .collect();
+    if let Some((parent_artifact, n)) = tag(xml, "parent").and_then(|(p, _)| tag(&p, "artifactId").map(|(a, _)| (a, 0))) {
+        let line = line_of(xml, &parent_artifact).or(Some(n));
+        artifacts.push((parent_artifact.clone(), Evidence::new(path, line, format!("parent `{parent_artifact}`"))));
+    }
+    let main = has_main(tree, dir);
+    let boot = artifacts.iter().any(|(a, _)| a.starts_with("spring-boot"));
+    if !boot && main.is_none() {
+        return skipped(dir, format!("Java library ({path}): no Spring Boot and no `main` method under src/main"));
+    }
+    let mut draft = Draft::new(&crate::detect::service_name(&artifact), dir, fact("java", Confidence::High, path, None, "pom.xml"));
+    let (root, wrapper) = build_root(tree, dir, "pom.xml", "mvnw");
+    draft.build_context = root;
+    let version = ["java.version", "maven.compiler.release", "release", "maven.compiler.source"].iter().find_map(|t| tag(xml, t).map(|(v, n)| (t, v, n)));
+    if let Some((t, v, n)) = version {
+        draft.runtime_version = Some(fact(v, Confidence::High, path, Some(n), &format!("<{t}>")));
+    }
+    draft.package_manager = Some(fact("maven", Confidence::High, path, None, "pom.xml"));
+    let mvn = wrapper.map_or("mvn".to_string(), |_| "./mvnw".to_string());
+    draft.build_command = Some(fact(format!("{mvn} -B package -DskipTests"), Confidence::High, path, None, "Maven build"));
+    let version = tag(&top, "version").map(|(v, _)| v);
+    let jar = match version {
+        Some(v) => format!("target/{artifact}-{v}.jar"),
+        None => format!("target/{artifact}.jar"),
+    };
+    draft.start_command = Some(fact(format!("java -jar {jar}"), Confidence::Medium, path, None, "the packaged jar"));
+    spring(&mut draft, tree, dir, &artifacts);
+    if !draft.web_framework {
+        let (p, n) = main.unwrap_or((path.to_string(), 1));
+        draft.fallback_kind = Some(Fact::new(Kind::Cli, Confidence::Low, Evidence::new(&p, Some(n), "`main` without a web server")));
+    }
+    draft.deps = artifacts;
+    draft.sources = sources(tree, dir, projects, EXTS, &[]);
+    Found::Service(Box::new(draft))
+}
+
+fn gradle(tree: &Tree, projects: &[String], path: &str, app_name: &str) -> Found {
+    let dir = parent(path);
+    let text = tree.text(path).unwrap_or("");
+    let settings = ["settings.gradle", "settings.gradle.kts"].iter().map(|s| join(dir, s)).find(|s| tree.exists(s));
+    let has_plugin = |p: &str| text.contains(p);
+    let boot = has_plugin("org.springframework.boot");
+    let application = text.lines().any(|l| l.trim() == "application" || l.contains("id(\"application\")") || l.contains("id 'application'"));
+    let main = has_main(tree, dir);
+    if !boot && !application && main.is_none() {
+        if settings.is_some() {
+            return skipped(dir, format!("Gradle multi-project root ({path}): its subprojects are analysed on their own"));
+        }
+        return skipped(dir, format!("Java library ({path}): no Spring Boot, `application` plugin or `main` method"));
+    }
+    let mut artifacts: Vec<(String, Evidence)> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let Some(coord) = line.split(['"', '\'']).nth(1) else { continue };
+        let mut parts = coord.split(':');
+        if let (Some(_group), Some(artifact)) = (parts.next(), parts.next()) {
+            if !artifact.is_empty() && !artifact.contains(' ') {
+                artifacts.push((artifact.to_string(), Evidence::new(path, Some(i as u32 + 1), format!("depends on `{artifact}`"))));
+            }
+        }
+        if line.contains("org.springframework.boot") && !line.contains(':') {
+            artifacts.push(("spring-boot".into(), Evidence::new(path, Some(i as u32 + 1), "Spring Boot plugin")));
+        }
+    }
+    let name = settings
+        .as_ref()
+        .and_then(|s| tree.text(s))
+        .and_then(|t| t.lines().find_map(|l| l.trim().strip_prefix("rootProject.name").map(|r| r.trim_start_matches([' ', '=']).trim().trim_matches(['"', '\'']).to_string())))
+        .unwrap_or_else(|| if dir == "." { app_name.to_string() } else { file_name(dir).to_string() });
+    let kotlin = path.ends_with(".kts") && tree.texts_under(dir).any(|(p, _)| p.ends_with(".kt"));
+    let mut draft = Draft::new(
+        &crate::detect::service_name(&name),
+        dir,
+        fact(if kotlin { "kotlin" } else { "java" }, Confidence::High, path, None, "Gradle build"),
+    );
+    let (root, wrapper) = build_root(tree, dir, "build.gradle", "gradlew");
+    draft.build_context = root;
+    let version = text.lines().enumerate().find_map(|(i, l)| {
+        let digits = |s: &str| s.chars().skip_while(|c| !c.is_ascii_digit()).take_while(|c| c.is_ascii_digit()).collect::<String>();
+        if l.contains("JavaLanguageVersion.of(") {
+            Some((digits(l.split("JavaLanguageVersion.of(").nth(1)?), i))
+        } else if l.contains("sourceCompatibility") || l.contains("jvmToolchain(") {
+            let v = digits(l.replace("1.8", "8").as_str());
+            (!v.is_empty()).then_some((v, i))
+        } else {
+            None
+        }
+    });
+    if let Some((v, i)) = version.filter(|(v, _)| !v.is_empty()) {
+        draft.runtime_version = Some(fact(v, Confidence::High, path, Some(i as u32 + 1), "Java toolchain"));
+    }
+    draft.package_manager = Some(fact("gradle", Confidence::High, path, None, "Gradle build"));
+    let gradlew = wrapper.map_or("gradle".to_string(), |_| "./gradlew".to_string());
+    let task = if boot { "bootJar" } else { "installDist" };
+    // From the root of a multi-project build, a subproject's task is addressed by its path.
+    let task = if draft.build_context != dir {
+        let rel = dir.strip_prefix(&format!("{}/", draft.build_context)).unwrap_or(dir);
+        format!(":{}:{task}", rel.replace('/', ":"))
+    } else {
+        task.to_string()
+    };
+    draft.build_command = Some(fact(format!("{gradlew} {task}"), Confidence::High, path, None, "Gradle build"));
+    if boot {
+        draft.start_command = Some(fact("java -jar build/libs/*.jar", Confidence::Medium, path, None, "the boot jar"));
+    }
+    spring(&mut draft, tree, dir, &artifacts);
+    if !draft.web_framework {
+        let (p, n) = main.unwrap_or((path.to_string(), 1));
+        draft.fallback_kind = Some(Fact::new(Kind::Cli, Confidence::Low, Evidence::new(&p, Some(n), "`main` without a web server")));
+    }
+    draft.deps = artifacts;
+    draft.sources = sources(tree, dir, projects, EXTS, &[]);
+    Found::Service(Box::new(draft))
+}

@@ -1,0 +1,270 @@
+//! Python: requirements.txt, pyproject.toml (PEP 621, Poetry, uv workspaces), Pipfile; Flask, Django, FastAPI.
+//!
+//! requirements.txt is read by hand: one requirement per line, the name ends at the first version, extra or marker
+//! character, which is all the model needs (names, not resolved versions).
+
+use std::collections::BTreeSet;
+
+use crate::detect::{Draft, Found, fact, find_up, line_of, skipped, sources, version_file, version_floor};
+use crate::glob::Glob;
+use crate::model::{Confidence, Evidence, Fact, Kind};
+use crate::scan::code_lines;
+use crate::walk::{Tree, file_name, join, parent};
+
+const EXTS: &[&str] = &["py", "cfg", "ini", "toml", "yml", "yaml"];
+const WORKER_DEPS: &[&str] = &["celery", "rq", "dramatiq", "arq", "huey", "pika", "kafka-python", "confluent-kafka"];
+
+/// A requirement's distribution name, normalised (PEP 503: lowercase, `_` and `.` as `-`).
+fn requirement_name(line: &str) -> Option<String> {
+    let line = line.split('#').next()?.trim();
+    if line.is_empty() || line.starts_with('-') || line.contains("://") {
+        return None;
+    }
+    let end = line.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))).unwrap_or(line.len());
+    let name = line[..end].to_ascii_lowercase().replace(['_', '.'], "-");
+    (!name.is_empty()).then_some(name)
+}
+
+pub fn detect(tree: &Tree, projects: &[String], app_name: &str) -> Vec<Found> {
+    let mut dirs: BTreeSet<String> = BTreeSet::new();
+    for path in &tree.files {
+        let name = file_name(path);
+        if matches!(name, "pyproject.toml" | "requirements.txt" | "Pipfile" | "setup.py" | "manage.py") {
+            dirs.insert(parent(path).to_string());
+        }
+    }
+    // uv workspaces: members are services, the root is only the container of the lockfile.
+    let mut workspaces: Vec<(String, Vec<Glob>)> = Vec::new();
+    for dir in &dirs {
+        let Some(doc) = tree.text(&join(dir, "pyproject.toml")).and_then(|t| t.parse::<toml::Table>().ok()) else { continue };
+        let members = doc
+            .get("tool")
+            .and_then(|t| t.get("uv"))
+            .and_then(|u| u.get("workspace"))
+            .and_then(|w| w.get("members"))
+            .and_then(|m| m.as_array());
+        if let Some(members) = members {
+            let globs = members.iter().filter_map(|m| m.as_str()).map(|g| Glob::new(&join(dir, g))).collect();
+            workspaces.push((dir.clone(), globs));
+        }
+    }
+    let mut found = Vec::new();
+    for dir in &dirs {
+        if dir.split('/').any(|s| matches!(s, "docs" | "doc")) {
+            found.push(skipped(dir, "documentation build requirements, not a deployable"));
+            continue;
+        }
+        let workspace_root =
+            workspaces.iter().find(|(root, globs)| root != dir && globs.iter().any(|g| g.matches_exactly(dir))).map(|w| w.0.clone());
+        let is_root = workspaces.iter().any(|(root, _)| root == dir);
+        found.push(project(tree, projects, app_name, dir, workspace_root, is_root));
+    }
+    found
+}
+
+fn project(tree: &Tree, projects: &[String], app_name: &str, dir: &str, workspace_root: Option<String>, is_root: bool) -> Found {
+    let mut deps: Vec<(String, Evidence)> = Vec::new();
+    let mut name: Option<String> = None;
+    let mut runtime: Option<Fact<String>> = None;
+    let mut scripts: Vec<(String, Evidence)> = Vec::new();
+    let req = join(dir, "requirements.txt");
+    if let Some(text) = tree.text(&req) {
+        for (n, line) in code_lines(text) {
+            if let Some(dep) = requirement_name(line) {
+                deps.push((dep.clone(), Evidence::new(&req, Some(n), format!("requires `{dep}`"))));
+            }
+        }
+    }
+    let pyproject = join(dir, "pyproject.toml");
+    let mut poetry = false;
+    if let Some(text) = tree.text(&pyproject) {
+        let doc = match text.parse::<toml::Table>() {
+            Ok(doc) => doc,
+            Err(e) => return skipped(dir, format!("{pyproject} is not valid TOML: {}", e.message())),
+        };
+        let project = doc.get("project");
+        name = project.and_then(|p| p.get("name")).and_then(|v| v.as_str()).map(str::to_string);
+        let poetry_table = doc.get("tool").and_then(|t| t.get("poetry"));
+        poetry = poetry_table.is_some();
+        if name.is_none() {
+            name = poetry_table.and_then(|p| p.get("name")).and_then(|v| v.as_str()).map(str::to_string);
+        }
+        let list = project.and_then(|p| p.get("dependencies")).and_then(|d| d.as_array());
+        for dep in list.into_iter().flatten().filter_map(|d| d.as_str()) {
+            if let Some(dep_name) = requirement_name(dep) {
+                let line = line_of(text, dep);
+                deps.push((dep_name.clone(), Evidence::new(&pyproject, line, format!("requires `{dep_name}`"))));
+            }
+        }
+        if let Some(table) = poetry_table.and_then(|p| p.get("dependencies")).and_then(|d| d.as_table()) {
+            for (key, value) in table {
+                let dep_name = key.to_ascii_lowercase().replace(['_', '.'], "-");
+                let line = text.lines().position(|l| l.trim_start().starts_with(key.as_str())).map(|i| i as u32 + 1);
+                if dep_name == "python" {
+                    if let Some(v) = value.as_str().and_then(version_floor) {
+                        runtime = Some(fact(v, Confidence::High, &pyproject, line, "tool.poetry.dependencies.python"));
+                    }
+                } else {
+                    deps.push((dep_name.clone(), Evidence::new(&pyproject, line, format!("requires `{dep_name}`"))));
+                }
+            }
+        }
+        if let Some(requires) = project.and_then(|p| p.get("requires-python")).and_then(|v| v.as_str()) {
+            if let Some(v) = version_floor(requires) {
+                let detail = format!("requires-python `{requires}`");
+                runtime = Some(fact(v, Confidence::High, &pyproject, line_of(text, "requires-python"), &detail));
+            }
+        }
+        let script_table = project.and_then(|p| p.get("scripts")).or_else(|| poetry_table.and_then(|p| p.get("scripts")));
+        for (key, _) in script_table.and_then(|s| s.as_table()).into_iter().flatten() {
+            let line = text.lines().position(|l| l.trim_start().starts_with(key.as_str())).map(|i| i as u32 + 1);
+            scripts.push((key.clone(), Evidence::new(&pyproject, line, "declares a console script")));
+        }
+    }
+    let pipfile = join(dir, "Pipfile");
+    if let Some(text) = tree.text(&pipfile) {
+        if let Ok(doc) = text.parse::<toml::Table>() {
+            for (key, _) in doc.get("packages").and_then(|p| p.as_table()).into_iter().flatten() {
+                let dep_name = key.to_ascii_lowercase().replace(['_', '.'], "-");
+                let line = text.lines().position(|l| l.trim_start().starts_with(key.as_str())).map(|i| i as u32 + 1);
+                deps.push((dep_name.clone(), Evidence::new(&pipfile, line, format!("requires `{dep_name}`"))));
+            }
+        }
+    }
+    let has = |dep: &str| deps.iter().find(|(d, _)| d == dep).map(|(_, ev)| ev.clone());
+    let py_sources = sources(tree, dir, projects, &["py"], &[]);
+    let find_in_sources = |needle: &str| {
+        py_sources.iter().find_map(|p| {
+            let text = tree.text(p)?;
+            code_lines(text).find(|(_, l)| l.contains(needle)).map(|(n, _)| (p.clone(), n))
+        })
+    };
+    let module_of = |path: &str| {
+        let rel = path.strip_prefix(&format!("{dir}/")).unwrap_or(path);
+        rel.trim_end_matches(".py").trim_start_matches("src/").replace('/', ".")
+    };
+
+    let manage = join(dir, "manage.py");
+    let is_django = has("django").is_some() || tree.exists(&manage);
+    let main_file = find_in_sources("__name__ == \"__main__\"").or_else(|| find_in_sources("__name__ == '__main__'"));
+    let worker_dep = WORKER_DEPS.iter().find_map(|d| has(d).map(|ev| (*d, ev)));
+    let framework = if is_django {
+        Some(("Django", has("django").unwrap_or_else(|| Evidence::new(&manage, None, "Django manage.py")), 8000))
+    } else if let Some(ev) = has("fastapi") {
+        Some(("FastAPI", ev, 8000))
+    } else {
+        has("flask").map(|ev| ("Flask", ev, 5000))
+    };
+    if framework.is_none()
+        && scripts.is_empty()
+        && main_file.is_none()
+        && worker_dep.is_none()
+        && !tree.exists(&join(dir, "Procfile"))
+    {
+        if is_root {
+            return skipped(dir, "uv workspace root: its members are analysed as services of their own");
+        }
+        return skipped(dir, "library: no web framework, console script, worker or `__main__` entry point");
+    }
+
+    let manifest = [&pyproject, &req, &pipfile].into_iter().find(|p| tree.exists(p)).cloned().unwrap_or(manage.clone());
+    let raw_name = name.unwrap_or_else(|| if dir == "." { app_name.to_string() } else { file_name(dir).to_string() });
+    let mut draft = Draft::new(
+        &crate::detect::service_name(&raw_name),
+        dir,
+        fact("python", Confidence::High, &manifest, None, "Python project manifest"),
+    );
+    let context = workspace_root.unwrap_or_else(|| dir.to_string());
+    draft.build_context = context.clone();
+    draft.runtime_version = version_file(tree, dir, &context, &[".python-version"], "Python version file").or(runtime);
+    let lock = find_up(tree, dir, &context, &["uv.lock", "poetry.lock", "Pipfile.lock", "pdm.lock"]);
+    draft.package_manager = Some(match &lock {
+        Some((path, name)) => {
+            let pm = match *name {
+                "uv.lock" => "uv",
+                "poetry.lock" => "poetry",
+                "Pipfile.lock" => "pipenv",
+                _ => "pdm",
+            };
+            fact(pm, Confidence::High, path, None, "lockfile")
+        }
+        None if poetry => fact("poetry", Confidence::High, &pyproject, line_of(tree.text(&pyproject).unwrap_or(""), "[tool.poetry"), "[tool.poetry]"),
+        None if tree.exists(&req) => fact("pip", Confidence::High, &req, None, "requirements.txt"),
+        None => fact("pip", Confidence::Medium, &manifest, None, "no lockfile; pip installs the project"),
+    });
+    draft.lockfile = lock.map(|(p, _)| fact(p.clone(), Confidence::High, &p, None, "lockfile"));
+    let gunicorn = has("gunicorn");
+    let uvicorn = has("uvicorn").or_else(|| has("uvicorn-standard"));
+
+    if let Some((name, ev, port)) = framework {
+        draft.framework = Some(Fact::new(name.to_string(), Confidence::High, Evidence { detail: format!("depends on `{}`", name.to_ascii_lowercase()), ..ev.clone() }));
+        draft.web_framework = true;
+        draft.default_port = Some((port, Evidence { detail: format!("{name} serves on {port} by default"), ..ev }));
+        let start = match name {
+            "Django" => {
+                let wsgi = py_sources.iter().find(|p| file_name(p) == "wsgi.py").cloned();
+                match (wsgi, &gunicorn) {
+                    (Some(wsgi), Some(_)) => Some((format!("gunicorn {}:application", module_of(&wsgi)), wsgi, None)),
+                    _ if tree.exists(&manage) => Some(("python manage.py runserver 0.0.0.0:8000".to_string(), manage.clone(), None)),
+                    _ => None,
+                }
+            }
+            "FastAPI" => find_in_sources("FastAPI(").map(|(p, n)| {
+                let module = module_of(&p);
+                let cmd = if find_in_sources("uvicorn.run(").is_some_and(|(q, _)| q == p) {
+                    format!("python {}", p.strip_prefix(&format!("{dir}/")).unwrap_or(&p))
+                } else {
+                    format!("uvicorn {module}:app --host 0.0.0.0")
+                };
+                (cmd, p, Some(n))
+            }),
+            _ => find_in_sources("Flask(").map(|(p, n)| {
+                let module = module_of(&p);
+                let cmd = if gunicorn.is_some() {
+                    format!("gunicorn {module}:app")
+                } else if find_in_sources(".run(").is_some_and(|(q, _)| q == p) {
+                    format!("python {}", p.strip_prefix(&format!("{dir}/")).unwrap_or(&p))
+                } else {
+                    format!("flask --app {module} run --host 0.0.0.0")
+                };
+                (cmd, p, Some(n))
+            }),
+        };
+        if let Some((cmd, file, line)) = start {
+            draft.start_command = Some(fact(cmd, Confidence::Medium, &file, line, &format!("{name} entry point")));
+        }
+        if name == "Django" || gunicorn.is_some() || uvicorn.is_some() {
+            // gunicorn and uvicorn both bind 8000 unless told otherwise.
+            if name != "Flask" || gunicorn.is_some() {
+                let ev = gunicorn.clone().or(uvicorn.clone()).unwrap_or_else(|| draft.framework.as_ref().unwrap().evidence[0].clone());
+                let server = if gunicorn.is_some() { "gunicorn" } else if uvicorn.is_some() { "uvicorn" } else { name };
+                draft.default_port = Some((8000, Evidence { detail: format!("{server} binds 8000 by default"), ..ev }));
+            }
+        }
+    } else if let Some((dep, ev)) = worker_dep {
+        let celery = find_in_sources("Celery(");
+        if let Some((p, n)) = celery.filter(|_| dep == "celery") {
+            let cmd = format!("celery -A {} worker", module_of(&p));
+            draft.start_command = Some(fact(cmd, Confidence::Medium, &p, Some(n), "Celery application"));
+        } else if let Some((p, n)) = &main_file {
+            let cmd = format!("python {}", p.strip_prefix(&format!("{dir}/")).unwrap_or(p));
+            draft.start_command = Some(fact(cmd, Confidence::Medium, p, Some(*n), "`__main__` entry point"));
+        }
+        let _ = ev;
+    } else if let Some((script, ev)) = scripts.first() {
+        draft.start_command = Some(Fact::new(script.clone(), Confidence::High, ev.clone()));
+        draft.kind = Some(Fact::new(Kind::Cli, Confidence::Medium, ev.clone()));
+    } else if let Some((p, n)) = &main_file {
+        let cmd = format!("python {}", p.strip_prefix(&format!("{dir}/")).unwrap_or(p));
+        draft.start_command = Some(fact(cmd, Confidence::Medium, p, Some(*n), "`__main__` entry point"));
+        let looping = tree.text(p).is_some_and(|t| t.contains("while True"));
+        if !looping {
+            draft.kind = Some(Fact::new(Kind::Cli, Confidence::Medium, Evidence::new(p, Some(*n), "script that runs to completion")));
+        }
+    }
+    draft.deps = deps;
+    draft.sources = sources(tree, dir, projects, EXTS, &[]);
+    // Config files of tools (pyproject, tox.ini) mention ports and variables that are not the app's.
+    draft.sources.retain(|p| !matches!(file_name(p), "pyproject.toml" | "tox.ini" | "setup.cfg" | ".pre-commit-config.yaml"));
+    Found::Service(Box::new(draft))
+}

@@ -1,0 +1,206 @@
+//! The `analyze` stage of stowage: reads an application repository and builds the application model (services,
+//! stacks, ports, health, backing services, with evidence for every fact), then writes the containerization
+//! strategy document.
+//!
+//! [`analyze`] is pure (it reads the app, writes nothing), so tests call it directly; [`run_stage`] wraps it in the
+//! stage contract.
+
+mod containers;
+mod detect;
+pub mod doc;
+mod eco;
+mod glob;
+pub mod model;
+pub mod options;
+mod scan;
+mod walk;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use stowage_kit::{Run, StageError};
+
+pub use model::Model;
+pub use options::Overrides;
+
+use detect::Found;
+use model::{Service, Skipped};
+
+/// What to analyse and how.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// App-relative glob patterns of paths that are not part of the app.
+    pub exclude: Vec<String>,
+    /// App-relative paths stowage generated earlier: never evidence.
+    pub managed: Vec<String>,
+    /// Name used for a service at the app root whose manifest has no name.
+    pub app_name: String,
+    pub overrides: Overrides,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnalyzeError {
+    /// The app folder cannot be read.
+    Unreadable(String),
+    /// Nothing deployable was found; the message says what was looked for.
+    NothingFound(String),
+    /// `[stages.analyze]` is wrong; the message names the key and where it was set.
+    Options(String),
+}
+
+impl std::fmt::Display for AnalyzeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AnalyzeError::Unreadable(m) | AnalyzeError::NothingFound(m) | AnalyzeError::Options(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for AnalyzeError {}
+
+/// What the stage looks for, named in the message when nothing is found.
+pub const LOOKED_FOR: &str = "package.json, pyproject.toml, requirements.txt, Pipfile, setup.py, go.mod, Cargo.toml, \
+     pom.xml, build.gradle(.kts), *.csproj, *.fsproj, composer.json, Gemfile and index.html";
+
+/// Analyses the app at `root`. Reads files only.
+pub fn analyze(root: &Path, options: &Options) -> Result<Model, AnalyzeError> {
+    let managed: BTreeSet<String> = options.managed.iter().cloned().collect();
+    let tree = walk::read_tree(root, &options.exclude, &managed).map_err(AnalyzeError::Unreadable)?;
+    let app_name = if options.app_name.is_empty() {
+        root.canonicalize().ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).unwrap_or_default()
+    } else {
+        options.app_name.clone()
+    };
+
+    let mut services: Vec<Service> = Vec::new();
+    let mut skipped: Vec<Skipped> = Vec::new();
+    for found in eco::detect_all(&tree, &app_name) {
+        match found {
+            Found::Service(draft) => services.extend(detect::finish(&tree, *draft)),
+            Found::Skipped(s) => skipped.push(s),
+        }
+    }
+    unique_names(&mut services);
+
+    let overrides = &options.overrides;
+    for (name, facts) in &overrides.services {
+        if !services.iter().any(|s| &s.name == name) {
+            match options::declared_service(name, facts) {
+                Some(service) => services.push(service),
+                None => {
+                    let o = facts.values().next().map(|o| o.origin.clone());
+                    let at = o.map_or("stowage.toml".to_string(), |o| match o.line {
+                        Some(l) => format!("{}:{l}", o.file),
+                        None => o.file,
+                    });
+                    return Err(AnalyzeError::Options(format!(
+                        "{at}: `stages.analyze.services.{name}` overrides a service that was not detected (detected: {}); \
+                         give it a `root` to declare it",
+                        names(&services)
+                    )));
+                }
+            }
+        }
+    }
+    for service in &mut services {
+        if let Some(facts) = overrides.services.get(&service.name) {
+            options::apply(service, facts);
+        }
+    }
+    if let Some((only, origin)) = &overrides.only {
+        let at = match origin.line {
+            Some(l) => format!("{}:{l}", origin.file),
+            None => origin.file.clone(),
+        };
+        for name in only {
+            if !services.iter().any(|s| &s.name == name) {
+                return Err(AnalyzeError::Options(format!(
+                    "{at}: `stages.analyze.only` names `{name}`, which is not a service (detected: {})",
+                    names(&services)
+                )));
+            }
+        }
+        let (kept, dropped): (Vec<Service>, Vec<Service>) = services.into_iter().partition(|s| only.contains(&s.name));
+        for s in dropped {
+            skipped.push(Skipped { path: s.root.clone(), reason: format!("service `{}` not listed in `stages.analyze.only` ({at})", s.name) });
+        }
+        services = kept;
+    }
+
+    if services.is_empty() {
+        let mut message = format!("nothing deployable found in {}: looked for {LOOKED_FOR}", root.display());
+        if !skipped.is_empty() {
+            let reasons: Vec<String> = skipped.iter().map(|s| format!("{} ({})", s.path, s.reason)).collect();
+            message.push_str(&format!("; found only: {}", reasons.join("; ")));
+        }
+        return Err(AnalyzeError::NothingFound(message));
+    }
+
+    services.sort_by(|a, b| a.name.cmp(&b.name));
+    for s in &mut services {
+        s.ports.sort_by(|a, b| b.confidence.cmp(&a.confidence).then(a.value.cmp(&b.value)));
+    }
+    skipped.sort();
+    skipped.dedup();
+    Ok(Model {
+        model_version: model::MODEL_VERSION,
+        services,
+        existing_container_files: containers::existing(&tree),
+        skipped,
+        unread: tree.unread,
+    })
+}
+
+fn names(services: &[Service]) -> String {
+    let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
+    if names.is_empty() { "none".into() } else { names.join(", ") }
+}
+
+/// Service names must be unique (they become image and Kubernetes names): clashes get their folder appended.
+fn unique_names(services: &mut [Service]) {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for s in services.iter() {
+        *counts.entry(s.name.clone()).or_default() += 1;
+    }
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    for s in services.iter_mut() {
+        if counts[&s.name] > 1 {
+            let base = format!("{}-{}", s.name, detect::service_name(if s.root == "." { &s.language.value } else { &s.root }));
+            let mut name = base.clone();
+            let mut i = 2;
+            while used.contains(&name) {
+                name = format!("{base}-{i}");
+                i += 1;
+            }
+            s.name = name;
+        }
+        used.insert(s.name.clone());
+    }
+}
+
+/// The stage: analyse `run.ctx.app.root`, publish the model as facts, write `docs/containerization.md`.
+pub fn run_stage(run: &mut Run) -> Result<(), StageError> {
+    let config = &run.ctx.config;
+    let overrides = Overrides::parse(config.stage_options.get("analyze"), &config.key_locations)
+        .map_err(|e| StageError::BadInput(e.to_string()))?;
+    let options = Options {
+        exclude: config.exclude.clone(),
+        managed: run.ctx.managed.clone(),
+        app_name: run.ctx.app.name.clone(),
+        overrides,
+    };
+    let model = analyze(&run.ctx.app.root, &options).map_err(|e| StageError::BadInput(e.to_string()))?;
+    for u in &model.unread {
+        run.note(format!("skipped {}: {}", u.path, u.reason));
+    }
+    for s in &model.skipped {
+        run.note(format!("not a deployable: {}: {}", s.path, s.reason));
+    }
+    if !run.ctx.managed.is_empty() {
+        run.note(format!("{} file(s) generated by stowage were not read as evidence", run.ctx.managed.len()));
+    }
+    let facts = serde_json::to_value(&model).map_err(|e| StageError::Internal(format!("cannot serialize the model: {e}")))?;
+    run.set_facts(facts);
+    run.write("docs/containerization.md", doc::render(&model))?;
+    Ok(())
+}

@@ -1,0 +1,464 @@
+//! Line scanners shared by every language: environment reads, listening ports, health routes, connection URLs and
+//! writable paths.
+//!
+//! These are deliberately textual. A real parser per language would be more exact but would cost a dependency per
+//! ecosystem; the patterns below are the idioms that apps actually use, and each hit keeps its file and line so a
+//! wrong guess is easy to see and override.
+
+use std::collections::BTreeMap;
+
+use crate::model::{Confidence, Evidence, Port};
+use crate::walk::file_name;
+
+/// How environment variables are read, per language: the text before the name, and whether the name is quoted.
+const ENV_READS: &[(&str, bool)] = &[
+    ("process.env.", false),
+    ("import.meta.env.", false),
+    ("process.env[", true),
+    ("os.environ[", true),
+    ("os.environ.get(", true),
+    ("os.getenv(", true),
+    ("env.str(", true),
+    ("env.int(", true),
+    ("env.bool(", true),
+    ("env.list(", true),
+    ("os.Getenv(", true),
+    ("os.LookupEnv(", true),
+    ("env::var(", true),
+    ("env::var_os(", true),
+    ("System.getenv(", true),
+    ("GetEnvironmentVariable(", true),
+    ("getenv(", true),
+    ("$_ENV[", true),
+    ("$_SERVER[", true),
+    ("ENV[", true),
+    ("ENV.fetch(", true),
+    ("env(", true),
+];
+
+/// Calls and settings that bind a listening socket or configure its port.
+const LISTEN_TOKENS: &[&str] = &[
+    ".listen(",
+    "ListenAndServe(",
+    "ListenAndServeTLS(",
+    ".Run(\"",
+    ".Start(\"",
+    ".Listen(\"",
+    ".run(",
+    "uvicorn.run(",
+    "TcpListener::bind(",
+    ".bind(",
+    "set :port",
+    "php -S",
+    "--port",
+    "--bind",
+    "-b ",
+    "-p ",
+    "UseUrls(",
+    "runserver",
+    "SocketAddr::from(",
+];
+
+/// Ports that belong to backing services: a `port: 5432` in a config file is the database's, not the app's.
+const BACKING_PORTS: &[u16] = &[5432, 3306, 6379, 27017, 5672, 15672, 9092, 9200, 9300, 11211, 9000, 25, 587, 465];
+
+/// Variable-name prefixes of backing services' settings, so `REDIS_PORT` is not taken for the app's port.
+const BACKING_PREFIXES: &[(&str, &str)] = &[
+    ("DATABASE", ""),
+    ("DB_", ""),
+    ("POSTGRES", "postgres"),
+    ("PG", "postgres"),
+    ("MYSQL", "mysql"),
+    ("MARIADB", "mysql"),
+    ("REDIS", "redis"),
+    ("MONGO", "mongodb"),
+    ("RABBITMQ", "rabbitmq"),
+    ("AMQP", "rabbitmq"),
+    ("KAFKA", "kafka"),
+    ("ELASTICSEARCH", "elasticsearch"),
+    ("OPENSEARCH", "elasticsearch"),
+    ("ES_", ""),
+    ("S3_", "s3"),
+    ("AWS_S3", "s3"),
+    ("MINIO", "s3"),
+    ("SMTP", ""),
+    ("MAIL", ""),
+    ("CELERY_BROKER", ""),
+];
+
+/// Connection URL schemes and driver names that identify a backing service.
+const URL_SCHEMES: &[(&str, &str)] = &[
+    ("postgres://", "postgres"),
+    ("postgresql://", "postgres"),
+    ("postgresql+", "postgres"),
+    ("django.db.backends.postgresql", "postgres"),
+    ("mysql://", "mysql"),
+    ("mysql+", "mysql"),
+    ("mariadb://", "mysql"),
+    ("django.db.backends.mysql", "mysql"),
+    ("jdbc:postgresql:", "postgres"),
+    ("jdbc:mysql:", "mysql"),
+    ("jdbc:mariadb:", "mysql"),
+    ("redis://", "redis"),
+    ("rediss://", "redis"),
+    ("mongodb://", "mongodb"),
+    ("mongodb+srv://", "mongodb"),
+    ("amqp://", "rabbitmq"),
+    ("amqps://", "rabbitmq"),
+];
+
+/// What the scanners found in a set of files.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// First read of each variable.
+    pub env_vars: BTreeMap<String, Evidence>,
+    pub ports: Vec<(Port, Confidence, Evidence)>,
+    /// Port variables read without a default in the same place (the number comes from elsewhere).
+    pub port_envs: BTreeMap<String, Evidence>,
+    /// Health routes with a rank (lower is a better liveness endpoint).
+    pub health: Vec<(u8, String, Evidence)>,
+    pub readiness: Vec<(String, Evidence)>,
+    pub backing: BTreeMap<String, Evidence>,
+    pub writable: BTreeMap<String, Evidence>,
+}
+
+/// Lines with their 1-based numbers, without comment-only lines (`//`, `#` but not `#[`, `/*`, `*`, `--`).
+pub fn code_lines(text: &str) -> impl Iterator<Item = (u32, &str)> {
+    text.lines().enumerate().filter_map(|(i, line)| {
+        let t = line.trim_start();
+        let comment = t.starts_with("//")
+            || (t.starts_with('#') && !t.starts_with("#["))
+            || t.starts_with("/*")
+            || t.starts_with("* ")
+            || t == "*"
+            || t.starts_with("<!--");
+        (!comment).then_some((i as u32 + 1, line))
+    })
+}
+
+/// The contents of string literals on a line ('', "", ``), without escapes resolved.
+pub fn literals(line: &str) -> Vec<&str> {
+    let bytes = line.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let q = bytes[i];
+        if q == b'"' || q == b'\'' || q == b'`' {
+            // A quote after a letter is an apostrophe (Rust lifetimes, English), not a literal.
+            if q == b'\'' && i > 0 && bytes[i - 1].is_ascii_alphanumeric() {
+                i += 1;
+                continue;
+            }
+            let start = i + 1;
+            let mut j = start;
+            while j < bytes.len() && bytes[j] != q {
+                if bytes[j] == b'\\' {
+                    j += 1;
+                }
+                j += 1;
+            }
+            if j >= bytes.len() {
+                break;
+            }
+            out.push(&line[start..j]);
+            i = j + 1;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+pub fn is_env_name(name: &str) -> bool {
+    name.len() >= 2
+        && name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        && !name.as_bytes()[0].is_ascii_digit()
+        && name.bytes().any(|b| b.is_ascii_uppercase())
+}
+
+/// Environment variable names read on `line`, with the byte offset after each name.
+pub fn env_reads(line: &str, config_file: bool) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    let mut push = |name: &str, end: usize| {
+        if is_env_name(name) && !out.iter().any(|(n, _): &(String, usize)| n == name) {
+            out.push((name.to_string(), end));
+        }
+    };
+    for (prefix, quoted) in ENV_READS {
+        let mut from = 0;
+        while let Some(pos) = line[from..].find(prefix) {
+            let start = from + pos + prefix.len();
+            from = start;
+            let rest = &line[start..];
+            if *quoted {
+                let rest_trim = rest.trim_start();
+                let skipped = rest.len() - rest_trim.len();
+                let Some(q) = rest_trim.chars().next().filter(|c| matches!(c, '"' | '\'' | '`')) else { continue };
+                if let Some(end) = rest_trim[1..].find(q) {
+                    push(&rest_trim[1..1 + end], start + skipped + end + 2);
+                }
+            } else {
+                let len = rest.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
+                push(&rest[..len], start + len);
+            }
+        }
+    }
+    if config_file {
+        // Spring and similar config files: `${NAME}` or `${NAME:default}`.
+        let mut from = 0;
+        while let Some(pos) = line[from..].find("${") {
+            let start = from + pos + 2;
+            from = start;
+            let len = line[start..].bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
+            push(&line[start..start + len], start + len);
+        }
+    }
+    out
+}
+
+/// Whether a variable configures the app's own port rather than a backing service's.
+pub fn is_app_port_var(name: &str) -> bool {
+    if name != "PORT" && !name.ends_with("_PORT") && !name.ends_with("_HTTP_PORTS") {
+        return false;
+    }
+    name == "PORT" || !BACKING_PREFIXES.iter().any(|(prefix, _)| name.starts_with(prefix))
+}
+
+/// The backing service a variable name points at, if any.
+pub fn backing_for_env(name: &str) -> Option<&'static str> {
+    BACKING_PREFIXES.iter().find(|(prefix, _)| name.starts_with(prefix)).map(|(_, s)| *s).filter(|s| !s.is_empty())
+}
+
+/// Integer literals on `text` that can be ports: not part of a dotted number (an IP address or a version) and not
+/// glued to letters.
+pub fn port_numbers(text: &str) -> Vec<u16> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            let before = start.checked_sub(1).map(|j| bytes[j]);
+            let after = bytes.get(i).copied();
+            let glued = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphabetic() || b == b'.' || b == b'_');
+            if !glued(before) && !glued(after) && i - start <= 5 {
+                if let Ok(n) = text[start..i].parse::<u16>() {
+                    if n > 0 {
+                        out.push(n);
+                    }
+                }
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// A port number assigned on a line: `port = 3000`, `PORT := "8080"`, `port: 3000`, `server.port=8081`.
+fn assigned_port(line: &str) -> Option<u16> {
+    let lower = line.to_ascii_lowercase();
+    let pos = lower.find("port")?;
+    let rest = lower[pos + 4..].trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+    let rest = rest.trim_start();
+    let rest = rest.strip_prefix(":=").or_else(|| rest.strip_prefix('=')).or_else(|| rest.strip_prefix(':'))?;
+    let rest = rest.trim_start().trim_start_matches(['"', '\'']);
+    let n = port_numbers(rest).into_iter().next()?;
+    // Only a literal right after the `=`: `port = int(os.getenv(...))` is handled by the env rule.
+    rest.starts_with(|c: char| c.is_ascii_digit()).then_some(n)
+}
+
+/// Classifies a route literal: Some(true) for a liveness path, Some(false) for readiness.
+fn health_route(literal: &str) -> Option<(bool, u8, String)> {
+    // Module paths (`./routes/health`, `github.com/x/health`) and file names are not routes.
+    if literal.is_empty()
+        || literal.len() > 40
+        || literal.starts_with('.')
+        || literal.contains([' ', '$', '{', '<', ':', '*', '?', '.', '\\'])
+    {
+        return None;
+    }
+    let path = if literal.starts_with('/') { literal.to_string() } else { format!("/{literal}") };
+    let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+    let rank = match last.as_str() {
+        "health" | "healthz" | "healthcheck" | "health-check" | "health_check" | "_health" | "livez" | "liveness" => 0,
+        "up" => 1,
+        "ping" => 2,
+        "status" if path == "/status" => 3,
+        "ready" | "readyz" | "readiness" => return Some((false, 0, path)),
+        _ => return None,
+    };
+    Some((true, rank, path))
+}
+
+/// Whether a line defines a route (the literal next to it is then a path, not just text).
+fn is_route_line(line: &str) -> bool {
+    let lower = line.to_ascii_lowercase();
+    ["get", "route", "handle", "map", "path(", "match", "health", "any(", "endpoint", "router"]
+        .iter()
+        .any(|t| lower.contains(t))
+}
+
+/// Scans `files` (path, text) for everything above.
+pub fn scan<'a>(files: impl Iterator<Item = (&'a str, &'a str)>) -> Scan {
+    let mut scan = Scan::default();
+    for (path, text) in files {
+        scan_file(&mut scan, path, text);
+    }
+    scan.health.sort();
+    scan.health.dedup_by(|a, b| a.1 == b.1);
+    scan.readiness.sort();
+    scan.readiness.dedup_by(|a, b| a.0 == b.0);
+    scan
+}
+
+fn scan_file(scan: &mut Scan, path: &str, text: &str) {
+    let name = file_name(path);
+    let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+    let config_file = matches!(ext, "properties" | "yml" | "yaml" | "toml");
+    let dotenv = name.starts_with(".env");
+    if dotenv {
+        scan_dotenv(scan, path, text);
+        return;
+    }
+    let lines: Vec<(u32, &str)> = code_lines(text).collect();
+    for (idx, &(n, line)) in lines.iter().enumerate() {
+        let ev = |detail: String| Evidence::new(path, Some(n), detail);
+        let reads = env_reads(line, config_file);
+        let mut port_on_line = false;
+        for (var, end) in &reads {
+            scan.env_vars.entry(var.clone()).or_insert_with(|| ev(format!("reads `{var}`")));
+            if let Some(service) = backing_for_env(var) {
+                scan.backing.entry(service.to_string()).or_insert_with(|| ev(format!("reads `{var}`")));
+            }
+            if is_app_port_var(var) {
+                // The default is on the same line (`|| 3000`, `, 5000)`, `{ 3000 }`) or, in Go, a few lines below.
+                let same_line = port_numbers(&line[*end..]).into_iter().next();
+                let below = || {
+                    lines[idx + 1..lines.len().min(idx + 4)]
+                        .iter()
+                        .find_map(|(m, l)| assigned_port(l).map(|p| (*m, p)).filter(|_| l.contains('=')))
+                };
+                if let Some(number) = same_line {
+                    scan.ports.push((
+                        Port { number, env: Some(var.clone()) },
+                        Confidence::High,
+                        ev(format!("`{var}` with default {number}")),
+                    ));
+                    port_on_line = true;
+                } else if let Some((m, number)) = below() {
+                    scan.ports.push((
+                        Port { number, env: Some(var.clone()) },
+                        Confidence::High,
+                        Evidence::new(path, Some(m), format!("default {number} when `{var}` is unset")),
+                    ));
+                    port_on_line = true;
+                } else {
+                    scan.port_envs.entry(var.clone()).or_insert_with(|| ev(format!("port from `{var}`")));
+                    port_on_line = true;
+                }
+            }
+        }
+        if !port_on_line {
+            if let Some(token) = LISTEN_TOKENS.iter().find(|t| line.contains(*t)) {
+                let after = &line[line.find(token).unwrap_or(0)..];
+                // The last number on a listen line is the port: `bind(("0.0.0.0", 8080))`, `listen(3000, cb)`.
+                let numbers = port_numbers(after);
+                let number = if token.starts_with(".listen(") || token.starts_with(".run(") {
+                    numbers.first().copied()
+                } else {
+                    numbers.last().copied()
+                };
+                if let Some(number) = number.filter(|n| *n >= 80 || after.contains(&format!(":{n}"))) {
+                    let detail = format!("listens on {number}");
+                    scan.ports.push((Port { number, env: None }, Confidence::High, ev(detail)));
+                    port_on_line = true;
+                }
+            }
+        }
+        if !port_on_line {
+            if let Some(number) = assigned_port(line).filter(|n| !BACKING_PORTS.contains(n) && *n >= 80) {
+                scan.ports.push((Port { number, env: None }, Confidence::Medium, ev(format!("port set to {number}"))));
+            }
+        }
+        let lits = literals(line);
+        let route_line = is_route_line(line);
+        for lit in &lits {
+            if route_line {
+                if let Some((live, rank, route)) = health_route(lit) {
+                    if live {
+                        scan.health.push((rank, route.clone(), ev(format!("route `{route}`"))));
+                    } else {
+                        scan.readiness.push((route.clone(), ev(format!("route `{route}`"))));
+                    }
+                }
+            }
+            for (scheme, service) in URL_SCHEMES {
+                if lit.starts_with(scheme) {
+                    let detail = format!("connection string `{}`", scheme.trim_end_matches([':', '/', '+']));
+                    scan.backing.entry(service.to_string()).or_insert_with(|| ev(detail));
+                }
+            }
+            if let Some(dir) = writable_literal(lit, line) {
+                scan.writable.entry(dir.clone()).or_insert_with(|| ev(format!("writes to `{dir}`")));
+            }
+        }
+    }
+}
+
+/// `.env.example` and friends: variable names (never values), and the service a connection URL's scheme names.
+fn scan_dotenv(scan: &mut Scan, path: &str, text: &str) {
+    for (n, line) in code_lines(text) {
+        let line = line.trim().trim_start_matches("export ");
+        let Some((name, value)) = line.split_once('=') else { continue };
+        let name = name.trim();
+        if !is_env_name(name) {
+            continue;
+        }
+        let ev = |detail: String| Evidence::new(path, Some(n), detail);
+        scan.env_vars.entry(name.to_string()).or_insert_with(|| ev(format!("declares `{name}`")));
+        if let Some(service) = backing_for_env(name) {
+            scan.backing.entry(service.to_string()).or_insert_with(|| ev(format!("declares `{name}`")));
+        }
+        let value = value.trim().trim_matches(['"', '\'']);
+        for (scheme, service) in URL_SCHEMES {
+            if value.starts_with(scheme) {
+                let detail = format!("`{name}` is a `{}` URL", scheme.trim_end_matches([':', '/', '+']));
+                scan.backing.entry(service.to_string()).or_insert_with(|| ev(detail));
+            }
+        }
+        if is_app_port_var(name) {
+            if let Some(number) = port_numbers(value).into_iter().next() {
+                let detail = format!("`{name}` example value {number}");
+                scan.ports.push((Port { number, env: Some(name.to_string()) }, Confidence::Medium, ev(detail)));
+            }
+        }
+    }
+}
+
+/// A literal that names a file or folder the app writes: SQLite files and upload folders.
+fn writable_literal(lit: &str, line: &str) -> Option<String> {
+    if lit.is_empty() || lit.len() > 100 || lit.contains([' ', '{', '$', '%', '*', '\\', ',']) {
+        return None;
+    }
+    let path = ["sqlite:///", "sqlite://", "sqlite:", "file:"].iter().find_map(|p| lit.strip_prefix(p)).unwrap_or(lit);
+    let path = path.trim_start_matches("./");
+    if path.is_empty() || path.starts_with('/') && !path.starts_with("/data") && !path.starts_with("/var/") {
+        return None;
+    }
+    let lower = path.to_ascii_lowercase();
+    if [".db", ".sqlite", ".sqlite3"].iter().any(|e| lower.ends_with(e)) && !lower.contains("://") {
+        return Some(path.to_string());
+    }
+    let last = lower.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let writes = ["mkdir", "makedirs", "upload", "dest", "media_root", "storage", "volume", "os.mkdirall"]
+        .iter()
+        .any(|t| line.to_ascii_lowercase().contains(t));
+    if writes && matches!(last, "uploads" | "upload" | "media" | "data") && !path.contains("://") {
+        return Some(path.trim_end_matches('/').to_string());
+    }
+    None
+}
