@@ -103,7 +103,9 @@ fn check(path: &Path) -> Result<(), String> {
     for (rel, target) in &case.symlinks {
         std::os::unix::fs::symlink(target, app.join(rel)).unwrap();
     }
-    let mut history: Vec<(String, Vec<(String, Vec<u8>)>)> = Vec::new();
+    // (stdout, app tree) after each step, for `same_as_step`.
+    type Snapshot = (String, Vec<(String, Vec<u8>)>);
+    let mut history: Vec<Snapshot> = Vec::new();
     for (i, step) in case.step.iter().enumerate() {
         let at = format!("step {} ({})", i + 1, step.args.join(" "));
         for (rel, contents) in &step.write {

@@ -5,5 +5,6 @@
 mod cases;
 mod contract;
 mod fixtures;
+mod installed;
 mod stage_authoring;
 mod support;

@@ -88,7 +88,9 @@ fn cli_reference() -> String {
     out.push_str("## Exit codes\n\nEvery command uses one table:\n\n");
     out.push_str(crate::failure::TABLE);
     out.push('\n');
-    let xtask = XtaskCli::command();
+    let mut xtask = XtaskCli::command();
+    // Building fills in what the derive leaves implicit (how many values each argument takes).
+    xtask.build();
     let stowage = StowageCli::command();
     let shared: Vec<String> = stowage.get_subcommands().map(|c| c.get_name().to_string()).collect();
     for sub in xtask.get_subcommands() {
@@ -117,6 +119,9 @@ fn cli_reference() -> String {
                 (None, None) => format!("<{}>", arg.get_id().as_str().to_uppercase()),
             };
             let mut help = arg.get_help().map(|h| h.to_string()).unwrap_or_default().replace('\n', " ");
+            if !help.is_empty() && !help.ends_with('.') {
+                help.push('.');
+            }
             let possible: Vec<String> =
                 arg.get_possible_values().iter().map(|p| format!("`{}`", p.get_name())).collect();
             if !possible.is_empty() && !matches!(arg.get_action(), clap::ArgAction::SetTrue) {

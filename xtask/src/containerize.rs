@@ -282,7 +282,8 @@ fn finish(
         }
         if changes.is_empty() {
             if human {
-                eprintln!("stowage: {} generated files up to date", plan.files.len());
+                let n = plan.files.len();
+                eprintln!("stowage: {n} generated file{} up to date", if n == 1 { "" } else { "s" });
             }
             return Ok(());
         }

@@ -1,0 +1,86 @@
+//! The installed runner: `stowage` with its stage binaries beside it and no Cargo workspace anywhere, as in an app's
+//! own CI after `cargo xtask install`.
+
+use std::process::Command;
+
+use crate::support::{Scratch, built, copy_tree, repo_root, text};
+
+#[test]
+fn installed_stowage_finds_its_stages_and_checks_drift() {
+    let scratch = Scratch::new("installed");
+    let bin = scratch.0.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for name in ["stowage", "stowage-analyze", "stowage-validate"] {
+        std::fs::copy(built().join(name), bin.join(name)).unwrap();
+    }
+    let stowage = bin.join("stowage");
+    // Only the system's folders on PATH: the stages must be found beside `stowage`.
+    let path = "/usr/local/bin:/usr/bin:/bin";
+    let python = python_executable();
+
+    let output = Command::new(&stowage).args(["stages", "--app"]).arg(&scratch.0).env("PATH", path).output().unwrap();
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("analyze") && stdout.contains(&format!("installed {}", bin.join("stowage-analyze").display())),
+        "{stdout}"
+    );
+    assert!(stdout.contains("validate"), "{stdout}");
+
+    // An app with an external stage, generated and then drift-checked, from a folder outside any workspace.
+    let app = scratch.0.join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        app.join("stowage.toml"),
+        format!(
+            "only = [\"gen\"]\n[[external_stages]]\nname = \"gen\"\ncommand = [{python:?}, {:?}]\n\
+             [stages.gen]\nfiles = {{ \"Dockerfile\" = \"FROM scratch\\n\" }}\n",
+            repo_root().join("tests/stages/scripted.py").display().to_string()
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let output = Command::new(&stowage)
+            .args(args)
+            .current_dir(&app)
+            .env("PATH", path)
+            .env("XDG_CACHE_HOME", scratch.0.join("cache"))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let (stdout, stderr) = text(&output);
+        (output.status.code(), stdout, stderr)
+    };
+    let (code, _, stderr) = run(&["containerize"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(app.join("Dockerfile").is_file() && app.join("stowage.lock").is_file());
+    assert!(scratch.0.join("cache/stowage/app/report.json").is_file(), "the report goes to the cache, not the app");
+    let (code, _, stderr) = run(&["containerize", "--check"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    std::fs::write(app.join("Dockerfile"), "FROM alpine\n").unwrap();
+    let (code, stdout, stderr) = run(&["containerize", "--check"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stdout.contains("+FROM scratch") && stderr.contains("`stowage containerize --force`"), "{stdout}{stderr}");
+
+    // A fixture app, through the installed analyze and validate stages.
+    let fixture = repo_root().join("tests/fixtures/apps");
+    if let Some(first) = std::fs::read_dir(&fixture).ok().and_then(|mut d| d.next()).map(|e| e.unwrap().path()) {
+        let copy = scratch.0.join("fixture");
+        copy_tree(&first, &copy);
+        let output = Command::new(&stowage)
+            .args(["containerize", "--check", "--app"])
+            .arg(&copy)
+            .env("PATH", path)
+            .env("XDG_CACHE_HOME", scratch.0.join("cache"))
+            .output()
+            .unwrap();
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(0), "{}: {stdout}{stderr}", first.display());
+    }
+}
+
+/// The real interpreter behind `python3` (a version manager's shim may need more than the restricted PATH).
+fn python_executable() -> String {
+    let output = Command::new("python3").args(["-c", "import sys; print(sys.executable)"]).output().unwrap();
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
