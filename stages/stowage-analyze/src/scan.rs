@@ -384,7 +384,13 @@ fn scan_file(scan: &mut Scan, path: &str, text: &str) {
                 scan.ports.push((Port { number, env: None }, Confidence::Medium, ev(format!("port set to {number}"))));
             }
         }
-        let lits = literals(line);
+        let mut lits = literals(line);
+        // YAML route files (Symfony, OpenAPI-ish configs) write paths unquoted: `path: /healthz`.
+        if config_file {
+            if let Some(value) = line.trim().strip_prefix("path:").map(str::trim).filter(|v| v.starts_with('/')) {
+                lits.push(value);
+            }
+        }
         let route_line = is_route_line(line);
         for lit in &lits {
             if route_line {
