@@ -89,7 +89,11 @@ fn check_chart_yaml(root: &Node, out: &mut Vec<Diag>) {
 pub fn is_semver(v: &str) -> bool {
     let v = v.strip_prefix('v').unwrap_or(v);
     let (core, _build) = v.split_once('+').unwrap_or((v, ""));
-    let (core, pre) = core.split_once('-').unwrap_or((core, ""));
+    let (core, pre) = match core.split_once('-') {
+        Some((c, p)) if !p.is_empty() => (c, p),
+        Some(_) => return false,
+        None => (core, ""),
+    };
     let parts: Vec<&str> = core.split('.').collect();
     parts.len() == 3
         && parts

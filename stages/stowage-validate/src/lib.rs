@@ -76,7 +76,7 @@ pub fn lint(inputs: &[Input], policy: &Policy) -> LintResult {
     let mut objects = Vec::new();
     for input in inputs {
         result.files_checked += 1;
-        let text = match read_text(&input.path) {
+        let text = match read_text(&input.path, &input.file) {
             Ok(text) => text,
             Err(message) => {
                 per_file.entry(input.file.clone()).or_default().push(Diag::new("GN002", (1, 1), message));
@@ -171,14 +171,10 @@ pub fn lint_text(kind: Kind, file: &str, text: &str, policy: &Policy) -> Vec<Fin
         .collect()
 }
 
-/// Reads a file as UTF-8 text; the error names the path and says what to do.
-pub fn read_text(path: &std::path::Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+/// Reads a file as UTF-8 text; the error names the file as `shown` and says what to do.
+pub fn read_text(path: &std::path::Path, shown: &str) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
     String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "{} is not UTF-8 (invalid byte at offset {}): re-encode it as UTF-8",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
+        format!("{shown} is not UTF-8 (invalid byte at offset {}): re-encode it as UTF-8", e.utf8_error().valid_up_to())
     })
 }
