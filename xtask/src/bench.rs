@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use xshell::{Shell, cmd};
+
 use crate::cli::BenchArgs;
 use crate::failure::{Failure, Result};
 use crate::home::Home;
@@ -102,18 +104,14 @@ fn warm_check(root: &Path) -> Result<String> {
 /// Median wall time of a command in milliseconds.
 fn hyperfine(root: &Path, command: &str) -> Result<f64> {
     let export: PathBuf = std::env::temp_dir().join(format!("stowage-bench-{}.json", std::process::id()));
-    let status = Command::new("hyperfine")
-        .args(["--warmup", "2", "--runs", "10", "--style", "none", "--export-json"])
-        .arg(&export)
-        .arg(command)
-        .current_dir(root)
-        .status()
-        .map_err(|e| {
-            Failure::usage(format!("cannot run hyperfine ({e}): install it with `apt-get install -y hyperfine`"))
-        })?;
-    if !status.success() {
-        return Err(Failure::failed(format!("hyperfine failed on `{command}`")));
+    let sh = Shell::new().map_err(|e| Failure::crash(e.to_string()))?;
+    sh.change_dir(root);
+    if cmd!(sh, "hyperfine --version").quiet().ignore_stdout().run().is_err() {
+        return Err(Failure::usage("hyperfine is not installed: `apt-get install -y hyperfine`"));
     }
+    cmd!(sh, "hyperfine --warmup 2 --runs 10 --style none --export-json {export} {command}")
+        .run()
+        .map_err(|e| Failure::failed(format!("hyperfine failed on `{command}`: {e}")))?;
     let text = crate::failure::read_to_string(&export)?;
     let _ = std::fs::remove_file(&export);
     let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| Failure::crash(e.to_string()))?;

@@ -21,6 +21,7 @@ pub mod new_stage;
 pub mod passthrough;
 pub mod pipeline;
 pub mod stages_cmd;
+mod tidy;
 
 use std::process::ExitCode;
 
