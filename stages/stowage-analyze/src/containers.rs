@@ -49,10 +49,10 @@ fn instructions(text: &str) -> Vec<(u32, String)> {
 /// `["a", "b"]` -> `a b`; shell form as written.
 fn command_text(args: &str) -> String {
     let args = args.trim();
-    if let Some(inner) = args.strip_prefix('[').and_then(|a| a.strip_suffix(']')) {
-        if let Ok(parts) = serde_json::from_str::<Vec<String>>(&format!("[{inner}]")) {
-            return parts.join(" ");
-        }
+    if let Some(inner) = args.strip_prefix('[').and_then(|a| a.strip_suffix(']'))
+        && let Ok(parts) = serde_json::from_str::<Vec<String>>(&format!("[{inner}]"))
+    {
+        return parts.join(" ");
     }
     args.to_string()
 }
@@ -77,7 +77,10 @@ pub fn read_dockerfile(path: &str, text: &str) -> DockerfileInfo {
                 }
             }
             "CMD" | "ENTRYPOINT" => {
-                info.command = Some((command_text(args), ev(format!("{} of the app's own Dockerfile", keyword.to_ascii_uppercase()))));
+                info.command = Some((
+                    command_text(args),
+                    ev(format!("{} of the app's own Dockerfile", keyword.to_ascii_uppercase())),
+                ));
             }
             "VOLUME" => {
                 let text = command_text(args);
@@ -125,13 +128,11 @@ fn read_compose(text: &str) -> (Vec<String>, Vec<u16>) {
         } else if t == "ports:" {
             in_ports = true;
             ports_indent = indent;
-        } else if in_ports {
-            if let Some(item) = t.strip_prefix('-') {
-                let item = item.trim().trim_matches(['"', '\'']);
-                let container = item.rsplit(':').next().unwrap_or(item).split('/').next().unwrap_or("");
-                if let Ok(n) = container.parse::<u16>() {
-                    ports.push(n);
-                }
+        } else if in_ports && let Some(item) = t.strip_prefix('-') {
+            let item = item.trim().trim_matches(['"', '\'']);
+            let container = item.rsplit(':').next().unwrap_or(item).split('/').next().unwrap_or("");
+            if let Ok(n) = container.parse::<u16>() {
+                ports.push(n);
             }
         }
     }
@@ -157,10 +158,16 @@ pub fn existing(tree: &Tree) -> Vec<ContainerFile> {
             let (images, ports) = tree.text(path).map(read_compose).unwrap_or_default();
             out.push(ContainerFile { path: path.clone(), kind: "compose".into(), images, ports });
         } else if name == "Chart.yaml" {
-            out.push(ContainerFile { path: parent(path).to_string(), kind: "helm".into(), images: vec![], ports: vec![] });
+            out.push(ContainerFile {
+                path: parent(path).to_string(),
+                kind: "helm".into(),
+                images: vec![],
+                ports: vec![],
+            });
         } else if (name.ends_with(".yaml") || name.ends_with(".yml")) && !path.contains("/templates/") {
             let Some(text) = tree.text(path) else { continue };
-            let manifest = text.lines().any(|l| l.starts_with("apiVersion:")) && text.lines().any(|l| l.starts_with("kind:"));
+            let manifest =
+                text.lines().any(|l| l.starts_with("apiVersion:")) && text.lines().any(|l| l.starts_with("kind:"));
             if manifest {
                 let images = text
                     .lines()

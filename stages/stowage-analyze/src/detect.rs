@@ -79,7 +79,13 @@ pub fn line_of(text: &str, needle: &str) -> Option<u32> {
     text.lines().position(|l| l.contains(needle)).map(|i| i as u32 + 1)
 }
 
-pub fn fact(value: impl Into<String>, confidence: Confidence, file: &str, line: Option<u32>, detail: &str) -> Fact<String> {
+pub fn fact(
+    value: impl Into<String>,
+    confidence: Confidence,
+    file: &str,
+    line: Option<u32>,
+    detail: &str,
+) -> Fact<String> {
     Fact::new(value.into(), confidence, Evidence::new(file, line, detail))
 }
 
@@ -302,7 +308,8 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
             if process == "web" {
                 draft.start_command = Some(fact(command, Confidence::High, &procfile, Some(n), &detail));
             } else if process != "release" {
-                extra_processes.push((process.to_string(), fact(command, Confidence::High, &procfile, Some(n), &detail)));
+                extra_processes
+                    .push((process.to_string(), fact(command, Confidence::High, &procfile, Some(n), &detail)));
             }
         }
     }
@@ -352,23 +359,36 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
                 .as_ref()
                 .map(|s| s.evidence[0].clone())
                 .unwrap_or_else(|| draft.language.evidence[0].clone());
-            Fact::new(Kind::Worker, Confidence::Medium, Evidence { detail: "runs without listening on a port".into(), ..ev })
+            Fact::new(
+                Kind::Worker,
+                Confidence::Medium,
+                Evidence { detail: "runs without listening on a port".into(), ..ev },
+            )
         }
     };
 
-    let ports = if matches!(kind.value, Kind::Web) { merge_ports(&scan, draft.default_port.take()) } else { Vec::new() };
+    let ports =
+        if matches!(kind.value, Kind::Web) { merge_ports(&scan, draft.default_port.take()) } else { Vec::new() };
     let serves = matches!(kind.value, Kind::Web);
     let health_path = draft.health_path.take().or_else(|| {
-        scan.health.first().filter(|_| serves).map(|(_, path, ev)| Fact::new(path.clone(), Confidence::High, ev.clone()))
+        scan.health
+            .first()
+            .filter(|_| serves)
+            .map(|(_, path, ev)| Fact::new(path.clone(), Confidence::High, ev.clone()))
     });
     let readiness_path = draft.readiness_path.take().or_else(|| {
-        scan.readiness.first().filter(|_| serves).map(|(path, ev)| Fact::new(path.clone(), Confidence::High, ev.clone()))
+        scan.readiness
+            .first()
+            .filter(|_| serves)
+            .map(|(path, ev)| Fact::new(path.clone(), Confidence::High, ev.clone()))
     });
 
     let mut backing: BTreeMap<String, Fact<String>> = BTreeMap::new();
     for (dep, ev) in &draft.deps {
         if let Some(service) = backing_for_dep(dep) {
-            backing.entry(service.to_string()).or_insert_with(|| Fact::new(service.to_string(), Confidence::High, ev.clone()));
+            backing
+                .entry(service.to_string())
+                .or_insert_with(|| Fact::new(service.to_string(), Confidence::High, ev.clone()));
         }
     }
     for (service, ev) in &scan.backing {
@@ -409,10 +429,15 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
     let mut out = Vec::new();
     for (process, command) in extra_processes {
         let ev = command.evidence[0].clone();
-        let kind_value = if matches!(process.as_str(), "clock" | "scheduler" | "cron") { Kind::Worker } else { Kind::Worker };
+        // clock and scheduler processes run continuously too: a CronJob needs a schedule, which a Procfile does not give.
+        let kind_value = Kind::Worker;
         out.push(Service {
             name: format!("{}-{}", service.name, service_name(&process)),
-            kind: Fact::new(kind_value, Confidence::High, Evidence { detail: format!("Procfile process `{process}`"), ..ev }),
+            kind: Fact::new(
+                kind_value,
+                Confidence::High,
+                Evidence { detail: format!("Procfile process `{process}`"), ..ev },
+            ),
             start_command: Some(command),
             ports: Vec::new(),
             health_path: None,
@@ -473,7 +498,11 @@ fn scan_command(command: &str, ev: &Evidence) -> Scan {
         if let Some(value) = value {
             let value = value.rsplit(':').next().unwrap_or(value);
             if let Ok(number) = value.parse::<u16>() {
-                scan.ports.push((Port { number, env: None }, Confidence::High, at(format!("command listens on {number}"))));
+                scan.ports.push((
+                    Port { number, env: None },
+                    Confidence::High,
+                    at(format!("command listens on {number}")),
+                ));
             }
         }
     }
@@ -484,9 +513,11 @@ fn scan_command(command: &str, ev: &Evidence) -> Scan {
 fn merge_ports(scan: &Scan, default: Option<(u16, Evidence)>) -> Vec<Fact<Port>> {
     let mut by_number: BTreeMap<u16, Fact<Port>> = BTreeMap::new();
     for (port, confidence, ev) in &scan.ports {
-        let entry = by_number
-            .entry(port.number)
-            .or_insert_with(|| Fact { value: port.clone(), evidence: Vec::new(), confidence: *confidence });
+        let entry = by_number.entry(port.number).or_insert_with(|| Fact {
+            value: port.clone(),
+            evidence: Vec::new(),
+            confidence: *confidence,
+        });
         if entry.value.env.is_none() {
             entry.value.env = port.env.clone();
         }
@@ -507,13 +538,12 @@ fn merge_ports(scan: &Scan, default: Option<(u16, Evidence)>) -> Vec<Fact<Port>>
             });
             by_number.insert(number, Fact { value: Port { number, env }, evidence, confidence: Confidence::Low });
         }
-    } else if let Some((name, ev)) = env_var {
-        if by_number.values().all(|p| p.value.env.is_none()) {
-            if let Some(best) = by_number.values_mut().max_by_key(|p| p.confidence) {
-                best.value.env = Some(name.clone());
-                best.evidence.push(ev.clone());
-            }
-        }
+    } else if let Some((name, ev)) = env_var
+        && by_number.values().all(|p| p.value.env.is_none())
+        && let Some(best) = by_number.values_mut().max_by_key(|p| p.confidence)
+    {
+        best.value.env = Some(name.clone());
+        best.evidence.push(ev.clone());
     }
     let mut ports: Vec<Fact<Port>> = by_number.into_values().collect();
     for p in &mut ports {

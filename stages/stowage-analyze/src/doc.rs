@@ -54,15 +54,25 @@ fn base_image(s: &Service) -> (String, &'static str) {
             "the release binary needs only glibc and CA certificates at run time",
         ),
         ("java" | "kotlin", _) => (
-            format!("eclipse-temurin:{}-jdk to build, eclipse-temurin:{}-jre at run time", version.unwrap_or("21"), version.unwrap_or("21")),
+            format!(
+                "eclipse-temurin:{}-jdk to build, eclipse-temurin:{}-jre at run time",
+                version.unwrap_or("21"),
+                version.unwrap_or("21")
+            ),
             "a JRE is enough to run the packaged jar; the JDK and build tool stay in the build stage",
         ),
         ("csharp" | "fsharp", Kind::Web) => (
-            format!("mcr.microsoft.com/dotnet/sdk:{v} to build, mcr.microsoft.com/dotnet/aspnet:{v} at run time", v = version.unwrap_or("8.0")),
+            format!(
+                "mcr.microsoft.com/dotnet/sdk:{v} to build, mcr.microsoft.com/dotnet/aspnet:{v} at run time",
+                v = version.unwrap_or("8.0")
+            ),
             "the ASP.NET Core runtime image carries exactly the framework the app targets",
         ),
         ("csharp" | "fsharp", _) => (
-            format!("mcr.microsoft.com/dotnet/sdk:{v} to build, mcr.microsoft.com/dotnet/runtime:{v} at run time", v = version.unwrap_or("8.0")),
+            format!(
+                "mcr.microsoft.com/dotnet/sdk:{v} to build, mcr.microsoft.com/dotnet/runtime:{v} at run time",
+                v = version.unwrap_or("8.0")
+            ),
             "a console or worker app needs the .NET runtime only",
         ),
         ("php", _) => (
@@ -111,7 +121,13 @@ pub fn render(model: &Model) -> String {
         let _ = writeln!(out, "\n### `{}`\n", s.name);
         let _ = writeln!(out, "- root: `{}`, build context: `{}`", s.root, s.build_context);
         let _ = writeln!(out, "- kind: {} {} [{}]", s.kind.value.as_str(), cite(&s.kind.evidence), confidence(&s.kind));
-        let _ = writeln!(out, "- language: {} {} [{}]", s.language.value, cite(&s.language.evidence), confidence(&s.language));
+        let _ = writeln!(
+            out,
+            "- language: {} {} [{}]",
+            s.language.value,
+            cite(&s.language.evidence),
+            confidence(&s.language)
+        );
         out.push_str(&fact_line("runtime version", &s.runtime_version, |v| format!("`{v}`")));
         out.push_str(&fact_line("framework", &s.framework, |v| v.clone()));
         out.push_str(&fact_line("package manager", &s.package_manager, |v| v.clone()));
@@ -146,7 +162,12 @@ pub fn render(model: &Model) -> String {
             out.push_str("- persistence: none found; the root filesystem can be read-only\n");
         } else {
             for w in &s.writable_paths {
-                let _ = writeln!(out, "- writable path: `{}` {} (needs a volume or an emptyDir)", w.value, cite(&w.evidence));
+                let _ = writeln!(
+                    out,
+                    "- writable path: `{}` {} (needs a volume or an emptyDir)",
+                    w.value,
+                    cite(&w.evidence)
+                );
             }
         }
         if !s.env_vars.is_empty() {

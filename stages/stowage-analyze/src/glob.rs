@@ -33,9 +33,9 @@ fn match_segments(pattern: &[String], path: &[&str]) -> bool {
     match pattern.split_first() {
         None => path.is_empty(),
         Some((first, rest)) if first == "**" => (0..=path.len()).any(|skip| match_segments(rest, &path[skip..])),
-        Some((first, rest)) => {
-            path.split_first().is_some_and(|(head, tail)| match_segment(first.as_bytes(), head.as_bytes()) && match_segments(rest, tail))
-        }
+        Some((first, rest)) => path
+            .split_first()
+            .is_some_and(|(head, tail)| match_segment(first.as_bytes(), head.as_bytes()) && match_segments(rest, tail)),
     }
 }
 

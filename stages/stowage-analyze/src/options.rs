@@ -101,7 +101,9 @@ impl Overrides {
             let o = origin(key_locations, &full);
             match key.as_str() {
                 "only" => {
-                    let list = v.as_array().and_then(|a| a.iter().map(|s| s.as_str().map(str::to_string)).collect::<Option<Vec<_>>>());
+                    let list = v
+                        .as_array()
+                        .and_then(|a| a.iter().map(|s| s.as_str().map(str::to_string)).collect::<Option<Vec<_>>>());
                     let list = list.ok_or_else(|| bad(&full, &o, "must be a list of service names"))?;
                     out.only = Some((list, o));
                 }
@@ -122,7 +124,11 @@ impl Overrides {
                     }
                 }
                 _ => {
-                    return Err(bad(&full, &o, &format!("is not a known option; expected one of: {}", TOP_KEYS.join(", "))));
+                    return Err(bad(
+                        &full,
+                        &o,
+                        &format!("is not a known option; expected one of: {}", TOP_KEYS.join(", ")),
+                    ));
                 }
             }
         }
@@ -200,8 +206,16 @@ pub fn declared_service(name: &str, facts: &BTreeMap<String, Override>) -> Optio
         name: name.to_string(),
         root: root.clone(),
         build_context: root,
-        kind: Fact::new(Kind::Web, Confidence::High, Evidence { detail: "declared in stowage.toml".into(), ..ev.clone() }),
-        language: Fact::new("unknown".into(), Confidence::Low, Evidence { detail: "declared in stowage.toml".into(), ..ev }),
+        kind: Fact::new(
+            Kind::Web,
+            Confidence::High,
+            Evidence { detail: "declared in stowage.toml".into(), ..ev.clone() },
+        ),
+        language: Fact::new(
+            "unknown".into(),
+            Confidence::Low,
+            Evidence { detail: "declared in stowage.toml".into(), ..ev },
+        ),
         runtime_version: None,
         package_manager: None,
         lockfile: None,
@@ -234,15 +248,22 @@ pub fn apply(service: &mut Service, facts: &BTreeMap<String, Override>) {
         };
         match fact.as_str() {
             "root" => service.root = o.value.as_str().unwrap_or(".").trim_end_matches('/').to_string(),
-            "build_context" => service.build_context = o.value.as_str().unwrap_or(".").trim_end_matches('/').to_string(),
+            "build_context" => {
+                service.build_context = o.value.as_str().unwrap_or(".").trim_end_matches('/').to_string()
+            }
             "kind" => {
                 if let Some(kind) = o.value.as_str().and_then(Kind::parse) {
                     service.kind = Fact::new(kind, Confidence::High, evidence(o));
                 }
             }
             "port" | "ports" => {
-                let values = if fact == "port" { vec![o.value.clone()] } else { o.value.as_array().cloned().unwrap_or_default() };
-                service.ports = values.iter().filter_map(parse_port).map(|p| Fact::new(p, Confidence::High, evidence(o))).collect();
+                let values = if fact == "port" {
+                    vec![o.value.clone()]
+                } else {
+                    o.value.as_array().cloned().unwrap_or_default()
+                };
+                service.ports =
+                    values.iter().filter_map(parse_port).map(|p| Fact::new(p, Confidence::High, evidence(o))).collect();
             }
             "language" => service.language = string_fact(o),
             "runtime_version" => service.runtime_version = Some(string_fact(o)),

@@ -244,12 +244,13 @@ pub fn port_numbers(text: &str) -> Vec<u16> {
             let before = start.checked_sub(1).map(|j| bytes[j]);
             let after = bytes.get(i).copied();
             let glued = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphabetic() || b == b'.' || b == b'_');
-            if !glued(before) && !glued(after) && i - start <= 5 {
-                if let Ok(n) = text[start..i].parse::<u16>() {
-                    if n > 0 {
-                        out.push(n);
-                    }
-                }
+            if !glued(before)
+                && !glued(after)
+                && i - start <= 5
+                && let Ok(n) = text[start..i].parse::<u16>()
+                && n > 0
+            {
+                out.push(n);
             }
         } else {
             i += 1;
@@ -362,44 +363,38 @@ fn scan_file(scan: &mut Scan, path: &str, text: &str) {
                 }
             }
         }
-        if !port_on_line {
-            if let Some(token) = LISTEN_TOKENS.iter().find(|t| line.contains(*t)) {
-                let after = &line[line.find(token).unwrap_or(0)..];
-                // The last number on a listen line is the port: `bind(("0.0.0.0", 8080))`, `listen(3000, cb)`.
-                let numbers = port_numbers(after);
-                let number = if token.starts_with(".listen(") || token.starts_with(".run(") {
-                    numbers.first().copied()
-                } else {
-                    numbers.last().copied()
-                };
-                if let Some(number) = number.filter(|n| *n >= 80 || after.contains(&format!(":{n}"))) {
-                    let detail = format!("listens on {number}");
-                    scan.ports.push((Port { number, env: None }, Confidence::High, ev(detail)));
-                    port_on_line = true;
-                }
+        if !port_on_line && let Some(token) = LISTEN_TOKENS.iter().find(|t| line.contains(*t)) {
+            let after = &line[line.find(token).unwrap_or(0)..];
+            // The last number on a listen line is the port: `bind(("0.0.0.0", 8080))`, `listen(3000, cb)`.
+            let numbers = port_numbers(after);
+            let number = if token.starts_with(".listen(") || token.starts_with(".run(") {
+                numbers.first().copied()
+            } else {
+                numbers.last().copied()
+            };
+            if let Some(number) = number.filter(|n| *n >= 80 || after.contains(&format!(":{n}"))) {
+                let detail = format!("listens on {number}");
+                scan.ports.push((Port { number, env: None }, Confidence::High, ev(detail)));
+                port_on_line = true;
             }
         }
-        if !port_on_line {
-            if let Some(number) = assigned_port(line).filter(|n| !BACKING_PORTS.contains(n) && *n >= 80) {
-                scan.ports.push((Port { number, env: None }, Confidence::Medium, ev(format!("port set to {number}"))));
-            }
+        if !port_on_line && let Some(number) = assigned_port(line).filter(|n| !BACKING_PORTS.contains(n) && *n >= 80) {
+            scan.ports.push((Port { number, env: None }, Confidence::Medium, ev(format!("port set to {number}"))));
         }
         let mut lits = literals(line);
         // YAML route files (Symfony, OpenAPI-ish configs) write paths unquoted: `path: /healthz`.
-        if config_file {
-            if let Some(value) = line.trim().strip_prefix("path:").map(str::trim).filter(|v| v.starts_with('/')) {
-                lits.push(value);
-            }
+        if config_file
+            && let Some(value) = line.trim().strip_prefix("path:").map(str::trim).filter(|v| v.starts_with('/'))
+        {
+            lits.push(value);
         }
         let route_line = is_route_line(line);
         for lit in &lits {
-            if route_line {
-                if let Some((live, rank, route)) = health_route(lit) {
-                    if live {
-                        scan.health.push((rank, route.clone(), ev(format!("route `{route}`"))));
-                    } else {
-                        scan.readiness.push((route.clone(), ev(format!("route `{route}`"))));
-                    }
+            if route_line && let Some((live, rank, route)) = health_route(lit) {
+                if live {
+                    scan.health.push((rank, route.clone(), ev(format!("route `{route}`"))));
+                } else {
+                    scan.readiness.push((route.clone(), ev(format!("route `{route}`"))));
                 }
             }
             for (scheme, service) in URL_SCHEMES {
@@ -436,11 +431,11 @@ fn scan_dotenv(scan: &mut Scan, path: &str, text: &str) {
                 scan.backing.entry(service.to_string()).or_insert_with(|| ev(detail));
             }
         }
-        if is_app_port_var(name) {
-            if let Some(number) = port_numbers(value).into_iter().next() {
-                let detail = format!("`{name}` example value {number}");
-                scan.ports.push((Port { number, env: Some(name.to_string()) }, Confidence::Medium, ev(detail)));
-            }
+        if is_app_port_var(name)
+            && let Some(number) = port_numbers(value).into_iter().next()
+        {
+            let detail = format!("`{name}` example value {number}");
+            scan.ports.push((Port { number, env: Some(name.to_string()) }, Confidence::Medium, ev(detail)));
         }
     }
 }

@@ -71,26 +71,59 @@ fn check(cases: &[Case]) {
 #[test]
 fn node() {
     check(&[
-        Case { name: "express", layout: Layout::Fixture("node-express"), service: None, framework: "Express", port: Some((3000, Some("PORT"))), health: Some("/health") },
+        Case {
+            name: "express",
+            layout: Layout::Fixture("node-express"),
+            service: None,
+            framework: "Express",
+            port: Some((3000, Some("PORT"))),
+            health: Some("/health"),
+        },
         Case {
             name: "express-subfolder-router",
             layout: Layout::Files(&[
-                ("server/package.json", r#"{"name":"srv","scripts":{"start":"node src/app.js"},"dependencies":{"express":"4"}}"#),
-                ("server/src/app.js", "const app = require('express')();\napp.use('/', require('./routes'));\nconst PORT = process.env.HTTP_PORT ?? 5050;\napp.listen(PORT);\n"),
-                ("server/src/routes.js", "const r = require('express').Router();\nr.get('/healthz', (q, s) => s.send('ok'));\nmodule.exports = r;\n"),
+                (
+                    "server/package.json",
+                    r#"{"name":"srv","scripts":{"start":"node src/app.js"},"dependencies":{"express":"4"}}"#,
+                ),
+                (
+                    "server/src/app.js",
+                    "const app = require('express')();\napp.use('/', require('./routes'));\nconst PORT = process.env.HTTP_PORT ?? 5050;\napp.listen(PORT);\n",
+                ),
+                (
+                    "server/src/routes.js",
+                    "const r = require('express').Router();\nr.get('/healthz', (q, s) => s.send('ok'));\nmodule.exports = r;\n",
+                ),
             ]),
             service: Some("srv"),
             framework: "Express",
             port: Some((5050, Some("HTTP_PORT"))),
             health: Some("/healthz"),
         },
-        Case { name: "express-negative", layout: Layout::Fixture("node-express-no-health"), service: None, framework: "Express", port: Some((8080, None)), health: None },
-        Case { name: "fastify", layout: Layout::Fixture("node-fastify-router"), service: None, framework: "Fastify", port: Some((8080, Some("PORT"))), health: Some("/healthz") },
+        Case {
+            name: "express-negative",
+            layout: Layout::Fixture("node-express-no-health"),
+            service: None,
+            framework: "Express",
+            port: Some((8080, None)),
+            health: None,
+        },
+        Case {
+            name: "fastify",
+            layout: Layout::Fixture("node-fastify-router"),
+            service: None,
+            framework: "Fastify",
+            port: Some((8080, Some("PORT"))),
+            health: Some("/healthz"),
+        },
         Case {
             name: "fastify-literal",
             layout: Layout::Files(&[
                 ("package.json", r#"{"name":"f","main":"index.js","dependencies":{"fastify":"4"}}"#),
-                ("index.js", "const app = require('fastify')();\napp.get('/ping', async () => 'pong');\napp.listen({ port: 9100, host: '0.0.0.0' });\n"),
+                (
+                    "index.js",
+                    "const app = require('fastify')();\napp.get('/ping', async () => 'pong');\napp.listen({ port: 9100, host: '0.0.0.0' });\n",
+                ),
             ]),
             service: None,
             framework: "Fastify",
@@ -101,30 +134,56 @@ fn node() {
             name: "fastify-negative",
             layout: Layout::Files(&[
                 ("package.json", r#"{"name":"f","scripts":{"start":"node index.js"},"dependencies":{"fastify":"4"}}"#),
-                ("index.js", "const app = require('fastify')();\napp.get('/', async () => 'hi');\napp.listen({ port: 3000 });\n"),
+                (
+                    "index.js",
+                    "const app = require('fastify')();\napp.get('/', async () => 'hi');\napp.listen({ port: 3000 });\n",
+                ),
             ]),
             service: None,
             framework: "Fastify",
             port: Some((3000, None)),
             health: None,
         },
-        Case { name: "nestjs", layout: Layout::Fixture("node-nestjs"), service: None, framework: "NestJS", port: Some((3000, Some("PORT"))), health: Some("/health") },
+        Case {
+            name: "nestjs",
+            layout: Layout::Fixture("node-nestjs"),
+            service: None,
+            framework: "NestJS",
+            port: Some((3000, Some("PORT"))),
+            health: Some("/health"),
+        },
         Case {
             name: "nestjs-negative-literal",
             layout: Layout::Files(&[
-                ("package.json", r#"{"name":"n","scripts":{"start":"node dist/main.js"},"dependencies":{"@nestjs/core":"10"}}"#),
-                ("src/main.ts", "async function bootstrap() {\n  const app = await NestFactory.create(AppModule);\n  await app.listen(4001);\n}\n"),
+                (
+                    "package.json",
+                    r#"{"name":"n","scripts":{"start":"node dist/main.js"},"dependencies":{"@nestjs/core":"10"}}"#,
+                ),
+                (
+                    "src/main.ts",
+                    "async function bootstrap() {\n  const app = await NestFactory.create(AppModule);\n  await app.listen(4001);\n}\n",
+                ),
             ]),
             service: None,
             framework: "NestJS",
             port: Some((4001, None)),
             health: None,
         },
-        Case { name: "nextjs", layout: Layout::Fixture("node-nextjs"), service: None, framework: "Next.js", port: Some((3000, None)), health: Some("/api/health") },
+        Case {
+            name: "nextjs",
+            layout: Layout::Fixture("node-nextjs"),
+            service: None,
+            framework: "Next.js",
+            port: Some((3000, None)),
+            health: Some("/api/health"),
+        },
         Case {
             name: "nextjs-app-router-port-flag",
             layout: Layout::Files(&[
-                ("web/package.json", r#"{"name":"w","scripts":{"start":"next start -p 4000"},"dependencies":{"next":"14"}}"#),
+                (
+                    "web/package.json",
+                    r#"{"name":"w","scripts":{"start":"next start -p 4000"},"dependencies":{"next":"14"}}"#,
+                ),
                 ("web/src/app/healthz/route.ts", "export function GET() { return Response.json({ ok: true }); }\n"),
             ]),
             service: None,
@@ -149,16 +208,47 @@ fn node() {
 #[test]
 fn python() {
     check(&[
-        Case { name: "flask", layout: Layout::Fixture("python-flask"), service: None, framework: "Flask", port: Some((5000, Some("PORT"))), health: Some("/health") },
-        Case { name: "flask-procfile", layout: Layout::Fixture("python-flask-procfile"), service: Some("app"), framework: "Flask", port: Some((8000, Some("PORT"))), health: Some("/ping") },
-        Case { name: "flask-negative", layout: Layout::Fixture("python-subfolder"), service: None, framework: "Flask", port: Some((8000, Some("APP_PORT"))), health: None },
-        Case { name: "django", layout: Layout::Fixture("python-django"), service: None, framework: "Django", port: Some((8000, None)), health: Some("/healthz/") },
+        Case {
+            name: "flask",
+            layout: Layout::Fixture("python-flask"),
+            service: None,
+            framework: "Flask",
+            port: Some((5000, Some("PORT"))),
+            health: Some("/health"),
+        },
+        Case {
+            name: "flask-procfile",
+            layout: Layout::Fixture("python-flask-procfile"),
+            service: Some("app"),
+            framework: "Flask",
+            port: Some((8000, Some("PORT"))),
+            health: Some("/ping"),
+        },
+        Case {
+            name: "flask-negative",
+            layout: Layout::Fixture("python-subfolder"),
+            service: None,
+            framework: "Flask",
+            port: Some((8000, Some("APP_PORT"))),
+            health: None,
+        },
+        Case {
+            name: "django",
+            layout: Layout::Fixture("python-django"),
+            service: None,
+            framework: "Django",
+            port: Some((8000, None)),
+            health: Some("/healthz/"),
+        },
         Case {
             name: "django-app-urls",
             layout: Layout::Files(&[
                 ("pyproject.toml", "[project]\nname = \"shop\"\ndependencies = [\"django>=5\"]\n"),
                 ("manage.py", "import sys\n"),
-                ("status/urls.py", "from django.urls import path\nfrom . import views\nurlpatterns = [path(\"health/\", views.health)]\n"),
+                (
+                    "status/urls.py",
+                    "from django.urls import path\nfrom . import views\nurlpatterns = [path(\"health/\", views.health)]\n",
+                ),
             ]),
             service: None,
             framework: "Django",
@@ -177,12 +267,22 @@ fn python() {
             port: Some((8000, None)),
             health: None,
         },
-        Case { name: "fastapi", layout: Layout::Fixture("python-fastapi-uv"), service: None, framework: "FastAPI", port: Some((8000, None)), health: Some("/health") },
+        Case {
+            name: "fastapi",
+            layout: Layout::Fixture("python-fastapi-uv"),
+            service: None,
+            framework: "FastAPI",
+            port: Some((8000, None)),
+            health: Some("/health"),
+        },
         Case {
             name: "fastapi-uvicorn-run",
             layout: Layout::Files(&[
                 ("requirements.txt", "fastapi\nuvicorn[standard]\n"),
-                ("main.py", "import os\nimport uvicorn\nfrom fastapi import FastAPI\napp = FastAPI()\n\n@app.get(\"/healthz\")\ndef h():\n    return {}\n\nif __name__ == \"__main__\":\n    uvicorn.run(app, host=\"0.0.0.0\", port=int(os.getenv(\"PORT\", \"9000\")))\n"),
+                (
+                    "main.py",
+                    "import os\nimport uvicorn\nfrom fastapi import FastAPI\napp = FastAPI()\n\n@app.get(\"/healthz\")\ndef h():\n    return {}\n\nif __name__ == \"__main__\":\n    uvicorn.run(app, host=\"0.0.0.0\", port=int(os.getenv(\"PORT\", \"9000\")))\n",
+                ),
             ]),
             service: None,
             framework: "FastAPI",
@@ -193,7 +293,10 @@ fn python() {
             name: "fastapi-negative",
             layout: Layout::Files(&[
                 ("requirements.txt", "fastapi\n"),
-                ("api.py", "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get(\"/items\")\ndef items():\n    return []\n"),
+                (
+                    "api.py",
+                    "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get(\"/items\")\ndef items():\n    return []\n",
+                ),
             ]),
             service: None,
             framework: "FastAPI",
@@ -206,25 +309,52 @@ fn python() {
 #[test]
 fn go() {
     check(&[
-        Case { name: "nethttp", layout: Layout::Fixture("go-nethttp"), service: None, framework: "net/http", port: Some((8080, Some("PORT"))), health: Some("/healthz") },
-        Case { name: "nethttp-submodule", layout: Layout::Fixture("go-multi-module"), service: None, framework: "net/http", port: Some((9000, None)), health: Some("/health") },
+        Case {
+            name: "nethttp",
+            layout: Layout::Fixture("go-nethttp"),
+            service: None,
+            framework: "net/http",
+            port: Some((8080, Some("PORT"))),
+            health: Some("/healthz"),
+        },
+        Case {
+            name: "nethttp-submodule",
+            layout: Layout::Fixture("go-multi-module"),
+            service: None,
+            framework: "net/http",
+            port: Some((9000, None)),
+            health: Some("/health"),
+        },
         Case {
             name: "nethttp-negative",
             layout: Layout::Files(&[
                 ("go.mod", "module x\n\ngo 1.21\n"),
-                ("main.go", "package main\n\nimport \"net/http\"\n\nfunc main() {\n\thttp.ListenAndServe(\":7070\", nil)\n}\n"),
+                (
+                    "main.go",
+                    "package main\n\nimport \"net/http\"\n\nfunc main() {\n\thttp.ListenAndServe(\":7070\", nil)\n}\n",
+                ),
             ]),
             service: None,
             framework: "net/http",
             port: Some((7070, None)),
             health: None,
         },
-        Case { name: "gin", layout: Layout::Fixture("go-gin"), service: None, framework: "Gin", port: Some((8080, None)), health: Some("/ping") },
+        Case {
+            name: "gin",
+            layout: Layout::Fixture("go-gin"),
+            service: None,
+            framework: "Gin",
+            port: Some((8080, None)),
+            health: Some("/ping"),
+        },
         Case {
             name: "gin-cmd",
             layout: Layout::Files(&[
                 ("go.mod", "module example.com/g\n\ngo 1.22\n\nrequire github.com/gin-gonic/gin v1.10.0\n"),
-                ("cmd/server/main.go", "package main\n\nimport \"github.com/gin-gonic/gin\"\n\nfunc main() {\n\tr := gin.New()\n\tr.GET(\"/health\", h)\n\tr.Run(\":9090\")\n}\n"),
+                (
+                    "cmd/server/main.go",
+                    "package main\n\nimport \"github.com/gin-gonic/gin\"\n\nfunc main() {\n\tr := gin.New()\n\tr.GET(\"/health\", h)\n\tr.Run(\":9090\")\n}\n",
+                ),
             ]),
             service: None,
             framework: "Gin",
@@ -235,31 +365,54 @@ fn go() {
             name: "gin-negative",
             layout: Layout::Files(&[
                 ("go.mod", "module example.com/g\n\ngo 1.22\n"),
-                ("main.go", "package main\n\nimport \"github.com/gin-gonic/gin\"\n\nfunc main() {\n\tr := gin.New()\n\tr.GET(\"/\", h)\n\tr.Run()\n}\n"),
+                (
+                    "main.go",
+                    "package main\n\nimport \"github.com/gin-gonic/gin\"\n\nfunc main() {\n\tr := gin.New()\n\tr.GET(\"/\", h)\n\tr.Run()\n}\n",
+                ),
             ]),
             service: None,
             framework: "Gin",
             port: Some((8080, None)),
             health: None,
         },
-        Case { name: "echo", layout: Layout::Fixture("go-echo"), service: None, framework: "Echo", port: Some((1323, None)), health: Some("/health") },
+        Case {
+            name: "echo",
+            layout: Layout::Fixture("go-echo"),
+            service: None,
+            framework: "Echo",
+            port: Some((1323, None)),
+            health: Some("/health"),
+        },
         Case {
             name: "echo-negative",
             layout: Layout::Files(&[
                 ("go.mod", "module example.com/e\n\ngo 1.22\n"),
-                ("main.go", "package main\n\nimport \"github.com/labstack/echo/v4\"\n\nfunc main() {\n\te := echo.New()\n\te.Start(\":8081\")\n}\n"),
+                (
+                    "main.go",
+                    "package main\n\nimport \"github.com/labstack/echo/v4\"\n\nfunc main() {\n\te := echo.New()\n\te.Start(\":8081\")\n}\n",
+                ),
             ]),
             service: None,
             framework: "Echo",
             port: Some((8081, None)),
             health: None,
         },
-        Case { name: "fiber-cmd-internal-routes", layout: Layout::Fixture("go-cmd-fiber"), service: Some("api"), framework: "Fiber", port: None, health: Some("/livez") },
+        Case {
+            name: "fiber-cmd-internal-routes",
+            layout: Layout::Fixture("go-cmd-fiber"),
+            service: Some("api"),
+            framework: "Fiber",
+            port: None,
+            health: Some("/livez"),
+        },
         Case {
             name: "fiber-literal-negative",
             layout: Layout::Files(&[
                 ("go.mod", "module example.com/f\n\ngo 1.22\n"),
-                ("main.go", "package main\n\nimport \"github.com/gofiber/fiber/v2\"\n\nfunc main() {\n\tapp := fiber.New()\n\tapp.Listen(\":3000\")\n}\n"),
+                (
+                    "main.go",
+                    "package main\n\nimport \"github.com/gofiber/fiber/v2\"\n\nfunc main() {\n\tapp := fiber.New()\n\tapp.Listen(\":3000\")\n}\n",
+                ),
             ]),
             service: None,
             framework: "Fiber",
@@ -272,13 +425,29 @@ fn go() {
 #[test]
 fn rust() {
     check(&[
-        Case { name: "axum", layout: Layout::Fixture("rust-axum"), service: None, framework: "axum", port: Some((3000, Some("PORT"))), health: Some("/health") },
+        Case {
+            name: "axum",
+            layout: Layout::Fixture("rust-axum"),
+            service: None,
+            framework: "axum",
+            port: Some((3000, Some("PORT"))),
+            health: Some("/health"),
+        },
         Case {
             name: "axum-router-module",
             layout: Layout::Files(&[
-                ("api/Cargo.toml", "[package]\nname = \"api\"\nversion = \"0.1.0\"\n\n[dependencies]\naxum = \"0.7\"\n"),
-                ("api/src/main.rs", "mod routes;\n#[tokio::main]\nasync fn main() {\n    let l = tokio::net::TcpListener::bind(\"0.0.0.0:8088\").await.unwrap();\n    axum::serve(l, routes::router()).await.unwrap();\n}\n"),
-                ("api/src/routes.rs", "pub fn router() -> axum::Router {\n    axum::Router::new().route(\"/healthz\", axum::routing::get(|| async { \"ok\" }))\n}\n"),
+                (
+                    "api/Cargo.toml",
+                    "[package]\nname = \"api\"\nversion = \"0.1.0\"\n\n[dependencies]\naxum = \"0.7\"\n",
+                ),
+                (
+                    "api/src/main.rs",
+                    "mod routes;\n#[tokio::main]\nasync fn main() {\n    let l = tokio::net::TcpListener::bind(\"0.0.0.0:8088\").await.unwrap();\n    axum::serve(l, routes::router()).await.unwrap();\n}\n",
+                ),
+                (
+                    "api/src/routes.rs",
+                    "pub fn router() -> axum::Router {\n    axum::Router::new().route(\"/healthz\", axum::routing::get(|| async { \"ok\" }))\n}\n",
+                ),
             ]),
             service: None,
             framework: "axum",
@@ -289,26 +458,46 @@ fn rust() {
             name: "axum-negative",
             layout: Layout::Files(&[
                 ("Cargo.toml", "[package]\nname = \"a\"\nversion = \"0.1.0\"\n\n[dependencies]\naxum = \"0.7\"\n"),
-                ("src/main.rs", "#[tokio::main]\nasync fn main() {\n    let l = tokio::net::TcpListener::bind(\"0.0.0.0:3001\").await.unwrap();\n}\n"),
+                (
+                    "src/main.rs",
+                    "#[tokio::main]\nasync fn main() {\n    let l = tokio::net::TcpListener::bind(\"0.0.0.0:3001\").await.unwrap();\n}\n",
+                ),
             ]),
             service: None,
             framework: "axum",
             port: Some((3001, None)),
             health: None,
         },
-        Case { name: "actix", layout: Layout::Fixture("rust-actix"), service: None, framework: "actix-web", port: Some((8080, None)), health: Some("/healthz") },
+        Case {
+            name: "actix",
+            layout: Layout::Fixture("rust-actix"),
+            service: None,
+            framework: "actix-web",
+            port: Some((8080, None)),
+            health: Some("/healthz"),
+        },
         Case {
             name: "actix-env-negative",
             layout: Layout::Files(&[
                 ("Cargo.toml", "[package]\nname = \"b\"\nversion = \"0.1.0\"\n\n[dependencies]\nactix-web = \"4\"\n"),
-                ("src/main.rs", "fn main() {\n    let port: u16 = std::env::var(\"PORT\").ok().and_then(|p| p.parse().ok()).unwrap_or(8000);\n    HttpServer::new(|| App::new()).bind((\"0.0.0.0\", port));\n}\n"),
+                (
+                    "src/main.rs",
+                    "fn main() {\n    let port: u16 = std::env::var(\"PORT\").ok().and_then(|p| p.parse().ok()).unwrap_or(8000);\n    HttpServer::new(|| App::new()).bind((\"0.0.0.0\", port));\n}\n",
+                ),
             ]),
             service: None,
             framework: "actix-web",
             port: Some((8000, Some("PORT"))),
             health: None,
         },
-        Case { name: "rocket", layout: Layout::Fixture("rust-rocket"), service: None, framework: "Rocket", port: Some((8000, None)), health: Some("/health") },
+        Case {
+            name: "rocket",
+            layout: Layout::Fixture("rust-rocket"),
+            service: None,
+            framework: "Rocket",
+            port: Some((8000, None)),
+            health: Some("/health"),
+        },
         Case {
             name: "rocket-toml-negative",
             layout: Layout::Files(&[
@@ -327,13 +516,33 @@ fn rust() {
 #[test]
 fn jvm_and_dotnet() {
     check(&[
-        Case { name: "spring-maven", layout: Layout::Fixture("java-spring-maven"), service: None, framework: "Spring Boot", port: Some((8081, Some("PORT"))), health: Some("/actuator/health") },
-        Case { name: "spring-gradle-multi", layout: Layout::Fixture("java-gradle-multi"), service: Some("app"), framework: "Spring Boot", port: Some((8080, None)), health: Some("/health") },
+        Case {
+            name: "spring-maven",
+            layout: Layout::Fixture("java-spring-maven"),
+            service: None,
+            framework: "Spring Boot",
+            port: Some((8081, Some("PORT"))),
+            health: Some("/actuator/health"),
+        },
+        Case {
+            name: "spring-gradle-multi",
+            layout: Layout::Fixture("java-gradle-multi"),
+            service: Some("app"),
+            framework: "Spring Boot",
+            port: Some((8080, None)),
+            health: Some("/health"),
+        },
         Case {
             name: "spring-negative-yaml-port",
             layout: Layout::Files(&[
-                ("pom.xml", "<project><artifactId>svc</artifactId><dependencies><dependency><artifactId>spring-boot-starter-web</artifactId></dependency></dependencies></project>\n"),
-                ("src/main/resources/application.yml", "server:\n  port: 9091\nspring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app\n"),
+                (
+                    "pom.xml",
+                    "<project><artifactId>svc</artifactId><dependencies><dependency><artifactId>spring-boot-starter-web</artifactId></dependency></dependencies></project>\n",
+                ),
+                (
+                    "src/main/resources/application.yml",
+                    "server:\n  port: 9091\nspring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app\n",
+                ),
                 ("src/main/java/App.java", "public class App { public static void main(String[] a) {} }\n"),
             ]),
             service: None,
@@ -341,13 +550,29 @@ fn jvm_and_dotnet() {
             port: Some((9091, None)),
             health: None,
         },
-        Case { name: "aspnet", layout: Layout::Fixture("dotnet-aspnet"), service: None, framework: "ASP.NET Core", port: Some((8080, None)), health: Some("/healthz") },
+        Case {
+            name: "aspnet",
+            layout: Layout::Fixture("dotnet-aspnet"),
+            service: None,
+            framework: "ASP.NET Core",
+            port: Some((8080, None)),
+            health: Some("/healthz"),
+        },
         Case {
             name: "aspnet-controllers-url",
             layout: Layout::Files(&[
-                ("Api/Api.csproj", "<Project Sdk=\"Microsoft.NET.Sdk.Web\"><PropertyGroup><TargetFramework>net7.0</TargetFramework></PropertyGroup></Project>\n"),
-                ("Api/Program.cs", "var app = WebApplication.Create(args);\napp.MapControllers();\napp.Run(\"http://0.0.0.0:5005\");\n"),
-                ("Api/Controllers/HealthController.cs", "[ApiController]\n[Route(\"health\")]\npublic class HealthController : ControllerBase { }\n"),
+                (
+                    "Api/Api.csproj",
+                    "<Project Sdk=\"Microsoft.NET.Sdk.Web\"><PropertyGroup><TargetFramework>net7.0</TargetFramework></PropertyGroup></Project>\n",
+                ),
+                (
+                    "Api/Program.cs",
+                    "var app = WebApplication.Create(args);\napp.MapControllers();\napp.Run(\"http://0.0.0.0:5005\");\n",
+                ),
+                (
+                    "Api/Controllers/HealthController.cs",
+                    "[ApiController]\n[Route(\"health\")]\npublic class HealthController : ControllerBase { }\n",
+                ),
             ]),
             service: None,
             framework: "ASP.NET Core",
@@ -357,8 +582,14 @@ fn jvm_and_dotnet() {
         Case {
             name: "aspnet-negative",
             layout: Layout::Files(&[
-                ("W.csproj", "<Project Sdk=\"Microsoft.NET.Sdk.Web\"><PropertyGroup><TargetFramework>net8.0</TargetFramework></PropertyGroup></Project>\n"),
-                ("Program.cs", "var app = WebApplication.Create(args);\napp.MapGet(\"/\", () => \"hi\");\napp.Run();\n"),
+                (
+                    "W.csproj",
+                    "<Project Sdk=\"Microsoft.NET.Sdk.Web\"><PropertyGroup><TargetFramework>net8.0</TargetFramework></PropertyGroup></Project>\n",
+                ),
+                (
+                    "Program.cs",
+                    "var app = WebApplication.Create(args);\napp.MapGet(\"/\", () => \"hi\");\napp.Run();\n",
+                ),
             ]),
             service: None,
             framework: "ASP.NET Core",
@@ -371,7 +602,14 @@ fn jvm_and_dotnet() {
 #[test]
 fn php_and_ruby() {
     check(&[
-        Case { name: "laravel", layout: Layout::Fixture("php-laravel"), service: None, framework: "Laravel", port: Some((8000, None)), health: Some("/up") },
+        Case {
+            name: "laravel",
+            layout: Layout::Fixture("php-laravel"),
+            service: None,
+            framework: "Laravel",
+            port: Some((8000, None)),
+            health: Some("/up"),
+        },
         Case {
             name: "laravel-routes-negative",
             layout: Layout::Files(&[
@@ -383,7 +621,14 @@ fn php_and_ruby() {
             port: None,
             health: None,
         },
-        Case { name: "symfony", layout: Layout::Fixture("php-symfony"), service: None, framework: "Symfony", port: Some((8080, None)), health: Some("/health") },
+        Case {
+            name: "symfony",
+            layout: Layout::Fixture("php-symfony"),
+            service: None,
+            framework: "Symfony",
+            port: Some((8080, None)),
+            health: Some("/health"),
+        },
         Case {
             name: "symfony-yaml-routes",
             layout: Layout::Files(&[
@@ -395,11 +640,21 @@ fn php_and_ruby() {
             port: None,
             health: Some("/healthz"),
         },
-        Case { name: "slim", layout: Layout::Fixture("php-slim"), service: None, framework: "Slim", port: Some((8080, None)), health: Some("/health") },
+        Case {
+            name: "slim",
+            layout: Layout::Fixture("php-slim"),
+            service: None,
+            framework: "Slim",
+            port: Some((8080, None)),
+            health: Some("/health"),
+        },
         Case {
             name: "slim-negative",
             layout: Layout::Files(&[
-                ("composer.json", r#"{"require":{"slim/slim":"^4"},"scripts":{"serve":"php -S 0.0.0.0:8888 -t public"}}"#),
+                (
+                    "composer.json",
+                    r#"{"require":{"slim/slim":"^4"},"scripts":{"serve":"php -S 0.0.0.0:8888 -t public"}}"#,
+                ),
                 ("public/index.php", "<?php\n$app->get('/', function ($q, $r) { return $r; });\n"),
             ]),
             service: None,
@@ -407,7 +662,14 @@ fn php_and_ruby() {
             port: Some((8080, None)),
             health: None,
         },
-        Case { name: "rails", layout: Layout::Fixture("ruby-rails"), service: None, framework: "Rails", port: Some((3000, Some("PORT"))), health: Some("/up") },
+        Case {
+            name: "rails",
+            layout: Layout::Fixture("ruby-rails"),
+            service: None,
+            framework: "Rails",
+            port: Some((3000, Some("PORT"))),
+            health: Some("/up"),
+        },
         Case {
             name: "rails-negative",
             layout: Layout::Files(&[
@@ -419,7 +681,14 @@ fn php_and_ruby() {
             port: Some((3000, None)),
             health: None,
         },
-        Case { name: "sinatra", layout: Layout::Fixture("ruby-sinatra"), service: None, framework: "Sinatra", port: Some((4567, Some("PORT"))), health: Some("/health") },
+        Case {
+            name: "sinatra",
+            layout: Layout::Fixture("ruby-sinatra"),
+            service: None,
+            framework: "Sinatra",
+            port: Some((4567, Some("PORT"))),
+            health: Some("/health"),
+        },
         Case {
             name: "sinatra-rackup-negative",
             layout: Layout::Files(&[

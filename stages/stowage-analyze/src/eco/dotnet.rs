@@ -42,7 +42,9 @@ fn project(tree: &Tree, projects: &[String], path: &str) -> Found {
     let stem = file_name(path).rsplit_once('.').map_or(file_name(path), |(s, _)| s);
     let sdk = project_attr(xml, "Sdk").unwrap_or_default();
     let refs = package_refs(xml, path);
-    let test = refs.iter().any(|(r, _)| r == "Microsoft.NET.Test.Sdk" || r == "xunit" || r == "NUnit" || r == "MSTest.TestFramework")
+    let test = refs
+        .iter()
+        .any(|(r, _)| r == "Microsoft.NET.Test.Sdk" || r == "xunit" || r == "NUnit" || r == "MSTest.TestFramework")
         || tag(xml, "IsTestProject").is_some_and(|(v, _)| v == "true");
     if test {
         return skipped(dir, format!("test project ({path})"));
@@ -56,7 +58,11 @@ fn project(tree: &Tree, projects: &[String], path: &str) -> Found {
     }
     let assembly = tag(xml, "AssemblyName").map(|(v, _)| v).unwrap_or_else(|| stem.to_string());
     let language = if path.ends_with(".fsproj") { "fsharp" } else { "csharp" };
-    let mut draft = Draft::new(&crate::detect::service_name(&assembly), dir, fact(language, Confidence::High, path, None, "project file"));
+    let mut draft = Draft::new(
+        &crate::detect::service_name(&assembly),
+        dir,
+        fact(language, Confidence::High, path, None, "project file"),
+    );
     let context = tree
         .files
         .iter()
@@ -66,10 +72,12 @@ fn project(tree: &Tree, projects: &[String], path: &str) -> Found {
         .min_by_key(|d| d.len())
         .unwrap_or_else(|| dir.to_string());
     draft.build_context = context.clone();
-    let tf = tag(xml, "TargetFramework").or_else(|| tag(xml, "TargetFrameworks").map(|(v, n)| (v.split(';').next().unwrap_or("").to_string(), n)));
+    let tf = tag(xml, "TargetFramework")
+        .or_else(|| tag(xml, "TargetFrameworks").map(|(v, n)| (v.split(';').next().unwrap_or("").to_string(), n)));
     if let Some((tf, n)) = tf {
         let version = tf.trim_start_matches("netcoreapp").trim_start_matches("net").to_string();
-        draft.runtime_version = Some(fact(version, Confidence::High, path, Some(n), &format!("TargetFramework `{tf}`")));
+        draft.runtime_version =
+            Some(fact(version, Confidence::High, path, Some(n), &format!("TargetFramework `{tf}`")));
     }
     draft.package_manager = Some(fact("nuget", Confidence::High, path, None, "dotnet restore"));
     if let Some((lock, _)) = find_up(tree, dir, dir, &["packages.lock.json"]) {
@@ -77,21 +85,35 @@ fn project(tree: &Tree, projects: &[String], path: &str) -> Found {
     }
     let rel = path.strip_prefix(&format!("{context}/")).unwrap_or(path);
     let rel = if context == "." { path } else { rel };
-    draft.build_command = Some(fact(format!("dotnet publish {rel} -c Release -o /app/publish"), Confidence::High, path, None, "project file"));
-    draft.start_command = Some(fact(format!("dotnet {assembly}.dll"), Confidence::High, path, None, "the published assembly"));
+    draft.build_command = Some(fact(
+        format!("dotnet publish {rel} -c Release -o /app/publish"),
+        Confidence::High,
+        path,
+        None,
+        "project file",
+    ));
+    draft.start_command =
+        Some(fact(format!("dotnet {assembly}.dll"), Confidence::High, path, None, "the published assembly"));
     let sdk_line = line_of(xml, "<Project");
     if web {
         draft.framework = Some(fact("ASP.NET Core", Confidence::High, path, sdk_line, "Sdk `Microsoft.NET.Sdk.Web`"));
         draft.web_framework = true;
         // Since .NET 8 the official images set ASPNETCORE_HTTP_PORTS=8080; older ones listened on 80.
-        let major: u32 = draft.runtime_version.as_ref().and_then(|v| v.value.split('.').next()?.parse().ok()).unwrap_or(8);
+        let major: u32 =
+            draft.runtime_version.as_ref().and_then(|v| v.value.split('.').next()?.parse().ok()).unwrap_or(8);
         let port = if major >= 8 { 8080 } else { 80 };
-        draft.default_port = Some((port, Evidence::new(path, sdk_line, format!("ASP.NET Core container default {port}"))));
+        draft.default_port =
+            Some((port, Evidence::new(path, sdk_line, format!("ASP.NET Core container default {port}"))));
     } else if worker {
-        draft.framework = Some(fact(".NET Worker Service", Confidence::High, path, sdk_line, "Sdk `Microsoft.NET.Sdk.Worker`"));
+        draft.framework =
+            Some(fact(".NET Worker Service", Confidence::High, path, sdk_line, "Sdk `Microsoft.NET.Sdk.Worker`"));
         draft.kind = Some(Fact::new(Kind::Worker, Confidence::High, Evidence::new(path, sdk_line, "worker SDK")));
     } else {
-        draft.fallback_kind = Some(Fact::new(Kind::Cli, Confidence::Medium, Evidence::new(path, line_of(xml, "OutputType"), "console application")));
+        draft.fallback_kind = Some(Fact::new(
+            Kind::Cli,
+            Confidence::Medium,
+            Evidence::new(path, line_of(xml, "OutputType"), "console application"),
+        ));
     }
     draft.deps = refs;
     draft.sources = sources(tree, dir, projects, EXTS, &[]);

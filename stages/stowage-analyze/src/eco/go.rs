@@ -44,10 +44,10 @@ fn parse_go_mod(text: &str) -> GoMod {
             m.go = Some((rest.trim().to_string(), n));
         } else if line.starts_with("require (") || line == "require(" {
             in_require = true;
-        } else if let Some(rest) = line.strip_prefix("require ") {
-            if let Some(path) = rest.split_whitespace().next() {
-                m.requires.push((path.to_string(), n));
-            }
+        } else if let Some(rest) = line.strip_prefix("require ")
+            && let Some(path) = rest.split_whitespace().next()
+        {
+            m.requires.push((path.to_string(), n));
         }
     }
     m
@@ -80,7 +80,8 @@ fn imports(text: &str) -> Vec<String> {
 
 pub fn detect(tree: &Tree, _projects: &[String]) -> Vec<Found> {
     let mut found = Vec::new();
-    let mods: Vec<String> = tree.texts.keys().filter(|p| file_name(p) == "go.mod").map(|p| parent(p).to_string()).collect();
+    let mods: Vec<String> =
+        tree.texts.keys().filter(|p| file_name(p) == "go.mod").map(|p| parent(p).to_string()).collect();
     for dir in &mods {
         let path = join(dir, "go.mod");
         let gomod = parse_go_mod(tree.text(&path).unwrap_or(""));
@@ -129,11 +130,8 @@ fn service(
     context: &str,
 ) -> Found {
     let name = if main == dir { gomod.module.rsplit('/').next().unwrap_or(&gomod.module) } else { file_name(main) };
-    let mut draft = Draft::new(
-        &crate::detect::service_name(name),
-        dir,
-        fact("go", Confidence::High, mod_path, Some(1), "go.mod"),
-    );
+    let mut draft =
+        Draft::new(&crate::detect::service_name(name), dir, fact("go", Confidence::High, mod_path, Some(1), "go.mod"));
     draft.build_context = context.to_string();
     // The main package and every package of this module it imports, transitively.
     let mut files: BTreeSet<String> = BTreeSet::new();
@@ -162,7 +160,9 @@ fn service(
     if tree.exists(&sum) {
         draft.lockfile = Some(fact(sum.clone(), Confidence::High, &sum, None, "module checksums"));
     }
-    let framework = FRAMEWORKS.iter().find(|(import, ..)| all_imports.iter().any(|i| i == import || i.starts_with(&format!("{import}/"))));
+    let framework = FRAMEWORKS
+        .iter()
+        .find(|(import, ..)| all_imports.iter().any(|i| i == import || i.starts_with(&format!("{import}/"))));
     if let Some((import, fw, default)) = framework {
         let (file, line) = files
             .iter()
@@ -174,7 +174,9 @@ fn service(
         draft.framework = Some(fact(*fw, Confidence::High, &file, Some(line), &format!("imports `{import}`")));
         // net/http is imported by clients too; it only makes a web service when something listens.
         draft.web_framework = *fw != "net/http"
-            || files.iter().any(|f| tree.text(f).is_some_and(|t| t.contains("ListenAndServe") || t.contains(".Serve(")));
+            || files
+                .iter()
+                .any(|f| tree.text(f).is_some_and(|t| t.contains("ListenAndServe") || t.contains(".Serve(")));
         if !draft.web_framework {
             draft.framework = None;
         }
@@ -184,23 +186,23 @@ fn service(
                 code_lines(text).find(|(_, l)| l.contains(".Run()")).map(|(n, _)| (f.clone(), n))
             });
             if let Some((f, n)) = bare_run {
-                draft.default_port = Some((*port, Evidence::new(&f, Some(n), format!("{fw} `Run()` listens on {port}"))));
+                draft.default_port =
+                    Some((*port, Evidence::new(&f, Some(n), format!("{fw} `Run()` listens on {port}"))));
             }
         }
     }
     for (dep, n) in &gomod.requires {
         draft.deps.push((dep.clone(), Evidence::new(mod_path, Some(*n), format!("requires `{dep}`"))));
     }
-    let rel_main = if main == dir { ".".to_string() } else { format!("./{}", main.strip_prefix(&format!("{dir}/")).unwrap_or(main)) };
+    let rel_main = if main == dir {
+        ".".to_string()
+    } else {
+        format!("./{}", main.strip_prefix(&format!("{dir}/")).unwrap_or(main))
+    };
     let main_file = files.iter().find(|f| parent(f) == main).cloned().unwrap_or(mod_path.to_string());
     let bin = draft.name.clone();
-    draft.build_command = Some(fact(
-        format!("go build -o /out/{bin} {rel_main}"),
-        Confidence::High,
-        &main_file,
-        None,
-        "main package",
-    ));
+    draft.build_command =
+        Some(fact(format!("go build -o /out/{bin} {rel_main}"), Confidence::High, &main_file, None, "main package"));
     draft.start_command = Some(fact(format!("/out/{bin}"), Confidence::Medium, &main_file, None, "the built binary"));
     draft.sources = files.into_iter().collect();
     for name in ["config.yaml", "config.yml", "config.json", ".env.example"] {

@@ -48,7 +48,8 @@ pub fn detect(tree: &Tree, projects: &[String], app_name: &str) -> Vec<Found> {
         let name = file_name(path);
         if name == "pom.xml" {
             found.push(maven(tree, projects, path));
-        } else if (name == "build.gradle" || name == "build.gradle.kts") && !tree.exists(&join(parent(path), "pom.xml")) {
+        } else if (name == "build.gradle" || name == "build.gradle.kts") && !tree.exists(&join(parent(path), "pom.xml"))
+        {
             found.push(gradle(tree, projects, path, app_name));
         }
     }
@@ -72,7 +73,9 @@ fn build_root(tree: &Tree, dir: &str, manifest: &str, wrapper: &str) -> (String,
 
 fn has_main(tree: &Tree, dir: &str) -> Option<(String, u32)> {
     tree.texts_under(&join(dir, "src/main")).find_map(|(p, t)| {
-        let n = t.lines().position(|l| l.contains("static void main(") || l.contains("fun main(") || l.contains("@SpringBootApplication"))?;
+        let n = t.lines().position(|l| {
+            l.contains("static void main(") || l.contains("fun main(") || l.contains("@SpringBootApplication")
+        })?;
         Some((p.to_string(), n as u32 + 1))
     })
 }
@@ -81,19 +84,30 @@ fn spring(draft: &mut Draft, tree: &Tree, dir: &str, artifacts: &[(String, Evide
     let find = |a: &str| artifacts.iter().find(|(n, _)| n == a).map(|(_, ev)| ev.clone());
     let boot = artifacts.iter().find(|(n, _)| n.starts_with("spring-boot")).map(|(_, ev)| ev.clone());
     let Some(boot_ev) = boot else { return };
-    draft.framework = Some(Fact::new("Spring Boot".to_string(), Confidence::High, Evidence { detail: "Spring Boot".into(), ..boot_ev.clone() }));
+    draft.framework = Some(Fact::new(
+        "Spring Boot".to_string(),
+        Confidence::High,
+        Evidence { detail: "Spring Boot".into(), ..boot_ev.clone() },
+    ));
     let web = find("spring-boot-starter-web").or_else(|| find("spring-boot-starter-webflux"));
     if let Some(ev) = web {
         draft.web_framework = true;
         draft.default_port = Some((8080, Evidence { detail: "Spring Boot serves on 8080 by default".into(), ..ev }));
     }
     if let Some(ev) = find("spring-boot-starter-actuator") {
-        draft.health_path = Some(Fact::new("/actuator/health".into(), Confidence::Medium, Evidence { detail: "Spring Boot Actuator health endpoint".into(), ..ev.clone() }));
+        draft.health_path = Some(Fact::new(
+            "/actuator/health".into(),
+            Confidence::Medium,
+            Evidence { detail: "Spring Boot Actuator health endpoint".into(), ..ev.clone() },
+        ));
         let probes = tree.texts_under(&join(dir, "src/main/resources")).find_map(|(p, t)| {
-            t.lines().position(|l| l.contains("probes.enabled") && l.contains("true")).map(|n| (p.to_string(), n as u32 + 1))
+            t.lines()
+                .position(|l| l.contains("probes.enabled") && l.contains("true"))
+                .map(|n| (p.to_string(), n as u32 + 1))
         });
         if let Some((p, n)) = probes {
-            draft.readiness_path = Some(fact("/actuator/health/readiness", Confidence::High, &p, Some(n), "Actuator probes enabled"));
+            draft.readiness_path =
+                Some(fact("/actuator/health/readiness", Confidence::High, &p, Some(n), "Actuator probes enabled"));
         }
     }
 }
@@ -101,11 +115,17 @@ fn spring(draft: &mut Draft, tree: &Tree, dir: &str, artifacts: &[(String, Evide
 fn maven(tree: &Tree, projects: &[String], path: &str) -> Found {
     let dir = parent(path);
     let xml = tree.text(path).unwrap_or("");
-    let top = without(&without(&without(&without(&without(xml, "parent"), "dependencies"), "build"), "dependencyManagement"), "profiles");
+    let top = without(
+        &without(&without(&without(&without(xml, "parent"), "dependencies"), "build"), "dependencyManagement"),
+        "profiles",
+    );
     let artifact = tag(&top, "artifactId").map(|(a, _)| a).unwrap_or_else(|| file_name(dir).to_string());
     let packaging = tag(&top, "packaging").map(|(p, _)| p).unwrap_or_else(|| "jar".into());
     if packaging == "pom" {
-        return skipped(dir, format!("Maven aggregator ({path}): packaging `pom`, its modules are analysed on their own"));
+        return skipped(
+            dir,
+            format!("Maven aggregator ({path}): packaging `pom`, its modules are analysed on their own"),
+        );
     }
     let deps_block = tag(xml, "dependencies").map(|(d, _)| d).unwrap_or_default();
     let deps_offset = xml.find("<dependencies>").map_or(0, |o| xml[..o].matches('\n').count() as u32);
@@ -113,7 +133,8 @@ fn maven(tree: &Tree, projects: &[String], path: &str) -> Found {
         .into_iter()
         .map(|(a, n)| (a.clone(), Evidence::new(path, Some(n + deps_offset), format!("depends on `{a}`"))))
         .collect();
-    if let Some((parent_artifact, n)) = tag(xml, "parent").and_then(|(p, _)| tag(&p, "artifactId").map(|(a, _)| (a, 0))) {
+    if let Some((parent_artifact, n)) = tag(xml, "parent").and_then(|(p, _)| tag(&p, "artifactId").map(|(a, _)| (a, 0)))
+    {
         let line = line_of(xml, &parent_artifact).or(Some(n));
         artifacts.push((parent_artifact.clone(), Evidence::new(path, line, format!("parent `{parent_artifact}`"))));
     }
@@ -122,16 +143,20 @@ fn maven(tree: &Tree, projects: &[String], path: &str) -> Found {
     if !boot && main.is_none() {
         return skipped(dir, format!("Java library ({path}): no Spring Boot and no `main` method under src/main"));
     }
-    let mut draft = Draft::new(&crate::detect::service_name(&artifact), dir, fact("java", Confidence::High, path, None, "pom.xml"));
+    let mut draft =
+        Draft::new(&crate::detect::service_name(&artifact), dir, fact("java", Confidence::High, path, None, "pom.xml"));
     let (root, wrapper) = build_root(tree, dir, "pom.xml", "mvnw");
     draft.build_context = root;
-    let version = ["java.version", "maven.compiler.release", "release", "maven.compiler.source"].iter().find_map(|t| tag(xml, t).map(|(v, n)| (t, v, n)));
+    let version = ["java.version", "maven.compiler.release", "release", "maven.compiler.source"]
+        .iter()
+        .find_map(|t| tag(xml, t).map(|(v, n)| (t, v, n)));
     if let Some((t, v, n)) = version {
         draft.runtime_version = Some(fact(v, Confidence::High, path, Some(n), &format!("<{t}>")));
     }
     draft.package_manager = Some(fact("maven", Confidence::High, path, None, "pom.xml"));
     let mvn = wrapper.map_or("mvn".to_string(), |_| "./mvnw".to_string());
-    draft.build_command = Some(fact(format!("{mvn} -B package -DskipTests"), Confidence::High, path, None, "Maven build"));
+    draft.build_command =
+        Some(fact(format!("{mvn} -B package -DskipTests"), Confidence::High, path, None, "Maven build"));
     let version = tag(&top, "version").map(|(v, _)| v);
     let jar = match version {
         Some(v) => format!("target/{artifact}-{v}.jar"),
@@ -141,7 +166,8 @@ fn maven(tree: &Tree, projects: &[String], path: &str) -> Found {
     spring(&mut draft, tree, dir, &artifacts);
     if !draft.web_framework {
         let (p, n) = main.unwrap_or((path.to_string(), 1));
-        draft.fallback_kind = Some(Fact::new(Kind::Cli, Confidence::Low, Evidence::new(&p, Some(n), "`main` without a web server")));
+        draft.fallback_kind =
+            Some(Fact::new(Kind::Cli, Confidence::Low, Evidence::new(&p, Some(n), "`main` without a web server")));
     }
     draft.deps = artifacts;
     draft.sources = sources(tree, dir, projects, EXTS, &[]);
@@ -154,11 +180,16 @@ fn gradle(tree: &Tree, projects: &[String], path: &str, app_name: &str) -> Found
     let settings = ["settings.gradle", "settings.gradle.kts"].iter().map(|s| join(dir, s)).find(|s| tree.exists(s));
     let has_plugin = |p: &str| text.contains(p);
     let boot = has_plugin("org.springframework.boot");
-    let application = text.lines().any(|l| l.trim() == "application" || l.contains("id(\"application\")") || l.contains("id 'application'"));
+    let application = text
+        .lines()
+        .any(|l| l.trim() == "application" || l.contains("id(\"application\")") || l.contains("id 'application'"));
     let main = has_main(tree, dir);
     if !boot && !application && main.is_none() {
         if settings.is_some() {
-            return skipped(dir, format!("Gradle multi-project root ({path}): its subprojects are analysed on their own"));
+            return skipped(
+                dir,
+                format!("Gradle multi-project root ({path}): its subprojects are analysed on their own"),
+            );
         }
         return skipped(dir, format!("Java library ({path}): no Spring Boot, `application` plugin or `main` method"));
     }
@@ -166,10 +197,14 @@ fn gradle(tree: &Tree, projects: &[String], path: &str, app_name: &str) -> Found
     for (i, line) in text.lines().enumerate() {
         let Some(coord) = line.split(['"', '\'']).nth(1) else { continue };
         let mut parts = coord.split(':');
-        if let (Some(_group), Some(artifact)) = (parts.next(), parts.next()) {
-            if !artifact.is_empty() && !artifact.contains(' ') {
-                artifacts.push((artifact.to_string(), Evidence::new(path, Some(i as u32 + 1), format!("depends on `{artifact}`"))));
-            }
+        if let (Some(_group), Some(artifact)) = (parts.next(), parts.next())
+            && !artifact.is_empty()
+            && !artifact.contains(' ')
+        {
+            artifacts.push((
+                artifact.to_string(),
+                Evidence::new(path, Some(i as u32 + 1), format!("depends on `{artifact}`")),
+            ));
         }
         if line.contains("org.springframework.boot") && !line.contains(':') {
             artifacts.push(("spring-boot".into(), Evidence::new(path, Some(i as u32 + 1), "Spring Boot plugin")));
@@ -178,7 +213,13 @@ fn gradle(tree: &Tree, projects: &[String], path: &str, app_name: &str) -> Found
     let name = settings
         .as_ref()
         .and_then(|s| tree.text(s))
-        .and_then(|t| t.lines().find_map(|l| l.trim().strip_prefix("rootProject.name").map(|r| r.trim_start_matches([' ', '=']).trim().trim_matches(['"', '\'']).to_string())))
+        .and_then(|t| {
+            t.lines().find_map(|l| {
+                l.trim()
+                    .strip_prefix("rootProject.name")
+                    .map(|r| r.trim_start_matches([' ', '=']).trim().trim_matches(['"', '\'']).to_string())
+            })
+        })
         .unwrap_or_else(|| if dir == "." { app_name.to_string() } else { file_name(dir).to_string() });
     let kotlin = path.ends_with(".kts") && tree.texts_under(dir).any(|(p, _)| p.ends_with(".kt"));
     let mut draft = Draft::new(
@@ -189,7 +230,9 @@ fn gradle(tree: &Tree, projects: &[String], path: &str, app_name: &str) -> Found
     let (root, wrapper) = build_root(tree, dir, "build.gradle", "gradlew");
     draft.build_context = root;
     let version = text.lines().enumerate().find_map(|(i, l)| {
-        let digits = |s: &str| s.chars().skip_while(|c| !c.is_ascii_digit()).take_while(|c| c.is_ascii_digit()).collect::<String>();
+        let digits = |s: &str| {
+            s.chars().skip_while(|c| !c.is_ascii_digit()).take_while(|c| c.is_ascii_digit()).collect::<String>()
+        };
         if l.contains("JavaLanguageVersion.of(") {
             Some((digits(l.split("JavaLanguageVersion.of(").nth(1)?), i))
         } else if l.contains("sourceCompatibility") || l.contains("jvmToolchain(") {
@@ -219,7 +262,8 @@ fn gradle(tree: &Tree, projects: &[String], path: &str, app_name: &str) -> Found
     spring(&mut draft, tree, dir, &artifacts);
     if !draft.web_framework {
         let (p, n) = main.unwrap_or((path.to_string(), 1));
-        draft.fallback_kind = Some(Fact::new(Kind::Cli, Confidence::Low, Evidence::new(&p, Some(n), "`main` without a web server")));
+        draft.fallback_kind =
+            Some(Fact::new(Kind::Cli, Confidence::Low, Evidence::new(&p, Some(n), "`main` without a web server")));
     }
     draft.deps = artifacts;
     draft.sources = sources(tree, dir, projects, EXTS, &[]);

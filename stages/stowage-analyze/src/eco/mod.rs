@@ -35,12 +35,22 @@ fn static_sites(tree: &Tree, projects: &[String], app_name: &str) -> Vec<Found> 
     let mut roots: Vec<String> = Vec::new();
     for path in tree.files.iter().filter(|p| file_name(p) == "index.html") {
         let dir = parent(path);
-        if projects.iter().any(|p| p == dir || p == "." || is_under(dir, p)) || roots.iter().any(|r| r == "." || is_under(dir, r)) {
+        if projects.iter().any(|p| p == dir || p == "." || is_under(dir, p))
+            || roots.iter().any(|r| r == "." || is_under(dir, r))
+        {
             continue;
         }
         let name = if dir == "." { app_name } else { file_name(dir) };
-        let mut draft = Draft::new(&crate::detect::service_name(name), dir, fact("html", Confidence::High, path, None, "static HTML entry page"));
-        draft.kind = Some(Fact::new(Kind::Static, Confidence::High, Evidence::new(path, None, "index.html without a server-side project")));
+        let mut draft = Draft::new(
+            &crate::detect::service_name(name),
+            dir,
+            fact("html", Confidence::High, path, None, "static HTML entry page"),
+        );
+        draft.kind = Some(Fact::new(
+            Kind::Static,
+            Confidence::High,
+            Evidence::new(path, None, "index.html without a server-side project"),
+        ));
         draft.sources = tree.texts_under(dir).filter(|(p, _)| p.ends_with(".js")).map(|(p, _)| p.to_string()).collect();
         roots.push(dir.to_string());
         found.push(Found::Service(Box::new(draft)));

@@ -105,7 +105,10 @@ fn package(
             for name in map.keys() {
                 all_deps.push(name.clone());
                 if section == "dependencies" {
-                    deps.push((name.clone(), Evidence::new(path, dep_line(text, name), format!("depends on `{name}`"))));
+                    deps.push((
+                        name.clone(),
+                        Evidence::new(path, dep_line(text, name), format!("depends on `{name}`")),
+                    ));
                 }
             }
         }
@@ -116,10 +119,11 @@ fn package(
         return skipped(dir, format!("workspace root ({path}): its members are analysed as services of their own"));
     }
     let has_bin = pkg.get("bin").is_some();
-    let server_file = ["server.js", "index.js", "app.js", "main.js", "server.ts", "src/index.ts", "src/main.ts", "src/server.ts"]
-        .iter()
-        .map(|f| join(dir, f))
-        .find(|f| tree.exists(f));
+    let server_file =
+        ["server.js", "index.js", "app.js", "main.js", "server.ts", "src/index.ts", "src/main.ts", "src/server.ts"]
+            .iter()
+            .map(|f| join(dir, f))
+            .find(|f| tree.exists(f));
     if start.is_none() && framework.is_none() && !has_bin {
         let reason = if dir.split('/').any(|s| matches!(s, "examples" | "example")) {
             format!("example ({path})")
@@ -129,9 +133,9 @@ fn package(
         return skipped(dir, reason);
     }
 
-    let raw_name = get_str("name").map(str::to_string).unwrap_or_else(|| {
-        if dir == "." { app_name.to_string() } else { file_name(dir).to_string() }
-    });
+    let raw_name = get_str("name")
+        .map(str::to_string)
+        .unwrap_or_else(|| if dir == "." { app_name.to_string() } else { file_name(dir).to_string() });
     let language = if all_deps.iter().any(|d| d == "typescript") || tree.exists(&join(dir, "tsconfig.json")) {
         "typescript"
     } else {
@@ -166,7 +170,13 @@ fn package(
     });
     let pm = if let Some(declared) = &declared {
         let name = declared.split('@').next().unwrap_or(declared).to_string();
-        Some(fact(name, Confidence::High, path, line_of(text, "\"packageManager\""), &format!("packageManager `{declared}`")))
+        Some(fact(
+            name,
+            Confidence::High,
+            path,
+            line_of(text, "\"packageManager\""),
+            &format!("packageManager `{declared}`"),
+        ))
     } else if let Some((lock_path, lock_name)) = &lock {
         let name = match *lock_name {
             "pnpm-lock.yaml" => "pnpm",
@@ -192,7 +202,8 @@ fn package(
         draft.framework = Some(fact(*name, Confidence::High, path, line, &format!("depends on `{dep}`")));
         draft.web_framework = *serves;
         if let Some(port) = default_port {
-            draft.default_port = Some((*port, Evidence::new(path, line, format!("{name} listens on {port} by default"))));
+            draft.default_port =
+                Some((*port, Evidence::new(path, line, format!("{name} listens on {port} by default"))));
         }
         if !serves {
             let detail = format!("{name} builds static files");
@@ -206,7 +217,11 @@ fn package(
         draft.start_command = Some(fact(format!("node {}", file_name(&file)), Confidence::Medium, &file, None, detail));
     }
     if has_bin && start.is_none() && !draft.web_framework && draft.kind.is_none() {
-        draft.kind = Some(Fact::new(Kind::Cli, Confidence::High, Evidence::new(path, line_of(text, "\"bin\""), "declares `bin`")));
+        draft.kind = Some(Fact::new(
+            Kind::Cli,
+            Confidence::High,
+            Evidence::new(path, line_of(text, "\"bin\""), "declares `bin`"),
+        ));
     }
     if framework.is_some_and(|(dep, ..)| *dep == "next") {
         draft.health_path = next_health_route(tree, dir);

@@ -37,17 +37,24 @@ fn project(tree: &Tree, projects: &[String], path: &str, app_name: &str) -> Foun
         .map(|(k, _)| (k.clone(), Evidence::new(path, line_of(text, &format!("\"{k}\"")), format!("requires `{k}`"))))
         .collect();
     let framework = FRAMEWORKS.iter().find(|(p, ..)| deps.iter().any(|(d, _)| d == p));
-    let front = ["public/index.php", "index.php", "web/index.php"].iter().map(|f| join(dir, f)).find(|f| tree.exists(f));
+    let front =
+        ["public/index.php", "index.php", "web/index.php"].iter().map(|f| join(dir, f)).find(|f| tree.exists(f));
     let is_library = doc.get("type").and_then(|t| t.as_str()) == Some("library");
     if framework.is_none() && (front.is_none() || is_library) {
         return skipped(dir, format!("PHP library ({path}): no framework and no front controller (public/index.php)"));
     }
-    let raw = doc.get("name").and_then(|n| n.as_str()).map(str::to_string).unwrap_or_else(|| if dir == "." { app_name.to_string() } else { file_name(dir).to_string() });
-    let mut draft = Draft::new(&crate::detect::service_name(&raw), dir, fact("php", Confidence::High, path, None, "composer.json"));
-    if let Some(php) = require.and_then(|r| r.get("php")).and_then(|v| v.as_str()) {
-        if let Some(v) = version_floor(php) {
-            draft.runtime_version = Some(fact(v, Confidence::High, path, line_of(text, "\"php\""), &format!("require.php `{php}`")));
-        }
+    let raw = doc
+        .get("name")
+        .and_then(|n| n.as_str())
+        .map(str::to_string)
+        .unwrap_or_else(|| if dir == "." { app_name.to_string() } else { file_name(dir).to_string() });
+    let mut draft =
+        Draft::new(&crate::detect::service_name(&raw), dir, fact("php", Confidence::High, path, None, "composer.json"));
+    if let Some(php) = require.and_then(|r| r.get("php")).and_then(|v| v.as_str())
+        && let Some(v) = version_floor(php)
+    {
+        draft.runtime_version =
+            Some(fact(v, Confidence::High, path, line_of(text, "\"php\""), &format!("require.php `{php}`")));
     }
     draft.package_manager = Some(fact("composer", Confidence::High, path, None, "composer.json"));
     let lock = join(dir, "composer.lock");
@@ -73,15 +80,26 @@ fn project(tree: &Tree, projects: &[String], path: &str, app_name: &str) -> Foun
             draft.writable.push(fact(*w, Confidence::Medium, path, line, &detail));
         }
         if *name == "Laravel" && draft.start_command.is_none() && tree.exists(&join(dir, "artisan")) {
-            draft.start_command = Some(fact("php artisan serve --host=0.0.0.0 --port=8000", Confidence::Low, &join(dir, "artisan"), None, "Laravel development server"));
+            draft.start_command = Some(fact(
+                "php artisan serve --host=0.0.0.0 --port=8000",
+                Confidence::Low,
+                &join(dir, "artisan"),
+                None,
+                "Laravel development server",
+            ));
         }
     }
-    if draft.start_command.is_none() {
-        if let Some(front) = &front {
-            let docroot = parent(front.strip_prefix(&format!("{dir}/")).unwrap_or(front));
-            let cmd = if docroot == "." { "php -S 0.0.0.0:8080".to_string() } else { format!("php -S 0.0.0.0:8080 -t {docroot}") };
-            draft.start_command = Some(fact(cmd, Confidence::Low, front, None, "front controller served by PHP's built-in server"));
-        }
+    if draft.start_command.is_none()
+        && let Some(front) = &front
+    {
+        let docroot = parent(front.strip_prefix(&format!("{dir}/")).unwrap_or(front));
+        let cmd = if docroot == "." {
+            "php -S 0.0.0.0:8080".to_string()
+        } else {
+            format!("php -S 0.0.0.0:8080 -t {docroot}")
+        };
+        draft.start_command =
+            Some(fact(cmd, Confidence::Low, front, None, "front controller served by PHP's built-in server"));
     }
     draft.deps = deps;
     draft.sources = sources(tree, dir, projects, EXTS, &[]);

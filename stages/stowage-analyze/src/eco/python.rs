@@ -36,7 +36,9 @@ pub fn detect(tree: &Tree, projects: &[String], app_name: &str) -> Vec<Found> {
     // uv workspaces: members are services, the root is only the container of the lockfile.
     let mut workspaces: Vec<(String, Vec<Glob>)> = Vec::new();
     for dir in &dirs {
-        let Some(doc) = tree.text(&join(dir, "pyproject.toml")).and_then(|t| t.parse::<toml::Table>().ok()) else { continue };
+        let Some(doc) = tree.text(&join(dir, "pyproject.toml")).and_then(|t| t.parse::<toml::Table>().ok()) else {
+            continue;
+        };
         let members = doc
             .get("tool")
             .and_then(|t| t.get("uv"))
@@ -54,15 +56,24 @@ pub fn detect(tree: &Tree, projects: &[String], app_name: &str) -> Vec<Found> {
             found.push(skipped(dir, "documentation build requirements, not a deployable"));
             continue;
         }
-        let workspace_root =
-            workspaces.iter().find(|(root, globs)| root != dir && globs.iter().any(|g| g.matches_exactly(dir))).map(|w| w.0.clone());
+        let workspace_root = workspaces
+            .iter()
+            .find(|(root, globs)| root != dir && globs.iter().any(|g| g.matches_exactly(dir)))
+            .map(|w| w.0.clone());
         let is_root = workspaces.iter().any(|(root, _)| root == dir);
         found.push(project(tree, projects, app_name, dir, workspace_root, is_root));
     }
     found
 }
 
-fn project(tree: &Tree, projects: &[String], app_name: &str, dir: &str, workspace_root: Option<String>, is_root: bool) -> Found {
+fn project(
+    tree: &Tree,
+    projects: &[String],
+    app_name: &str,
+    dir: &str,
+    workspace_root: Option<String>,
+    is_root: bool,
+) -> Found {
     let mut deps: Vec<(String, Evidence)> = Vec::new();
     let mut name: Option<String> = None;
     let mut runtime: Option<Fact<String>> = None;
@@ -109,26 +120,27 @@ fn project(tree: &Tree, projects: &[String], app_name: &str, dir: &str, workspac
                 }
             }
         }
-        if let Some(requires) = project.and_then(|p| p.get("requires-python")).and_then(|v| v.as_str()) {
-            if let Some(v) = version_floor(requires) {
-                let detail = format!("requires-python `{requires}`");
-                runtime = Some(fact(v, Confidence::High, &pyproject, line_of(text, "requires-python"), &detail));
-            }
+        if let Some(requires) = project.and_then(|p| p.get("requires-python")).and_then(|v| v.as_str())
+            && let Some(v) = version_floor(requires)
+        {
+            let detail = format!("requires-python `{requires}`");
+            runtime = Some(fact(v, Confidence::High, &pyproject, line_of(text, "requires-python"), &detail));
         }
-        let script_table = project.and_then(|p| p.get("scripts")).or_else(|| poetry_table.and_then(|p| p.get("scripts")));
+        let script_table =
+            project.and_then(|p| p.get("scripts")).or_else(|| poetry_table.and_then(|p| p.get("scripts")));
         for (key, _) in script_table.and_then(|s| s.as_table()).into_iter().flatten() {
             let line = text.lines().position(|l| l.trim_start().starts_with(key.as_str())).map(|i| i as u32 + 1);
             scripts.push((key.clone(), Evidence::new(&pyproject, line, "declares a console script")));
         }
     }
     let pipfile = join(dir, "Pipfile");
-    if let Some(text) = tree.text(&pipfile) {
-        if let Ok(doc) = text.parse::<toml::Table>() {
-            for (key, _) in doc.get("packages").and_then(|p| p.as_table()).into_iter().flatten() {
-                let dep_name = key.to_ascii_lowercase().replace(['_', '.'], "-");
-                let line = text.lines().position(|l| l.trim_start().starts_with(key.as_str())).map(|i| i as u32 + 1);
-                deps.push((dep_name.clone(), Evidence::new(&pipfile, line, format!("requires `{dep_name}`"))));
-            }
+    if let Some(text) = tree.text(&pipfile)
+        && let Ok(doc) = text.parse::<toml::Table>()
+    {
+        for (key, _) in doc.get("packages").and_then(|p| p.as_table()).into_iter().flatten() {
+            let dep_name = key.to_ascii_lowercase().replace(['_', '.'], "-");
+            let line = text.lines().position(|l| l.trim_start().starts_with(key.as_str())).map(|i| i as u32 + 1);
+            deps.push((dep_name.clone(), Evidence::new(&pipfile, line, format!("requires `{dep_name}`"))));
         }
     }
     let has = |dep: &str| deps.iter().find(|(d, _)| d == dep).map(|(_, ev)| ev.clone());
@@ -188,7 +200,13 @@ fn project(tree: &Tree, projects: &[String], app_name: &str, dir: &str, workspac
             };
             fact(pm, Confidence::High, path, None, "lockfile")
         }
-        None if poetry => fact("poetry", Confidence::High, &pyproject, line_of(tree.text(&pyproject).unwrap_or(""), "[tool.poetry"), "[tool.poetry]"),
+        None if poetry => fact(
+            "poetry",
+            Confidence::High,
+            &pyproject,
+            line_of(tree.text(&pyproject).unwrap_or(""), "[tool.poetry"),
+            "[tool.poetry]",
+        ),
         None if tree.exists(&req) => fact("pip", Confidence::High, &req, None, "requirements.txt"),
         None => fact("pip", Confidence::Medium, &manifest, None, "no lockfile; pip installs the project"),
     });
@@ -197,7 +215,11 @@ fn project(tree: &Tree, projects: &[String], app_name: &str, dir: &str, workspac
     let uvicorn = has("uvicorn").or_else(|| has("uvicorn-standard"));
 
     if let Some((name, ev, port)) = framework {
-        draft.framework = Some(Fact::new(name.to_string(), Confidence::High, Evidence { detail: format!("depends on `{}`", name.to_ascii_lowercase()), ..ev.clone() }));
+        draft.framework = Some(Fact::new(
+            name.to_string(),
+            Confidence::High,
+            Evidence { detail: format!("depends on `{}`", name.to_ascii_lowercase()), ..ev.clone() },
+        ));
         draft.web_framework = true;
         draft.default_port = Some((port, Evidence { detail: format!("{name} serves on {port} by default"), ..ev }));
         let start = match name {
@@ -205,7 +227,9 @@ fn project(tree: &Tree, projects: &[String], app_name: &str, dir: &str, workspac
                 let wsgi = py_sources.iter().find(|p| file_name(p) == "wsgi.py").cloned();
                 match (wsgi, &gunicorn) {
                     (Some(wsgi), Some(_)) => Some((format!("gunicorn {}:application", module_of(&wsgi)), wsgi, None)),
-                    _ if tree.exists(&manage) => Some(("python manage.py runserver 0.0.0.0:8000".to_string(), manage.clone(), None)),
+                    _ if tree.exists(&manage) => {
+                        Some(("python manage.py runserver 0.0.0.0:8000".to_string(), manage.clone(), None))
+                    }
                     _ => None,
                 }
             }
@@ -236,8 +260,17 @@ fn project(tree: &Tree, projects: &[String], app_name: &str, dir: &str, workspac
         if name == "Django" || gunicorn.is_some() || uvicorn.is_some() {
             // gunicorn and uvicorn both bind 8000 unless told otherwise.
             if name != "Flask" || gunicorn.is_some() {
-                let ev = gunicorn.clone().or(uvicorn.clone()).unwrap_or_else(|| draft.framework.as_ref().unwrap().evidence[0].clone());
-                let server = if gunicorn.is_some() { "gunicorn" } else if uvicorn.is_some() { "uvicorn" } else { name };
+                let ev = gunicorn
+                    .clone()
+                    .or(uvicorn.clone())
+                    .unwrap_or_else(|| draft.framework.as_ref().unwrap().evidence[0].clone());
+                let server = if gunicorn.is_some() {
+                    "gunicorn"
+                } else if uvicorn.is_some() {
+                    "uvicorn"
+                } else {
+                    name
+                };
                 draft.default_port = Some((8000, Evidence { detail: format!("{server} binds 8000 by default"), ..ev }));
             }
         }
@@ -259,12 +292,18 @@ fn project(tree: &Tree, projects: &[String], app_name: &str, dir: &str, workspac
         draft.start_command = Some(fact(cmd, Confidence::Medium, p, Some(*n), "`__main__` entry point"));
         let looping = tree.text(p).is_some_and(|t| t.contains("while True"));
         if !looping {
-            draft.kind = Some(Fact::new(Kind::Cli, Confidence::Medium, Evidence::new(p, Some(*n), "script that runs to completion")));
+            draft.kind = Some(Fact::new(
+                Kind::Cli,
+                Confidence::Medium,
+                Evidence::new(p, Some(*n), "script that runs to completion"),
+            ));
         }
     }
     draft.deps = deps;
     draft.sources = sources(tree, dir, projects, EXTS, &[]);
     // Config files of tools (pyproject, tox.ini) mention ports and variables that are not the app's.
-    draft.sources.retain(|p| !matches!(file_name(p), "pyproject.toml" | "tox.ini" | "setup.cfg" | ".pre-commit-config.yaml"));
+    draft
+        .sources
+        .retain(|p| !matches!(file_name(p), "pyproject.toml" | "tox.ini" | "setup.cfg" | ".pre-commit-config.yaml"));
     Found::Service(Box::new(draft))
 }

@@ -39,13 +39,18 @@ fn project(tree: &Tree, projects: &[String], path: &str, app_name: &str) -> Foun
     let rails = has("rails").or_else(|| has("railties"));
     let sinatra = has("sinatra");
     let config_ru = join(dir, "config.ru");
-    let app_file = tree.texts_under(dir).filter(|(p, _)| p.ends_with(".rb") && parent(p) == dir).find(|(_, t)| t.contains("require 'sinatra'") || t.contains("require \"sinatra\"")).map(|(p, _)| p.to_string());
+    let app_file = tree
+        .texts_under(dir)
+        .filter(|(p, _)| p.ends_with(".rb") && parent(p) == dir)
+        .find(|(_, t)| t.contains("require 'sinatra'") || t.contains("require \"sinatra\""))
+        .map(|(p, _)| p.to_string());
     if rails.is_none() && sinatra.is_none() && !tree.exists(&config_ru) && !tree.exists(&join(dir, "Procfile")) {
         let what = if gemspec { "Ruby gem" } else { "Ruby library" };
         return skipped(dir, format!("{what} ({path}): no Rails, Sinatra, config.ru or Procfile"));
     }
     let name = if dir == "." { app_name.to_string() } else { file_name(dir).to_string() };
-    let mut draft = Draft::new(&crate::detect::service_name(&name), dir, fact("ruby", Confidence::High, path, None, "Gemfile"));
+    let mut draft =
+        Draft::new(&crate::detect::service_name(&name), dir, fact("ruby", Confidence::High, path, None, "Gemfile"));
     draft.runtime_version = version_file(tree, dir, dir, &[".ruby-version"], "Ruby version file").or(ruby);
     draft.package_manager = Some(fact("bundler", Confidence::High, path, None, "Gemfile"));
     let lock = join(dir, "Gemfile.lock");
@@ -55,29 +60,50 @@ fn project(tree: &Tree, projects: &[String], path: &str, app_name: &str) -> Foun
     draft.web_framework = true;
     if let Some(ev) = rails {
         draft.framework = Some(Fact::new("Rails".to_string(), Confidence::High, ev.clone()));
-        draft.default_port = Some((3000, Evidence { detail: "Rails (Puma) serves on 3000 by default".into(), ..ev.clone() }));
-        draft.start_command = Some(fact("bundle exec rails server -b 0.0.0.0", Confidence::Medium, path, ev.line, "Rails server"));
+        draft.default_port =
+            Some((3000, Evidence { detail: "Rails (Puma) serves on 3000 by default".into(), ..ev.clone() }));
+        draft.start_command =
+            Some(fact("bundle exec rails server -b 0.0.0.0", Confidence::Medium, path, ev.line, "Rails server"));
         if tree.exists(&join(dir, "Rakefile")) {
-            draft.build_command = Some(fact("bundle exec rails assets:precompile", Confidence::Low, path, ev.line, "Rails asset pipeline"));
+            draft.build_command = Some(fact(
+                "bundle exec rails assets:precompile",
+                Confidence::Low,
+                path,
+                ev.line,
+                "Rails asset pipeline",
+            ));
         }
         for w in ["tmp", "log", "storage"] {
             // tmp and log are always written; storage only when Active Storage keeps files on disk.
             if w != "storage" || tree.files_under(&join(dir, w)).next().is_some() {
-                draft.writable.push(Fact::new(w.to_string(), Confidence::Medium, Evidence { detail: "Rails writes here at run time".into(), ..ev.clone() }));
+                draft.writable.push(Fact::new(
+                    w.to_string(),
+                    Confidence::Medium,
+                    Evidence { detail: "Rails writes here at run time".into(), ..ev.clone() },
+                ));
             }
         }
     } else if let Some(ev) = sinatra {
         draft.framework = Some(Fact::new("Sinatra".to_string(), Confidence::High, ev.clone()));
         if tree.exists(&config_ru) {
-            draft.start_command = Some(fact("bundle exec rackup --host 0.0.0.0", Confidence::Medium, &config_ru, None, "Rack config"));
+            draft.start_command =
+                Some(fact("bundle exec rackup --host 0.0.0.0", Confidence::Medium, &config_ru, None, "Rack config"));
             draft.default_port = Some((9292, Evidence::new(&config_ru, None, "rackup serves on 9292 by default")));
         } else if let Some(file) = &app_file {
             let rel = file.strip_prefix(&format!("{dir}/")).unwrap_or(file);
-            draft.start_command = Some(fact(format!("bundle exec ruby {rel} -o 0.0.0.0"), Confidence::Medium, file, None, "Sinatra app file"));
-            draft.default_port = Some((4567, Evidence { detail: "Sinatra serves on 4567 by default".into(), ..ev.clone() }));
+            draft.start_command = Some(fact(
+                format!("bundle exec ruby {rel} -o 0.0.0.0"),
+                Confidence::Medium,
+                file,
+                None,
+                "Sinatra app file",
+            ));
+            draft.default_port =
+                Some((4567, Evidence { detail: "Sinatra serves on 4567 by default".into(), ..ev.clone() }));
         }
     } else if tree.exists(&config_ru) {
-        draft.start_command = Some(fact("bundle exec rackup --host 0.0.0.0", Confidence::Medium, &config_ru, None, "Rack config"));
+        draft.start_command =
+            Some(fact("bundle exec rackup --host 0.0.0.0", Confidence::Medium, &config_ru, None, "Rack config"));
         draft.default_port = Some((9292, Evidence::new(&config_ru, None, "rackup serves on 9292 by default")));
     } else {
         draft.web_framework = false;

@@ -59,12 +59,16 @@ pub fn detect(tree: &Tree) -> Vec<Found> {
         let dir = parent(path);
         let Some(package) = doc.get("package") else {
             if doc.get("workspace").is_some() {
-                found.push(skipped(dir, format!("Cargo workspace root ({path}): its members are analysed on their own")));
+                found.push(skipped(
+                    dir,
+                    format!("Cargo workspace root ({path}): its members are analysed on their own"),
+                ));
             }
             continue;
         };
         let workspace = workspaces.iter().find(|w| {
-            (w.root == dir || w.members.iter().any(|g| g.matches_exactly(dir))) && !w.exclude.iter().any(|g| g.matches(dir))
+            (w.root == dir || w.members.iter().any(|g| g.matches_exactly(dir)))
+                && !w.exclude.iter().any(|g| g.matches(dir))
         });
         found.extend(package_services(tree, path, doc, package, workspace));
     }
@@ -112,10 +116,10 @@ fn package_services(
                 Some((name, "main.rs")) => Some(name),
                 _ => None,
             };
-            if let Some(name) = name {
-                if !bins.iter().any(|(n, file, _)| n == name || file == f) {
-                    bins.push((name.to_string(), f.to_string(), None));
-                }
+            if let Some(name) = name
+                && !bins.iter().any(|(n, file, _)| n == name || file == f)
+            {
+                bins.push((name.to_string(), f.to_string(), None));
             }
         }
     }
@@ -129,7 +133,14 @@ fn package_services(
     let mut deps: Vec<(String, Evidence)> = Vec::new();
     for section in ["dependencies"] {
         for (name, _) in doc.get(section).and_then(|d| d.as_table()).into_iter().flatten() {
-            let line = text.lines().position(|l| l.trim_start().starts_with(&format!("{name} ")) || l.trim_start().starts_with(&format!("{name}.")) || l.trim_start().starts_with(&format!("{name}="))).map(|i| i as u32 + 1);
+            let line = text
+                .lines()
+                .position(|l| {
+                    l.trim_start().starts_with(&format!("{name} "))
+                        || l.trim_start().starts_with(&format!("{name}."))
+                        || l.trim_start().starts_with(&format!("{name}="))
+                })
+                .map(|i| i as u32 + 1);
             deps.push((name.clone(), Evidence::new(path, line, format!("depends on `{name}`"))));
         }
     }
@@ -142,7 +153,9 @@ fn package_services(
             Some(fact(channel, Confidence::High, &p, line_of(t, "channel"), "toolchain channel"))
         })
         .or_else(|| match package.get("rust-version") {
-            Some(toml::Value::String(v)) => Some(fact(v.clone(), Confidence::High, path, line_of(text, "rust-version"), "rust-version")),
+            Some(toml::Value::String(v)) => {
+                Some(fact(v.clone(), Confidence::High, path, line_of(text, "rust-version"), "rust-version"))
+            }
             Some(toml::Value::Table(_)) => {
                 let w = workspace?;
                 let (v, line) = w.rust_version.clone()?;
@@ -152,13 +165,19 @@ fn package_services(
         });
     let lock = find_up(tree, dir, &context, &["Cargo.lock"]).filter(|(p, _)| {
         // Only a lockfile that parses counts: the build runs with --locked.
-        tree.text(p).is_some_and(|t| t.parse::<toml::Table>().is_ok_and(|d| d.contains_key("package") || d.contains_key("version")))
+        tree.text(p).is_some_and(|t| {
+            t.parse::<toml::Table>().is_ok_and(|d| d.contains_key("package") || d.contains_key("version"))
+        })
     });
     let src = join(dir, "src");
     let bin_files: Vec<String> = bins.iter().map(|(_, f, _)| f.clone()).collect();
     let mut out = Vec::new();
     for (name, file, line) in &bins {
-        let mut draft = Draft::new(&crate::detect::service_name(name), dir, fact("rust", Confidence::High, path, None, "Cargo.toml"));
+        let mut draft = Draft::new(
+            &crate::detect::service_name(name),
+            dir,
+            fact("rust", Confidence::High, path, None, "Cargo.toml"),
+        );
         draft.build_context = context.clone();
         draft.runtime_version = runtime.clone();
         draft.package_manager = Some(fact("cargo", Confidence::High, path, None, "Cargo manifest"));
@@ -182,7 +201,8 @@ fn package_services(
             draft.framework = Some(Fact::new(fw.to_string(), Confidence::High, ev.clone()));
             draft.web_framework = true;
             if let Some(port) = default {
-                draft.default_port = Some((*port, Evidence { detail: format!("{fw} listens on {port} by default"), ..ev }));
+                draft.default_port =
+                    Some((*port, Evidence { detail: format!("{fw} listens on {port} by default"), ..ev }));
             }
         } else {
             // Without a framework only an explicit socket makes a server; port-like numbers in a CLI's code

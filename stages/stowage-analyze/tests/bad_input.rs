@@ -1,0 +1,201 @@
+//! Bad input, one test per class: binary, huge, non-UTF-8, unreadable and outside-symlink files are skipped with a
+//! reason; stowage's own output is never evidence; excluded paths are not read; an app with nothing recognisable
+//! is an error that says what was looked for; wrong options name the key and the line that set it.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use stowage_analyze::{AnalyzeError, Options, Overrides, analyze};
+
+const EXPRESS: &str = r#"{"name":"web","scripts":{"start":"node server.js"},"dependencies":{"express":"4"}}"#;
+const SERVER: &str = "const port = process.env.PORT || 3000;\napp.get('/health', h);\napp.listen(port);\n";
+
+/// The reason recorded for `path`, if it was skipped.
+fn unread_reason(model: &stowage_analyze::Model, path: &str) -> Option<String> {
+    model.unread.iter().find(|u| u.path == path).map(|u| u.reason.clone())
+}
+
+fn check_skipped(label: &str, bytes: &[u8], reason_starts: &str) {
+    let dir = support::app(label, &[("package.json", EXPRESS)]);
+    support::write(&dir, "server.js", bytes);
+    let model = support::analyze_app(&dir);
+    let reason = unread_reason(&model, "server.js");
+    assert!(reason.as_deref().is_some_and(|r| r.starts_with(reason_starts)), "{label}: {reason:?}");
+    // Nothing from the skipped file is used as evidence.
+    let web = &model.services[0];
+    assert!(web.ports.is_empty() && web.health_path.is_none(), "{label}: {:?}", web.ports);
+}
+
+#[test]
+fn binary_files_are_skipped() {
+    let mut bytes = SERVER.as_bytes().to_vec();
+    bytes.extend_from_slice(&[0, 1, 2, 0]);
+    check_skipped("binary", &bytes, "binary content");
+}
+
+#[test]
+fn huge_files_are_skipped_but_huge_manifests_are_read() {
+    let mut bytes = SERVER.as_bytes().to_vec();
+    bytes.extend(std::iter::repeat_n(b'\n', 1024 * 1024 + 1));
+    check_skipped("huge", &bytes, "larger than 1 MiB");
+
+    let padded = EXPRESS.replacen('{', &format!("{{{}", " ".repeat(1024 * 1024 + 1)), 1);
+    let dir = support::app("huge-manifest", &[("package.json", &padded), ("server.js", SERVER)]);
+    let model = support::analyze_app(&dir);
+    assert_eq!(model.services.len(), 1, "a huge package.json is still read");
+    assert!(model.unread.is_empty(), "{:?}", model.unread);
+}
+
+#[test]
+fn non_utf8_files_are_skipped() {
+    let mut bytes = SERVER.as_bytes().to_vec();
+    bytes.extend_from_slice(&[0xff, 0xfe, b'x']);
+    check_skipped("latin1", &bytes, "not UTF-8");
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_files_are_skipped() {
+    let dir = support::app("unreadable", &[("package.json", EXPRESS)]);
+    std::os::unix::fs::symlink(dir.join("missing.js"), dir.join("server.js")).expect("symlink");
+    let model = support::analyze_app(&dir);
+    let reason = unread_reason(&model, "server.js");
+    assert!(reason.as_deref().is_some_and(|r| r.starts_with("unreadable")), "{reason:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_outside_the_app_are_not_followed() {
+    let outside = support::app("outside", &[("server.js", SERVER), ("lib/health.js", "r.get('/healthz', h);\n")]);
+    let dir = support::app("symlinks", &[("package.json", EXPRESS), ("inside.js", "app.get('/ping', h);\n")]);
+    std::os::unix::fs::symlink(outside.join("server.js"), dir.join("server.js")).expect("symlink");
+    std::os::unix::fs::symlink(outside.join("lib"), dir.join("lib")).expect("symlink");
+    // A link to a file inside the app is an ordinary file.
+    std::os::unix::fs::symlink(dir.join("inside.js"), dir.join("alias.js")).expect("symlink");
+    let model = support::analyze_app(&dir);
+    for path in ["server.js", "lib"] {
+        let reason = unread_reason(&model, path);
+        assert_eq!(reason.as_deref(), Some("symlink to outside the app, not followed"), "{path}");
+    }
+    let web = &model.services[0];
+    assert!(web.ports.is_empty(), "{:?}", web.ports);
+    assert_eq!(web.health_path.as_ref().map(|h| h.value.as_str()), Some("/ping"));
+    assert!(unread_reason(&model, "alias.js").is_none());
+}
+
+#[test]
+fn stowage_output_is_never_evidence() {
+    let files = [("package.json", EXPRESS), ("server.js", SERVER), ("Dockerfile", "FROM node:20\nEXPOSE 9999\n")];
+    let dir = support::app("managed", &files);
+    let managed = Options { managed: vec!["Dockerfile".into()], app_name: "app".into(), ..Options::default() };
+    let model = analyze(&dir, &managed).expect("analyses");
+    assert!(model.existing_container_files.is_empty(), "{:?}", model.existing_container_files);
+    let ports: Vec<u16> = model.services[0].ports.iter().map(|p| p.value.number).collect();
+    assert_eq!(ports, [3000]);
+    // Without the lock entry the same Dockerfile is the app's own, and is evidence.
+    let model = support::analyze_app(&dir);
+    assert_eq!(model.existing_container_files.len(), 1);
+    let ports: Vec<u16> = model.services[0].ports.iter().map(|p| p.value.number).collect();
+    assert_eq!(ports, [3000, 9999]);
+}
+
+#[test]
+fn excluded_paths_are_not_read() {
+    let files = [
+        ("package.json", EXPRESS),
+        ("server.js", SERVER),
+        ("vendor-apps/other/go.mod", "module x\n\ngo 1.22\n"),
+        ("vendor-apps/other/main.go", "package main\n\nfunc main() {}\n"),
+    ];
+    let dir = support::app("exclude", &files);
+    assert_eq!(support::analyze_app(&dir).services.len(), 2);
+    let options = Options { exclude: vec!["vendor-apps/**".into()], app_name: "app".into(), ..Options::default() };
+    let model = analyze(&dir, &options).expect("analyses");
+    let names: Vec<&str> = model.services.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["web"]);
+}
+
+#[test]
+fn nothing_recognisable_names_what_was_looked_for() {
+    for (label, files) in [
+        ("empty", &[][..]),
+        ("readme-only", &[("README.md", "# hello\n")][..]),
+        ("library-only", &[("pyproject.toml", "[project]\nname = \"lib\"\n")][..]),
+    ] {
+        let dir = support::app(label, files);
+        let err = analyze(&dir, &Options::default()).expect_err(label);
+        let AnalyzeError::NothingFound(message) = &err else { panic!("{label}: {err:?}") };
+        for looked_for in [
+            "package.json",
+            "pyproject.toml",
+            "go.mod",
+            "Cargo.toml",
+            "pom.xml",
+            "*.csproj",
+            "composer.json",
+            "Gemfile",
+        ] {
+            assert!(message.contains(looked_for), "{label}: {message}");
+        }
+        if label == "library-only" {
+            assert!(message.contains("library"), "{message}");
+        }
+    }
+}
+
+#[test]
+fn a_missing_app_folder_is_an_error() {
+    let dir = support::temp_app("missing").join("nope");
+    let err = analyze(&dir, &Options::default()).expect_err("missing folder");
+    assert!(matches!(err, AnalyzeError::Unreadable(ref m) if m.contains("nope")), "{err:?}");
+}
+
+fn options_error(value: serde_json::Value, locations: &[(&str, &str)]) -> String {
+    let locations: BTreeMap<String, String> = locations.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    match Overrides::parse(Some(&value), &locations) {
+        Err(AnalyzeError::Options(m)) => m,
+        other => panic!("expected an options error for {value}, got {other:?}"),
+    }
+}
+
+#[test]
+fn wrong_options_name_the_key_and_line() {
+    let cases = [
+        (serde_json::json!({ "servics": {} }), "stages.analyze.servics", "stowage.toml:4", "is not a known option"),
+        (
+            serde_json::json!({ "services": { "api": { "prot": 80 } } }),
+            "stages.analyze.services.api.prot",
+            "stowage.toml:7",
+            "is not a known fact",
+        ),
+        (
+            serde_json::json!({ "services": { "api": { "port": "eighty" } } }),
+            "stages.analyze.services.api.port",
+            "stowage.toml:7",
+            "must be a port number",
+        ),
+        (
+            serde_json::json!({ "services": { "api": { "kind": "daemon" } } }),
+            "stages.analyze.services.api.kind",
+            "stowage.toml:7",
+            "must be one of",
+        ),
+        (
+            serde_json::json!({ "services": { "api": { "root": "../x" } } }),
+            "stages.analyze.services.api.root",
+            "stowage.toml:7",
+            "app-relative",
+        ),
+        (serde_json::json!({ "only": "api" }), "stages.analyze.only", "stowage.toml:4", "list of service names"),
+    ];
+    for (value, key, location, message) in cases {
+        let locations = [(key, location)];
+        let error = options_error(value, &locations);
+        assert!(error.starts_with(location), "{error}");
+        assert!(error.contains(&format!("`{key}`")) && error.contains(message), "{error}");
+    }
+    // Without a recorded line the message still names the file.
+    let error = options_error(serde_json::json!({ "nope": 1 }), &[]);
+    assert!(error.starts_with("stowage.toml: `stages.analyze.nope`"), "{error}");
+}

@@ -1,0 +1,118 @@
+//! The stage binary under the contract: a hand-made context in, docs/containerization.md under --out and a report
+//! with the model as facts; exit 2 with a clear message on an app with nothing recognisable or bad options.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use stowage_kit::{App, Config, Context, FailOn, Mode, Report, Thresholds};
+
+fn context(app: &Path, stage_options: Option<serde_json::Value>, managed: &[&str]) -> Context {
+    let mut options = BTreeMap::new();
+    if let Some(value) = stage_options {
+        options.insert("analyze".to_string(), value);
+    }
+    Context {
+        contract_version: stowage_kit::CONTRACT_VERSION,
+        stowage_version: "0.1.0".into(),
+        stage: "analyze".into(),
+        mode: Mode::Apply,
+        app: App { root: app.to_path_buf(), name: "demo".into() },
+        config: Config {
+            name: "demo".into(),
+            profile: "production".into(),
+            unmanaged: vec![],
+            exclude: vec!["ignored/**".into()],
+            thresholds: Thresholds { fail_on: FailOn::Error, stage_timeout_seconds: 60 },
+            external_stages: vec![],
+            stage_options: options,
+            key_locations: [("stages.analyze.bogus".to_string(), "stowage.toml:9".to_string())].into_iter().collect(),
+        },
+        facts: BTreeMap::new(),
+        staged: vec![],
+        managed: managed.iter().map(|m| m.to_string()).collect(),
+    }
+}
+
+struct Outcome {
+    code: Option<i32>,
+    stderr: String,
+    out: std::path::PathBuf,
+    report: std::path::PathBuf,
+}
+
+fn run_stage(label: &str, ctx: &Context) -> Outcome {
+    let work = support::temp_app(&format!("stage-{label}"));
+    let context = work.join("context.json");
+    std::fs::write(&context, serde_json::to_string_pretty(ctx).expect("context serializes")).expect("write context");
+    let (out, report) = (work.join("out"), work.join("report.json"));
+    std::fs::create_dir_all(&out).expect("out dir");
+    let output = Command::new(env!("CARGO_BIN_EXE_stowage-analyze"))
+        .arg("--context")
+        .arg(&context)
+        .arg("--out")
+        .arg(&out)
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .expect("run the stage binary");
+    Outcome { code: output.status.code(), stderr: String::from_utf8_lossy(&output.stderr).into_owned(), out, report }
+}
+
+#[test]
+fn writes_the_strategy_document_and_the_model() {
+    let app = support::repo_root().join("tests/fixtures/apps/monorepo");
+    let outcome = run_stage("monorepo", &context(&app, None, &["docker-compose.yml"]));
+    assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
+    let doc = std::fs::read_to_string(outcome.out.join("docs/containerization.md")).expect("document written");
+    assert_eq!(doc.lines().next(), Some(stowage_analyze::doc::HEADER));
+    let report: Report =
+        serde_json::from_str(&std::fs::read_to_string(&outcome.report).expect("report")).expect("report parses");
+    assert_eq!(report.stage, "analyze");
+    let names: Vec<&str> =
+        report.facts["services"].as_array().expect("services").iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(names, ["api", "web", "worker"]);
+    // The compose file is listed in the lock, so it is stowage's own output and not evidence.
+    assert_eq!(report.facts["existing_container_files"], serde_json::json!([]));
+    assert!(report.notes.iter().any(|n| n.contains("not a deployable: packages/shared")), "{:?}", report.notes);
+    // No absolute path of this machine leaks into the facts or the document.
+    let root = app.to_string_lossy().into_owned();
+    assert!(!report.facts.to_string().contains(&root) && !doc.contains(&root));
+    // The same input gives the same bytes.
+    let again = run_stage("monorepo-again", &context(&app, None, &["docker-compose.yml"]));
+    assert_eq!(std::fs::read_to_string(again.out.join("docs/containerization.md")).expect("doc"), doc);
+}
+
+#[test]
+fn exits_2_on_an_empty_app() {
+    let app = support::temp_app("stage-empty");
+    let outcome = run_stage("empty", &context(&app, None, &[]));
+    assert_eq!(outcome.code, Some(2), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("nothing deployable") && outcome.stderr.contains("package.json"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(!outcome.out.join("docs/containerization.md").exists());
+}
+
+#[test]
+fn exits_2_on_an_unknown_option() {
+    let app = support::repo_root().join("tests/fixtures/apps/node-express");
+    let outcome = run_stage("bad-option", &context(&app, Some(serde_json::json!({ "bogus": true })), &[]));
+    assert_eq!(outcome.code, Some(2), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("stowage.toml:9") && outcome.stderr.contains("`stages.analyze.bogus`"),
+        "{}",
+        outcome.stderr
+    );
+}
+
+#[test]
+fn describes_itself() {
+    let output = Command::new(env!("CARGO_BIN_EXE_stowage-analyze")).arg("--describe").output().expect("run");
+    let describe: stowage_kit::Describe = serde_json::from_slice(&output.stdout).expect("describe parses");
+    assert_eq!((describe.name.as_str(), describe.after.len(), describe.contract_version), ("analyze", 0, 1));
+}
