@@ -26,6 +26,7 @@ pub fn run(home: &Home, args: &BenchArgs) -> Result<i32> {
     let _ = writeln!(out, "Machine: {} cores, {}.\n", cores(), rustc_version());
     out.push_str(&cold_build(root)?);
     out.push_str(&warm_check(root)?);
+    out.push_str(&lint_speed(root)?);
     if let Some(dir) = &args.apps_dir {
         let _ = writeln!(
             out,
@@ -103,13 +104,20 @@ fn warm_check(root: &Path) -> Result<String> {
 
 /// Median wall time of a command in milliseconds.
 fn hyperfine(root: &Path, command: &str) -> Result<f64> {
+    hyperfine_runs(root, command, 10)
+}
+
+/// Median wall time in milliseconds over `runs` runs after 2 warm-ups; a failing exit status is not an error, since
+/// linters exit non-zero when they find something.
+fn hyperfine_runs(root: &Path, command: &str, runs: usize) -> Result<f64> {
     let export: PathBuf = std::env::temp_dir().join(format!("stowage-bench-{}.json", std::process::id()));
     let sh = Shell::new().map_err(|e| Failure::crash(e.to_string()))?;
     sh.change_dir(root);
     if cmd!(sh, "hyperfine --version").quiet().ignore_stdout().run().is_err() {
         return Err(Failure::usage("hyperfine is not installed: `apt-get install -y hyperfine`"));
     }
-    cmd!(sh, "hyperfine --warmup 2 --runs 10 --style none --export-json {export} {command}")
+    let runs = runs.to_string();
+    cmd!(sh, "hyperfine --warmup 2 --runs {runs} -i --style none --export-json {export} {command}")
         .run()
         .map_err(|e| Failure::failed(format!("hyperfine failed on `{command}`: {e}")))?;
     let text = crate::failure::read_to_string(&export)?;
@@ -119,4 +127,127 @@ fn hyperfine(root: &Path, command: &str) -> Result<f64> {
         .and_then(|m| m.as_f64())
         .map(|s| s * 1000.0)
         .ok_or_else(|| Failure::crash("hyperfine printed no median"))
+}
+
+/// The linter against hadolint and checkov on ../shared/corpus, each timed as a whole process over all the files.
+fn lint_speed(root: &Path) -> Result<String> {
+    let corpus = root.join("../shared/corpus");
+    if !corpus.is_dir() {
+        return Err(Failure::usage(format!("the corpus {} is missing", corpus.display())));
+    }
+    crate::judges::install(root)?;
+    let sh = Shell::new().map_err(|e| Failure::crash(e.to_string()))?;
+    sh.change_dir(root);
+    cmd!(sh, "cargo build --quiet --release -p stowage-validate")
+        .run()
+        .map_err(|e| Failure::crash(format!("building the linter failed: {e}")))?;
+    let files = |dir: &str| -> Result<Vec<String>> {
+        let mut names: Vec<String> = std::fs::read_dir(corpus.join(dir))
+            .map_err(|e| Failure::usage(format!("cannot read the corpus: {e}")))?
+            .map(|e| e.map(|e| e.path().display().to_string()).unwrap_or_default())
+            .collect();
+        names.sort();
+        Ok(names)
+    };
+    let dockerfiles = files("dockerfiles")?;
+    let manifests = files("k8s")?;
+    // checkov recognises a Dockerfile only by its name: give it copies named `*.Dockerfile`, as the corpus's
+    // expected findings were made.
+    let scratch = std::env::temp_dir().join(format!("stowage-bench-checkov-{}", std::process::id()));
+    let checkov_docker = scratch.join("dockerfiles");
+    let checkov_k8s = scratch.join("k8s");
+    for (dir, list, suffix) in [(&checkov_docker, &dockerfiles, ".Dockerfile"), (&checkov_k8s, &manifests, "")] {
+        std::fs::create_dir_all(dir).map_err(|e| Failure::usage(e.to_string()))?;
+        for file in list.iter() {
+            let name = Path::new(file).file_name().expect("corpus files have names").to_string_lossy();
+            std::fs::copy(file, dir.join(format!("{name}{suffix}"))).map_err(|e| Failure::usage(e.to_string()))?;
+        }
+    }
+    let linter = root.join("target/release/stowage-validate").display().to_string();
+    let hadolint = crate::judges::tool(root, "hadolint").expect("installed above").display().to_string();
+    let checkov = crate::judges::tool(root, "checkov").expect("installed above").display().to_string();
+    let quote = |list: &[String]| list.iter().map(|f| format!("'{f}'")).collect::<Vec<_>>().join(" ");
+    let (df, k8s) = (quote(&dockerfiles), quote(&manifests));
+    let checkov_env = "BC_SKIP_MAPPING=TRUE";
+    let rows = [
+        ("stowage", "Dockerfiles", format!("{linter} lint --format json --fail-on never {df}"), dockerfiles.len(), 10),
+        (
+            "cargo xtask lint",
+            "Dockerfiles",
+            format!("cargo xtask lint --format json --fail-on never {df}"),
+            dockerfiles.len(),
+            10,
+        ),
+        ("hadolint 2.15.1", "Dockerfiles", format!("{hadolint} -f json {df}"), dockerfiles.len(), 3),
+        (
+            "checkov 3.3.30",
+            "Dockerfiles",
+            format!(
+                "{checkov_env} {checkov} --quiet --skip-download --framework dockerfile -o json -d {}",
+                checkov_docker.display()
+            ),
+            dockerfiles.len(),
+            3,
+        ),
+        ("stowage", "Kubernetes", format!("{linter} lint --format json --fail-on never {k8s}"), manifests.len(), 10),
+        (
+            "checkov 3.3.30",
+            "Kubernetes",
+            format!(
+                "{checkov_env} {checkov} --quiet --skip-download --framework kubernetes -o json -d {}",
+                checkov_k8s.display()
+            ),
+            manifests.len(),
+            3,
+        ),
+    ];
+    let mut measured = Vec::new();
+    for (tool, kind, command, count, runs) in &rows {
+        let seconds = hyperfine_runs(root, command, *runs)? / 1000.0;
+        let peak = peak_memory_mib(root, command)?;
+        measured.push((*tool, *kind, *count, seconds, peak));
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    let rate = |tool: &str, kind: &str| {
+        measured.iter().find(|m| m.0 == tool && m.1 == kind).map(|m| m.2 as f64 / m.3).unwrap_or(f64::NAN)
+    };
+    let mut out = String::from(
+        "## Linter speed\n\nFull rule set, one process over every file of ../shared/corpus, median wall time \
+         (hyperfine; 10 runs for stowage, 3 for the peers, each after warm-ups), peak memory from `/usr/bin/time`. \
+         stowage is the release build of the linter binary; `cargo xtask lint` is the same end to end through cargo.\n\n\
+         | tool | files | count | median | files/s | peak memory |\n| --- | --- | --- | --- | --- | --- |\n",
+    );
+    for (tool, kind, count, seconds, peak) in &measured {
+        let _ = writeln!(
+            out,
+            "| {tool} | {kind} | {count} | {:.3} s | {:.0} | {peak:.0} MiB |",
+            seconds,
+            *count as f64 / seconds
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nRatios (files/s, same run): stowage / hadolint on Dockerfiles **{:.0}x** (target 300x); stowage / checkov on \
+         Dockerfiles **{:.0}x** (target 150x); stowage / checkov on Kubernetes **{:.0}x** (target 100x).\n",
+        rate("stowage", "Dockerfiles") / rate("hadolint 2.15.1", "Dockerfiles"),
+        rate("stowage", "Dockerfiles") / rate("checkov 3.3.30", "Dockerfiles"),
+        rate("stowage", "Kubernetes") / rate("checkov 3.3.30", "Kubernetes"),
+    );
+    Ok(out)
+}
+
+/// Peak resident memory of one run of a shell command, in MiB.
+fn peak_memory_mib(root: &Path, command: &str) -> Result<f64> {
+    let output = Command::new("/usr/bin/time")
+        .args(["-f", "%M", "sh", "-c", &format!("{command} >/dev/null 2>&1")])
+        .current_dir(root)
+        .output()
+        .map_err(|e| Failure::usage(format!("cannot run /usr/bin/time ({e}): `apt-get install -y time`")))?;
+    let text = String::from_utf8_lossy(&output.stderr);
+    let kib: f64 = text
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .ok_or_else(|| Failure::crash(format!("/usr/bin/time printed no peak memory: {text}")))?;
+    Ok(kib / 1024.0)
 }

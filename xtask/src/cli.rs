@@ -34,6 +34,9 @@ pub enum Xtask {
     Bench(BenchArgs),
     /// Install `stowage` and every stage binary with `cargo install`, for use outside this workspace.
     Install(InstallArgs),
+    /// Install the real tools that judge stowage's output and that the benchmarks compare against
+    /// (hadolint, checkov, kubernetes-validate, ...) into target/judges/venv.
+    Judges,
 }
 
 /// The commands both `cargo xtask` and `stowage` have.

@@ -83,7 +83,7 @@ fn cli_reference() -> String {
     out.push_str(
         "Two front doors run the same code: `cargo xtask` inside stowage's workspace (it builds the stages first) and \
          `stowage`, installed with `cargo xtask install`, which finds its stages beside itself or on `PATH`.\n\
-         `stowage` has every command below except the workspace tasks (`new-stage`, `codegen`, `bench`, `install`).\n\n",
+         `stowage` has every command below except the workspace tasks (`new-stage`, `codegen`, `bench`, `install`, `judges`).\n\n",
     );
     out.push_str("## Exit codes\n\nEvery command uses one table:\n\n");
     out.push_str(crate::failure::TABLE);

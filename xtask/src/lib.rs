@@ -16,6 +16,7 @@ pub mod discover;
 pub mod failure;
 pub mod home;
 pub mod install;
+pub mod judges;
 pub mod lock;
 pub mod new_stage;
 pub mod passthrough;

@@ -18,6 +18,7 @@ fn main() -> ExitCode {
         Xtask::Codegen(args) => xtask::codegen::run(&home, args),
         Xtask::Bench(args) => xtask::bench::run(&home, args),
         Xtask::Install(args) => xtask::install::run(&home, args),
+        Xtask::Judges => xtask::judges::run(&home),
     };
     xtask::exit(result)
 }
