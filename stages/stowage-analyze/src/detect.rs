@@ -471,6 +471,10 @@ fn scan_command(command: &str, ev: &Evidence) -> Scan {
     let words: Vec<&str> = command.split_whitespace().collect();
     for (i, word) in words.iter().enumerate() {
         let at = |detail: String| Evidence { detail, ..ev.clone() };
+        // Heroku's PHP buildpack servers (heroku-php-apache2, heroku-php-nginx) listen on $PORT.
+        if i == 0 && word.starts_with("heroku-php-") {
+            scan.port_envs.entry("PORT".into()).or_insert_with(|| at(format!("`{word}` listens on `$PORT`")));
+        }
         if let Some(var) = word.split('$').nth(1) {
             let var = var.trim_start_matches('{');
             let len = var.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
@@ -529,6 +533,17 @@ fn merge_ports(scan: &Scan, default: Option<(u16, Evidence)>) -> Vec<Fact<Port>>
     // Several numbers for one app usually mean "code default" plus "Dockerfile EXPOSE" or a dev-only value:
     // keep them all, strongest first in the document, but a variable-backed port wins the env attachment.
     let env_var = scan.port_envs.iter().next();
+    if by_number.is_empty()
+        && default.is_none()
+        && let Some((name, ev)) = env_var
+    {
+        // The app takes its port from a variable that has no default: the number is the one stowage will set,
+        // said as such, so the variable stays in the model.
+        let detail = format!("`{name}` has no default in the code; 8080 is the value to set");
+        let port = Port { number: 8080, env: Some(name.clone()) };
+        let evidence = vec![Evidence { detail, ..ev.clone() }];
+        by_number.insert(8080, Fact { value: port, evidence, confidence: Confidence::Low });
+    }
     if by_number.is_empty() {
         if let Some((number, ev)) = default {
             let mut evidence = vec![ev];

@@ -136,8 +136,11 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Model, AnalyzeError> {
     if services.is_empty() {
         let mut message = format!("nothing deployable found in {}: looked for {LOOKED_FOR}", root.display());
         if !skipped.is_empty() {
-            let reasons: Vec<String> = skipped.iter().map(|s| format!("{} ({})", s.path, s.reason)).collect();
+            let reasons: Vec<String> = skipped.iter().take(5).map(|s| format!("{} ({})", s.path, s.reason)).collect();
             message.push_str(&format!("; found only: {}", reasons.join("; ")));
+            if skipped.len() > 5 {
+                message.push_str(&format!(" and {} more non-deployable project(s)", skipped.len() - 5));
+            }
         }
         return Err(AnalyzeError::NothingFound(message));
     }

@@ -272,6 +272,21 @@ fn assigned_port(line: &str) -> Option<u16> {
     rest.starts_with(|c: char| c.is_ascii_digit()).then_some(n)
 }
 
+/// A listen address literal such as `"0.0.0.0:8080"` or `":8080"` on a line that names an address
+/// (`const BIND: &str = "0.0.0.0:8080"`, `addr := ":3000"`).
+fn address_literal(line: &str) -> Option<u16> {
+    let lower = line.to_ascii_lowercase();
+    if !["bind", "addr", "listen", "serve", "host"].iter().any(|w| lower.contains(w)) {
+        return None;
+    }
+    literals(line).into_iter().find_map(|lit| {
+        let (host, port) = lit.rsplit_once(':')?;
+        let local = matches!(host, "" | "0.0.0.0" | "127.0.0.1" | "localhost" | "[::]" | "::" | "*" | "+");
+        let number = port.parse::<u16>().ok().filter(|n| *n > 0)?;
+        (local && !BACKING_PORTS.contains(&number)).then_some(number)
+    })
+}
+
 /// Classifies a route literal: Some(true) for a liveness path, Some(false) for readiness.
 fn health_route(literal: &str) -> Option<(bool, u8, String)> {
     // Module paths (`./routes/health`, `github.com/x/health`) and file names are not routes.
@@ -298,7 +313,7 @@ fn health_route(literal: &str) -> Option<(bool, u8, String)> {
 /// Whether a line defines a route (the literal next to it is then a path, not just text).
 fn is_route_line(line: &str) -> bool {
     let lower = line.to_ascii_lowercase();
-    ["get", "route", "handle", "map", "path(", "match", "health", "any(", "endpoint", "router"]
+    ["get", "route", "handle", "map", "path(", "match", "health", "any(", "endpoint", "router", "scope("]
         .iter()
         .any(|t| lower.contains(t))
 }
@@ -325,7 +340,13 @@ fn scan_file(scan: &mut Scan, path: &str, text: &str) {
         scan_dotenv(scan, path, text);
         return;
     }
-    let lines: Vec<(u32, &str)> = code_lines(text).collect();
+    let mut lines: Vec<(u32, &str)> = code_lines(text).collect();
+    // Rust unit tests live at the end of source files; their ports and routes are fixtures, not the app's.
+    if ext == "rs"
+        && let Some(cut) = lines.iter().position(|(_, l)| l.trim() == "#[cfg(test)]")
+    {
+        lines.truncate(cut);
+    }
     for (idx, &(n, line)) in lines.iter().enumerate() {
         let ev = |detail: String| Evidence::new(path, Some(n), detail);
         let reads = env_reads(line, config_file);
@@ -377,6 +398,14 @@ fn scan_file(scan: &mut Scan, path: &str, text: &str) {
                 scan.ports.push((Port { number, env: None }, Confidence::High, ev(detail)));
                 port_on_line = true;
             }
+        }
+        if !port_on_line && let Some(number) = address_literal(line) {
+            scan.ports.push((
+                Port { number, env: None },
+                Confidence::Medium,
+                ev(format!("listen address with port {number}")),
+            ));
+            port_on_line = true;
         }
         if !port_on_line && let Some(number) = assigned_port(line).filter(|n| !BACKING_PORTS.contains(n) && *n >= 80) {
             scan.ports.push((Port { number, env: None }, Confidence::Medium, ev(format!("port set to {number}"))));

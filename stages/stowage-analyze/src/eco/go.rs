@@ -31,6 +31,10 @@ fn parse_go_mod(text: &str) -> GoMod {
     let mut in_require = false;
     for (i, line) in text.lines().enumerate() {
         let n = i as u32 + 1;
+        // Indirect requirements are dependencies of dependencies: not what the app itself talks to.
+        if line.contains("// indirect") {
+            continue;
+        }
         let line = line.split("//").next().unwrap_or("").trim();
         if in_require {
             if line == ")" {
