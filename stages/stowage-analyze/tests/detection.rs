@@ -402,7 +402,7 @@ fn go() {
             layout: Layout::Fixture("go-cmd-fiber"),
             service: Some("api"),
             framework: "Fiber",
-            port: None,
+            port: Some((8080, Some("API_PORT"))),
             health: Some("/livez"),
         },
         Case {
