@@ -126,4 +126,13 @@ fn the_stowage_repository_is_a_rust_cli() {
         assert_eq!(s.kind.value.as_str(), "cli", "{}: {:?}", s.name, s.kind);
         assert!(s.ports.is_empty() && s.health_path.is_none(), "{}: a CLI has no port or health", s.name);
     }
+
+    // The override the runner's own stowage.toml uses keeps just the CLI.
+    let only = serde_json::json!({ "only": ["stowage"] });
+    let overrides = stowage_analyze::Overrides::parse(Some(&only), &Default::default()).expect("valid");
+    let options = Options { overrides, ..options };
+    let model = analyze(&support::repo_root(), &options).expect("the repository analyses");
+    let names: Vec<&str> = model.services.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["stowage"]);
+    assert!(doc::render(&model).contains("**Single container.**"));
 }

@@ -226,7 +226,9 @@ fn project(
             "Django" => {
                 let wsgi = py_sources.iter().find(|p| file_name(p) == "wsgi.py").cloned();
                 match (wsgi, &gunicorn) {
-                    (Some(wsgi), Some(_)) => Some((format!("gunicorn {}:application", module_of(&wsgi)), wsgi, None)),
+                    (Some(wsgi), Some(_)) => {
+                        Some((format!("gunicorn {}:application --bind 0.0.0.0:8000", module_of(&wsgi)), wsgi, None))
+                    }
                     _ if tree.exists(&manage) => {
                         Some(("python manage.py runserver 0.0.0.0:8000".to_string(), manage.clone(), None))
                     }
@@ -245,7 +247,7 @@ fn project(
             _ => find_in_sources("Flask(").map(|(p, n)| {
                 let module = module_of(&p);
                 let cmd = if gunicorn.is_some() {
-                    format!("gunicorn {module}:app")
+                    format!("gunicorn {module}:app --bind 0.0.0.0:8000")
                 } else if find_in_sources(".run(").is_some_and(|(q, _)| q == p) {
                     format!("python {}", p.strip_prefix(&format!("{dir}/")).unwrap_or(&p))
                 } else {
