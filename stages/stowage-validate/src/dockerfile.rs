@@ -317,11 +317,12 @@ impl<'a, 'b> Checker<'a, 'b> {
             let (mut cmds, mut entrypoints, mut healthchecks) = (0, 0, 0);
             let mut pipefail = false;
             let mut posix_shell = true;
-            let mut env_vars: BTreeSet<String> = BTreeSet::new();
-            let mut prev_run = false;
+            // Names set by ARG and ENV so far (global ARGs included): build-time variables the shell will see.
+            let mut env_vars: BTreeSet<String> = global_args.keys().cloned().collect();
+            // The previous instruction when it was a RUN: its flags and whether it ran a single command.
+            let mut prev_run: Option<(Vec<String>, bool)> = None;
             for idx in from + 1..end {
                 let instruction = &self.instructions[idx];
-                let is_run = matches!(instruction, Instruction::Run(_));
                 match instruction {
                     Instruction::User(u) => {
                         any_user = true;
@@ -331,6 +332,15 @@ impl<'a, 'b> Checker<'a, 'b> {
                     Instruction::Healthcheck(h) => {
                         any_healthcheck = true;
                         healthchecks += 1;
+                        if let parse_dockerfile::HealthcheckArguments::Cmd { arguments: Command::Shell(sh), .. } =
+                            &h.arguments
+                        {
+                            self.emit(
+                                "DF017",
+                                sh.span.start,
+                                "HEALTHCHECK CMD in shell form: it needs a shell in the image",
+                            );
+                        }
                         if healthchecks > 1 {
                             self.emit(
                                 "DF014",
@@ -499,6 +509,7 @@ impl<'a, 'b> Checker<'a, 'b> {
                     Instruction::Arg(a) => {
                         let ps = pairs(&a.arguments.value);
                         self.check_env_like(a.arguments.span.start, &ps, false);
+                        env_vars.extend(ps.into_iter().map(|(k, _)| k));
                     }
                     Instruction::Label(l) => self.check_labels(l.arguments.span.start, &l.arguments.value),
                     Instruction::Shell(sh) => {
@@ -525,14 +536,21 @@ impl<'a, 'b> Checker<'a, 'b> {
                         }
                     }
                     Instruction::Run(r) => {
-                        if prev_run {
+                        let info = self.run_info(r);
+                        let simple = info.script.items <= 1;
+                        // Like hadolint: only two simple RUNs with the same flags are worth merging; chains are
+                        // usually split on purpose, for caching.
+                        if prev_run
+                            .as_ref()
+                            .is_some_and(|(flags, prev_simple)| *prev_simple && simple && *flags == info.mounts)
+                        {
                             self.emit(
                                 "DF084",
                                 r.run.span.start,
                                 "RUN directly after RUN; consider joining them with `&&`",
                             );
                         }
-                        let info = self.run_info(r);
+                        prev_run = Some((info.mounts.clone(), simple));
                         let final_stage = s + 1 == self.stages.len();
                         self.check_run(&info, final_stage, pipefail, posix_shell, &env_vars);
                         for (tool, names) in [("curl", &["curl"][..]), ("wget", &["wget"][..])] {
@@ -552,7 +570,9 @@ impl<'a, 'b> Checker<'a, 'b> {
                     }
                     _ => {}
                 }
-                prev_run = is_run;
+                if !matches!(instruction, Instruction::Run(_)) {
+                    prev_run = None;
+                }
             }
             stage_workdir.push(workdir);
             if s + 1 == self.stages.len() {
@@ -643,7 +663,8 @@ impl<'a, 'b> Checker<'a, 'b> {
 
     fn check_user(&mut self, at: usize, user: &str) {
         let name = user.split(':').next().unwrap_or("").trim();
-        if !name.is_empty() && !name.starts_with('$') && !name.chars().all(|c| c.is_ascii_digit()) {
+        // A variable may hold a name as well, so only a literal number passes (as in hadolint).
+        if !name.is_empty() && !name.chars().all(|c| c.is_ascii_digit()) {
             self.emit("DF008", at, format!("USER `{user}` is a name; use a numeric UID"));
         }
     }
@@ -656,7 +677,8 @@ impl<'a, 'b> Checker<'a, 'b> {
         }
         let earlier = self.stages[..stage].iter().any(|p| p.name.as_deref() == Some(lower.as_str()));
         let numeric = from.parse::<usize>().is_ok_and(|n| n < stage);
-        let image_like = from.contains([':', '/', '@', '$']);
+        // A reference with a tag or digest is clearly an image; a bare name (even with `/`) is more likely a typo.
+        let image_like = from.contains([':', '@', '$']);
         if !earlier && !numeric && !image_like {
             self.emit("DF027", at, format!("COPY --from={from} names no earlier stage"));
         }
@@ -842,7 +864,9 @@ impl<'a, 'b> Checker<'a, 'b> {
             {
                 self.emit("DF038", at, format!("`{name} update` alone; install in the same RUN"));
             }
-            if name == "rm" && c.has_arg(|a| a.starts_with("/var/lib/apt/lists")) {
+            if (name == "rm" && c.has_arg(|a| a.starts_with("/var/lib/apt/lists")))
+                || (matches!(name, "apt-get" | "apt") && sub.as_deref() == Some("dist-clean"))
+            {
                 removed_lists = true;
             }
             if name == "apt-get" || name == "apt" {
@@ -855,6 +879,9 @@ impl<'a, 'b> Checker<'a, 'b> {
                 if matches!(sub.as_deref(), Some("dist-upgrade" | "full-upgrade")) {
                     self.emit("DF045", at, format!("`{name} dist-upgrade` in a build"));
                 }
+            }
+            if name == "apt" && sub.as_deref() == Some("install") {
+                apt_installed = true;
             }
             if name == "apt-get" && sub.as_deref() == Some("install") {
                 apt_installed = true;
@@ -1044,10 +1071,9 @@ impl<'a, 'b> Checker<'a, 'b> {
                     self.emit("DF061", at, format!("gem install without versions: {}", unpinned.join(", ")));
                 }
             }
-            if name == "go" && sub.as_deref() == Some("install") {
+            if name == "go" && matches!(sub.as_deref(), Some("install" | "get")) {
                 let pkgs = packages(c, &["-ldflags", "-tags", "-o", "-gcflags"]);
-                let unpinned: Vec<&str> =
-                    pkgs.iter().map(|w| w.text.as_str()).filter(|p| !p.contains('@') && !p.starts_with('.')).collect();
+                let unpinned: Vec<&str> = pkgs.iter().map(|w| w.text.as_str()).filter(|p| !p.contains('@')).collect();
                 if !unpinned.is_empty() {
                     self.emit("DF062", at, format!("go install without a version: {}", unpinned.join(", ")));
                 }
@@ -1081,7 +1107,7 @@ impl<'a, 'b> Checker<'a, 'b> {
             if name == "export" {
                 for a in c.args() {
                     self.check_assignment(info.offset(a.start), &a.text);
-                    if a.text.contains("$(") || a.text.contains('`') {
+                    if posix && (a.text.contains("$(") || a.text.contains('`')) {
                         self.emit(
                             "DF102",
                             info.offset(a.start),
@@ -1090,42 +1116,49 @@ impl<'a, 'b> Checker<'a, 'b> {
                     }
                 }
             }
-            if !matches!(name, "export" | "local" | "declare" | "readonly" | "[[" | "echo" | "printf")
-                || name == "echo"
-                || name == "printf"
-            {
+            // The ShellCheck subset: only for POSIX shells, as hadolint runs ShellCheck only there.
+            if posix && !matches!(name, "export" | "local" | "declare" | "readonly") {
                 for e in &c.unquoted {
                     if e.command {
-                        if !matches!(name, "export" | "local" | "declare" | "readonly") {
-                            self.emit("DF103", info.offset(e.start), "unquoted command substitution");
-                        }
-                    } else if !matches!(name, "export" | "local" | "declare" | "readonly") {
+                        self.emit("DF103", info.offset(e.start), "unquoted command substitution");
+                    } else if !env.contains(&e.name) {
+                        // ARG and ENV values are the author's own, often lists split on purpose (hadolint agrees).
                         self.emit("DF101", info.offset(e.start), format!("unquoted `${}`", e.name));
                     }
                 }
             }
-            if !matches!(
-                name,
-                "sed"
-                    | "awk"
-                    | "gawk"
-                    | "perl"
-                    | "find"
-                    | "jq"
-                    | "sh"
-                    | "bash"
-                    | "su"
-                    | "xargs"
-                    | "python"
-                    | "python3"
-                    | "ruby"
-                    | "envsubst"
-                    | "git"
-                    | "trap"
-            ) {
-                if let Some(&p) = c.single_quoted_dollar.first() {
-                    self.emit("DF104", info.offset(p), "`$` inside single quotes is not expanded");
-                }
+            // ShellCheck's exemptions for SC2016: programs that expand `$` themselves.
+            let expands_itself = ["awk", "perl", "python", "ruby", "php"].iter().any(|p| name.contains(p))
+                || matches!(
+                    name,
+                    "trap"
+                        | "sh"
+                        | "bash"
+                        | "zsh"
+                        | "ksh"
+                        | "ssh"
+                        | "eval"
+                        | "xprop"
+                        | "alias"
+                        | "sudo"
+                        | "docker"
+                        | "podman"
+                        | "dpkg-query"
+                        | "jq"
+                        | "rename"
+                        | "rg"
+                        | "unset"
+                        | "su"
+                        | "find"
+                        | "xargs"
+                        | "envsubst"
+                        | "git"
+                );
+            if posix
+                && !expands_itself
+                && let Some(&p) = c.single_quoted_dollar.first()
+            {
+                self.emit("DF104", info.offset(p), "`$` inside single quotes is not expanded");
             }
         }
         if apt_installed && !removed_lists && final_stage && !info.mounts.iter().any(|m| m.contains("/var/lib/apt")) {
@@ -1226,7 +1259,8 @@ fn packages<'c>(c: &'c SimpleCommand, value_opts: &[&str]) -> Vec<&'c shell::Wor
             seen_sub = true;
             continue;
         }
-        if t.is_empty() || t.starts_with('$') && !t.contains('=') {
+        // A `$LIST` of packages is as unpinned as the names it holds (hadolint counts it too).
+        if t.is_empty() {
             continue;
         }
         out.push(w);
@@ -1305,6 +1339,7 @@ fn pip_install(c: &SimpleCommand) -> Option<(bool, Vec<String>, Vec<String>)> {
 
 fn pip_pinned(p: &str) -> bool {
     p.contains("==")
+        || p.contains(['<', '>'])
         || p.contains(">=")
         || p.contains("<=")
         || p.contains("~=")
@@ -1352,7 +1387,7 @@ fn is_secret_name(upper: &str) -> bool {
 fn label_key_valid(k: &str) -> bool {
     let reserved = ["com.docker.", "io.docker.", "org.dockerproject."];
     !k.is_empty()
-        && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
         && k.starts_with(|c: char| c.is_ascii_alphanumeric())
         && k.ends_with(|c: char| c.is_ascii_alphanumeric())
         && !k.contains("..")

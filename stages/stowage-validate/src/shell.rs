@@ -76,17 +76,28 @@ impl SimpleCommand {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Script {
     pub commands: Vec<SimpleCommand>,
+    /// Items of the and-or lists (`a | b && c; d` has three), a measure of how much one RUN does.
+    pub items: usize,
 }
 
 impl Script {
+    /// A pipe anywhere, including inside command substitutions (`x=$(a | b)` hides a failing `a` just the same).
     pub fn has_pipe(&self) -> bool {
-        self.commands.iter().any(|c| c.piped)
+        self.commands.iter().any(|c| c.piped || c.words.iter().chain(&c.assignments).any(|w| nested_pipe(&w.text)))
     }
 
     /// Commands whose base name is one of `names`.
     pub fn find<'s>(&'s self, names: &'s [&'s str]) -> impl Iterator<Item = &'s SimpleCommand> + 's {
         self.commands.iter().filter(move |c| c.base_name().is_some_and(|n| names.contains(&n)))
     }
+}
+
+fn nested_pipe(text: &str) -> bool {
+    text.match_indices("$(").any(|(i, _)| {
+        let end = matching(text, i + 1, b'(', b')');
+        let inner = text.get(i + 2..end.saturating_sub(1).max(i + 2)).unwrap_or("");
+        parse(inner).has_pipe()
+    }) || text.split('`').skip(1).step_by(2).any(|inner| parse(inner).has_pipe())
 }
 
 const RESERVED: &[&str] = &["if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "time"];
@@ -164,14 +175,18 @@ pub fn parse(script: &str) -> Script {
                 }
             }
             Token::Separator => {
-                let piped = current.piped;
+                if !current.words.is_empty() || !current.assignments.is_empty() {
+                    out.items += 1;
+                }
                 finish(&mut current, &mut out);
-                let _ = piped;
                 pipeline_start = out.commands.len();
                 in_for_header = false;
                 in_test = false;
             }
         }
+    }
+    if !current.words.is_empty() || !current.assignments.is_empty() {
+        out.items += 1;
     }
     finish(&mut current, &mut out);
     out
