@@ -348,7 +348,8 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
                 .map(|f| f.evidence[0].clone())
                 .or_else(|| scan.ports.first().map(|p| p.2.clone()))
                 .or_else(|| scan.port_envs.values().next().cloned())
-                .expect("one of them is set");
+                .or_else(|| draft.start_command.as_ref().map(|s| s.evidence[0].clone()))
+                .unwrap_or_else(|| draft.language.evidence[0].clone());
             let detail = if draft.web_framework { "serves HTTP (web framework)" } else { "listens on a port" };
             Fact::new(Kind::Web, Confidence::High, Evidence { detail: detail.into(), ..ev })
         }

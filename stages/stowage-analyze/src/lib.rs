@@ -134,7 +134,11 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Model, AnalyzeError> {
     }
 
     if services.is_empty() {
-        let mut message = format!("nothing deployable found in {}: looked for {LOOKED_FOR}", root.display());
+        let mut message = format!(
+            "nothing deployable found in {}: looked for {LOOKED_FOR}; point --app at the app's folder, or declare a \
+             service with a `root` in [stages.analyze.services.NAME]",
+            root.display()
+        );
         if !skipped.is_empty() {
             let reasons: Vec<String> = skipped.iter().take(5).map(|s| format!("{} ({})", s.path, s.reason)).collect();
             message.push_str(&format!("; found only: {}", reasons.join("; ")));

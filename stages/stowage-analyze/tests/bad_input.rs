@@ -199,3 +199,59 @@ fn wrong_options_name_the_key_and_line() {
     let error = options_error(serde_json::json!({ "nope": 1 }), &[]);
     assert!(error.starts_with("stowage.toml: `stages.analyze.nope`"), "{error}");
 }
+
+/// Malformed, empty and odd manifests never panic: each is skipped with the file named in the reason, or read as
+/// far as it makes sense.
+#[test]
+fn malformed_manifests_do_not_panic() {
+    let manifests = [
+        "package.json",
+        "pyproject.toml",
+        "requirements.txt",
+        "Pipfile",
+        "go.mod",
+        "Cargo.toml",
+        "pom.xml",
+        "build.gradle",
+        "settings.gradle",
+        "App.csproj",
+        "composer.json",
+        "Gemfile",
+        "Procfile",
+        "Dockerfile",
+        "docker-compose.yml",
+        ".env.example",
+        "index.php",
+        "public/index.php",
+        "config.ru",
+        "index.html",
+    ];
+    let contents = [
+        "",
+        "{",
+        "[",
+        "<Project",
+        "<project><artifactId>",
+        "\u{fffd}\u{1F600}é\"'`\\",
+        "module",
+        "gem",
+        "web:",
+        "[[bin]]\nname = 1",
+    ];
+    for (i, body) in contents.iter().enumerate() {
+        let files: Vec<(&str, &str)> = manifests.iter().map(|m| (*m, *body)).collect();
+        let dir = support::app(&format!("malformed-{i}"), &files);
+        match analyze(&dir, &Options::default()) {
+            Ok(model) => {
+                for skipped in &model.skipped {
+                    assert!(!skipped.reason.is_empty(), "{i}: {skipped:?}");
+                }
+            }
+            Err(AnalyzeError::NothingFound(_)) => {}
+            Err(e) => panic!("{i}: unexpected error {e}"),
+        }
+    }
+    let dir = support::app("bad-json", &[("package.json", "{\n  \"name\": \"x\",\n}\n")]);
+    let err = analyze(&dir, &Options::default()).expect_err("invalid JSON only");
+    assert!(err.to_string().contains("package.json:3 is not valid JSON"), "{err}");
+}

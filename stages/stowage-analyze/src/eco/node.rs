@@ -141,7 +141,7 @@ fn package(
     } else {
         "javascript"
     };
-    let lang_line = line_of(text, "\"typescript\"").or(Some(1));
+    let lang_line = line_of(text, "\"typescript\"");
     let mut draft = Draft::new(
         &crate::detect::service_name(&raw_name),
         dir,
