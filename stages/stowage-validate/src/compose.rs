@@ -27,6 +27,10 @@ pub fn check(text: &str, policy: &Policy, out: &mut Vec<Diag>) {
     let (docs, diags) = yaml::parse(text);
     out.extend(diags);
     let Some(root) = docs.into_iter().find_map(|d| d.root) else { return };
+    if !root.is_map() {
+        out.push(Diag::new("GN001", root.pos(), "a compose file must be a mapping with a `services` key"));
+        return;
+    }
     if let Some(v) = root.key("version") {
         out.push(Diag::new("CP027", v.pos(), "top-level `version` is obsolete and ignored by Compose"));
     }

@@ -124,7 +124,10 @@ fn check_object(
         let at = root.get("apiVersion").map_or(at_kind, Node::pos);
         out.push(Diag::new("KS060", at, format!("{kind} {api} is removed; use {replacement}")));
     }
-    if !CLUSTER_SCOPED.contains(&kind) {
+    // A custom resource may be cluster-scoped; only built-in kinds are known to be namespaced.
+    let builtin =
+        !api.contains('/') || api.split('/').next().is_some_and(|g| !g.contains('.') || g.ends_with(".k8s.io"));
+    if builtin && !CLUSTER_SCOPED.contains(&kind) {
         match namespace.as_deref() {
             None => {
                 out.push(Diag::new("KS042", at_kind, format!("{} has no namespace: it lands in `default`", c.label())))
@@ -593,7 +596,10 @@ fn check_container(
             ("limits", "cpu", "KS032"),
             ("limits", "memory", "KS033"),
         ] {
-            if res.and_then(|r| r.path(&[kind, res_name])).is_none() {
+            // An unset request defaults to the limit, so a limit alone is enough for the scheduler.
+            let set = res.and_then(|r| r.path(&[kind, res_name])).is_some()
+                || (kind == "requests" && res.and_then(|r| r.path(&["limits", res_name])).is_some());
+            if !set {
                 out.push(Diag::new(rule, res.map_or(at, Node::pos), format!("{who} has no {res_name} {kind}")));
             }
         }

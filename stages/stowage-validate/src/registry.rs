@@ -112,7 +112,7 @@ rules! {
         title "base image has no explicit tag"
         why "Without a tag the builder pulls `latest`, so two builds of the same Dockerfile can use different bases."
         fix "Name a version tag (`python:3.12-slim`) or a digest (`python@sha256:...`)."
-        refs "CIS Docker 4.7 (pinning)" hadolint "DL3006" checkov "" kube_linter "" trivy "";
+        refs "CIS Docker 4.7 (pinning)" hadolint "DL3006" checkov "CKV_DOCKER_7" kube_linter "" trivy "";
     "DF002" Dockerfile "D02" Warning true
         title "base image uses the `latest` tag"
         why "`latest` moves: rebuilds are not reproducible and an update can break or weaken the image unnoticed."
@@ -624,7 +624,7 @@ rules! {
         title "capability added outside the baseline set"
         why "Capabilities such as SYS_ADMIN or NET_ADMIN are close to root on the node."
         fix "Remove the capability."
-        refs "PSS Baseline 'Capabilities'" hadolint "" checkov "CKV_K8S_39" kube_linter "" trivy "KSV-0005";
+        refs "PSS Baseline 'Capabilities'" hadolint "" checkov "" kube_linter "" trivy "KSV-0005";
     "KS012" Kubernetes "K08" Error true
         title "hostNetwork enabled"
         why "The pod shares the node's network stack: it can sniff and bind node ports."

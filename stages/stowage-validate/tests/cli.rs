@@ -1,0 +1,226 @@
+//! The binary's command line: `lint` exit codes and formats, `explain`, the ignore comments and policy file end to
+//! end, and the stage mode with a context written the way the runner writes it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use stowage_kit::{App, Config, Context, FailOn, Mode, StagedFile, Thresholds};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_stowage-validate"))
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("stowage-validate-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+    std::fs::write(p, text).expect("write");
+}
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let Output { status, stdout, stderr } = cmd.output().expect("run stowage-validate");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+const GOOD_DOCKERFILE: &str = "FROM alpine:3.20\nUSER 10001\nHEALTHCHECK CMD [\"true\"]\nCMD [\"sh\"]\n";
+
+#[test]
+fn lint_exit_codes_and_json() {
+    let dir = tmp("exit");
+    write(&dir, "clean/Dockerfile", GOOD_DOCKERFILE);
+    write(&dir, "dirty/Dockerfile", "FROM alpine:latest\nUSER 10001\nHEALTHCHECK CMD [\"true\"]\n");
+    write(&dir, "broken/compose.yaml", "services:\n  web: [\n");
+
+    let (code, out, _) = run(bin().args(["lint"]).arg(dir.join("clean")));
+    assert_eq!(code, 0, "{out}");
+
+    let (code, out, _) = run(bin().args(["lint", "--format", "json"]).arg(dir.join("dirty")));
+    assert_eq!(code, 1);
+    let json: serde_json::Value = serde_json::from_str(&out).expect("json output");
+    let f = &json["findings"][0];
+    assert_eq!(f["rule"], "DF002");
+    assert_eq!(f["severity"], "warning");
+    assert_eq!((f["line"].as_u64(), f["column"].as_u64()), (Some(1), Some(6)));
+    assert!(f["file"].as_str().unwrap().ends_with("dirty/Dockerfile"));
+    assert!(f["message"].as_str().unwrap().contains("latest"));
+
+    // A malformed file is a finding with a location: exit 1.
+    let (code, out, _) = run(bin().args(["lint"]).arg(dir.join("broken")));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error[GN001]") && out.contains("compose.yaml:3:"), "{out}");
+
+    let (code, _, err) = run(bin().args(["lint"]).arg(dir.join("nope")));
+    assert_eq!(code, 2);
+    assert!(err.contains("does not exist"), "{err}");
+    let (code, _, err) = run(bin().args(["lint", "--format", "xml"]).arg(&dir));
+    assert_eq!(code, 2, "{err}");
+    let (code, _, _) = run(bin().args(["lint", "--bogus"]));
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn human_output_points_at_the_source() {
+    let dir = tmp("human");
+    write(&dir, "Dockerfile", "FROM alpine:latest\nUSER 10001\nHEALTHCHECK CMD [\"true\"]\n");
+    let out_file = dir.join("report.txt");
+    let (code, stdout, _) = run(bin().args(["lint", "--output"]).arg(&out_file).arg(dir.join("Dockerfile")));
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty());
+    let text = std::fs::read_to_string(&out_file).expect("report written");
+    assert!(text.contains("warning[DF002]: `alpine:latest` uses the `latest` tag"), "{text}");
+    assert!(text.contains("1 | FROM alpine:latest\n  |      ^"), "{text}");
+    assert!(text.contains("= help: Pin a release tag"), "{text}");
+}
+
+#[test]
+fn ignores_and_policy() {
+    let dir = tmp("ignores");
+    write(
+        &dir,
+        "Dockerfile",
+        "# hadolint ignore=DL3007\nFROM alpine:latest\nUSER 10001\nHEALTHCHECK CMD [\"true\"]\n\
+         # stowage: ignore[DF019] the build script needs it\nRUN cd /tmp && ls\nRUN cd /srv\n",
+    );
+    let (code, out, _) = run(bin().args(["lint", "--format", "json"]).arg(dir.join("Dockerfile")));
+    let json: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let rules: Vec<(String, u64)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["line"].as_u64().unwrap()))
+        .collect();
+    assert!(!rules.iter().any(|(r, _)| r == "DF002"), "hadolint ignore honoured: {rules:?}");
+    assert_eq!(rules.iter().filter(|(r, _)| r == "DF019").collect::<Vec<_>>(), [&("DF019".to_string(), 7)]);
+    assert_eq!(code, 1);
+
+    write(
+        &dir,
+        "policy.toml",
+        "disable = [\"DF019\", \"DF084\"]\nfail_on = \"error\"\n[severity]\nDF008 = \"error\"\n",
+    );
+    let (code, out, _) = run(bin()
+        .args(["lint", "--format", "json", "--policy"])
+        .arg(dir.join("policy.toml"))
+        .arg(dir.join("Dockerfile")));
+    assert_eq!(code, 0, "{out}");
+    write(&dir, "bad-policy.toml", "disable = [\"XX999\"]\n");
+    let (code, _, err) =
+        run(bin().args(["lint", "--policy"]).arg(dir.join("bad-policy.toml")).arg(dir.join("Dockerfile")));
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown rule `XX999`"), "{err}");
+}
+
+#[test]
+fn explain() {
+    let (code, out, _) = run(bin().args(["explain", "DF002"]));
+    assert_eq!(code, 0);
+    assert!(out.starts_with("# DF002: base image uses the `latest` tag"), "{out}");
+    assert!(out.contains("`DL3007`") && out.contains("`CKV_DOCKER_7`"));
+    let (code, _, err) = run(bin().args(["explain", "NOPE1"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown rule"));
+    let (code, out, _) = run(bin().arg("explain"));
+    assert_eq!(code, 0);
+    assert!(out.contains("| [KS001](KS001.md)"));
+}
+
+fn context(root: &Path, staged: Vec<StagedFile>, options: Option<serde_json::Value>, fail_on: FailOn) -> Context {
+    let mut stage_options = BTreeMap::new();
+    if let Some(o) = options {
+        stage_options.insert("validate".to_string(), o);
+    }
+    Context {
+        contract_version: stowage_kit::CONTRACT_VERSION,
+        stowage_version: "0.1.0".into(),
+        stage: "validate".into(),
+        mode: Mode::Apply,
+        app: App { root: root.to_path_buf(), name: "shop".into() },
+        config: Config {
+            name: "shop".into(),
+            profile: "production".into(),
+            unmanaged: vec![],
+            exclude: vec!["vendor/**".into()],
+            thresholds: Thresholds { fail_on, stage_timeout_seconds: 60 },
+            external_stages: vec![],
+            stage_options,
+            key_locations: BTreeMap::new(),
+        },
+        facts: BTreeMap::new(),
+        staged,
+        managed: vec![],
+    }
+}
+
+fn run_stage(dir: &Path, ctx: &Context) -> (i32, serde_json::Value, String) {
+    let ctx_path = dir.join("context.json");
+    std::fs::write(&ctx_path, serde_json::to_string(ctx).unwrap()).unwrap();
+    let report = dir.join("report.json");
+    let (code, _, err) =
+        run(bin().arg("--context").arg(&ctx_path).arg("--out").arg(dir.join("out")).arg("--report").arg(&report));
+    let json = std::fs::read_to_string(&report).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+    (code, json, err)
+}
+
+#[test]
+fn stage_mode_checks_staged_and_own_files() {
+    let dir = tmp("stage");
+    let app = dir.join("app");
+    write(&app, "Dockerfile", "FROM alpine:latest\nUSER 10001\nHEALTHCHECK CMD [\"true\"]\n");
+    write(&app, "vendor/lib/Dockerfile", "FROM alpine:latest\n");
+    write(&app, "node_modules/x/Dockerfile", "FROM alpine:latest\n");
+    write(&app, "deploy/app.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  type: NodePort\n");
+    write(&dir, "staged/compose.yaml", "services:\n  web:\n    image: web:latest\n");
+    // A staged file replaces the app's own copy of the same path.
+    write(&dir, "staged/Dockerfile", GOOD_DOCKERFILE);
+    let staged = vec![
+        StagedFile {
+            path: "compose.yaml".into(),
+            stage: "compose".into(),
+            source: dir.join("staged/compose.yaml"),
+            unmanaged: false,
+        },
+        StagedFile {
+            path: "Dockerfile".into(),
+            stage: "dockerfile".into(),
+            source: dir.join("staged/Dockerfile"),
+            unmanaged: false,
+        },
+    ];
+    let ctx = context(&app, staged.clone(), None, FailOn::Warning);
+    let (code, report, err) = run_stage(&dir, &ctx);
+    assert_eq!(code, 1, "{err}");
+    let findings = report["findings"].as_array().expect("findings");
+    let files: std::collections::BTreeSet<&str> = findings.iter().map(|f| f["file"].as_str().unwrap()).collect();
+    assert_eq!(files.into_iter().collect::<Vec<_>>(), ["compose.yaml", "deploy/app.yaml"], "{findings:?}");
+    assert!(findings.iter().any(|f| f["rule"] == "CP023" && f["line"] == 3));
+    assert_eq!(report["facts"]["files_checked"], 3);
+
+    // Options from [stages.validate]: a policy that silences everything below error passes at fail_on=error.
+    let opts = serde_json::json!({ "disable": ["CP023"], "severity": { "KS056": "info" } });
+    let (code, report, err) = run_stage(&dir, &context(&app, staged.clone(), Some(opts), FailOn::Error));
+    assert_eq!(code, 0, "{err} {report}");
+    let (code, _, err) =
+        run_stage(&dir, &context(&app, staged, Some(serde_json::json!({ "disable": ["NOPE"] })), FailOn::Error));
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown rule `NOPE`"), "{err}");
+}
+
+#[test]
+fn describe() {
+    let (code, out, _) = run(bin().arg("--describe"));
+    assert_eq!(code, 0);
+    let d: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(d["name"], "validate");
+    assert_eq!(d["kind"], "gate");
+}

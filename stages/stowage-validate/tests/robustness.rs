@@ -1,0 +1,118 @@
+//! Malformed input is a finding with a location, never a crash.
+//!
+//! - `tests/malformed/*`: each file has a `<file>.expected` holding the findings it must produce
+//!   (`UPDATE_EXPECT=1` rewrites them).
+//! - The whole shared corpus (../shared/corpus, always present in CI) is checked without a panic, and its known
+//!   broken files are reported with their position.
+//! - Truncations of every corpus file stand in for a fuzz corpus: a stable test that replays inputs cut at
+//!   arbitrary bytes, which is where hand-written parsers break.
+
+use std::path::{Path, PathBuf};
+
+use stowage_validate::{Input, Kind, Policy, discover, lint, lint_text};
+
+fn kind_of(name: &str) -> Kind {
+    if name.ends_with(".Dockerfile") {
+        Kind::Dockerfile
+    } else if name.ends_with(".compose.yaml") {
+        Kind::Compose
+    } else {
+        Kind::Kubernetes
+    }
+}
+
+#[test]
+fn malformed_inputs_give_clear_findings() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/malformed");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("tests/malformed")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| !n.ends_with(".expected"))
+        .collect();
+    names.sort();
+    let mut failures = Vec::new();
+    for name in names {
+        let input = Input { file: name.clone(), path: dir.join(&name), kind: kind_of(&name) };
+        let result = lint(&[input], &Policy::default());
+        let found: String = result
+            .findings
+            .iter()
+            .filter(|f| f.rule.starts_with("GN") || f.rule == "DF034")
+            .map(|f| {
+                format!("{}:{}:{} {}: {}\n", f.file, f.line.unwrap_or(0), f.column.unwrap_or(0), f.rule, f.message)
+            })
+            .collect();
+        if found.is_empty() {
+            failures.push(format!("{name}: no finding"));
+        }
+        let expected_path = dir.join(format!("{name}.expected"));
+        if std::env::var_os("UPDATE_EXPECT").is_some() {
+            std::fs::write(&expected_path, &found).expect("write expected");
+        } else if std::fs::read_to_string(&expected_path).unwrap_or_default() != found {
+            failures.push(format!("{name}: expected {}, found\n{found}", expected_path.display()));
+        }
+    }
+    assert!(failures.is_empty(), "{}\n(regenerate with UPDATE_EXPECT=1)", failures.join("\n"));
+}
+
+fn corpus() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    assert!(dir.is_dir(), "the shared corpus is missing at {}: CI provides ../shared next to the repo", dir.display());
+    dir
+}
+
+#[test]
+fn whole_corpus_is_checked_without_a_crash() {
+    let corpus = corpus();
+    let mut inputs = Vec::new();
+    let display = |p: &Path| p.strip_prefix(&corpus).unwrap_or(p).to_string_lossy().replace('\\', "/");
+    for dir in ["dockerfiles", "k8s", "compose"] {
+        discover::walk(&corpus.join(dir), &[], &display, &mut inputs);
+    }
+    assert!(inputs.len() > 600, "expected the whole corpus, found {} files", inputs.len());
+    let result = lint(&inputs, &Policy::default());
+    let malformed: Vec<String> = result
+        .findings
+        .iter()
+        .filter(|f| f.rule == "GN001" || f.rule == "DF088")
+        .map(|f| format!("{}:{}", f.file, f.line.unwrap_or(0)))
+        .collect();
+    for expected in [
+        "dockerfiles/GoogleCloudPlatform__kubernetes-engine-samples__hpc__mpi__Dockerfile:16",
+        "k8s/GoogleCloudPlatform__kubernetes-engine-samples__ai-ml__gke-model-armor__preparing-the-model__llm-service.yaml:26",
+        "k8s/kubernetes__examples___archived__persistent-volume-provisioning__quobyte__quobyte-admin-secret.yaml:9",
+    ] {
+        assert!(malformed.iter().any(|m| m == expected), "{expected} not reported as malformed; got {malformed:?}");
+    }
+    // hadolint fails on the heredocs followed by a comment in docker/awesome-compose; we must parse them.
+    let awesome_parse_errors = result
+        .findings
+        .iter()
+        .filter(|f| f.rule == "GN001" && f.file.starts_with("dockerfiles/docker__awesome-compose"))
+        .count();
+    assert_eq!(awesome_parse_errors, 0, "awesome-compose Dockerfiles with heredocs must parse");
+}
+
+#[test]
+fn truncated_corpus_files_never_crash() {
+    let corpus = corpus();
+    for (dir, kind) in [("dockerfiles", Kind::Dockerfile), ("k8s", Kind::Kubernetes), ("compose", Kind::Compose)] {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(corpus.join(dir))
+            .expect("corpus folder")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        names.sort();
+        for path in names.iter().step_by(3) {
+            let Ok(text) = std::fs::read_to_string(path) else { continue };
+            for cut in 1..8 {
+                let mut at = text.len() * cut / 8;
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                let _ = lint_text(kind, "x", &text[..at], &Policy::default());
+            }
+        }
+    }
+}
