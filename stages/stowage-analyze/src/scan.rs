@@ -347,8 +347,12 @@ fn scan_file(scan: &mut Scan, path: &str, text: &str) {
     {
         lines.truncate(cut);
     }
+    let router_prefixes = router_prefixes(&lines);
     for (idx, &(n, line)) in lines.iter().enumerate() {
         let ev = |detail: String| Evidence::new(path, Some(n), detail);
+        if ext == "prisma" {
+            scan_prisma(scan, path, n, line);
+        }
         let reads = env_reads(line, config_file);
         let mut port_on_line = false;
         for (var, end) in &reads {
@@ -420,6 +424,7 @@ fn scan_file(scan: &mut Scan, path: &str, text: &str) {
         let route_line = is_route_line(line);
         for lit in &lits {
             if route_line && let Some((live, rank, route)) = health_route(lit) {
+                let route = format!("{}{route}", route_prefix(&lines, idx, &router_prefixes));
                 if live {
                     scan.health.push((rank, route.clone(), ev(format!("route `{route}`"))));
                 } else {
@@ -437,6 +442,73 @@ fn scan_file(scan: &mut Scan, path: &str, text: &str) {
             }
         }
     }
+}
+
+/// Routers declared with a prefix in the same file: `router = APIRouter(prefix="/api")`,
+/// `bp = Blueprint("x", __name__, url_prefix="/api")`, as (variable, prefix).
+fn router_prefixes(lines: &[(u32, &str)]) -> Vec<(String, String)> {
+    lines
+        .iter()
+        .filter_map(|(_, line)| {
+            let (var, rest) = line.split_once('=')?;
+            let var = var.trim();
+            if !var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') || var.is_empty() {
+                return None;
+            }
+            let key = ["url_prefix=", "prefix="].iter().find_map(|k| rest.find(k).map(|i| i + k.len()))?;
+            let prefix = literals(&rest[key..]).into_iter().next()?.trim_end_matches('/').to_string();
+            prefix.starts_with('/').then(|| (var.to_string(), prefix))
+        })
+        .collect()
+}
+
+/// The prefix of a route on line `idx`: its router's declared prefix (`@router.get` with `router` declared with a
+/// prefix), or actix-web's enclosing `web::scope("/api")` calls, found by indentation.
+fn route_prefix(lines: &[(u32, &str)], idx: usize, routers: &[(String, String)]) -> String {
+    let line = lines[idx].1.trim_start();
+    for (var, prefix) in routers {
+        if line.starts_with(&format!("@{var}.")) || line.starts_with(&format!("{var}.")) {
+            return prefix.clone();
+        }
+    }
+    if !line.contains("scope(") && !lines[idx.saturating_sub(1)].1.contains("scope(") {
+        return String::new();
+    }
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let mut current = indent(lines[idx].1);
+    let mut parts = Vec::new();
+    for (_, l) in lines[..idx].iter().rev() {
+        if l.trim().is_empty() || indent(l) >= current {
+            continue;
+        }
+        current = indent(l);
+        if l.contains("scope(")
+            && let Some(p) = literals(l).into_iter().next().filter(|p| p.starts_with('/'))
+        {
+            parts.push(p.trim_end_matches('/').to_string());
+        }
+        if current == 0 {
+            break;
+        }
+    }
+    parts.reverse();
+    parts.concat()
+}
+
+/// Prisma schemas name the database in the datasource block: `provider = "postgresql"`.
+fn scan_prisma(scan: &mut Scan, path: &str, n: u32, line: &str) {
+    let t = line.trim();
+    if !t.starts_with("provider") {
+        return;
+    }
+    let service = match literals(t).first().copied() {
+        Some("postgresql" | "postgres" | "cockroachdb") => "postgres",
+        Some("mysql") => "mysql",
+        Some("mongodb") => "mongodb",
+        _ => return,
+    };
+    let detail = "Prisma datasource provider".to_string();
+    scan.backing.entry(service.to_string()).or_insert_with(|| Evidence::new(path, Some(n), detail));
 }
 
 /// `.env.example` and friends: variable names (never values), and the service a connection URL's scheme names.

@@ -146,6 +146,7 @@ const TEXT_EXTENSIONS: &[&str] = &[
     "sh",
     "mod",
     "gemspec",
+    "prisma",
 ];
 
 /// The readable part of the app.

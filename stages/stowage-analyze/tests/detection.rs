@@ -717,3 +717,43 @@ fn services_without_a_port() {
     let backing: Vec<&str> = worker.backing_services.iter().map(|b| b.value.as_str()).collect();
     assert_eq!(backing, ["postgres", "redis"]);
 }
+
+/// Routes declared under a prefix in the same file: actix-web's nested scopes, FastAPI's router prefix.
+#[test]
+fn route_prefixes() {
+    check(&[
+        Case {
+            name: "actix-nested-scope",
+            layout: Layout::Files(&[
+                ("Cargo.toml", "[package]\nname = \"c\"\nversion = \"0.1.0\"\n\n[dependencies]\nactix-web = \"4\"\n"),
+                (
+                    "src/main.rs",
+                    "mod routes;\nfn main() {\n    HttpServer::new(|| App::new().configure(routes::api)).bind((\"0.0.0.0\", 8080));\n}\n",
+                ),
+                (
+                    "src/routes.rs",
+                    "pub fn api(cfg: &mut web::ServiceConfig) {\n    cfg.service(\n        web::scope(\"/api\")\n            .service(\n                web::scope(\"/healthcheck\")\n                    .route(\"\", get().to(index)),\n            ),\n    );\n}\n",
+                ),
+            ]),
+            service: None,
+            framework: "actix-web",
+            port: Some((8080, None)),
+            health: Some("/api/healthcheck"),
+        },
+        Case {
+            name: "fastapi-router-prefix",
+            layout: Layout::Files(&[
+                ("requirements.txt", "fastapi\n"),
+                ("app/main.py", "from fastapi import FastAPI\napp = FastAPI()\n"),
+                (
+                    "app/health.py",
+                    "from fastapi import APIRouter\nrouter = APIRouter(prefix=\"/api\")\n\n@router.get(\"/health\")\ndef health():\n    return {}\n",
+                ),
+            ]),
+            service: None,
+            framework: "FastAPI",
+            port: Some((8000, None)),
+            health: Some("/api/health"),
+        },
+    ]);
+}

@@ -7,7 +7,7 @@ use crate::glob::Glob;
 use crate::model::{Confidence, Evidence, Fact, Kind};
 use crate::walk::{Tree, file_name, join, parent};
 
-const EXTS: &[&str] = &["js", "mjs", "cjs", "jsx", "ts", "mts", "cts", "tsx", "properties", "yml", "yaml"];
+const EXTS: &[&str] = &["js", "mjs", "cjs", "jsx", "ts", "mts", "cts", "tsx", "yml", "yaml", "prisma"];
 
 /// (dependency, framework, serves HTTP itself, default port)
 const FRAMEWORKS: &[(&str, &str, bool, Option<u16>)] = &[
