@@ -34,6 +34,10 @@ pub fn page(rule: &Rule) -> String {
     let _ = writeln!(s, "| checkov | {} |", ids(rule.checkov));
     let _ = writeln!(s, "| kube-linter | {} |", ids(rule.kube_linter));
     let _ = writeln!(s, "| Trivy | {} |", ids(rule.trivy));
+    let notes = crate::registry::peer_notes(rule.code);
+    if !notes.is_empty() {
+        let _ = writeln!(s, "\n## Differences from peer tools\n\n{notes}");
+    }
     let _ = writeln!(s, "\n## Ignoring it\n");
     let _ = writeln!(
         s,

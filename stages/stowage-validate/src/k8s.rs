@@ -166,10 +166,8 @@ fn check_object(
                 out.push(Diag::new("KS057", ips.pos(), format!("{} sets externalIPs (CVE-2020-8554)", c.label())));
             }
         }
-        "Ingress" => {
-            if root.path(&["spec", "tls"]).is_none_or(|t| t.seq().is_empty()) {
-                out.push(Diag::new("KS058", at_kind, format!("{} has no TLS section", c.label())));
-            }
+        "Ingress" if root.path(&["spec", "tls"]).is_none_or(|t| t.seq().is_empty()) => {
+            out.push(Diag::new("KS058", at_kind, format!("{} has no TLS section", c.label())));
         }
         "Role" | "ClusterRole" => check_rules(&c, root, out),
         "RoleBinding" | "ClusterRoleBinding" => {
@@ -191,15 +189,11 @@ fn check_object(
                 ));
             }
         }
-        "CronJob" => {
-            if root.path(&["spec", "startingDeadlineSeconds"]).is_none() {
-                out.push(Diag::new("KS068", at_kind, format!("{} has no startingDeadlineSeconds", c.label())));
-            }
+        "CronJob" if root.path(&["spec", "startingDeadlineSeconds"]).is_none() => {
+            out.push(Diag::new("KS068", at_kind, format!("{} has no startingDeadlineSeconds", c.label())));
         }
-        "Job" => {
-            if root.path(&["spec", "ttlSecondsAfterFinished"]).is_none() {
-                out.push(Diag::new("KS069", at_kind, format!("{} has no ttlSecondsAfterFinished", c.label())));
-            }
+        "Job" if root.path(&["spec", "ttlSecondsAfterFinished"]).is_none() => {
+            out.push(Diag::new("KS069", at_kind, format!("{} has no ttlSecondsAfterFinished", c.label())));
         }
         _ => {}
     }

@@ -62,6 +62,48 @@ fn split_ids(list: &'static str) -> impl Iterator<Item = &'static str> {
     list.split(',').map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// Where a rule knowingly answers differently from a peer on the shared corpus, and whose answer is right.
+/// Shown in the rule's doc page.
+pub fn peer_notes(code: &str) -> &'static str {
+    match code {
+        "DF013" => {
+            "hadolint's DL3057 is off in its default configuration, so its default run reports nothing; checkov's CKV_DOCKER_2 agrees with this rule on every corpus file."
+        }
+        "DF001" => {
+            "checkov reports an untagged base image under CKV_DOCKER_7 (it reads it as `latest`); hadolint reports it as DL3006, like this rule."
+        }
+        "DF042" => {
+            "`apt-get dist-clean` (apt 2.7 and later) removes /var/lib/apt/lists, so this rule accepts it; hadolint 2.15.1 does not know it and still reports DL3009, which is wrong for the docker-library trixie images. hadolint also stays silent on some RUNs that purge packages without removing the lists; this rule reports them, which is right."
+        }
+        "DF084" => {
+            "Like hadolint, only two consecutive RUNs that each run a single command are reported: chains are usually split on purpose, for layer caching."
+        }
+        "DF101" | "DF102" | "DF103" | "DF104" => {
+            "A subset of ShellCheck, matched to hadolint's ShellCheck findings. Variables set by ARG or ENV are not reported (hadolint declares them to ShellCheck); Windows shells are skipped. On RUNs of the docker-library php and python Dockerfiles hadolint 2.15.1 reports fewer SC2155/SC2046 findings than ShellCheck itself does on the same text; this rule reports them all, which is what ShellCheck would say."
+        }
+        "DF057" => {
+            "Specifiers with `<` or `>` count as pinned (as hadolint does); a `-r requirements.txt` install is not reported."
+        }
+        "DF062" => "`go get` without a version is reported too, as hadolint does.",
+        "KS010" => {
+            "checkov's CKV_K8S_25 reports any added capability; this rule follows the Pod Security Standards restricted profile, which allows NET_BIND_SERVICE. On sock-shop, which adds only NET_BIND_SERVICE, checkov reports and this rule does not; the PSS answer is the right one."
+        }
+        "KS030" | "KS031" => {
+            "An unset request defaults to the limit, so a container with only limits has requests; checkov agrees for CPU. For memory checkov still passes a few containers that set only a CPU limit; this rule reports them, which is right."
+        }
+        "KS042" => {
+            "Custom resources are skipped (their scope is unknown without the CRD). checkov compares per object, and does not report some built-in kinds (PersistentVolumeClaim, NetworkPolicy) that also land in `default`; this rule reports them, which is right."
+        }
+        "KS062" => {
+            "checkov's CKV_K8S_49 reports only some wildcard forms; this rule reports `*` in apiGroups, resources or verbs of any Role or ClusterRole, as kube-linter does."
+        }
+        "GN001" => {
+            "Duplicate keys are reported as malformed: the YAML spec forbids them and kubectl rejects them. checkov silently skips such files."
+        }
+        _ => "",
+    }
+}
+
 pub fn find(code: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code))
 }

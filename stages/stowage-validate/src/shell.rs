@@ -396,7 +396,7 @@ fn skip_expansion(s: &str, i: usize) -> (usize, Option<Expansion>) {
             let name: String = inner.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
             // `${#x}` is a number; `${x:-...}` and friends still split.
             let exp =
-                (!inner.starts_with('#') && !name.is_empty()).then(|| Expansion { start: i, command: false, name });
+                (!inner.starts_with('#') && !name.is_empty()).then_some(Expansion { start: i, command: false, name });
             (end, exp)
         }
         Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {
