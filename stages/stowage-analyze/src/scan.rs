@@ -169,6 +169,23 @@ pub fn literals(line: &str) -> Vec<&str> {
     out
 }
 
+/// Whether byte offset `at` of `line` lies inside a string literal (an odd number of unescaped `"` before it),
+/// so code that generates code is not taken for code that runs.
+pub fn in_string(line: &str, at: usize) -> bool {
+    let bytes = &line.as_bytes()[..at];
+    let mut quotes = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'"' => quotes += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    quotes % 2 == 1
+}
+
 pub fn is_env_name(name: &str) -> bool {
     name.len() >= 2
         && name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
@@ -189,6 +206,10 @@ pub fn env_reads(line: &str, config_file: bool) -> Vec<(String, usize)> {
         while let Some(pos) = line[from..].find(prefix) {
             let start = from + pos + prefix.len();
             from = start;
+            // Code that writes code (templates, generators, tests of this scanner) is not a read.
+            if in_string(line, start - prefix.len()) {
+                continue;
+            }
             let rest = &line[start..];
             if *quoted {
                 let rest_trim = rest.trim_start();
@@ -432,7 +453,8 @@ fn scan_file(scan: &mut Scan, path: &str, text: &str) {
                 }
             }
             for (scheme, service) in URL_SCHEMES {
-                if lit.starts_with(scheme) {
+                // A bare scheme is a table of schemes (like this one), not a connection string.
+                if lit.starts_with(scheme) && lit.len() > scheme.len() {
                     let detail = format!("connection string `{}`", scheme.trim_end_matches([':', '/', '+']));
                     scan.backing.entry(service.to_string()).or_insert_with(|| ev(detail));
                 }
@@ -552,7 +574,8 @@ fn writable_literal(lit: &str, line: &str) -> Option<String> {
         return None;
     }
     let lower = path.to_ascii_lowercase();
-    if [".db", ".sqlite", ".sqlite3"].iter().any(|e| lower.ends_with(e)) && !lower.contains("://") {
+    let stem_ok = !crate::walk::file_name(&lower).starts_with('.');
+    if stem_ok && [".db", ".sqlite", ".sqlite3"].iter().any(|e| lower.ends_with(e)) && !lower.contains("://") {
         return Some(path.to_string());
     }
     let last = lower.trim_end_matches('/').rsplit('/').next().unwrap_or("");

@@ -209,9 +209,11 @@ fn package_services(
             // (validators, messages) must not turn it into a web service.
             let listens = draft.sources.iter().any(|p| {
                 tree.text(p).is_some_and(|t| {
-                    ["TcpListener::bind(", "hyper::Server"]
-                        .iter()
-                        .any(|needle| t.match_indices(needle).any(|(i, _)| !t[..i].ends_with('"')))
+                    crate::scan::code_lines(t).any(|(_, line)| {
+                        ["TcpListener::bind(", "hyper::Server"]
+                            .iter()
+                            .any(|needle| line.match_indices(needle).any(|(i, _)| !crate::scan::in_string(line, i)))
+                    })
                 })
             });
             let detail = format!("binary target `{name}` without a web framework or listening socket");
