@@ -34,6 +34,9 @@ pub fn check(text: &str, policy: &Policy, out: &mut Vec<Diag>) {
     if let Some(v) = root.key("version") {
         out.push(Diag::new("CP027", v.pos(), "top-level `version` is obsolete and ignored by Compose"));
     }
+    if root.get("name").is_none() {
+        out.push(Diag::new("CP032", root.pos(), "no top-level `name`: the project name then depends on the folder"));
+    }
     let Some(services) = root.get("services") else { return };
     let mut container_names: BTreeMap<String, u32> = BTreeMap::new();
     let mut host_ports: BTreeMap<String, u32> = BTreeMap::new();
@@ -141,6 +144,26 @@ pub fn check(text: &str, policy: &Policy, out: &mut Vec<Diag>) {
         }
         if let Some(d) = get("devices").filter(|d| !d.seq().is_empty()) {
             out.push(Diag::new("CP022", d.pos(), format!("{who} passes host devices through")));
+        }
+        if let (Some(b), Some(_)) = (svc.key("build"), get("image")) {
+            out.push(Diag::new(
+                "CP034",
+                b.pos(),
+                format!("{who} has both `build` and `image`: which one runs depends on the command"),
+            ));
+        }
+        if get("networks").is_none() && get("network_mode").is_none() {
+            out.push(Diag::new("CP035", at, format!("{who} is only on the default network")));
+        }
+        if let Some(cn) = get("container_name")
+            && let Some(n) = cn.str()
+        {
+            let valid = n.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+                && n.len() > 1
+                && n.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+            if !valid {
+                out.push(Diag::new("CP033", cn.pos(), format!("container_name `{n}` is not a valid container name")));
+            }
         }
         if let Some(c) = get("cgroup_parent") {
             out.push(Diag::new("CP030", c.pos(), format!("{who} sets cgroup_parent")));

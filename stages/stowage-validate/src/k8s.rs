@@ -152,6 +152,10 @@ fn check_object(
         if WORKLOADS.contains(&kind) && kind != "Job" {
             check_selector(&c, root, at_kind, out);
         }
+        check_availability(&c, kind, root, spec, at_kind, out);
+        if root.path(&["metadata", "labels", "app.kubernetes.io/name"]).is_none() {
+            out.push(Diag::new("KS079", at_kind, format!("{} has no app.kubernetes.io/name label", c.label())));
+        }
     }
     match kind {
         "Service" => {
@@ -186,6 +190,25 @@ fn check_object(
                     "KS067",
                     at,
                     format!("{} allows no voluntary eviction: node drains hang", c.label()),
+                ));
+            }
+        }
+        "HorizontalPodAutoscaler" => {
+            let min = root.path(&["spec", "minReplicas"]);
+            let max = root.path(&["spec", "maxReplicas"]);
+            let min_v = min.and_then(Node::as_i64).unwrap_or(1);
+            if min_v < 2 {
+                out.push(Diag::new(
+                    "KS072",
+                    min.map_or(at_kind, Node::pos),
+                    format!("{} may scale down to {min_v} replica", c.label()),
+                ));
+            }
+            if let Some(m) = max.filter(|m| m.as_i64().is_some_and(|v| v <= min_v)) {
+                out.push(Diag::new(
+                    "KS077",
+                    m.pos(),
+                    format!("{} maxReplicas is not above minReplicas: it never scales", c.label()),
                 ));
             }
         }
@@ -265,6 +288,63 @@ fn check_selector(c: &Ctx<'_>, root: &Node, at_kind: (u32, u32), out: &mut Vec<D
         }
     }
     let _ = at_kind;
+}
+
+/// Rollout strategy, spreading, restart policy and the opt-in hygiene rules of a workload.
+fn check_availability(c: &Ctx<'_>, kind: &str, root: &Node, spec: &Node, at_kind: (u32, u32), out: &mut Vec<Diag>) {
+    if kind == "Deployment"
+        && let Some(t) = root.path(&["spec", "strategy", "type"]).filter(|t| t.str() == Some("Recreate"))
+    {
+        out.push(Diag::new(
+            "KS074",
+            t.pos(),
+            format!("{} uses the Recreate strategy: every rollout is an outage", c.label()),
+        ));
+    }
+    let replicas = root.path(&["spec", "replicas"]).and_then(Node::as_i64).unwrap_or(1);
+    let spread =
+        spec.path(&["affinity", "podAntiAffinity"]).is_some() || spec.get("topologySpreadConstraints").is_some();
+    if matches!(kind, "Deployment" | "StatefulSet") && replicas >= 2 && !spread {
+        out.push(Diag::new(
+            "KS075",
+            at_kind,
+            format!(
+                "{} has {replicas} replicas but no pod anti-affinity or topology spread: they may share a node",
+                c.label()
+            ),
+        ));
+    }
+    let restart = spec.get("restartPolicy");
+    let bad_restart = match (kind, restart.and_then(Node::str)) {
+        ("Job" | "CronJob", Some("Always")) => true,
+        ("Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet", Some(p)) => p != "Always",
+        _ => false,
+    };
+    if bad_restart && let Some(r) = restart {
+        out.push(Diag::new(
+            "KS082",
+            r.pos(),
+            format!("{} restartPolicy `{}` is not valid for a {kind}", c.label(), r.str().unwrap_or("")),
+        ));
+    }
+    if spec.get("hostUsers").and_then(Node::as_bool) != Some(false) {
+        out.push(Diag::new(
+            "KS081",
+            spec.get("hostUsers").map_or(spec.pos(), Node::pos),
+            format!("{} shares the host's user namespace; set hostUsers: false", c.label()),
+        ));
+    }
+    for ct in spec.get("containers").map(Node::seq).unwrap_or(&[]) {
+        let res = ct.get("resources");
+        if res.and_then(|r| r.path(&["limits", "ephemeral-storage"])).is_none() {
+            let who = ct.get("name").and_then(Node::str).unwrap_or("?");
+            out.push(Diag::new(
+                "KS080",
+                ct.get("name").map_or(ct.pos(), Node::pos),
+                format!("container `{who}` of {} has no ephemeral-storage limit", c.label()),
+            ));
+        }
+    }
 }
 
 const BASELINE_CAPS: &[&str] = &[
@@ -806,11 +886,80 @@ pub fn check_relations(objects: &[Object], _policy: &Policy) -> Vec<(String, Dia
                     ));
                 }
             }
+            "Ingress" if objects.iter().any(|t| t.kind == "Service") => {
+                let mut backends: Vec<&Node> = Vec::new();
+                if let Some(d) = o.root.path(&["spec", "defaultBackend", "service", "name"]) {
+                    backends.push(d);
+                }
+                for rule in o.root.path(&["spec", "rules"]).map(Node::seq).unwrap_or(&[]) {
+                    for p in rule.path(&["http", "paths"]).map(Node::seq).unwrap_or(&[]) {
+                        if let Some(n) = p.path(&["backend", "service", "name"]) {
+                            backends.push(n);
+                        }
+                    }
+                }
+                for b in backends {
+                    let name = b.str().unwrap_or("");
+                    if !objects.iter().any(|t| t.kind == "Service" && t.name == name && same_ns(o, t)) {
+                        out.push((
+                            o.file.clone(),
+                            Diag::new(
+                                "KS070",
+                                b.pos(),
+                                format!("{label} routes to Service `{name}`, which is not in these manifests"),
+                            ),
+                        ));
+                    }
+                }
+            }
+            "StatefulSet" if objects.iter().any(|t| t.kind == "Service") => {
+                if let Some(sn) = o.root.path(&["spec", "serviceName"]) {
+                    let name = sn.str().unwrap_or("");
+                    let headless = objects.iter().any(|t| {
+                        t.kind == "Service"
+                            && t.name == name
+                            && t.root.path(&["spec", "clusterIP"]).and_then(Node::str) == Some("None")
+                    });
+                    if !headless {
+                        out.push((
+                            o.file.clone(),
+                            Diag::new(
+                                "KS071",
+                                sn.pos(),
+                                format!("{label} serviceName `{name}` is not a headless Service in these manifests"),
+                            ),
+                        ));
+                    }
+                }
+            }
+            "Namespace" => {
+                let ns = Some(o.name.clone());
+                for (kind, rule) in [("LimitRange", "KS083"), ("ResourceQuota", "KS084")] {
+                    if !objects.iter().any(|t| t.kind == kind && t.namespace == ns) {
+                        out.push((o.file.clone(), Diag::new(rule, at, format!("{label} has no {kind}"))));
+                    }
+                }
+            }
             "HorizontalPodAutoscaler" => {
                 let Some(target) = o.root.path(&["spec", "scaleTargetRef"]) else { continue };
                 let kind = target.get("kind").and_then(Node::str).unwrap_or("");
                 let name = target.get("name").and_then(Node::str).unwrap_or("");
-                if !objects.iter().any(|t| t.kind == kind && t.name == name && same_ns(o, t)) {
+                let scaled = objects.iter().find(|t| t.kind == kind && t.name == name && same_ns(o, t));
+                if let Some(r) = scaled.and_then(|t| t.root.path(&["spec", "replicas"])) {
+                    let t = scaled.expect("found");
+                    out.push((
+                        t.file.clone(),
+                        Diag::new(
+                            "KS073",
+                            r.pos(),
+                            format!(
+                                "{} `{}` sets replicas although {label} scales it: every apply resets the scale",
+                                t.kind, t.name
+                            ),
+                        ),
+                    ));
+                }
+                if scaled.is_none() {
                     out.push((
                         o.file.clone(),
                         Diag::new(
@@ -824,6 +973,25 @@ pub fn check_relations(objects: &[Object], _policy: &Policy) -> Vec<(String, Dia
             _ => {}
         }
         let _ = at;
+    }
+    // Workloads with more than one replica and no PodDisruptionBudget selecting them.
+    let pdbs: Vec<(&Object, BTreeMap<String, String>)> = objects
+        .iter()
+        .filter(|o| o.kind == "PodDisruptionBudget")
+        .map(|o| (o, string_map(o.root.path(&["spec", "selector", "matchLabels"]))))
+        .collect();
+    for (p, labels) in &pods {
+        let replicas = p.root.path(&["spec", "replicas"]).and_then(Node::as_i64).unwrap_or(1);
+        if !matches!(p.kind.as_str(), "Deployment" | "StatefulSet") || replicas < 2 {
+            continue;
+        }
+        if !pdbs.iter().any(|(b, sel)| same_ns(p, b) && !sel.is_empty() && selects(sel, labels)) {
+            let at = p.root.key("kind").map_or(p.root.pos(), Node::pos);
+            out.push((
+                p.file.clone(),
+                Diag::new("KS076", at, format!("{} `{}` has no PodDisruptionBudget", p.kind, p.name)),
+            ));
+        }
     }
     out
 }

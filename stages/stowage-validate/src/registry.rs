@@ -947,6 +947,76 @@ rules! {
         why "Finished Jobs and their pods pile up."
         fix "Set ttlSecondsAfterFinished."
         refs "" hadolint "" checkov "" kube_linter "job-ttl-seconds-after-finished" trivy "";
+    "KS070" Kubernetes "K29" Error true
+        title "Ingress routes to a Service that does not exist"
+        why "Requests to that path get 503."
+        fix "Name a Service of the manifests, or add it."
+        refs "" hadolint "" checkov "" kube_linter "dangling-ingress" trivy "";
+    "KS071" Kubernetes "K29" Warning true
+        title "StatefulSet serviceName is not a headless Service"
+        why "Without the governing headless Service, pods get no stable DNS names."
+        fix "Add a Service with `clusterIP: None` named as serviceName."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "KS072" Kubernetes "K31" Info true
+        title "HPA may scale down to one replica"
+        why "At minReplicas 1 a single pod failure is an outage."
+        fix "Set minReplicas to 2 or more."
+        refs "" hadolint "" checkov "" kube_linter "hpa-minimum-three-replicas" trivy "";
+    "KS073" Kubernetes "K31" Warning true
+        title "workload scaled by an HPA sets replicas"
+        why "Every apply resets the replica count the autoscaler chose."
+        fix "Remove spec.replicas from the workload."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "KS074" Kubernetes "K31" Info true
+        title "Deployment uses the Recreate strategy"
+        why "All pods stop before new ones start: each rollout is downtime."
+        fix "Use RollingUpdate."
+        refs "" hadolint "" checkov "" kube_linter "no-rolling-update-strategy" trivy "";
+    "KS075" Kubernetes "K31" Info true
+        title "replicas without anti-affinity or topology spread"
+        why "All replicas may land on one node and fail together."
+        fix "Add topologySpreadConstraints or podAntiAffinity."
+        refs "" hadolint "" checkov "" kube_linter "no-anti-affinity" trivy "";
+    "KS076" Kubernetes "K32" Info true
+        title "replicated workload without a PodDisruptionBudget"
+        why "Node drains may evict every replica at once."
+        fix "Add a PodDisruptionBudget selecting the pods."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "KS077" Kubernetes "K31" Warning true
+        title "HPA maxReplicas not above minReplicas"
+        why "The autoscaler can never scale."
+        fix "Set maxReplicas above minReplicas."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "KS079" Kubernetes "K35" Info false
+        title "no app.kubernetes.io/name label"
+        why "Tools and dashboards group objects by the recommended labels."
+        fix "Add the app.kubernetes.io/* labels."
+        refs "" hadolint "" checkov "" kube_linter "required-label-owner" trivy "";
+    "KS080" Kubernetes "K18" Info false
+        title "no ephemeral-storage limit"
+        why "A container filling its writable layer or emptyDir can evict its neighbours."
+        fix "Set `resources.limits.ephemeral-storage`."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "KS081" Kubernetes "K15" Info false
+        title "host user namespace shared"
+        why "Without `hostUsers: false`, root in the container is root on the node."
+        fix "Set `hostUsers: false` where the cluster supports user namespaces."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "KS082" Kubernetes "K33" Error true
+        title "restartPolicy not valid for the workload kind"
+        why "The API server rejects a Job with Always or a Deployment with anything else."
+        fix "Use Never or OnFailure for Jobs, Always for long-running workloads."
+        refs "" hadolint "" checkov "" kube_linter "restart-policy" trivy "";
+    "KS083" Kubernetes "K36" Info true
+        title "Namespace without a LimitRange"
+        why "Pods without resources get no defaults and no bounds."
+        fix "Add a LimitRange to the namespace."
+        refs "NSA/CISA 'Resource policies'" hadolint "" checkov "" kube_linter "" trivy "KSV-0039";
+    "KS084" Kubernetes "K36" Info true
+        title "Namespace without a ResourceQuota"
+        why "Nothing bounds what the namespace can consume."
+        fix "Add a ResourceQuota to the namespace."
+        refs "NSA/CISA 'Resource policies'" hadolint "" checkov "" kube_linter "" trivy "KSV-0040";
 
     // ---- Compose ----
     "CP001" Compose "C01" Error true
@@ -1104,6 +1174,26 @@ rules! {
         why "Images from unvetted registries bypass supply-chain controls."
         fix "Use a registry from the policy's `trusted_registries`."
         refs "CIS Docker 4.2" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP032" Compose "C27" Info false
+        title "no top-level `name`"
+        why "The project name then comes from the folder, so two checkouts collide."
+        fix "Add `name:`."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP033" Compose "C26" Error true
+        title "invalid container_name"
+        why "The engine rejects the name."
+        fix "Use letters, digits, `_`, `.` and `-`, starting with a letter or digit."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP034" Compose "C27" Info false
+        title "service has both build and image"
+        why "Whether the image is built or pulled then depends on the command run."
+        fix "Keep one, or document the intent."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP035" Compose "C22" Info false
+        title "service only on the default network"
+        why "Every service can reach every other one."
+        fix "Declare networks and attach each service to those it needs."
+        refs "CIS Docker 5.30" hadolint "" checkov "" kube_linter "" trivy "";
 
     // ---- Helm ----
     "HC001" Helm "H02" Error true
