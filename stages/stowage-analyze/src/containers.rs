@@ -4,8 +4,8 @@
 //! Only the few instructions that carry evidence are read, line by line; later stages that rewrite Dockerfiles use
 //! a real parser.
 
-use crate::model::{ContainerFile, Evidence};
-use crate::walk::{Tree, file_name, parent};
+use crate::model::{ContainerFile, Evidence, Port};
+use crate::walk::{Tree, file_name, join, parent};
 
 /// What a Dockerfile says about the app.
 #[derive(Debug, Default)]
@@ -15,6 +15,20 @@ pub struct DockerfileInfo {
     /// The last `CMD` or `ENTRYPOINT` (the one that applies to the final stage).
     pub command: Option<(String, Evidence)>,
     pub volumes: Vec<(String, Evidence)>,
+    /// `ENV PORT=4000`, `ENV ASPNETCORE_URLS=http://+:80`: the port and the variable that sets it.
+    pub env_ports: Vec<(Port, Evidence)>,
+}
+
+/// The Dockerfile of a service folder: `Dockerfile` or `Containerfile`, else the first other variant that is not
+/// for Windows containers.
+pub fn service_dockerfile(tree: &Tree, root: &str) -> Option<String> {
+    let exact = ["Dockerfile", "Containerfile"].iter().map(|n| join(root, n)).find(|p| tree.exists(p));
+    exact.or_else(|| {
+        tree.files_under(root)
+            .filter(|p| parent(p) == root && is_dockerfile(file_name(p)))
+            .find(|p| !p.to_ascii_lowercase().contains("windows"))
+            .map(str::to_string)
+    })
 }
 
 /// Joins continuation lines, keeping the number of the first line of each instruction.
@@ -81,6 +95,26 @@ pub fn read_dockerfile(path: &str, text: &str) -> DockerfileInfo {
                     command_text(args),
                     ev(format!("{} of the app's own Dockerfile", keyword.to_ascii_uppercase())),
                 ));
+            }
+            "ENV" => {
+                let pairs: Vec<(String, String)> = if args.contains('=') {
+                    args.split_whitespace()
+                        .filter_map(|kv| kv.split_once('='))
+                        .map(|(k, v)| (k.to_string(), v.trim_matches(['"', '\'']).to_string()))
+                        .collect()
+                } else {
+                    args.split_once(char::is_whitespace)
+                        .map(|(k, v)| vec![(k.to_string(), v.trim().to_string())])
+                        .unwrap_or_default()
+                };
+                for (name, value) in pairs {
+                    let port_var = crate::scan::is_app_port_var(&name) || name == "ASPNETCORE_URLS";
+                    let number = value.rsplit(':').next().and_then(|v| v.trim_matches('/').parse::<u16>().ok());
+                    if let (true, Some(number)) = (port_var, number) {
+                        let port = Port { number: Some(number), env: Some(name.clone()) };
+                        info.env_ports.push((port, ev(format!("ENV {name} in the app's own Dockerfile"))));
+                    }
+                }
             }
             "VOLUME" => {
                 let text = command_text(args);

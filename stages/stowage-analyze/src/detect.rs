@@ -314,10 +314,13 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         }
     }
 
-    let dockerfile = ["Dockerfile", "Containerfile"].iter().map(|n| join(&draft.root, n)).find(|p| tree.exists(p));
+    let dockerfile = containers::service_dockerfile(tree, &draft.root);
     if let Some(info) = dockerfile.as_deref().and_then(|p| tree.text(p).map(|t| containers::read_dockerfile(p, t))) {
         for (number, ev) in info.exposed {
-            scan.ports.push((Port { number, env: None }, Confidence::Medium, ev));
+            scan.ports.push((Port { number: Some(number), env: None }, Confidence::Medium, ev));
+        }
+        for (port, ev) in info.env_ports {
+            scan.ports.push((port, Confidence::Medium, ev));
         }
         if draft.start_command.is_none() {
             draft.start_command = info.command.map(|(c, ev)| Fact::new(c, Confidence::Medium, ev));
@@ -455,6 +458,7 @@ fn merge_scan(into: &mut Scan, from: Scan) {
         into.env_vars.entry(k).or_insert(v);
     }
     into.ports.extend(from.ports);
+    into.command_sets_port |= from.command_sets_port;
     for (k, v) in from.port_envs {
         into.port_envs.entry(k).or_insert(v);
     }
@@ -475,6 +479,7 @@ fn scan_command(command: &str, ev: &Evidence) -> Scan {
         // Heroku's PHP buildpack servers (heroku-php-apache2, heroku-php-nginx) listen on $PORT.
         if i == 0 && word.starts_with("heroku-php-") {
             scan.port_envs.entry("PORT".into()).or_insert_with(|| at(format!("`{word}` listens on `$PORT`")));
+            scan.command_sets_port = true;
         }
         if let Some(var) = word.split('$').nth(1) {
             let var = var.trim_start_matches('{');
@@ -484,12 +489,13 @@ fn scan_command(command: &str, ev: &Evidence) -> Scan {
                 let default = word.split(":-").nth(1).and_then(|d| scan::port_numbers(d).into_iter().next());
                 match default {
                     Some(number) => scan.ports.push((
-                        Port { number, env: Some(var.to_string()) },
+                        Port { number: Some(number), env: Some(var.to_string()) },
                         Confidence::High,
                         at(format!("command uses `${var}` with default {number}")),
                     )),
                     None => {
                         scan.port_envs.entry(var.to_string()).or_insert_with(|| at(format!("command uses `${var}`")));
+                        scan.command_sets_port = true;
                     }
                 }
                 continue;
@@ -504,7 +510,7 @@ fn scan_command(command: &str, ev: &Evidence) -> Scan {
             let value = value.rsplit(':').next().unwrap_or(value);
             if let Ok(number) = value.parse::<u16>() {
                 scan.ports.push((
-                    Port { number, env: None },
+                    Port { number: Some(number), env: None },
                     Confidence::High,
                     at(format!("command listens on {number}")),
                 ));
@@ -518,7 +524,8 @@ fn scan_command(command: &str, ev: &Evidence) -> Scan {
 fn merge_ports(scan: &Scan, default: Option<(u16, Evidence)>) -> Vec<Fact<Port>> {
     let mut by_number: BTreeMap<u16, Fact<Port>> = BTreeMap::new();
     for (port, confidence, ev) in &scan.ports {
-        let entry = by_number.entry(port.number).or_insert_with(|| Fact {
+        let Some(number) = port.number else { continue };
+        let entry = by_number.entry(number).or_insert_with(|| Fact {
             value: port.clone(),
             evidence: Vec::new(),
             confidence: *confidence,
@@ -532,27 +539,33 @@ fn merge_ports(scan: &Scan, default: Option<(u16, Evidence)>) -> Vec<Fact<Port>>
         }
     }
     // Several numbers for one app usually mean "code default" plus "Dockerfile EXPOSE" or a dev-only value:
-    // keep them all, strongest first in the document, but a variable-backed port wins the env attachment.
+    // keep them all, strongest first, but a variable-backed port wins the env attachment.
     let env_var = scan.port_envs.iter().next();
-    if by_number.is_empty()
-        && default.is_none()
-        && let Some((name, ev)) = env_var
-    {
-        // The app takes its port from a variable that has no default: the number is the one stowage will set,
-        // said as such, so the variable stays in the model.
-        let detail = format!("`{name}` has no default in the code; 8080 is the value to set");
-        let port = Port { number: 8080, env: Some(name.clone()) };
-        let evidence = vec![Evidence { detail, ..ev.clone() }];
-        by_number.insert(8080, Fact { value: port, evidence, confidence: Confidence::Low });
-    }
+    let mut ports: Vec<Fact<Port>> = Vec::new();
     if by_number.is_empty() {
-        if let Some((number, ev)) = default {
-            let mut evidence = vec![ev];
-            let env = env_var.map(|(name, ev)| {
-                evidence.push(ev.clone());
-                name.clone()
-            });
-            by_number.insert(number, Fact { value: Port { number, env }, evidence, confidence: Confidence::Low });
+        match (env_var, default) {
+            // A command that passes `$PORT` to the server overrides the server's own default, and so does code
+            // that reads the variable without a fallback: the number is the platform's to choose.
+            (Some((name, ev)), default) if scan.command_sets_port || default.is_none() => {
+                let detail = format!("{}; no default port", ev.detail);
+                let port = Port { number: None, env: Some(name.clone()) };
+                ports.push(Fact {
+                    value: port,
+                    evidence: vec![Evidence { detail, ..ev.clone() }],
+                    confidence: Confidence::High,
+                });
+            }
+            (env, Some((number, ev))) => {
+                let mut evidence = vec![ev];
+                let env = env.map(|(name, ev)| {
+                    evidence.push(ev.clone());
+                    name.clone()
+                });
+                let port = Port { number: Some(number), env };
+                ports.push(Fact { value: port, evidence, confidence: Confidence::Low });
+            }
+            (None, None) => {}
+            (Some(_), None) => unreachable!("handled by the first arm"),
         }
     } else if let Some((name, ev)) = env_var
         && by_number.values().all(|p| p.value.env.is_none())
@@ -561,7 +574,15 @@ fn merge_ports(scan: &Scan, default: Option<(u16, Evidence)>) -> Vec<Fact<Port>>
         best.value.env = Some(name.clone());
         best.evidence.push(ev.clone());
     }
-    let mut ports: Vec<Fact<Port>> = by_number.into_values().collect();
+    ports.extend(by_number.into_values());
+    // The code that reads the variable is evidence too, wherever the number came from.
+    for p in &mut ports {
+        if let Some(ev) = p.value.env.as_ref().and_then(|name| scan.port_envs.get(name))
+            && !p.evidence.iter().any(|e| e.file == ev.file && e.line == ev.line)
+        {
+            p.evidence.push(ev.clone());
+        }
+    }
     for p in &mut ports {
         p.evidence.sort();
     }

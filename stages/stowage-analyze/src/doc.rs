@@ -146,7 +146,8 @@ pub fn render(model: &Model) -> String {
         } else {
             for p in &s.ports {
                 let env = p.value.env.as_ref().map_or(String::new(), |e| format!(", overridden by `{e}`"));
-                let _ = writeln!(out, "- port: {}{env} {} [{}]", p.value.number, cite(&p.evidence), confidence(p));
+                let number = p.value.number.map_or("set by the platform".to_string(), |n| n.to_string());
+                let _ = writeln!(out, "- port: {number}{env} {} [{}]", cite(&p.evidence), confidence(p));
             }
         }
         out.push_str(&fact_line("health", &s.health_path, |v| format!("`{v}`")));

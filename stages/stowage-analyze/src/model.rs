@@ -92,10 +92,11 @@ impl Kind {
     }
 }
 
-/// A listening port and the environment variable that overrides it, if the app reads one.
+/// A listening port and the environment variable that overrides it, if the app reads one. `number` is absent when
+/// the app only takes its port from the variable (no default anywhere): the platform must set it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Port {
-    pub number: u16,
+    pub number: Option<u16>,
     pub env: Option<String>,
 }
 

@@ -173,7 +173,7 @@ fn relative_ok(path: &str) -> bool {
 fn parse_port(v: &Value) -> Option<Port> {
     let number = |n: &Value| n.as_u64().filter(|n| (1..=65535).contains(n)).map(|n| n as u16);
     match v {
-        Value::Number(_) => Some(Port { number: number(v)?, env: None }),
+        Value::Number(_) => Some(Port { number: Some(number(v)?), env: None }),
         Value::Object(o) => {
             if o.keys().any(|k| k != "number" && k != "env") {
                 return None;
@@ -183,7 +183,15 @@ fn parse_port(v: &Value) -> Option<Port> {
                 Some(Value::String(s)) => Some(s.clone()),
                 Some(_) => return None,
             };
-            Some(Port { number: number(o.get("number")?)?, env })
+            // A port set only by a variable has no number: `{ env = "PORT" }`.
+            let number = match o.get("number") {
+                Some(n) => Some(number(n)?),
+                None => None,
+            };
+            if number.is_none() && env.is_none() {
+                return None;
+            }
+            Some(Port { number, env })
         }
         _ => None,
     }

@@ -115,6 +115,8 @@ pub struct Scan {
     pub ports: Vec<(Port, Confidence, Evidence)>,
     /// Port variables read without a default in the same place (the number comes from elsewhere).
     pub port_envs: BTreeMap<String, Evidence>,
+    /// The start command passes a port variable to the server, so the server's default port does not apply.
+    pub command_sets_port: bool,
     /// Health routes with a rank (lower is a better liveness endpoint).
     pub health: Vec<(u8, String, Evidence)>,
     pub readiness: Vec<(String, Evidence)>,
@@ -391,14 +393,14 @@ fn scan_file(scan: &mut Scan, path: &str, text: &str) {
                 };
                 if let Some(number) = same_line {
                     scan.ports.push((
-                        Port { number, env: Some(var.clone()) },
+                        Port { number: Some(number), env: Some(var.clone()) },
                         Confidence::High,
                         ev(format!("`{var}` with default {number}")),
                     ));
                     port_on_line = true;
                 } else if let Some((m, number)) = below() {
                     scan.ports.push((
-                        Port { number, env: Some(var.clone()) },
+                        Port { number: Some(number), env: Some(var.clone()) },
                         Confidence::High,
                         Evidence::new(path, Some(m), format!("default {number} when `{var}` is unset")),
                     ));
@@ -420,20 +422,24 @@ fn scan_file(scan: &mut Scan, path: &str, text: &str) {
             };
             if let Some(number) = number.filter(|n| *n >= 80 || after.contains(&format!(":{n}"))) {
                 let detail = format!("listens on {number}");
-                scan.ports.push((Port { number, env: None }, Confidence::High, ev(detail)));
+                scan.ports.push((Port { number: Some(number), env: None }, Confidence::High, ev(detail)));
                 port_on_line = true;
             }
         }
         if !port_on_line && let Some(number) = address_literal(line) {
             scan.ports.push((
-                Port { number, env: None },
+                Port { number: Some(number), env: None },
                 Confidence::Medium,
                 ev(format!("listen address with port {number}")),
             ));
             port_on_line = true;
         }
         if !port_on_line && let Some(number) = assigned_port(line).filter(|n| !BACKING_PORTS.contains(n) && *n >= 80) {
-            scan.ports.push((Port { number, env: None }, Confidence::Medium, ev(format!("port set to {number}"))));
+            scan.ports.push((
+                Port { number: Some(number), env: None },
+                Confidence::Medium,
+                ev(format!("port set to {number}")),
+            ));
         }
         let mut lits = literals(line);
         // YAML route files (Symfony, OpenAPI-ish configs) write paths unquoted: `path: /healthz`.
@@ -558,7 +564,11 @@ fn scan_dotenv(scan: &mut Scan, path: &str, text: &str) {
             && let Some(number) = port_numbers(value).into_iter().next()
         {
             let detail = format!("`{name}` example value {number}");
-            scan.ports.push((Port { number, env: Some(name.to_string()) }, Confidence::Medium, ev(detail)));
+            scan.ports.push((
+                Port { number: Some(number), env: Some(name.to_string()) },
+                Confidence::Medium,
+                ev(detail),
+            ));
         }
     }
 }

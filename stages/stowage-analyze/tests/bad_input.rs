@@ -91,12 +91,12 @@ fn stowage_output_is_never_evidence() {
     let managed = Options { managed: vec!["Dockerfile".into()], app_name: "app".into(), ..Options::default() };
     let model = analyze(&dir, &managed).expect("analyses");
     assert!(model.existing_container_files.is_empty(), "{:?}", model.existing_container_files);
-    let ports: Vec<u16> = model.services[0].ports.iter().map(|p| p.value.number).collect();
+    let ports: Vec<u16> = model.services[0].ports.iter().filter_map(|p| p.value.number).collect();
     assert_eq!(ports, [3000]);
     // Without the lock entry the same Dockerfile is the app's own, and is evidence.
     let model = support::analyze_app(&dir);
     assert_eq!(model.existing_container_files.len(), 1);
-    let ports: Vec<u16> = model.services[0].ports.iter().map(|p| p.value.number).collect();
+    let ports: Vec<u16> = model.services[0].ports.iter().filter_map(|p| p.value.number).collect();
     assert_eq!(ports, [3000, 9999]);
 }
 

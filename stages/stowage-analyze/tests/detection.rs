@@ -20,8 +20,8 @@ struct Case {
     /// The service to look at; `None` when the app has exactly one.
     service: Option<&'static str>,
     framework: &'static str,
-    /// The first (strongest) port and the variable that overrides it.
-    port: Option<(u16, Option<&'static str>)>,
+    /// The first (strongest) port and the variable that overrides it; no number when only the variable sets it.
+    port: Option<(Option<u16>, Option<&'static str>)>,
     health: Option<&'static str>,
 }
 
@@ -76,7 +76,7 @@ fn node() {
             layout: Layout::Fixture("node-express"),
             service: None,
             framework: "Express",
-            port: Some((3000, Some("PORT"))),
+            port: Some((Some(3000), Some("PORT"))),
             health: Some("/health"),
         },
         Case {
@@ -97,7 +97,7 @@ fn node() {
             ]),
             service: Some("srv"),
             framework: "Express",
-            port: Some((5050, Some("HTTP_PORT"))),
+            port: Some((Some(5050), Some("HTTP_PORT"))),
             health: Some("/healthz"),
         },
         Case {
@@ -105,7 +105,7 @@ fn node() {
             layout: Layout::Fixture("node-express-no-health"),
             service: None,
             framework: "Express",
-            port: Some((8080, None)),
+            port: Some((Some(8080), None)),
             health: None,
         },
         Case {
@@ -113,7 +113,7 @@ fn node() {
             layout: Layout::Fixture("node-fastify-router"),
             service: None,
             framework: "Fastify",
-            port: Some((8080, Some("PORT"))),
+            port: Some((Some(8080), Some("PORT"))),
             health: Some("/healthz"),
         },
         Case {
@@ -127,7 +127,7 @@ fn node() {
             ]),
             service: None,
             framework: "Fastify",
-            port: Some((9100, None)),
+            port: Some((Some(9100), None)),
             health: Some("/ping"),
         },
         Case {
@@ -141,7 +141,7 @@ fn node() {
             ]),
             service: None,
             framework: "Fastify",
-            port: Some((3000, None)),
+            port: Some((Some(3000), None)),
             health: None,
         },
         Case {
@@ -149,7 +149,7 @@ fn node() {
             layout: Layout::Fixture("node-nestjs"),
             service: None,
             framework: "NestJS",
-            port: Some((3000, Some("PORT"))),
+            port: Some((Some(3000), Some("PORT"))),
             health: Some("/health"),
         },
         Case {
@@ -166,7 +166,7 @@ fn node() {
             ]),
             service: None,
             framework: "NestJS",
-            port: Some((4001, None)),
+            port: Some((Some(4001), None)),
             health: None,
         },
         Case {
@@ -174,7 +174,7 @@ fn node() {
             layout: Layout::Fixture("node-nextjs"),
             service: None,
             framework: "Next.js",
-            port: Some((3000, None)),
+            port: Some((Some(3000), None)),
             health: Some("/api/health"),
         },
         Case {
@@ -188,7 +188,7 @@ fn node() {
             ]),
             service: None,
             framework: "Next.js",
-            port: Some((4000, None)),
+            port: Some((Some(4000), None)),
             health: Some("/healthz"),
         },
         Case {
@@ -199,7 +199,7 @@ fn node() {
             ]),
             service: None,
             framework: "Next.js",
-            port: Some((3000, None)),
+            port: Some((Some(3000), None)),
             health: None,
         },
     ]);
@@ -213,7 +213,7 @@ fn python() {
             layout: Layout::Fixture("python-flask"),
             service: None,
             framework: "Flask",
-            port: Some((5000, Some("PORT"))),
+            port: Some((Some(5000), Some("PORT"))),
             health: Some("/health"),
         },
         Case {
@@ -221,7 +221,7 @@ fn python() {
             layout: Layout::Fixture("python-flask-procfile"),
             service: Some("app"),
             framework: "Flask",
-            port: Some((8000, Some("PORT"))),
+            port: Some((None, Some("PORT"))),
             health: Some("/ping"),
         },
         Case {
@@ -229,7 +229,7 @@ fn python() {
             layout: Layout::Fixture("python-subfolder"),
             service: None,
             framework: "Flask",
-            port: Some((8000, Some("APP_PORT"))),
+            port: Some((Some(8000), Some("APP_PORT"))),
             health: None,
         },
         Case {
@@ -237,7 +237,7 @@ fn python() {
             layout: Layout::Fixture("python-django"),
             service: None,
             framework: "Django",
-            port: Some((8000, None)),
+            port: Some((Some(8000), None)),
             health: Some("/healthz/"),
         },
         Case {
@@ -252,7 +252,7 @@ fn python() {
             ]),
             service: None,
             framework: "Django",
-            port: Some((8000, None)),
+            port: Some((Some(8000), None)),
             health: Some("/health/"),
         },
         Case {
@@ -264,7 +264,7 @@ fn python() {
             ]),
             service: None,
             framework: "Django",
-            port: Some((8000, None)),
+            port: Some((Some(8000), None)),
             health: None,
         },
         Case {
@@ -272,7 +272,7 @@ fn python() {
             layout: Layout::Fixture("python-fastapi-uv"),
             service: None,
             framework: "FastAPI",
-            port: Some((8000, None)),
+            port: Some((Some(8000), None)),
             health: Some("/health"),
         },
         Case {
@@ -286,7 +286,7 @@ fn python() {
             ]),
             service: None,
             framework: "FastAPI",
-            port: Some((9000, Some("PORT"))),
+            port: Some((Some(9000), Some("PORT"))),
             health: Some("/healthz"),
         },
         Case {
@@ -300,7 +300,7 @@ fn python() {
             ]),
             service: None,
             framework: "FastAPI",
-            port: Some((8000, None)),
+            port: Some((Some(8000), None)),
             health: None,
         },
     ]);
@@ -314,7 +314,7 @@ fn go() {
             layout: Layout::Fixture("go-nethttp"),
             service: None,
             framework: "net/http",
-            port: Some((8080, Some("PORT"))),
+            port: Some((Some(8080), Some("PORT"))),
             health: Some("/healthz"),
         },
         Case {
@@ -322,7 +322,7 @@ fn go() {
             layout: Layout::Fixture("go-multi-module"),
             service: None,
             framework: "net/http",
-            port: Some((9000, None)),
+            port: Some((Some(9000), None)),
             health: Some("/health"),
         },
         Case {
@@ -336,7 +336,7 @@ fn go() {
             ]),
             service: None,
             framework: "net/http",
-            port: Some((7070, None)),
+            port: Some((Some(7070), None)),
             health: None,
         },
         Case {
@@ -344,7 +344,7 @@ fn go() {
             layout: Layout::Fixture("go-gin"),
             service: None,
             framework: "Gin",
-            port: Some((8080, None)),
+            port: Some((Some(8080), None)),
             health: Some("/ping"),
         },
         Case {
@@ -358,7 +358,7 @@ fn go() {
             ]),
             service: None,
             framework: "Gin",
-            port: Some((9090, None)),
+            port: Some((Some(9090), None)),
             health: Some("/health"),
         },
         Case {
@@ -372,7 +372,7 @@ fn go() {
             ]),
             service: None,
             framework: "Gin",
-            port: Some((8080, None)),
+            port: Some((Some(8080), None)),
             health: None,
         },
         Case {
@@ -380,7 +380,7 @@ fn go() {
             layout: Layout::Fixture("go-echo"),
             service: None,
             framework: "Echo",
-            port: Some((1323, None)),
+            port: Some((Some(1323), None)),
             health: Some("/health"),
         },
         Case {
@@ -394,7 +394,7 @@ fn go() {
             ]),
             service: None,
             framework: "Echo",
-            port: Some((8081, None)),
+            port: Some((Some(8081), None)),
             health: None,
         },
         Case {
@@ -402,7 +402,7 @@ fn go() {
             layout: Layout::Fixture("go-cmd-fiber"),
             service: Some("api"),
             framework: "Fiber",
-            port: Some((8080, Some("API_PORT"))),
+            port: Some((None, Some("API_PORT"))),
             health: Some("/livez"),
         },
         Case {
@@ -416,7 +416,7 @@ fn go() {
             ]),
             service: None,
             framework: "Fiber",
-            port: Some((3000, None)),
+            port: Some((Some(3000), None)),
             health: None,
         },
     ]);
@@ -430,7 +430,7 @@ fn rust() {
             layout: Layout::Fixture("rust-axum"),
             service: None,
             framework: "axum",
-            port: Some((3000, Some("PORT"))),
+            port: Some((Some(3000), Some("PORT"))),
             health: Some("/health"),
         },
         Case {
@@ -451,7 +451,7 @@ fn rust() {
             ]),
             service: None,
             framework: "axum",
-            port: Some((8088, None)),
+            port: Some((Some(8088), None)),
             health: Some("/healthz"),
         },
         Case {
@@ -465,7 +465,7 @@ fn rust() {
             ]),
             service: None,
             framework: "axum",
-            port: Some((3001, None)),
+            port: Some((Some(3001), None)),
             health: None,
         },
         Case {
@@ -473,7 +473,7 @@ fn rust() {
             layout: Layout::Fixture("rust-actix"),
             service: None,
             framework: "actix-web",
-            port: Some((8080, None)),
+            port: Some((Some(8080), None)),
             health: Some("/healthz"),
         },
         Case {
@@ -487,7 +487,7 @@ fn rust() {
             ]),
             service: None,
             framework: "actix-web",
-            port: Some((8000, Some("PORT"))),
+            port: Some((Some(8000), Some("PORT"))),
             health: None,
         },
         Case {
@@ -495,7 +495,7 @@ fn rust() {
             layout: Layout::Fixture("rust-rocket"),
             service: None,
             framework: "Rocket",
-            port: Some((8000, None)),
+            port: Some((Some(8000), None)),
             health: Some("/health"),
         },
         Case {
@@ -507,7 +507,7 @@ fn rust() {
             ]),
             service: None,
             framework: "Rocket",
-            port: Some((8800, None)),
+            port: Some((Some(8800), None)),
             health: None,
         },
     ]);
@@ -521,7 +521,7 @@ fn jvm_and_dotnet() {
             layout: Layout::Fixture("java-spring-maven"),
             service: None,
             framework: "Spring Boot",
-            port: Some((8081, Some("PORT"))),
+            port: Some((Some(8081), Some("PORT"))),
             health: Some("/actuator/health"),
         },
         Case {
@@ -529,7 +529,7 @@ fn jvm_and_dotnet() {
             layout: Layout::Fixture("java-gradle-multi"),
             service: Some("app"),
             framework: "Spring Boot",
-            port: Some((8080, None)),
+            port: Some((Some(8080), None)),
             health: Some("/health"),
         },
         Case {
@@ -547,7 +547,7 @@ fn jvm_and_dotnet() {
             ]),
             service: None,
             framework: "Spring Boot",
-            port: Some((9091, None)),
+            port: Some((Some(9091), None)),
             health: None,
         },
         Case {
@@ -555,7 +555,7 @@ fn jvm_and_dotnet() {
             layout: Layout::Fixture("dotnet-aspnet"),
             service: None,
             framework: "ASP.NET Core",
-            port: Some((8080, None)),
+            port: Some((Some(8080), None)),
             health: Some("/healthz"),
         },
         Case {
@@ -576,7 +576,7 @@ fn jvm_and_dotnet() {
             ]),
             service: None,
             framework: "ASP.NET Core",
-            port: Some((5005, None)),
+            port: Some((Some(5005), None)),
             health: Some("/health"),
         },
         Case {
@@ -593,7 +593,7 @@ fn jvm_and_dotnet() {
             ]),
             service: None,
             framework: "ASP.NET Core",
-            port: Some((8080, None)),
+            port: Some((Some(8080), None)),
             health: None,
         },
     ]);
@@ -607,7 +607,7 @@ fn php_and_ruby() {
             layout: Layout::Fixture("php-laravel"),
             service: None,
             framework: "Laravel",
-            port: Some((8000, None)),
+            port: Some((Some(8000), None)),
             health: Some("/up"),
         },
         Case {
@@ -626,7 +626,7 @@ fn php_and_ruby() {
             layout: Layout::Fixture("php-symfony"),
             service: None,
             framework: "Symfony",
-            port: Some((8080, None)),
+            port: Some((Some(8080), None)),
             health: Some("/health"),
         },
         Case {
@@ -645,7 +645,7 @@ fn php_and_ruby() {
             layout: Layout::Fixture("php-slim"),
             service: None,
             framework: "Slim",
-            port: Some((8080, None)),
+            port: Some((Some(8080), None)),
             health: Some("/health"),
         },
         Case {
@@ -659,7 +659,7 @@ fn php_and_ruby() {
             ]),
             service: None,
             framework: "Slim",
-            port: Some((8080, None)),
+            port: Some((Some(8080), None)),
             health: None,
         },
         Case {
@@ -667,7 +667,7 @@ fn php_and_ruby() {
             layout: Layout::Fixture("ruby-rails"),
             service: None,
             framework: "Rails",
-            port: Some((3000, Some("PORT"))),
+            port: Some((Some(3000), Some("PORT"))),
             health: Some("/up"),
         },
         Case {
@@ -678,7 +678,7 @@ fn php_and_ruby() {
             ]),
             service: None,
             framework: "Rails",
-            port: Some((3000, None)),
+            port: Some((Some(3000), None)),
             health: None,
         },
         Case {
@@ -686,7 +686,7 @@ fn php_and_ruby() {
             layout: Layout::Fixture("ruby-sinatra"),
             service: None,
             framework: "Sinatra",
-            port: Some((4567, Some("PORT"))),
+            port: Some((Some(4567), Some("PORT"))),
             health: Some("/health"),
         },
         Case {
@@ -698,7 +698,7 @@ fn php_and_ruby() {
             ]),
             service: None,
             framework: "Sinatra",
-            port: Some((9292, None)),
+            port: Some((Some(9292), None)),
             health: None,
         },
     ]);
@@ -737,7 +737,7 @@ fn route_prefixes() {
             ]),
             service: None,
             framework: "actix-web",
-            port: Some((8080, None)),
+            port: Some((Some(8080), None)),
             health: Some("/api/healthcheck"),
         },
         Case {
@@ -752,8 +752,48 @@ fn route_prefixes() {
             ]),
             service: None,
             framework: "FastAPI",
-            port: Some((8000, None)),
+            port: Some((Some(8000), None)),
             health: Some("/api/health"),
+        },
+    ]);
+}
+
+/// The app's own Dockerfile (any variant) and Procfile: `ENV` port variables, EXPOSE, and a command that passes the
+/// platform's `$PORT` (then the server's default port does not apply and no number is reported).
+#[test]
+fn dockerfile_and_procfile_ports() {
+    check(&[
+        Case {
+            name: "aspnet-dockerfile-variant",
+            layout: Layout::Files(&[
+                (
+                    "site.csproj",
+                    "<Project Sdk=\"Microsoft.NET.Sdk.Web\"><PropertyGroup><TargetFramework>net8.0</TargetFramework></PropertyGroup></Project>\n",
+                ),
+                ("Program.cs", "var app = WebApplication.Create(args);\napp.Run();\n"),
+                ("Dockerfile.windows", "FROM mcr.microsoft.com/dotnet/aspnet:8.0-nanoserver\nEXPOSE 5000\n"),
+                (
+                    "Dockerfile.linux",
+                    "FROM mcr.microsoft.com/dotnet/aspnet:8.0\nENV ASPNETCORE_URLS=http://0.0.0.0:80\nEXPOSE 80\n",
+                ),
+            ]),
+            service: None,
+            framework: "ASP.NET Core",
+            port: Some((Some(80), Some("ASPNETCORE_URLS"))),
+            health: None,
+        },
+        Case {
+            name: "sinatra-unicorn-procfile",
+            layout: Layout::Files(&[
+                ("Gemfile", "gem 'sinatra'\ngem 'unicorn'\n"),
+                ("config.ru", "require './app'\nrun Sinatra::Application\n"),
+                ("Procfile", "web: bundle exec unicorn -p $PORT -c ./config/unicorn.rb\n"),
+                ("app.rb", "require 'sinatra'\nget '/healthz' do\n  'ok'\nend\n"),
+            ]),
+            service: None,
+            framework: "Sinatra",
+            port: Some((None, Some("PORT"))),
+            health: Some("/healthz"),
         },
     ]);
 }

@@ -41,7 +41,7 @@ fn an_override_wins_and_says_so() {
     let model = analyze(&app(), &opts).expect("analyses");
     let web = model.services.iter().find(|s| s.name == "web").expect("web");
     assert_eq!(web.ports.len(), 1);
-    assert_eq!((web.ports[0].value.number, web.ports[0].value.env.as_deref()), (8080, Some("WEB_PORT")));
+    assert_eq!((web.ports[0].value.number, web.ports[0].value.env.as_deref()), (Some(8080), Some("WEB_PORT")));
     assert_eq!(web.ports[0].evidence[0].location(), "stowage.toml:6");
     let health = web.health_path.as_ref().expect("health");
     assert_eq!((health.value.as_str(), health.evidence[0].location()), ("/status", "stowage.toml:7".to_string()));
