@@ -145,9 +145,13 @@ pub fn render(model: &Model) -> String {
             let _ = writeln!(out, "- ports: {why}");
         } else {
             for p in &s.ports {
-                let env = p.value.env.as_ref().map_or(String::new(), |e| format!(", overridden by `{e}`"));
-                let number = p.value.number.map_or("set by the platform".to_string(), |n| n.to_string());
-                let _ = writeln!(out, "- port: {number}{env} {} [{}]", cite(&p.evidence), confidence(p));
+                let text = match (p.value.number, &p.value.env) {
+                    (Some(n), Some(e)) => format!("{n}, overridden by `{e}`"),
+                    (Some(n), None) => n.to_string(),
+                    (None, Some(e)) => format!("from `{e}` only (no default: the platform or the manifests set it)"),
+                    (None, None) => "unknown".to_string(),
+                };
+                let _ = writeln!(out, "- port: {text} {} [{}]", cite(&p.evidence), confidence(p));
             }
         }
         out.push_str(&fact_line("health", &s.health_path, |v| format!("`{v}`")));
