@@ -34,7 +34,6 @@ const SKIPPED_DIRS: &[&str] = &[
     ".idea",
     ".vscode",
     "dist",
-    "build",
     "coverage",
     "obj",
 ];

@@ -797,3 +797,23 @@ fn dockerfile_and_procfile_ports() {
         },
     ]);
 }
+
+/// Dependencies listed through `-r` includes still name the framework and the backing services.
+#[test]
+fn requirements_includes() {
+    let dir = support::app(
+        "requirements-include",
+        &[
+            ("requirements.txt", "-r requirements/base.txt\n"),
+            ("requirements/base.txt", "flask==3.0\n-r db.txt\n"),
+            ("requirements/db.txt", "psycopg[binary]\n"),
+            ("app.py", "from flask import Flask\napp = Flask(__name__)\n"),
+        ],
+    );
+    let model = support::analyze_app(&dir);
+    let s = &model.services[0];
+    assert_eq!(s.framework.as_ref().map(|f| f.value.as_str()), Some("Flask"));
+    let backing: Vec<&str> = s.backing_services.iter().map(|b| b.value.as_str()).collect();
+    assert_eq!(backing, ["postgres"]);
+    assert_eq!(s.backing_services[0].evidence[0].location(), "requirements/db.txt:1");
+}

@@ -79,10 +79,21 @@ fn project(
     let mut runtime: Option<Fact<String>> = None;
     let mut scripts: Vec<(String, Evidence)> = Vec::new();
     let req = join(dir, "requirements.txt");
-    if let Some(text) = tree.text(&req) {
+    // `-r other.txt` includes are followed (relative to the including file), once each.
+    let mut queue = vec![req.clone()];
+    let mut read: Vec<String> = Vec::new();
+    while let Some(file) = queue.pop() {
+        if read.contains(&file) || read.len() > 10 {
+            continue;
+        }
+        read.push(file.clone());
+        let Some(text) = tree.text(&file) else { continue };
         for (n, line) in code_lines(text) {
-            if let Some(dep) = requirement_name(line) {
-                deps.push((dep.clone(), Evidence::new(&req, Some(n), format!("requires `{dep}`"))));
+            let t = line.trim();
+            if let Some(include) = t.strip_prefix("-r ").or_else(|| t.strip_prefix("--requirement ")) {
+                queue.push(normalize(&join(parent(&file), include.trim())));
+            } else if let Some(dep) = requirement_name(line) {
+                deps.push((dep.clone(), Evidence::new(&file, Some(n), format!("requires `{dep}`"))));
             }
         }
     }
@@ -308,4 +319,19 @@ fn project(
         .sources
         .retain(|p| !matches!(file_name(p), "pyproject.toml" | "tox.ini" | "setup.cfg" | ".pre-commit-config.yaml"));
     Found::Service(Box::new(draft))
+}
+
+/// Resolves `.` and `..` in an app-relative path (a `..` above the root is dropped: the file is then not found).
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    if parts.is_empty() { ".".into() } else { parts.join("/") }
 }
