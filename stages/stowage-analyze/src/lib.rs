@@ -1,9 +1,33 @@
 //! The `analyze` stage of stowage: reads an application repository and builds the application model (services,
 //! stacks, ports, health, backing services, with evidence for every fact), then writes the containerization
-//! strategy document.
+//! strategy document `docs/containerization.md`.
 //!
 //! [`analyze`] is pure (it reads the app, writes nothing), so tests call it directly; [`run_stage`] wraps it in the
 //! stage contract.
+//!
+//! # The model (the stage's facts)
+//!
+//! `{ model_version, services[], existing_container_files[], skipped[], unread[] }`. Each service has `name`, `root`
+//! and `build_context` (app-relative folders, `.` for the root) and these facts: `kind` (web, worker, job, cli,
+//! static), `language`, `runtime_version`, `package_manager`, `lockfile`, `framework`, `build_command`,
+//! `start_command`, `ports[]` (value `{ number, env }`: `number` is null when only the variable sets the port),
+//! `health_path`, `readiness_path`, `env_vars[]` (names only), `backing_services[]` (postgres, mysql, redis,
+//! mongodb, rabbitmq, kafka, elasticsearch, s3) and `writable_paths[]`. Every fact is
+//! `{ value, evidence: [{ file, line?, detail }], confidence: high | medium | low }`; a fact that was not found is
+//! null (or an empty list), never a guess. `skipped[]` lists projects that are not deployables (libraries,
+//! examples, test projects, workspace roots) with the reason; `unread[]` the files that were not read (binary,
+//! over 1 MiB except manifests and lockfiles, not UTF-8, unreadable, symlinks leaving the app).
+//!
+//! # Options: `[stages.analyze]` in stowage.toml
+//!
+//! `only = ["name", ...]` keeps just those services (the others are listed in `skipped`).
+//! `[stages.analyze.services.NAME]` overrides any fact of a detected service (`kind`, `language`,
+//! `runtime_version`, `package_manager`, `lockfile`, `framework`, `build_command`, `start_command`,
+//! `health_path`, `readiness_path`, `port` or `ports` as numbers or `{ number, env }`, `env_vars`,
+//! `backing_services`, `writable_paths`, `root`, `build_context`), or declares a new service when it has a
+//! `root`. An override's evidence points at the stowage.toml line; unknown keys are errors naming the key and line.
+//!
+//! Files stowage generated earlier (the lock's list) and `exclude`d paths are never read.
 
 mod containers;
 mod detect;
