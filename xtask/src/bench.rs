@@ -28,11 +28,7 @@ pub fn run(home: &Home, args: &BenchArgs) -> Result<i32> {
     out.push_str(&warm_check(root)?);
     out.push_str(&lint_speed(root)?);
     if let Some(dir) = &args.apps_dir {
-        let _ = writeln!(
-            out,
-            "## Real apps\n\nApps folder given: `{}`; the accuracy figures are produced by the analyze benchmark (issue 3) once its expected models are committed.\n",
-            dir.display()
-        );
+        out.push_str(&crate::bench_apps::section(root, dir)?);
     }
     crate::codegen::ensure_file_contents(&root.join("BENCHMARKS.md"), &out, false)?;
     print!("{out}");

@@ -36,7 +36,7 @@ pub fn run(home: &Home, args: &CodegenArgs) -> Result<i32> {
 /// Renders every generated file; in check mode returns the stale ones, otherwise writes them.
 pub fn generate(root: &Path, check: bool) -> Result<Vec<String>> {
     let files = [
-        ("docs/cli.md", cli_reference()),
+        ("docs/cli.md", cli_reference(&linter_usage(root)?)),
         ("docs/stages.md", stage_reference(root)?),
         ("stages/stowage-kit/contract.schema.json", contract_schema()),
     ];
@@ -77,7 +77,18 @@ pub fn ensure_file_contents(path: &Path, contents: &str, check: bool) -> Result<
     Ok(true)
 }
 
-fn cli_reference() -> String {
+/// The linter's own usage text: `lint` and `explain` hand their arguments to the validate stage's binary, which
+/// declares them.
+fn linter_usage(root: &Path) -> Result<String> {
+    let binary = Home::Workspace { root: root.to_path_buf() }.stage_binary("validate")?;
+    let output = std::process::Command::new(&binary)
+        .args(["lint", "--help"])
+        .output()
+        .map_err(|e| Failure::crash(format!("cannot run {}: {e}", binary.display())))?;
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn cli_reference(linter_usage: &str) -> String {
     let mut out = String::from(PREAMBLE_MD);
     out.push_str("# CLI reference\n\n");
     out.push_str(
@@ -103,6 +114,14 @@ fn cli_reference() -> String {
         let _ = writeln!(out, "## {heading}\n");
         if let Some(about) = sub.get_long_about().or(sub.get_about()) {
             let _ = writeln!(out, "{about}\n");
+        }
+        if matches!(name, "lint" | "explain") {
+            let _ = writeln!(
+                out,
+                "The arguments go to the validate stage's binary, which declares them (`cargo xtask lint --help` prints this):\n\n```text\n{}```\n",
+                linter_usage
+            );
+            continue;
         }
         let mut rows = Vec::new();
         for arg in sub.get_arguments() {

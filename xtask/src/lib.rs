@@ -6,6 +6,7 @@
 
 pub mod apply;
 pub mod bench;
+mod bench_apps;
 pub mod clean;
 pub mod cli;
 pub mod codegen;
