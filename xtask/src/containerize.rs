@@ -82,7 +82,16 @@ pub fn default_report_dir(home: &Home, target_dir: Option<&Path>, name: &str) ->
 }
 
 pub fn run(home: &Home, args: &ContainerizeArgs) -> Result<i32> {
-    execute(home, args, false)
+    match execute(home, args, false) {
+        // A failure before any stage ran (configuration, discovery) still gives scripts a summary to read.
+        Err(failure) if args.format == Format::Json => {
+            let summary = serde_json::json!({ "exit_code": failure.code as i32, "error": failure.message });
+            println!("{}", serde_json::to_string_pretty(&summary).expect("summary serializes"));
+            eprintln!("error: {}", failure.message);
+            Ok(failure.code as i32)
+        }
+        other => other,
+    }
 }
 
 /// Runs without printing anything but errors; the caller reads the report file.
