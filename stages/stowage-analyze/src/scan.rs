@@ -344,8 +344,22 @@ fn is_route_line(line: &str) -> bool {
 /// Scans `files` (path, text) for everything above.
 pub fn scan<'a>(files: impl Iterator<Item = (&'a str, &'a str)>) -> Scan {
     let mut scan = Scan::default();
-    for (path, text) in files {
+    let files: Vec<(&str, &str)> = files.collect();
+    for (path, text) in &files {
         scan_file(&mut scan, path, text);
+    }
+    // Routes of a router file mounted under a prefix elsewhere (`app.use('/api', require('./routes/health'))`).
+    let mounts = js_mounts(&files);
+    for (_, route, ev) in scan.health.iter_mut() {
+        if let Some(prefix) = mounts.get(&ev.file) {
+            *route = format!("{prefix}{route}");
+            ev.detail = format!("route `{route}` (router mounted at `{prefix}`)");
+        }
+    }
+    for (route, ev) in scan.readiness.iter_mut() {
+        if let Some(prefix) = mounts.get(&ev.file) {
+            *route = format!("{prefix}{route}");
+        }
     }
     scan.health.sort();
     scan.health.dedup_by(|a, b| a.1 == b.1);
@@ -475,6 +489,16 @@ fn scan_file(scan: &mut Scan, path: &str, text: &str) {
 /// Routers declared with a prefix in the same file: `router = APIRouter(prefix="/api")`,
 /// `bp = Blueprint("x", __name__, url_prefix="/api")`, as (variable, prefix).
 fn router_prefixes(lines: &[(u32, &str)]) -> Vec<(String, String)> {
+    // NestJS: `@Controller('api')` prefixes every `@Get(...)` of the class (marked with the `@` variable).
+    let nest = lines.iter().find_map(|(_, l)| {
+        let rest = l.trim().strip_prefix("@Controller(")?;
+        let prefix = literals(rest).into_iter().next()?.trim_matches('/').to_string();
+        (!prefix.is_empty()).then(|| ("".to_string(), format!("/{prefix}")))
+    });
+    nest.into_iter().chain(router_assignments(lines)).collect()
+}
+
+fn router_assignments(lines: &[(u32, &str)]) -> Vec<(String, String)> {
     lines
         .iter()
         .filter_map(|(_, line)| {
@@ -495,7 +519,9 @@ fn router_prefixes(lines: &[(u32, &str)]) -> Vec<(String, String)> {
 fn route_prefix(lines: &[(u32, &str)], idx: usize, routers: &[(String, String)]) -> String {
     let line = lines[idx].1.trim_start();
     for (var, prefix) in routers {
-        if line.starts_with(&format!("@{var}.")) || line.starts_with(&format!("{var}.")) {
+        let nest = var.is_empty() && ["@Get(", "@Head(", "@All("].iter().any(|d| line.starts_with(d));
+        if nest || (!var.is_empty() && (line.starts_with(&format!("@{var}.")) || line.starts_with(&format!("{var}."))))
+        {
             return prefix.clone();
         }
     }
@@ -521,6 +547,82 @@ fn route_prefix(lines: &[(u32, &str)], idx: usize, routers: &[(String, String)])
     }
     parts.reverse();
     parts.concat()
+}
+
+/// Express-style mounts: for each router file, the path prefix it is mounted under in another file, from
+/// `app.use('/api', require('./routes/x'))` or `app.use('/api', x)` with `x` imported from `./routes/x`.
+fn js_mounts(files: &[(&str, &str)]) -> BTreeMap<String, String> {
+    let mut mounts = BTreeMap::new();
+    let known: Vec<&str> = files.iter().map(|(p, _)| *p).collect();
+    for (path, text) in files {
+        if !matches!(path.rsplit_once('.').map(|(_, e)| e), Some("js" | "mjs" | "cjs" | "ts" | "mts" | "cts")) {
+            continue;
+        }
+        let dir = crate::walk::parent(path);
+        // Local names bound to relative modules: `const x = require('./a')`, `import x from './a'`.
+        let mut bindings: Vec<(String, String)> = Vec::new();
+        for line in text.lines() {
+            let t = line.trim();
+            let module = literals(t).into_iter().find(|l| l.starts_with("./") || l.starts_with("../"));
+            let Some(module) = module else { continue };
+            let name = if let Some(rest) = t.strip_prefix("import ") {
+                rest.split(" from").next().map(|n| n.trim().trim_matches(['{', '}', ' ']).to_string())
+            } else if t.contains("require(") {
+                t.split('=').next().map(|n| {
+                    n.trim()
+                        .trim_start_matches("const ")
+                        .trim_start_matches("let ")
+                        .trim_start_matches("var ")
+                        .trim()
+                        .to_string()
+                })
+            } else {
+                None
+            };
+            if let Some(name) =
+                name.filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$'))
+            {
+                bindings.push((name, module.to_string()));
+            }
+        }
+        for line in text.lines() {
+            let Some(pos) = line.find(".use(") else { continue };
+            let args = &line[pos + 5..];
+            let lits = literals(args);
+            let Some(prefix) = lits.first().filter(|p| p.starts_with('/') && p.len() > 1) else { continue };
+            let module =
+                lits.iter().find(|l| l.starts_with("./") || l.starts_with("../")).map(|m| m.to_string()).or_else(
+                    || {
+                        let second = args.split(',').nth(1)?.trim().trim_end_matches([')', ';']).trim();
+                        bindings.iter().find(|(n, _)| n == second).map(|(_, m)| m.clone())
+                    },
+                );
+            let Some(module) = module else { continue };
+            let base = normalize_path(&crate::walk::join(dir, &module));
+            let base = base.trim_end_matches(".js").trim_end_matches(".ts").to_string();
+            let candidates =
+                ["", ".js", ".ts", ".mjs", ".cjs", "/index.js", "/index.ts"].map(|ext| format!("{base}{ext}"));
+            if let Some(file) = candidates.iter().find(|c| known.contains(&c.as_str())) {
+                mounts.insert(file.clone(), prefix.trim_end_matches('/').to_string());
+            }
+        }
+    }
+    mounts
+}
+
+/// Resolves `.` and `..` in an app-relative path.
+fn normalize_path(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    if parts.is_empty() { ".".into() } else { parts.join("/") }
 }
 
 /// Prisma schemas name the database in the datasource block: `provider = "postgresql"`.

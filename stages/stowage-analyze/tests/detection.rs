@@ -817,3 +817,70 @@ fn requirements_includes() {
     assert_eq!(backing, ["postgres"]);
     assert_eq!(s.backing_services[0].evidence[0].location(), "requirements/db.txt:1");
 }
+
+/// Router files mounted under a prefix in another file (Express), and NestJS controller prefixes.
+#[test]
+fn mounted_routers() {
+    check(&[
+        Case {
+            name: "express-mounted-require",
+            layout: Layout::Files(&[
+                (
+                    "package.json",
+                    r#"{"name":"m","scripts":{"start":"node src/app.js"},"dependencies":{"express":"4"}}"#,
+                ),
+                (
+                    "src/app.js",
+                    "const app = require('express')();\napp.use('/api/v1', require('./routes/health'));\napp.listen(3000);\n",
+                ),
+                (
+                    "src/routes/health.js",
+                    "const r = require('express').Router();\nr.get('/health', (q, s) => s.send('ok'));\nmodule.exports = r;\n",
+                ),
+            ]),
+            service: None,
+            framework: "Express",
+            port: Some((Some(3000), None)),
+            health: Some("/api/v1/health"),
+        },
+        Case {
+            name: "express-mounted-import",
+            layout: Layout::Files(&[
+                (
+                    "package.json",
+                    r#"{"name":"m","type":"module","scripts":{"start":"node app.mjs"},"dependencies":{"express":"4"}}"#,
+                ),
+                (
+                    "app.mjs",
+                    "import express from 'express';\nimport healthRouter from './health/index.mjs';\nconst app = express();\napp.use('/internal', healthRouter);\napp.listen(3000);\n",
+                ),
+                (
+                    "health/index.mjs",
+                    "import { Router } from 'express';\nexport default Router().get('/livez', (q, s) => s.end());\n",
+                ),
+            ]),
+            service: None,
+            framework: "Express",
+            port: Some((Some(3000), None)),
+            health: Some("/internal/livez"),
+        },
+        Case {
+            name: "nestjs-controller-prefix",
+            layout: Layout::Files(&[
+                (
+                    "package.json",
+                    r#"{"name":"n","scripts":{"start":"node dist/main.js"},"dependencies":{"@nestjs/core":"10"}}"#,
+                ),
+                ("src/main.ts", "await app.listen(3000);\n"),
+                (
+                    "src/status.controller.ts",
+                    "@Controller('status')\nexport class StatusController {\n  @Get('health')\n  health() {}\n}\n",
+                ),
+            ]),
+            service: None,
+            framework: "NestJS",
+            port: Some((Some(3000), None)),
+            health: Some("/status/health"),
+        },
+    ]);
+}
