@@ -610,8 +610,8 @@ fn js_mounts(files: &[(&str, &str)]) -> BTreeMap<String, String> {
     mounts
 }
 
-/// Resolves `.` and `..` in an app-relative path.
-fn normalize_path(path: &str) -> String {
+/// Resolves `.` and `..` in an app-relative path (a `..` above the root is dropped: the file is then not found).
+pub fn normalize_path(path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for seg in path.split('/') {
         match seg {

@@ -91,7 +91,7 @@ fn project(
         for (n, line) in code_lines(text) {
             let t = line.trim();
             if let Some(include) = t.strip_prefix("-r ").or_else(|| t.strip_prefix("--requirement ")) {
-                queue.push(normalize(&join(parent(&file), include.trim())));
+                queue.push(crate::scan::normalize_path(&join(parent(&file), include.trim())));
             } else if let Some(dep) = requirement_name(line) {
                 deps.push((dep.clone(), Evidence::new(&file, Some(n), format!("requires `{dep}`"))));
             }
@@ -319,19 +319,4 @@ fn project(
         .sources
         .retain(|p| !matches!(file_name(p), "pyproject.toml" | "tox.ini" | "setup.cfg" | ".pre-commit-config.yaml"));
     Found::Service(Box::new(draft))
-}
-
-/// Resolves `.` and `..` in an app-relative path (a `..` above the root is dropped: the file is then not found).
-fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in path.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            s => parts.push(s),
-        }
-    }
-    if parts.is_empty() { ".".into() } else { parts.join("/") }
 }
