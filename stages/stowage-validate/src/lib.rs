@@ -69,43 +69,86 @@ pub struct LintResult {
 }
 
 /// Checks every input, then the relations between Kubernetes objects across all of them.
+/// What checking one file produced, before ignores and the policy are applied.
+struct Checked {
+    file: String,
+    text: Option<String>,
+    diags: Vec<Diag>,
+    ignores: ignore::Ignores,
+    objects: Vec<k8s::Object>,
+    /// Findings about other files of a Helm chart, with their paths.
+    elsewhere: Vec<(String, Diag)>,
+}
+
+fn check_input(input: &Input, policy: &Policy) -> Checked {
+    let mut c = Checked {
+        file: input.file.clone(),
+        text: None,
+        diags: Vec::new(),
+        ignores: ignore::Ignores::default(),
+        objects: Vec::new(),
+        elsewhere: Vec::new(),
+    };
+    let text = match read_text(&input.path, &input.file) {
+        Ok(text) => text,
+        Err(message) => {
+            c.diags.push(Diag::new("GN002", (1, 1), message));
+            return c;
+        }
+    };
+    c.ignores = match input.kind {
+        Kind::Dockerfile => dockerfile::check(&text, policy, &mut c.diags),
+        Kind::Compose => {
+            compose::check(&text, policy, &mut c.diags);
+            ignore::scan_yaml(&text)
+        }
+        Kind::Kubernetes => {
+            k8s::check_file(&input.file, &text, policy, &mut c.diags, &mut c.objects);
+            ignore::scan_yaml(&text)
+        }
+        Kind::HelmChart => {
+            let mut elsewhere = Vec::new();
+            helm::check(&input.path, &text, &mut c.diags, &mut elsewhere);
+            let dir = input.file.rsplit_once('/').map_or(String::new(), |(d, _)| format!("{d}/"));
+            c.elsewhere = elsewhere.into_iter().map(|(rel, d)| (format!("{dir}{rel}"), d)).collect();
+            ignore::scan_yaml(&text)
+        }
+    };
+    c.text = Some(text);
+    c
+}
+
+/// Checks every input (on all cores: files are independent), then the relations between Kubernetes objects
+/// across all of them.
 pub fn lint(inputs: &[Input], policy: &Policy) -> LintResult {
-    let mut result = LintResult::default();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(inputs.len().max(1));
+    let chunk = inputs.len().div_ceil(threads).max(1);
+    let checked: Vec<Checked> = if threads <= 1 || inputs.len() < 16 {
+        inputs.iter().map(|i| check_input(i, policy)).collect()
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = inputs
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || part.iter().map(|i| check_input(i, policy)).collect::<Vec<_>>()))
+                .collect();
+            // A panicking check is a bug; re-raise it rather than drop the files it was checking.
+            handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+        })
+    };
+    let mut result = LintResult { files_checked: inputs.len(), ..LintResult::default() };
     let mut per_file: BTreeMap<String, Vec<Diag>> = BTreeMap::new();
     let mut ignores: BTreeMap<String, ignore::Ignores> = BTreeMap::new();
     let mut objects = Vec::new();
-    for input in inputs {
-        result.files_checked += 1;
-        let text = match read_text(&input.path, &input.file) {
-            Ok(text) => text,
-            Err(message) => {
-                per_file.entry(input.file.clone()).or_default().push(Diag::new("GN002", (1, 1), message));
-                continue;
-            }
-        };
-        let diags = per_file.entry(input.file.clone()).or_default();
-        let file_ignores = match input.kind {
-            Kind::Dockerfile => dockerfile::check(&text, policy, diags),
-            Kind::Compose => {
-                compose::check(&text, policy, diags);
-                ignore::scan_yaml(&text)
-            }
-            Kind::Kubernetes => {
-                k8s::check_file(&input.file, &text, policy, diags, &mut objects);
-                ignore::scan_yaml(&text)
-            }
-            Kind::HelmChart => {
-                let mut elsewhere = Vec::new();
-                helm::check(&input.path, &text, diags, &mut elsewhere);
-                let dir = input.file.rsplit_once('/').map_or(String::new(), |(d, _)| format!("{d}/"));
-                for (rel, d) in elsewhere {
-                    per_file.entry(format!("{dir}{rel}")).or_default().push(d);
-                }
-                ignore::scan_yaml(&text)
-            }
-        };
-        ignores.insert(input.file.clone(), file_ignores);
-        result.sources.insert(input.file.clone(), text);
+    for c in checked {
+        per_file.entry(c.file.clone()).or_default().extend(c.diags);
+        for (file, d) in c.elsewhere {
+            per_file.entry(file).or_default().push(d);
+        }
+        objects.extend(c.objects);
+        ignores.insert(c.file.clone(), c.ignores);
+        if let Some(text) = c.text {
+            result.sources.insert(c.file, text);
+        }
     }
     for (file, diag) in k8s::check_relations(&objects, policy) {
         per_file.entry(file).or_default().push(diag);

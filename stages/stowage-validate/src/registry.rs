@@ -105,7 +105,11 @@ pub fn peer_notes(code: &str) -> &'static str {
 }
 
 pub fn find(code: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code))
+    // Looked up for every finding, so index the table once.
+    static INDEX: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static Rule>> =
+        std::sync::OnceLock::new();
+    let index = INDEX.get_or_init(|| RULES.iter().map(|r| (r.code, r)).collect());
+    index.get(code).copied().or_else(|| RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code)))
 }
 
 /// Rules mapped to a hadolint code (DLxxxx or SCxxxx), for `# hadolint ignore=` and the agreement measurement.
