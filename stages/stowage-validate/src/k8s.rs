@@ -697,7 +697,9 @@ fn check_container(
         }
     }
     // Probes.
-    if !is_init {
+    // Run-to-completion pods (Jobs, CronJobs) are not probed for liveness or readiness.
+    let long_running = !matches!(c.kind, "Job" | "CronJob");
+    if !is_init && long_running {
         let live = ct.get("livenessProbe");
         let ready = ct.get("readinessProbe");
         if live.is_none() {

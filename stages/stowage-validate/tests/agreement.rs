@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use stowage_validate::{Input, Kind, Policy, dockerfile, lint, registry};
+use stowage_validate::{Input, Kind, Policy, dockerfile, lint, registry, yaml};
 
 fn corpus() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
@@ -49,10 +49,10 @@ fn pct(n: usize, d: usize) -> String {
 }
 
 /// Compares two sets of keys per peer ID and prints a table; returns the scores.
-fn compare(
+fn compare<K: Ord + std::fmt::Debug>(
     title: &str,
-    ours: &BTreeSet<(String, String, u32)>,
-    theirs: &BTreeSet<(String, String, u32)>,
+    ours: &BTreeSet<(String, String, K)>,
+    theirs: &BTreeSet<(String, String, K)>,
 ) -> BTreeMap<String, Score> {
     let mut scores: BTreeMap<String, Score> = BTreeMap::new();
     for k in ours {
@@ -67,10 +67,10 @@ fn compare(
     // `AGREEMENT_DETAILS=DL3009` lists that ID's disagreements.
     if let Ok(id) = std::env::var("AGREEMENT_DETAILS") {
         for k in ours.difference(theirs).filter(|k| k.1 == id) {
-            println!("only ours:   {} {}", k.0, k.2);
+            println!("only ours:   {} {:?}", k.0, k.2);
         }
         for k in theirs.difference(ours).filter(|k| k.1 == id) {
-            println!("only theirs: {} {}", k.0, k.2);
+            println!("only theirs: {} {:?}", k.0, k.2);
         }
     }
     println!("\n{title}\n{:<16} {:>5} {:>5} {:>5} {:>9} {:>9}", "peer id", "tp", "fp", "fn", "precision", "recall");
@@ -139,26 +139,57 @@ fn agreement_with_hadolint_and_checkov() {
     }
     compare("hadolint 2.15.1 (file, line, code)", &ours, &theirs);
 
-    // checkov: by file and check.
-    for (tsv, prefix) in [("checkov-3.3.30-dockerfile.tsv", "dockerfiles/"), ("checkov-3.3.30-k8s.tsv", "k8s/")] {
-        let rows = read_tsv(&corpus.join("expected").join(tsv));
-        let mapped: BTreeSet<&str> = registry::RULES.iter().flat_map(|r| r.checkov_ids()).collect();
-        let theirs: BTreeSet<(String, String, u32)> = rows
-            .iter()
-            .filter(|r| mapped.contains(r["check_id"].as_str()))
-            .map(|r| (r["file"].clone(), r["check_id"].clone(), 0))
-            .collect();
-        let ours: BTreeSet<(String, String, u32)> = result
-            .findings
-            .iter()
-            .filter(|f| f.file.starts_with(prefix))
-            .flat_map(|f| {
-                registry::find(&f.rule)
-                    .into_iter()
-                    .flat_map(|r| r.checkov_ids())
-                    .map(move |id| (f.file.clone(), id.to_string(), 0))
-            })
-            .collect();
-        compare(&format!("checkov 3.3.30 {tsv} (file, check)"), &ours, &theirs);
+    // checkov Dockerfiles: by file and check (checkov names a Dockerfile resource by instruction, not position).
+    let rows = read_tsv(&corpus.join("expected/checkov-3.3.30-dockerfile.tsv"));
+    let mapped: BTreeSet<&str> = registry::RULES.iter().flat_map(|r| r.checkov_ids()).collect();
+    let theirs: BTreeSet<(String, String, String)> = rows
+        .iter()
+        .filter(|r| mapped.contains(r["check_id"].as_str()))
+        .map(|r| (r["file"].clone(), r["check_id"].clone(), String::new()))
+        .collect();
+    let ours: BTreeSet<(String, String, String)> = result
+        .findings
+        .iter()
+        .filter(|f| f.file.starts_with("dockerfiles/"))
+        .flat_map(|f| {
+            registry::find(&f.rule)
+                .into_iter()
+                .flat_map(|r| r.checkov_ids())
+                .map(move |id| (f.file.clone(), id.to_string(), String::new()))
+        })
+        .collect();
+    compare("checkov 3.3.30 Dockerfiles (file, check)", &ours, &theirs);
+
+    // checkov Kubernetes: by object, named as checkov names it (`Kind.namespace.name`).
+    let rows = read_tsv(&corpus.join("expected/checkov-3.3.30-k8s.tsv"));
+    let theirs: BTreeSet<(String, String, String)> = rows
+        .iter()
+        .filter(|r| mapped.contains(r["check_id"].as_str()))
+        .map(|r| (r["file"].clone(), r["check_id"].clone(), r["resource"].clone()))
+        .collect();
+    let mut objects: BTreeMap<String, Vec<(u32, String)>> = BTreeMap::new();
+    let mut ours = BTreeSet::new();
+    for f in result.findings.iter().filter(|f| f.file.starts_with("k8s/")) {
+        let docs = objects.entry(f.file.clone()).or_insert_with(|| {
+            let text = std::fs::read_to_string(corpus.join(&f.file)).unwrap_or_default();
+            yaml::parse(&text)
+                .0
+                .iter()
+                .filter_map(|d| {
+                    let root = d.root.as_ref()?;
+                    let s = |path: &[&str]| root.path(path).and_then(|n| n.str()).unwrap_or("").to_string();
+                    let ns = root.path(&["metadata", "namespace"]).and_then(|n| n.str()).unwrap_or("default");
+                    Some((root.line, format!("{}.{ns}.{}", s(&["kind"]), s(&["metadata", "name"]))))
+                })
+                .collect()
+        });
+        let line = f.line.unwrap_or(1);
+        let Some((_, resource)) = docs.iter().rev().find(|(start, _)| *start <= line).or(docs.first()) else {
+            continue;
+        };
+        for id in registry::find(&f.rule).into_iter().flat_map(|r| r.checkov_ids()) {
+            ours.insert((f.file.clone(), id.to_string(), resource.clone()));
+        }
     }
+    compare("checkov 3.3.30 Kubernetes (file, check, object)", &ours, &theirs);
 }
