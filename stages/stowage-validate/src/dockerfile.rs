@@ -319,6 +319,9 @@ impl<'a, 'b> Checker<'a, 'b> {
             let mut posix_shell = true;
             // Names set by ARG and ENV so far (global ARGs included): build-time variables the shell will see.
             let mut env_vars: BTreeSet<String> = global_args.keys().cloned().collect();
+            // Local archives copied in this stage, by file name, with the COPY's position: extracting them later in
+            // a RUN leaves the archive in a layer, where ADD would have unpacked it directly.
+            let mut copied_archives: Vec<(String, usize)> = Vec::new();
             // The previous instruction when it was a RUN: its flags and whether it ran a single command.
             let mut prev_run: Option<(Vec<String>, bool)> = None;
             for idx in from + 1..end {
@@ -440,6 +443,17 @@ impl<'a, 'b> Checker<'a, 'b> {
                                 format!("COPY with {} sources needs a directory destination: `{dest}/`", c.src.len()),
                             );
                         }
+                        if from_flag.is_none() {
+                            for src in &c.src {
+                                if let Source::Path(p) = src
+                                    && is_archive(&p.value)
+                                    && !p.value.contains("://")
+                                {
+                                    let name = p.value.rsplit('/').next().unwrap_or(&p.value).to_string();
+                                    copied_archives.push((name, c.copy.span.start));
+                                }
+                            }
+                        }
                         if let Some(flag) = from_flag
                             && let Some(value) = &flag.value
                         {
@@ -551,6 +565,24 @@ impl<'a, 'b> Checker<'a, 'b> {
                             );
                         }
                         prev_run = Some((info.mounts.clone(), simple));
+                        for tar in info.script.find(&["tar"]) {
+                            let extracts = tar.args().first().is_some_and(|a| {
+                                let f = a.text.trim_start_matches('-');
+                                !a.text.starts_with("--") && f.contains('x')
+                            }) || tar.has_flag(Some('x'), &["extract", "get"]);
+                            if !extracts {
+                                continue;
+                            }
+                            for (name, at) in &copied_archives {
+                                if tar.args().iter().any(|a| a.text.rsplit('/').next() == Some(name.as_str())) {
+                                    self.emit(
+                                        "DF089",
+                                        *at,
+                                        format!("`{name}` is copied and then extracted; ADD extracts it in one step"),
+                                    );
+                                }
+                            }
+                        }
                         let final_stage = s + 1 == self.stages.len();
                         self.check_run(&info, final_stage, pipefail, posix_shell, &env_vars);
                         for (tool, names) in [("curl", &["curl"][..]), ("wget", &["wget"][..])] {
@@ -741,6 +773,11 @@ impl<'a, 'b> Checker<'a, 'b> {
             }
             if v.as_deref().is_none_or(|v| v.trim().is_empty()) {
                 self.emit("DF087", at, format!("label `{k}` is empty"));
+            } else if let Some(t) = self.policy.label_schema.get(&k)
+                && let Some(v) = v.as_deref().filter(|v| !v.contains('$'))
+                && let Some(expected) = t.check(v)
+            {
+                self.emit("DF090", at, format!("label `{k}` value `{v}` is not {expected}"));
             }
         }
     }

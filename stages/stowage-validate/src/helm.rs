@@ -32,6 +32,18 @@ pub fn check(chart_yaml: &Path, text: &str, out: &mut Vec<Diag>, elsewhere: &mut
             }
         }
     }
+    if let Ok(values) = std::fs::read_to_string(dir.join("values.yaml")) {
+        let (docs, _) = yaml::parse(&values);
+        let root = docs.into_iter().find_map(|d| d.root);
+        let has = |key: &str| root.as_ref().is_some_and(|r| contains_key(r, key));
+        let missing: Vec<&str> = ["securityContext", "resources"].into_iter().filter(|k| !has(k)).collect();
+        if !missing.is_empty() {
+            elsewhere.push((
+                "values.yaml".to_string(),
+                Diag::new("HC007", (1, 1), format!("values.yaml exposes no {} settings", missing.join(" or "))),
+            ));
+        }
+    }
     let Ok(entries) = std::fs::read_dir(dir.join("templates")) else { return };
     let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
     files.sort();
@@ -58,6 +70,17 @@ pub fn check(chart_yaml: &Path, text: &str, out: &mut Vec<Diag>, elsewhere: &mut
                 }
             }
         }
+    }
+}
+
+/// True when `key` appears as a mapping key anywhere under `node` (`podSecurityContext` counts for `securityContext`).
+fn contains_key(node: &Node, key: &str) -> bool {
+    match &node.value {
+        yaml::Value::Map(entries) => entries.iter().any(|(k, v)| {
+            k.str().is_some_and(|k| k == key || k.to_lowercase().ends_with(&key.to_lowercase())) || contains_key(v, key)
+        }),
+        yaml::Value::Seq(items) => items.iter().any(|i| contains_key(i, key)),
+        yaml::Value::Scalar { .. } => false,
     }
 }
 

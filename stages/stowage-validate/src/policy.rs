@@ -33,6 +33,10 @@ pub struct Policy {
     /// Labels every final image must carry (turns on DF086).
     #[serde(default)]
     pub required_labels: Vec<String>,
+    /// The type each label's value must have: `text`, `url`, `semver`, `rfc3339`, `spdx`, `hash` (a git commit) or
+    /// `email` (turns on DF090 for those labels).
+    #[serde(default)]
+    pub label_schema: BTreeMap<String, LabelType>,
     /// Lint mode only: findings at or above this fail the run (default `warning`). The stage uses the pipeline's
     /// threshold instead.
     #[serde(default)]
@@ -40,6 +44,66 @@ pub struct Policy {
     /// When set, only this rule runs. Used by the per-rule fixture tests.
     #[serde(skip)]
     pub only: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LabelType {
+    Text,
+    Url,
+    Semver,
+    Rfc3339,
+    Spdx,
+    Hash,
+    Email,
+}
+
+impl LabelType {
+    /// Why `value` is not of this type, if it is not.
+    pub fn check(self, value: &str) -> Option<&'static str> {
+        let ok = match self {
+            LabelType::Text => true,
+            LabelType::Url => value.split_once("://").is_some_and(|(scheme, rest)| {
+                !scheme.is_empty()
+                    && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+                    && !rest.is_empty()
+            }),
+            LabelType::Semver => crate::helm::is_semver(value),
+            LabelType::Rfc3339 => {
+                let b = value.as_bytes();
+                b.len() >= 20
+                    && b[..4].iter().all(u8::is_ascii_digit)
+                    && b[4] == b'-'
+                    && b[7] == b'-'
+                    && matches!(b[10], b'T' | b't' | b' ')
+                    && b[13] == b':'
+                    && (value.ends_with(['Z', 'z']) || value[19..].contains(['+', '-']))
+            }
+            LabelType::Spdx => {
+                !value.is_empty()
+                    && value.split([' ', '(', ')']).filter(|t| !t.is_empty()).all(|t| {
+                        matches!(t, "AND" | "OR" | "WITH")
+                            || t.chars().all(|c| c.is_ascii_alphanumeric() || ".-+".contains(c))
+                    })
+            }
+            LabelType::Hash => (value.len() == 40 || value.len() == 64) && value.chars().all(|c| c.is_ascii_hexdigit()),
+            LabelType::Email => {
+                value.split_once('@').is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !value.contains(' '))
+            }
+        };
+        if ok {
+            return None;
+        }
+        Some(match self {
+            LabelType::Text => "text",
+            LabelType::Url => "a URL",
+            LabelType::Semver => "a semantic version",
+            LabelType::Rfc3339 => "an RFC 3339 time",
+            LabelType::Spdx => "an SPDX license expression",
+            LabelType::Hash => "a git commit hash",
+            LabelType::Email => "an email address",
+        })
+    }
 }
 
 impl Policy {
@@ -85,6 +149,7 @@ impl Policy {
             "DF004" => !self.trusted_registries.is_empty(),
             "DF005" => !self.allowed_base_images.is_empty(),
             "DF086" => !self.required_labels.is_empty() || listed(&self.enable),
+            "DF090" => !self.label_schema.is_empty(),
             _ => rule.default_enabled || listed(&self.enable),
         }
     }

@@ -594,6 +594,16 @@ rules! {
         why "The builder cannot pull a malformed reference (e.g. `image:sha256:...` instead of `image@sha256:...`)."
         fix "Write `name[:tag][@sha256:digest]`."
         refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "DF089" Dockerfile "D11" Info true
+        title "local archive copied and then extracted"
+        why "The archive stays in a layer below the extracted files; ADD unpacks a local archive in one step."
+        fix "Use `ADD app.tar.gz /opt/app/` for local archives."
+        refs "" hadolint "DL3010" checkov "" kube_linter "" trivy "";
+    "DF090" Dockerfile "D48" Warning true
+        title "label value does not match its schema type"
+        why "Tools that read the label (a source URL, a build time, a licence) cannot parse the value."
+        fix "Give the value the type the policy's `label_schema` declares."
+        refs "" hadolint "DL3052,DL3053,DL3054,DL3055,DL3056,DL3058" checkov "" kube_linter "" trivy "";
     "DF101" Dockerfile "D+SC" Info true
         title "unquoted variable expansion in RUN"
         why "An unquoted `$VAR` is split on spaces and glob-expanded."
@@ -1229,5 +1239,10 @@ rules! {
         title "hard-coded namespace in a template"
         why "A fixed namespace ignores `--namespace` and breaks installing the chart twice."
         fix "Use `{{ .Release.Namespace }}` or leave namespace out."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "HC007" Helm "H04" Info false
+        title "values.yaml exposes no securityContext or resources settings"
+        why "Users of the chart cannot harden or size the workload without forking it."
+        fix "Expose `securityContext`/`podSecurityContext` and `resources` in values.yaml with secure defaults."
         refs "" hadolint "" checkov "" kube_linter "" trivy "";
 }
