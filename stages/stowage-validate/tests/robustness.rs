@@ -4,8 +4,9 @@
 //!   (`UPDATE_EXPECT=1` rewrites them).
 //! - The whole shared corpus (../shared/corpus, always present in CI) is checked without a panic, and its known
 //!   broken files are reported with their position.
-//! - Truncations of every corpus file stand in for a fuzz corpus: a stable test that replays inputs cut at
-//!   arbitrary bytes, which is where hand-written parsers break.
+//! - Truncations and seeded random mutations of corpus files stand in for fuzzing on this stable-only machine
+//!   (the cargo-fuzz targets in `fuzz/` need nightly): inputs cut at arbitrary bytes, with bytes flipped, lines
+//!   dropped or duplicated, which is where hand-written parsers break.
 
 use std::path::{Path, PathBuf};
 
@@ -112,6 +113,68 @@ fn truncated_corpus_files_never_crash() {
                     at -= 1;
                 }
                 let _ = lint_text(kind, "x", &text[..at], &Policy::default());
+            }
+        }
+    }
+}
+
+/// A small deterministic generator (xorshift), so that a failure reproduces from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+#[test]
+fn mutated_corpus_files_never_crash() {
+    let corpus = corpus();
+    const NASTY: &[&str] =
+        &["\\", "`", "'", "\"", "$(", "${", "<<EOF", "\t", ":", "- ", "[", "{", "#", "&&", "|", "\u{0}", "é"];
+    for (dir, kind) in [("dockerfiles", Kind::Dockerfile), ("k8s", Kind::Kubernetes), ("compose", Kind::Compose)] {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(corpus.join(dir))
+            .expect("corpus folder")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        names.sort();
+        for (n, path) in names.iter().step_by(5).enumerate() {
+            let Ok(text) = std::fs::read_to_string(path) else { continue };
+            let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ n as u64);
+            for _ in 0..6 {
+                let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+                for _ in 0..3 {
+                    if lines.is_empty() {
+                        break;
+                    }
+                    let i = rng.below(lines.len());
+                    match rng.below(3) {
+                        0 => {
+                            lines.remove(i);
+                        }
+                        1 => {
+                            let l = lines[i].clone();
+                            lines.insert(i, l);
+                        }
+                        _ => {
+                            let line = &mut lines[i];
+                            let mut at = rng.below(line.len() + 1);
+                            while !line.is_char_boundary(at) {
+                                at -= 1;
+                            }
+                            line.insert_str(at, NASTY[rng.below(NASTY.len())]);
+                        }
+                    }
+                }
+                let mutated = lines.join("\n");
+                let _ = lint_text(kind, "x", &mutated, &Policy::default());
             }
         }
     }

@@ -1,0 +1,11 @@
+//! Any text must be checked as a Dockerfile without a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use stowage_validate::{Kind, Policy, lint_text};
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = lint_text(Kind::Dockerfile, "Dockerfile", text, &Policy::default());
+    }
+});
