@@ -145,6 +145,25 @@ pub fn is_test_file(path: &str) -> bool {
         || name.ends_with("Tests.cs")
         || name.ends_with("_spec.rb")
         || name.ends_with("Test.php")
+        || ["playwright.config.", "jest.config.", "vitest.config.", "cypress.config.", "karma.conf."]
+            .iter()
+            .any(|t| name.starts_with(t))
+}
+
+/// Folders of files served to browsers or copied from elsewhere: never the server's own code.
+const NOT_SERVER_DIRS: &[&str] = &["public", "static", "assets", "views", "www", "wwwroot", "third_party", "scripts"];
+
+/// Whether a text file is a deployment manifest, compose file or CI configuration rather than app config.
+fn is_ops_file(path: &str, text: &str) -> bool {
+    let name = file_name(path);
+    let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
+    yaml && (path.split('/').any(|seg| seg.starts_with('.') && seg.len() > 1)
+        || name.starts_with("docker-compose")
+        || name.starts_with("compose.")
+        || text.lines().any(|l| l.starts_with("apiVersion:"))
+        || path.split('/').any(|seg| {
+            matches!(seg, "k8s" | "kubernetes" | "helm" | "charts" | "deploy" | "deployment" | "deployments")
+        }))
 }
 
 /// Text files under `root` with one of `exts` (or one of `names`), outside `nested` roots and outside tests.
@@ -156,6 +175,13 @@ pub fn sources(tree: &Tree, root: &str, nested: &[String], exts: &[&str], names:
         .filter(|p| {
             let name = file_name(p);
             names.contains(&name) || name.rsplit_once('.').is_some_and(|(_, e)| exts.contains(&e))
+        })
+        .filter(|p| !is_ops_file(p, tree.text(p).unwrap_or("")))
+        .filter(|p| {
+            // Bundled browser code (`public/socket.io.js`, `*.min.js`) is not the server's.
+            let rel = if root == "." { *p } else { p.strip_prefix(root).map_or(*p, |r| r.trim_start_matches('/')) };
+            let served = rel.split('/').rev().skip(1).any(|seg| NOT_SERVER_DIRS.contains(&seg));
+            !(served && !p.ends_with(".py") && !p.ends_with(".php") && !p.ends_with(".rb")) && !p.contains(".min.")
         })
         .map(str::to_string)
         .collect()
@@ -322,8 +348,11 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         for (port, ev) in info.env_ports {
             scan.ports.push((port, Confidence::Medium, ev));
         }
-        if draft.start_command.is_none() {
-            draft.start_command = info.command.map(|(c, ev)| Fact::new(c, Confidence::Medium, ev));
+        // The app's own Dockerfile says how it is started; that beats a command inferred from conventions.
+        if draft.start_command.as_ref().is_none_or(|s| s.confidence < Confidence::High)
+            && let Some((command, ev)) = info.command
+        {
+            draft.start_command = Some(Fact::new(command, Confidence::Medium, ev));
         }
         for (path, ev) in info.volumes {
             scan.writable.entry(path).or_insert(ev);
@@ -356,7 +385,26 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
             let detail = if draft.web_framework { "serves HTTP (web framework)" } else { "listens on a port" };
             Fact::new(Kind::Web, Confidence::High, Evidence { detail: detail.into(), ..ev })
         }
-        None if draft.fallback_kind.is_some() => draft.fallback_kind.take().expect("checked"),
+        None if draft.fallback_kind.is_some() => {
+            let fallback = draft.fallback_kind.take().expect("checked");
+            // A program without a port that loops forever is a worker, not a command-line tool.
+            let looping = draft.sources.iter().find_map(|p| {
+                let text = tree.text(p)?;
+                scan::code_lines(text)
+                    .find(|(_, l)| {
+                        let t = l.trim();
+                        t.starts_with("while (true)")
+                            || t.starts_with("while(true)")
+                            || t.starts_with("while True")
+                            || t == "for {"
+                    })
+                    .map(|(n, _)| Evidence::new(p, Some(n), "loops until stopped, without a port"))
+            });
+            match looping {
+                Some(ev) => Fact::new(Kind::Worker, Confidence::Medium, ev),
+                None => fallback,
+            }
+        }
         None => {
             let ev = draft
                 .start_command

@@ -107,6 +107,7 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Model, AnalyzeError> {
             Found::Skipped(s) => skipped.push(s),
         }
     }
+    merge_asset_builds(&mut services, &mut skipped);
     unique_names(&mut services);
 
     let overrides = &options.overrides;
@@ -186,6 +187,35 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Model, AnalyzeError> {
         skipped,
         unread: tree.unread,
     })
+}
+
+/// A static build (Vite, webpack) in the same folder as a server (Laravel, Rails, Django) builds that server's
+/// assets: it is part of the server's image, not a deployable of its own.
+fn merge_asset_builds(services: &mut Vec<Service>, skipped: &mut Vec<Skipped>) {
+    let mut index = 0;
+    while index < services.len() {
+        let s = &services[index];
+        let owner = (s.kind.value == model::Kind::Static)
+            .then(|| services.iter().position(|t| t.root == s.root && t.kind.value != model::Kind::Static))
+            .flatten();
+        let Some(owner) = owner else {
+            index += 1;
+            continue;
+        };
+        let asset = services.remove(index);
+        let owner = if owner > index { owner - 1 } else { owner };
+        let target = &mut services[owner];
+        skipped.push(Skipped {
+            path: asset.root.clone(),
+            reason: format!(
+                "front-end asset build (`{}`) of the `{}` service in the same folder",
+                asset.name, target.name
+            ),
+        });
+        if target.build_command.is_none() {
+            target.build_command = asset.build_command;
+        }
+    }
 }
 
 fn names(services: &[Service]) -> String {

@@ -84,6 +84,25 @@ const BACKING_PREFIXES: &[(&str, &str)] = &[
     ("SMTP", ""),
     ("MAIL", ""),
     ("CELERY_BROKER", ""),
+    ("MEMCACHE", ""),
+    ("FTP", ""),
+    ("LDAP", ""),
+    ("STATSD", ""),
+    ("OTEL", ""),
+    ("JAEGER", ""),
+    ("ZIPKIN", ""),
+    ("CONSUL", ""),
+    ("VAULT", ""),
+    ("NATS", ""),
+    ("ZOOKEEPER", ""),
+    ("CASSANDRA", ""),
+    ("INFLUX", ""),
+    ("CLICKHOUSE", ""),
+    ("MSSQL", ""),
+    ("SQLSERVER", ""),
+    ("ORACLE", ""),
+    ("SSH", ""),
+    ("PROXY", ""),
 ];
 
 /// Connection URL schemes and driver names that identify a backing service.
@@ -241,10 +260,16 @@ pub fn env_reads(line: &str, config_file: bool) -> Vec<(String, usize)> {
 
 /// Whether a variable configures the app's own port rather than a backing service's.
 pub fn is_app_port_var(name: &str) -> bool {
-    if name != "PORT" && !name.ends_with("_PORT") && !name.ends_with("_HTTP_PORTS") {
-        return false;
+    // An allow-list rather than "anything ending in _PORT": apps read the ports of many other things (log
+    // shippers, mail, caches) under names like PAPERTRAIL_PORT.
+    const OWN: &[&str] = &[
+        "HTTP", "HTTPS", "APP", "SERVER", "WEB", "API", "LISTEN", "SERVICE", "BIND", "PUBLIC", "NODE", "FLASK",
+        "DJANGO", "UVICORN", "GUNICORN", "RAILS", "PUMA", "NEXT", "BACKEND", "FRONTEND", "ADMIN", "GRPC",
+    ];
+    if name == "PORT" || name == "ASPNETCORE_HTTP_PORTS" || name.ends_with("_HTTP_PORT") {
+        return true;
     }
-    name == "PORT" || !BACKING_PREFIXES.iter().any(|(prefix, _)| name.starts_with(prefix))
+    name.strip_suffix("_PORT").is_some_and(|prefix| OWN.contains(&prefix))
 }
 
 /// The backing service a variable name points at, if any.
@@ -434,7 +459,7 @@ fn scan_file(scan: &mut Scan, path: &str, text: &str) {
             } else {
                 numbers.last().copied()
             };
-            if let Some(number) = number.filter(|n| *n >= 80 || after.contains(&format!(":{n}"))) {
+            if let Some(number) = number.filter(|n| *n >= 80) {
                 let detail = format!("listens on {number}");
                 scan.ports.push((Port { number: Some(number), env: None }, Confidence::High, ev(detail)));
                 port_on_line = true;

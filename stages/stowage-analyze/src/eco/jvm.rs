@@ -89,7 +89,8 @@ fn spring(draft: &mut Draft, tree: &Tree, dir: &str, artifacts: &[(String, Evide
         Confidence::High,
         Evidence { detail: "Spring Boot".into(), ..boot_ev.clone() },
     ));
-    let web = find("spring-boot-starter-web").or_else(|| find("spring-boot-starter-webflux"));
+    // spring-boot-starter-web, -webflux and (Spring Boot 4) -webmvc all embed a server.
+    let web = artifacts.iter().find(|(n, _)| n.starts_with("spring-boot-starter-web")).map(|(_, ev)| ev.clone());
     if let Some(ev) = web {
         draft.web_framework = true;
         draft.default_port = Some((8080, Evidence { detail: "Spring Boot serves on 8080 by default".into(), ..ev }));

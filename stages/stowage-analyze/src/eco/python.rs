@@ -157,10 +157,14 @@ fn project(
     let has = |dep: &str| deps.iter().find(|(d, _)| d == dep).map(|(_, ev)| ev.clone());
     let py_sources = sources(tree, dir, projects, &["py"], &[]);
     let find_in_sources = |needle: &str| {
-        py_sources.iter().find_map(|p| {
-            let text = tree.text(p)?;
-            code_lines(text).find(|(_, l)| l.contains(needle)).map(|(n, _)| (p.clone(), n))
-        })
+        // Maintenance scripts (`scripts/`, `tools/`, `bin/`) have `__main__` too, but are not the app.
+        py_sources
+            .iter()
+            .filter(|p| !p.split('/').any(|seg| matches!(seg, "scripts" | "tools" | "bin" | "docs")))
+            .find_map(|p| {
+                let text = tree.text(p)?;
+                code_lines(text).find(|(_, l)| l.contains(needle)).map(|(n, _)| (p.clone(), n))
+            })
     };
     let module_of = |path: &str| {
         let rel = path.strip_prefix(&format!("{dir}/")).unwrap_or(path);
@@ -178,6 +182,9 @@ fn project(
     } else {
         has("flask").map(|ev| ("Flask", ev, 5000))
     };
+    if is_root && framework.is_none() {
+        return skipped(dir, "uv workspace root: its members are analysed as services of their own");
+    }
     if framework.is_none()
         && scripts.is_empty()
         && main_file.is_none()
