@@ -181,7 +181,10 @@ pub fn sources(tree: &Tree, root: &str, nested: &[String], exts: &[&str], names:
             // Bundled browser code (`public/socket.io.js`, `*.min.js`) is not the server's.
             let rel = if root == "." { *p } else { p.strip_prefix(root).map_or(*p, |r| r.trim_start_matches('/')) };
             let served = rel.split('/').rev().skip(1).any(|seg| NOT_SERVER_DIRS.contains(&seg));
-            !(served && !p.ends_with(".py") && !p.ends_with(".php") && !p.ends_with(".rb")) && !p.contains(".min.")
+            // PHP, Python and Ruby apps keep server code in such folders (public/index.php, views/*.py).
+            let server_language = p.ends_with(".py") || p.ends_with(".php") || p.ends_with(".rb");
+            let bundled = p.contains(".min.") || (served && !server_language);
+            !bundled
         })
         .map(str::to_string)
         .collect()
