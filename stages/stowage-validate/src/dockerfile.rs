@@ -1197,6 +1197,32 @@ impl<'a, 'b> Checker<'a, 'b> {
             {
                 self.emit("DF104", info.offset(p), "`$` inside single quotes is not expanded");
             }
+            if posix {
+                if c.negated_statement {
+                    self.emit("DF105", at, "`!` on a statement: the build does not fail when the test fails");
+                }
+                if name == "echo"
+                    && !c.has_flag(Some('e'), &[])
+                    && c.args().iter().any(|w| w.quoted && has_escape_sequence(&w.text))
+                {
+                    self.emit("DF106", at, "echo with a backslash escape; echo may print it literally: use printf");
+                }
+                if !matches!(name, "echo" | "printf" | "find")
+                    && let Some(w) = c.args().iter().find(|w| !w.quoted && w.text.starts_with('*'))
+                {
+                    self.emit(
+                        "DF107",
+                        info.offset(w.start),
+                        format!("glob `{}` may expand to names that look like options; use `./{}`", w.text, w.text),
+                    );
+                }
+                if name == "ln" && c.args().iter().filter(|w| !w.text.starts_with('-')).count() == 1 {
+                    self.emit("DF109", at, "ln without a destination: the link is made in the current directory");
+                }
+            }
+        }
+        if posix && ls_into_grep(script) {
+            self.emit("DF108", info.keyword, "`ls | grep` breaks on unusual file names; use a glob or find");
         }
         if apt_installed && !removed_lists && final_stage && !info.mounts.iter().any(|m| m.contains("/var/lib/apt")) {
             self.emit("DF042", info.keyword, "apt-get install without removing /var/lib/apt/lists");
@@ -1254,6 +1280,32 @@ fn unfold(text: &str, span: std::ops::Range<usize>, escape: char, out: &mut Stri
         map.extend(std::iter::repeat_n(span.start + i, ch.len_utf8()));
         i += ch.len_utf8();
     }
+}
+
+/// A quoted word with an escape such as `\n` or `\t` that only some echo implementations expand.
+fn has_escape_sequence(text: &str) -> bool {
+    text.as_bytes()
+        .windows(2)
+        .any(|w| w[0] == b'\\' && matches!(w[1], b'n' | b't' | b'r' | b'a' | b'b' | b'f' | b'v' | b'0' | b'c' | b'e'))
+}
+
+/// `ls` piped into `grep`, also inside command substitutions.
+fn ls_into_grep(script: &Script) -> bool {
+    let direct = script
+        .commands
+        .windows(2)
+        .any(|w| w[0].base_name() == Some("ls") && w[0].pipe_next && w[1].base_name() == Some("grep"));
+    direct
+        || script.commands.iter().flat_map(|c| &c.words).any(|w| {
+            let t = &w.text;
+            let inner: Vec<&str> = t
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .chain(t.match_indices("$(").map(|(i, _)| t[i + 2..].split(')').next().unwrap_or("")))
+                .collect();
+            inner.into_iter().any(|i| ls_into_grep(&shell::parse(i)))
+        })
 }
 
 fn subcommand(c: &SimpleCommand) -> Option<String> {

@@ -624,6 +624,31 @@ rules! {
         why "Single quotes prevent expansion; the literal text is used."
         fix "Use double quotes if expansion was meant."
         refs "ShellCheck SC2016" hadolint "SC2016" checkov "" kube_linter "" trivy "";
+    "DF105" Dockerfile "D+SC" Warning true
+        title "`!` on a statement does not fail the build"
+        why "`set -e` ignores the status of a negated command, so `! grep -q x f` never stops the RUN."
+        fix "Use `grep -q x f && exit 1` or test `$?` explicitly."
+        refs "ShellCheck SC2251" hadolint "SC2251" checkov "" kube_linter "" trivy "";
+    "DF106" Dockerfile "D+SC" Info true
+        title "echo with backslash escapes"
+        why "Whether echo expands `\\n` or `\\t` depends on the shell (dash does, bash does not)."
+        fix "Use printf."
+        refs "ShellCheck SC2028" hadolint "SC2028" checkov "" kube_linter "" trivy "";
+    "DF107" Dockerfile "D+SC" Info true
+        title "glob that may expand to option-like names"
+        why "A file called `-rf` matched by `*` becomes an option."
+        fix "Write `./*` or put `--` before the glob."
+        refs "ShellCheck SC2035" hadolint "SC2035" checkov "" kube_linter "" trivy "";
+    "DF108" Dockerfile "D+SC" Warning true
+        title "`ls` piped into `grep`"
+        why "Parsing ls output breaks on spaces and special characters in file names."
+        fix "Use a glob or find."
+        refs "ShellCheck SC2010" hadolint "SC2010" checkov "" kube_linter "" trivy "";
+    "DF109" Dockerfile "D+SC" Warning true
+        title "ln without a destination"
+        why "With one operand, ln links into the current directory, which is rarely what was meant."
+        fix "Give the destination, or `.` explicitly."
+        refs "ShellCheck SC2226" hadolint "SC2226" checkov "" kube_linter "" trivy "";
 
     // ---- Kubernetes ----
     "KS001" Kubernetes "K01" Error true

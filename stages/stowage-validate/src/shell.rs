@@ -37,6 +37,11 @@ pub struct SimpleCommand {
     pub unquoted: Vec<Expansion>,
     /// `$` expansions written inside single quotes, for the SC2016 check.
     pub single_quoted_dollar: Vec<usize>,
+    /// Preceded by `!` outside an `if`/`while` condition, and not followed by `&&`/`||`: the negation then
+    /// silently disables `set -e` for it (SC2251).
+    pub negated_statement: bool,
+    /// Its output goes into a pipe to the next command.
+    pub pipe_next: bool,
 }
 
 impl SimpleCommand {
@@ -107,8 +112,10 @@ enum Token {
     Word(Word, Vec<Expansion>, Vec<usize>),
     /// `|`
     Pipe,
-    /// `;`, `&&`, `||`, `&`, newline, `(`, `)`.
+    /// `;`, `&`, newline, `(`, `)`.
     Separator,
+    /// `&&`, `||`.
+    AndOr,
     /// A redirection operator; the next word is its target.
     Redirect,
 }
@@ -122,6 +129,8 @@ pub fn parse(script: &str) -> Script {
     let mut skip_next_word = false;
     let mut in_for_header = false;
     let mut in_test = false;
+    let mut in_condition = false;
+    let mut negated = false;
     let finish = |current: &mut SimpleCommand, out: &mut Script| {
         if !current.words.is_empty() || !current.assignments.is_empty() {
             out.commands.push(std::mem::take(current));
@@ -130,6 +139,7 @@ pub fn parse(script: &str) -> Script {
         }
     };
     for token in tokens {
+        let token_is_and_or = token == Token::AndOr;
         match token {
             Token::Word(word, expansions, sq) => {
                 if skip_next_word {
@@ -138,6 +148,12 @@ pub fn parse(script: &str) -> Script {
                 }
                 if current.words.is_empty() {
                     if RESERVED.contains(&word.text.as_str()) && !word.quoted {
+                        match word.text.as_str() {
+                            "if" | "elif" | "while" | "until" => in_condition = true,
+                            "then" | "do" | "else" | "fi" | "done" => in_condition = false,
+                            "!" => negated = !in_condition,
+                            _ => {}
+                        }
                         continue;
                     }
                     if (word.text == "for" || word.text == "case" || word.text == "select") && !word.quoted {
@@ -161,11 +177,16 @@ pub fn parse(script: &str) -> Script {
                     in_test = false;
                 }
                 current.single_quoted_dollar.extend(sq);
+                if current.words.is_empty() && negated {
+                    current.negated_statement = true;
+                    negated = false;
+                }
                 current.words.push(word);
             }
             Token::Redirect => skip_next_word = true,
             Token::Pipe => {
                 current.piped = true;
+                current.pipe_next = true;
                 finish(&mut current, &mut out);
                 current.piped = true;
                 if let Some(prev) = out.commands.get_mut(pipeline_start..) {
@@ -174,7 +195,13 @@ pub fn parse(script: &str) -> Script {
                     }
                 }
             }
-            Token::Separator => {
+            Token::Separator | Token::AndOr => {
+                if token_is_and_or {
+                    current.negated_statement = false;
+                    if let Some(last) = out.commands.last_mut().filter(|_| current.words.is_empty()) {
+                        last.negated_statement = false;
+                    }
+                }
                 if !current.words.is_empty() || !current.assignments.is_empty() {
                     out.items += 1;
                 }
@@ -228,14 +255,17 @@ fn tokenize(s: &str) -> Vec<Token> {
                 if b.get(i + 1) == Some(&b'>') {
                     tokens.push(Token::Redirect);
                     i += 2 + usize::from(b.get(i + 2) == Some(&b'>'));
+                } else if b.get(i + 1) == Some(&b'&') {
+                    tokens.push(Token::AndOr);
+                    i += 2;
                 } else {
                     tokens.push(Token::Separator);
-                    i += 1 + usize::from(b.get(i + 1) == Some(&b'&'));
+                    i += 1;
                 }
             }
             b'|' => {
                 if b.get(i + 1) == Some(&b'|') {
-                    tokens.push(Token::Separator);
+                    tokens.push(Token::AndOr);
                     i += 2;
                 } else {
                     tokens.push(Token::Pipe);
@@ -468,6 +498,9 @@ mod tests {
         assert_eq!(s.commands[0].single_quoted_dollar.len(), 1);
         assert!(parse("curl x | sh").has_pipe());
         assert!(!parse("a || b").has_pipe());
+        let s = parse("! grep -q x f; if ! test -f y; then ! a || b; fi");
+        let negated: Vec<bool> = s.commands.iter().map(|c| c.negated_statement).collect();
+        assert_eq!(negated, [true, false, false, false]);
     }
 
     #[test]
