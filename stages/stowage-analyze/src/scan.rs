@@ -323,8 +323,12 @@ fn assigned_port(line: &str) -> Option<u16> {
 /// A listen address literal such as `"0.0.0.0:8080"` or `":8080"` on a line that names an address
 /// (`const BIND: &str = "0.0.0.0:8080"`, `addr := ":3000"`).
 fn address_literal(line: &str) -> Option<u16> {
-    let lower = line.to_ascii_lowercase();
-    if !["bind", "addr", "listen", "serve", "host"].iter().any(|w| lower.contains(w)) {
+    // The naming word must be code (`BIND =`, `addr :=`), not text inside the literal (`"localhost:4000"`).
+    let mut code = line.to_ascii_lowercase();
+    for lit in literals(line) {
+        code = code.replace(&lit.to_ascii_lowercase(), "");
+    }
+    if !["bind", "addr", "listen", "serve", "host"].iter().any(|w| code.contains(w)) {
         return None;
     }
     literals(line).into_iter().find_map(|lit| {
@@ -711,7 +715,9 @@ fn writable_literal(lit: &str, line: &str) -> Option<String> {
         return None;
     }
     let lower = path.to_ascii_lowercase();
-    let stem_ok = !crate::walk::file_name(&lower).starts_with('.');
+    // `db.sqlite3` is a file; `.db` is an extension and `django.db.backends.sqlite3` a module path.
+    let name = crate::walk::file_name(&lower);
+    let stem_ok = !name.starts_with('.') && name.matches('.').count() == 1;
     if stem_ok && [".db", ".sqlite", ".sqlite3"].iter().any(|e| lower.ends_with(e)) && !lower.contains("://") {
         return Some(path.to_string());
     }

@@ -173,3 +173,28 @@ fn real_world_layouts() {
         },
     ]);
 }
+
+#[test]
+fn text_that_only_looks_like_evidence() {
+    check(&[Case {
+        name: "django-settings",
+        files: &[
+            ("requirements.txt", "Django\n"),
+            ("manage.py", "import sys\n"),
+            (
+                "conduit/settings.py",
+                "CORS_ORIGIN_WHITELIST = (\n    '0.0.0.0:4000',\n    'localhost:4000',\n)\nDATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': 'db.sqlite3'}}\n",
+            ),
+        ],
+        check: |m| {
+            let s = only(m)?;
+            let writable: Vec<&str> = s.writable_paths.iter().map(|w| w.value.as_str()).collect();
+            let got = ports(s);
+            if got == [(Some(8000), None)] && writable == ["db.sqlite3"] {
+                Ok(())
+            } else {
+                Err(format!("{got:?} {writable:?}"))
+            }
+        },
+    }]);
+}
