@@ -104,15 +104,21 @@ pub fn render(model: &Model) -> String {
     } else {
         let names: Vec<String> = deployed.iter().map(|s| format!("`{}`", s.name)).collect();
         let _ = write!(out, "**Multi-container.** The app has {} deployable(s) ({})", deployed.len(), names.join(", "));
-        if backing.is_empty() {
-            out.push_str(", each built as its own image so it can be scaled and released separately.\n\n");
-        } else {
+        if !backing.is_empty() {
             let b: Vec<String> = backing.iter().map(|b| format!("`{b}`")).collect();
-            let _ = writeln!(
+            let _ = write!(
                 out,
-                " and uses {} as backing service(s), which run as their own containers (or managed services in production), never inside an app image.\n",
+                " and uses {} as backing service(s), which run as their own containers (or managed services in production), never inside an app image",
                 b.join(", ")
             );
+        }
+        let folders: std::collections::BTreeSet<(&str, &str)> =
+            deployed.iter().map(|s| (s.root.as_str(), s.build_context.as_str())).collect();
+        if folders.len() < deployed.len() {
+            // Procfile processes and several binaries of one package come from the same build.
+            out.push_str(". Each deployable runs in its own container so it can be scaled separately; deployables of one folder share one image and differ only by their start command.\n\n");
+        } else {
+            out.push_str(". Each deployable is built as its own image and runs in its own container, so it can be scaled and released separately.\n\n");
         }
     }
 
