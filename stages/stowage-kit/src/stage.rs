@@ -99,6 +99,11 @@ pub struct Run {
 }
 
 impl Run {
+    /// A run over `ctx` staging into `out`, for testing a stage's function in-process; `run_main` makes the real one.
+    pub fn new(ctx: Context, out: PathBuf) -> Run {
+        Run { report: Report::new(&ctx.stage), ctx, out, written: BTreeSet::new() }
+    }
+
     /// Stages `contents` for the app-relative `path`. Text is written exactly as given: render with LF endings.
     pub fn write(&mut self, path: &str, contents: impl AsRef<[u8]>) -> Result<(), StageError> {
         check_output_path(path).map_err(StageError::Internal)?;
