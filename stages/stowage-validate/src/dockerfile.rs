@@ -257,6 +257,17 @@ const RESERVED_STAGE_NAMES: &[&str] = &["scratch", "context"];
 const SYSTEM_DIRS: &[&str] = &["/proc", "/sys", "/dev", "/boot"];
 const SENSITIVE_VOLUMES: &[&str] =
     &["/", "/etc", "/root", "/boot", "/dev", "/proc", "/sys", "/var/run", "/run", "/usr", "/bin", "/sbin", "/lib"];
+/// The platform ARGs BuildKit predefines; their values never contain spaces.
+const PLATFORM_ARGS: &[&str] = &[
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETARCH",
+    "TARGETVARIANT",
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDARCH",
+    "BUILDVARIANT",
+];
 const POINTLESS: &[&str] = &["free", "kill", "mount", "ps", "service", "shutdown", "ssh", "top", "vim"];
 
 impl<'a, 'b> Checker<'a, 'b> {
@@ -551,7 +562,7 @@ impl<'a, 'b> Checker<'a, 'b> {
                     }
                     Instruction::Run(r) => {
                         let info = self.run_info(r);
-                        let simple = info.script.items <= 1;
+                        let simple = info.script.items <= 1 && info.script.commands.len() <= 1;
                         // Like hadolint: only two simple RUNs with the same flags are worth merging; chains are
                         // usually split on purpose, for caching.
                         if prev_run
@@ -813,12 +824,12 @@ impl<'a, 'b> Checker<'a, 'b> {
                 for doc in &r.here_docs {
                     logical.push('\n');
                     map.push(doc.span.start);
+                    // The body is usually borrowed from the file text; its address gives its exact offset.
+                    let base = self.src.text.as_ptr() as usize;
+                    let at = doc.value.as_ptr() as usize;
                     let body_start =
-                        self.src.text[doc.span.clone()].find('\n').map_or(doc.span.start, |n| doc.span.start + n + 1);
-                    let body = &self.src.text[body_start.min(doc.span.end)..doc.span.end];
-                    // The terminator line is not script.
-                    let body = body.rsplit_once('\n').map_or(body, |(b, _)| b);
-                    for (i, ch) in body.char_indices() {
+                        if (base..base + self.src.text.len()).contains(&at) { at - base } else { doc.span.start };
+                    for (i, ch) in doc.value.char_indices() {
                         logical.push(ch);
                         map.extend(std::iter::repeat_n(body_start + i, ch.len_utf8()));
                     }
@@ -854,6 +865,16 @@ impl<'a, 'b> Checker<'a, 'b> {
 
     fn check_run(&mut self, info: &RunInfo, final_stage: bool, pipefail: bool, posix: bool, env: &BTreeSet<String>) {
         let script = &info.script;
+        // Like ShellCheck: a variable only ever assigned a literal without spaces or globs cannot split.
+        let mut assigned: BTreeMap<&str, bool> = BTreeMap::new();
+        for a in script.commands.iter().flat_map(|c| &c.assignments) {
+            if let Some((k, v)) = a.text.split_once('=') {
+                let safe = !v.is_empty() && !v.contains(['$', '`', ' ', '\t', '\n', '*', '?', '[']);
+                let entry = assigned.entry(k).or_insert(true);
+                *entry &= safe;
+            }
+        }
+        let safe_vars: BTreeSet<&str> = assigned.into_iter().filter(|(_, safe)| *safe).map(|(k, _)| k).collect();
         let mut set_pipefail = pipefail;
         for c in &script.commands {
             if c.base_name() == Some("set")
@@ -1110,7 +1131,11 @@ impl<'a, 'b> Checker<'a, 'b> {
             }
             if name == "go" && matches!(sub.as_deref(), Some("install" | "get")) {
                 let pkgs = packages(c, &["-ldflags", "-tags", "-o", "-gcflags"]);
-                let unpinned: Vec<&str> = pkgs.iter().map(|w| w.text.as_str()).filter(|p| !p.contains('@')).collect();
+                let unpinned: Vec<&str> = pkgs
+                    .iter()
+                    .map(|w| w.text.as_str())
+                    .filter(|p| !p.contains('@') && !p.starts_with(['.', '/']))
+                    .collect();
                 if !unpinned.is_empty() {
                     self.emit("DF062", at, format!("go install without a version: {}", unpinned.join(", ")));
                 }
@@ -1158,7 +1183,10 @@ impl<'a, 'b> Checker<'a, 'b> {
                 for e in &c.unquoted {
                     if e.command {
                         self.emit("DF103", info.offset(e.start), "unquoted command substitution");
-                    } else if !env.contains(&e.name) {
+                    } else if !env.contains(&e.name)
+                        && !safe_vars.contains(e.name.as_str())
+                        && !PLATFORM_ARGS.contains(&e.name.as_str())
+                    {
                         // ARG and ENV values are the author's own, often lists split on purpose (hadolint agrees).
                         self.emit("DF101", info.offset(e.start), format!("unquoted `${}`", e.name));
                     }
@@ -1221,8 +1249,8 @@ impl<'a, 'b> Checker<'a, 'b> {
                 }
             }
         }
-        if posix && ls_into_grep(script) {
-            self.emit("DF108", info.keyword, "`ls | grep` breaks on unusual file names; use a glob or find");
+        if posix && let Some(at) = ls_into_grep(script) {
+            self.emit("DF108", info.offset(at), "`ls | grep` breaks on unusual file names; use a glob or find");
         }
         if apt_installed && !removed_lists && final_stage && !info.mounts.iter().any(|m| m.contains("/var/lib/apt")) {
             self.emit("DF042", info.keyword, "apt-get install without removing /var/lib/apt/lists");
@@ -1289,23 +1317,24 @@ fn has_escape_sequence(text: &str) -> bool {
         .any(|w| w[0] == b'\\' && matches!(w[1], b'n' | b't' | b'r' | b'a' | b'b' | b'f' | b'v' | b'0' | b'c' | b'e'))
 }
 
-/// `ls` piped into `grep`, also inside command substitutions.
-fn ls_into_grep(script: &Script) -> bool {
+/// Where `ls` is piped into `grep` (the script offset of the `ls`, or of the word holding the substitution).
+fn ls_into_grep(script: &Script) -> Option<usize> {
     let direct = script
         .commands
         .windows(2)
-        .any(|w| w[0].base_name() == Some("ls") && w[0].pipe_next && w[1].base_name() == Some("grep"));
-    direct
-        || script.commands.iter().flat_map(|c| &c.words).any(|w| {
+        .find(|w| w[0].base_name() == Some("ls") && w[0].pipe_next && w[1].base_name() == Some("grep"))
+        .and_then(|w| w[0].words.first().map(|word| word.start));
+    direct.or_else(|| {
+        script.commands.iter().flat_map(|c| &c.words).find_map(|w| {
             let t = &w.text;
-            let inner: Vec<&str> = t
+            let mut inner = t
                 .split('`')
                 .skip(1)
                 .step_by(2)
-                .chain(t.match_indices("$(").map(|(i, _)| t[i + 2..].split(')').next().unwrap_or("")))
-                .collect();
-            inner.into_iter().any(|i| ls_into_grep(&shell::parse(i)))
+                .chain(t.match_indices("$(").map(|(i, _)| t[i + 2..].split(')').next().unwrap_or("")));
+            inner.any(|i| ls_into_grep(&shell::parse(i)).is_some()).then_some(w.start)
         })
+    })
 }
 
 fn subcommand(c: &SimpleCommand) -> Option<String> {
@@ -1495,6 +1524,28 @@ mod tests {
         assert!(invalid_image("gcr.io/x/y:sha256:abc").is_some());
         assert!(invalid_image("Python:3").is_some());
         assert!(invalid_image("python:3.12-slim").is_none());
+    }
+
+    #[test]
+    fn heredoc_bodies_and_continuations_keep_positions() {
+        let policy = Policy::only("DF046");
+        let text = "FROM alpine:3.20\nRUN <<EOF\napk update\n  apk add --no-cache git\nEOF\nRUN apk update && \\\n# a comment inside\n    apk add --no-cache curl\n";
+        let found: Vec<(u32, u32)> = crate::lint_text(crate::Kind::Dockerfile, "Dockerfile", text, &policy)
+            .iter()
+            .map(|f| (f.line.unwrap_or(0), f.column.unwrap_or(0)))
+            .collect();
+        assert_eq!(found, [(4, 3), (8, 5)]);
+    }
+
+    #[test]
+    fn escape_directive() {
+        let policy = Policy::only("DF046");
+        let text = "# escape=`\nFROM alpine:3.20\nRUN apk update && `\n    apk add --no-cache curl\n";
+        let found: Vec<u32> = crate::lint_text(crate::Kind::Dockerfile, "Dockerfile", text, &policy)
+            .iter()
+            .filter_map(|f| f.line)
+            .collect();
+        assert_eq!(found, [4]);
     }
 
     #[test]
