@@ -76,15 +76,15 @@ pub fn peer_notes(code: &str) -> &'static str {
             "`apt-get dist-clean` (apt 2.7 and later) removes /var/lib/apt/lists, so this rule accepts it; hadolint 2.15.1 does not know it and still reports DL3009, which is wrong for the docker-library trixie images. hadolint also stays silent on some RUNs that purge packages without removing the lists; this rule reports them, which is right."
         }
         "DF084" => {
-            "Like hadolint, only two consecutive RUNs that each run a single command are reported: chains are usually split on purpose, for layer caching."
+            "Like hadolint, only two consecutive RUNs that each run a single command (no `&&`, `;` or pipe) are reported: chains are usually split on purpose, for layer caching."
         }
-        "DF101" | "DF102" | "DF103" | "DF104" => {
-            "A subset of ShellCheck, matched to hadolint's ShellCheck findings. Variables set by ARG or ENV are not reported (hadolint declares them to ShellCheck); Windows shells are skipped. On RUNs of the docker-library php and python Dockerfiles hadolint 2.15.1 reports fewer SC2155/SC2046 findings than ShellCheck itself does on the same text; this rule reports them all, which is what ShellCheck would say."
+        "DF101" | "DF102" | "DF103" | "DF104" | "DF105" | "DF106" | "DF107" | "DF108" | "DF109" => {
+            "A subset of ShellCheck, matched to hadolint's ShellCheck findings. Variables set by ARG or ENV, BuildKit's platform ARGs and variables only ever assigned a plain literal are not reported (as ShellCheck does with what hadolint tells it); Windows shells are skipped. hadolint shows at most one ShellCheck finding per RUN (the last one: they all get the instruction's position, and later ones replace earlier ones); this rule reports every occurrence at its own line and column, and the agreement figures compare the last one per RUN."
         }
         "DF057" => {
             "Specifiers with `<` or `>` count as pinned (as hadolint does); a `-r requirements.txt` install is not reported."
         }
-        "DF062" => "`go get` without a version is reported too, as hadolint does.",
+        "DF062" => "`go get` without a version is reported too, as hadolint does; local packages (`./cmd/x`) are not.",
         "KS010" => {
             "checkov's CKV_K8S_25 reports any added capability; this rule follows the Pod Security Standards restricted profile, which allows NET_BIND_SERVICE. On sock-shop, which adds only NET_BIND_SERVICE, checkov reports and this rule does not; the PSS answer is the right one."
         }
