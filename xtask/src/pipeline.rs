@@ -182,6 +182,12 @@ impl Pipeline<'_> {
     }
 
     fn exec(&self, stage: &StageSpec, dir: &Path, context: &Path, out: &Path, report: &Path) -> Result<Ran> {
+        // External stages run from the app root, so that `python3 stowage/check.py` in stowage.toml means the app's
+        // own script; built stages run in their scratch folder.
+        let cwd = match &stage.origin {
+            Origin::External { .. } => self.app_root,
+            _ => dir,
+        };
         let (program, mut args): (PathBuf, Vec<std::ffi::OsString>) = match &stage.origin {
             Origin::Workspace { package, .. } => {
                 let bin_dir = self.bin_dir.as_ref().expect("workspace stages come with a build folder");
@@ -202,7 +208,7 @@ impl Pipeline<'_> {
         args.extend(["--context".into(), context.into(), "--out".into(), out.into(), "--report".into(), report.into()]);
         // An OsString, not a Path: duct would otherwise turn a bare `python3` into `./python3`.
         let handle = duct::cmd(program.clone().into_os_string(), &args)
-            .dir(dir)
+            .dir(cwd)
             .stdin_null()
             .stdout_capture()
             .stderr_capture()

@@ -67,7 +67,7 @@ impl FailOn {
 #[serde(deny_unknown_fields)]
 pub struct ExternalStage {
     pub name: String,
-    /// Program and arguments; a relative program path is resolved against the app root.
+    /// Program and arguments, run from the app root (relative paths are the app's files).
     /// The runner appends `--context FILE --out DIR --report FILE`.
     pub command: Vec<String>,
     #[serde(default)]
