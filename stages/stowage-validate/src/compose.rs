@@ -8,6 +8,9 @@ use crate::dockerfile::split_image;
 use crate::policy::Policy;
 use crate::yaml::{self, Node};
 
+/// 1-based line and column.
+type Pos = (u32, u32);
+
 const SENSITIVE: &[&str] =
     &["/", "/etc", "/proc", "/sys", "/boot", "/dev", "/root", "/usr", "/lib", "/var/run", "/run", "/var/lib/docker"];
 const DANGEROUS_CAPS: &[&str] = &[
@@ -37,7 +40,51 @@ pub fn check(text: &str, policy: &Policy, out: &mut Vec<Diag>) {
     if root.get("name").is_none() {
         out.push(Diag::new("CP032", root.pos(), "no top-level `name`: the project name then depends on the folder"));
     }
+    const TOP: &[&str] =
+        &["version", "name", "services", "networks", "volumes", "configs", "secrets", "include", "models"];
+    for (k, _) in root.entries() {
+        if let Some(key) = k.str()
+            && !TOP.contains(&key)
+            && !key.starts_with("x-")
+        {
+            out.push(Diag::new(
+                "CP037",
+                k.pos(),
+                format!("unknown top-level key `{key}` (not in the Compose specification)"),
+            ));
+        }
+    }
     let Some(services) = root.get("services") else { return };
+    // Named volumes mounted by more than one service share state between containers.
+    let mut volume_users: BTreeMap<String, Vec<(String, Pos)>> = BTreeMap::new();
+    for (key, svc) in services.entries() {
+        for v in svc.get("volumes").map(Node::seq).unwrap_or(&[]) {
+            let source = if v.is_map() {
+                (v.get("type").and_then(Node::str) == Some("volume"))
+                    .then(|| v.get("source").and_then(Node::str))
+                    .flatten()
+                    .map(str::to_string)
+            } else {
+                v.str()
+                    .and_then(|s| s.split_once(':'))
+                    .map(|(src, _)| src.to_string())
+                    .filter(|src| !src.starts_with(['/', '.', '~', '$']))
+            };
+            if let Some(src) = source {
+                volume_users.entry(src).or_default().push((key.str().unwrap_or("?").to_string(), v.pos()));
+            }
+        }
+    }
+    for (volume, users) in &volume_users {
+        if users.len() > 1 {
+            let names: Vec<&str> = users.iter().map(|(n, _)| n.as_str()).collect();
+            out.push(Diag::new(
+                "CP036",
+                users[1].1,
+                format!("volume `{volume}` is mounted by several services: {}", names.join(", ")),
+            ));
+        }
+    }
     let mut container_names: BTreeMap<String, u32> = BTreeMap::new();
     let mut host_ports: BTreeMap<String, u32> = BTreeMap::new();
     for (key, svc) in services.entries() {

@@ -454,6 +454,17 @@ impl<'a, 'b> Checker<'a, 'b> {
                                 format!("COPY with {} sources needs a directory destination: `{dest}/`", c.src.len()),
                             );
                         }
+                        for src in &c.src {
+                            if let Source::Path(p) = src
+                                && is_secret_file(&p.value)
+                            {
+                                self.emit(
+                                    "DF091",
+                                    p.span.start,
+                                    format!("COPY puts `{}`, a secret-looking file, into the image", p.value),
+                                );
+                            }
+                        }
                         if from_flag.is_none() {
                             for src in &c.src {
                                 if let Source::Path(p) = src
@@ -1479,6 +1490,29 @@ fn npm_pinned(p: &str) -> bool {
         || p.contains("://")
         || p.starts_with("git")
         || p.ends_with(".tgz")
+}
+
+/// Private keys, credentials and dotenv files by name.
+fn is_secret_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_lowercase();
+    matches!(
+        name.as_str(),
+        "id_rsa"
+            | "id_dsa"
+            | "id_ecdsa"
+            | "id_ed25519"
+            | ".env"
+            | ".netrc"
+            | ".npmrc"
+            | ".pypirc"
+            | "credentials"
+            | ".git-credentials"
+            | ".dockercfg"
+    ) || name.ends_with(".pem") && name.contains("key")
+        || name.ends_with(".key")
+        || name.ends_with(".p12")
+        || name.ends_with(".pfx")
+        || (name.starts_with(".env.") && !name.ends_with(".example") && !name.ends_with(".sample"))
 }
 
 fn is_archive(path: &str) -> bool {

@@ -120,6 +120,19 @@ fn check_object(
     if root.path(&["metadata", "name"]).is_none() && root.path(&["metadata", "generateName"]).is_none() {
         out.push(Diag::new("KS061", at_kind, format!("{kind} has no `metadata.name`")));
     }
+    if let Some(ns) = root.path(&["metadata", "namespace"]).filter(|n| n.str() == Some("kube-system")) {
+        out.push(Diag::new("KS085", ns.pos(), format!("{} is deployed into kube-system", c.label())));
+    }
+    for (k, v) in root.path(&["metadata", "labels"]).map(Node::entries).unwrap_or(&[]) {
+        let value = v.str().unwrap_or("");
+        if !label_value_valid(value) {
+            out.push(Diag::new(
+                "KS094",
+                v.pos(),
+                format!("label `{}` value `{value}` is not a valid label value", k.str().unwrap_or("")),
+            ));
+        }
+    }
     if let Some(replacement) = deprecated_api(api, kind) {
         let at = root.get("apiVersion").map_or(at_kind, Node::pos);
         out.push(Diag::new("KS060", at, format!("{kind} {api} is removed; use {replacement}")));
@@ -166,17 +179,48 @@ fn check_object(
                     format!("{} is a NodePort: it opens a port on every node", c.label()),
                 ));
             }
+            for p in root.path(&["spec", "ports"]).map(Node::seq).unwrap_or(&[]) {
+                if let Some(port) = p.get("port").filter(|n| n.as_i64() == Some(22)) {
+                    out.push(Diag::new("KS089", port.pos(), format!("{} exposes port 22 (SSH)", c.label())));
+                }
+            }
             if let Some(ips) = root.path(&["spec", "externalIPs"]).filter(|n| !n.seq().is_empty()) {
                 out.push(Diag::new("KS057", ips.pos(), format!("{} sets externalIPs (CVE-2020-8554)", c.label())));
             }
         }
-        "Ingress" if root.path(&["spec", "tls"]).is_none_or(|t| t.seq().is_empty()) => {
-            out.push(Diag::new("KS058", at_kind, format!("{} has no TLS section", c.label())));
+        "Ingress" => {
+            if root.path(&["spec", "tls"]).is_none_or(|t| t.seq().is_empty()) {
+                out.push(Diag::new("KS058", at_kind, format!("{} has no TLS section", c.label())));
+            }
+            for (k, v) in root.path(&["metadata", "annotations"]).map(Node::entries).unwrap_or(&[]) {
+                if k.str().is_some_and(|k| k.starts_with("nginx.ingress.kubernetes.io/") && k.ends_with("-snippet")) {
+                    out.push(Diag::new(
+                        "KS095",
+                        v.pos(),
+                        format!(
+                            "{} sets `{}`: raw nginx configuration (CVE-2021-25742)",
+                            c.label(),
+                            k.str().unwrap_or("")
+                        ),
+                    ));
+                }
+            }
         }
         "Role" | "ClusterRole" => check_rules(&c, root, out),
         "RoleBinding" | "ClusterRoleBinding" => {
             if let Some(r) = root.path(&["roleRef", "name"]).filter(|n| n.str() == Some("cluster-admin")) {
                 out.push(Diag::new("KS063", r.pos(), format!("{} grants cluster-admin", c.label())));
+            }
+            for subject in root.get("subjects").map(Node::seq).unwrap_or(&[]) {
+                if let Some(n) = subject.get("name").filter(|n| {
+                    matches!(n.str(), Some("system:anonymous" | "system:unauthenticated" | "system:authenticated"))
+                }) {
+                    out.push(Diag::new(
+                        "KS091",
+                        n.pos(),
+                        format!("{} grants its role to `{}`", c.label(), n.str().unwrap_or("")),
+                    ));
+                }
             }
         }
         "PodDisruptionBudget" => {
@@ -619,6 +663,32 @@ fn check_container(
     }
     let ports = ct.get("ports").map(Node::seq).unwrap_or(&[]);
     for p in ports {
+        if let Some(cp) = p.get("containerPort").filter(|n| n.as_i64().is_some_and(|v| v > 0 && v < 1024)) {
+            out.push(Diag::new(
+                "KS093",
+                cp.pos(),
+                format!("{who} listens on privileged port {}", cp.str().unwrap_or("")),
+            ));
+        }
+    }
+    if !ephemeral && !is_init {
+        let res = ct.get("resources");
+        for r in ["cpu", "memory"] {
+            let req = res.and_then(|x| x.path(&["requests", r])).and_then(Node::str);
+            let lim = res.and_then(|x| x.path(&["limits", r])).and_then(Node::str);
+            if let (Some(a), Some(b)) = (req, lim)
+                && a != b
+            {
+                let at_res = res.and_then(|x| x.path(&["requests", r])).map_or(at, Node::pos);
+                out.push(Diag::new(
+                    "KS092",
+                    at_res,
+                    format!("{who} {r} request {a} differs from its limit {b}: not Guaranteed QoS"),
+                ));
+            }
+        }
+    }
+    for p in ports {
         if let Some(h) = p.get("hostPort").filter(|h| h.as_i64().is_some_and(|v| v != 0)) {
             out.push(Diag::new("KS015", h.pos(), format!("{who} binds host port {}", h.str().unwrap_or(""))));
         }
@@ -751,6 +821,15 @@ fn check_container(
     }
 }
 
+/// A Kubernetes label value: at most 63 characters, alphanumerics with `-`, `_`, `.` inside.
+fn label_value_valid(v: &str) -> bool {
+    v.is_empty()
+        || (v.len() <= 63
+            && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && v.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && v.ends_with(|c: char| c.is_ascii_alphanumeric()))
+}
+
 fn annotation_to_type(v: &str) -> &'static str {
     match v {
         "runtime/default" | "docker/default" => "RuntimeDefault",
@@ -805,7 +884,47 @@ fn check_rules(c: &Ctx<'_>, root: &Node, out: &mut Vec<Diag>) {
         {
             out.push(Diag::new("KS065", rule.pos(), format!("{} can create pods or exec into them", c.label())));
         }
+        if let Some(v) = verbs.iter().find(|v| matches!(v.as_str(), "impersonate" | "bind" | "escalate")) {
+            out.push(Diag::new("KS090", rule.pos(), format!("{} grants `{v}`, a path to more privileges", c.label())));
+        }
     }
+}
+
+/// The name nodes of ConfigMaps or Secrets a pod spec uses, in volumes, envFrom and env, unless marked optional.
+fn referenced<'n>(spec: &'n Node, kind: &str) -> Vec<&'n Node> {
+    let (volume_key, volume_name, env_from_key, key_ref) = if kind == "ConfigMap" {
+        ("configMap", "name", "configMapRef", "configMapKeyRef")
+    } else {
+        ("secret", "secretName", "secretRef", "secretKeyRef")
+    };
+    let optional = |n: &Node| n.get("optional").and_then(Node::as_bool) == Some(true);
+    let mut out = Vec::new();
+    for v in spec.get("volumes").map(Node::seq).unwrap_or(&[]) {
+        if let Some(src) = v.get(volume_key).filter(|s| !optional(s))
+            && let Some(n) = src.get(volume_name)
+        {
+            out.push(n);
+        }
+    }
+    for group in ["containers", "initContainers"] {
+        for ct in spec.get(group).map(Node::seq).unwrap_or(&[]) {
+            for e in ct.get("envFrom").map(Node::seq).unwrap_or(&[]) {
+                if let Some(r) = e.get(env_from_key).filter(|r| !optional(r))
+                    && let Some(n) = r.get("name")
+                {
+                    out.push(n);
+                }
+            }
+            for e in ct.get("env").map(Node::seq).unwrap_or(&[]) {
+                if let Some(r) = e.path(&["valueFrom", key_ref]).filter(|r| !optional(r))
+                    && let Some(n) = r.get("name")
+                {
+                    out.push(n);
+                }
+            }
+        }
+    }
+    out
 }
 
 fn selects(selector: &BTreeMap<String, String>, labels: &BTreeMap<String, String>) -> bool {
@@ -975,6 +1094,63 @@ pub fn check_relations(objects: &[Object], _policy: &Policy) -> Vec<(String, Dia
             _ => {}
         }
         let _ = at;
+    }
+    let has = |kind: &str| objects.iter().any(|o| o.kind == kind);
+    for (p, labels) in &pods {
+        let Some(spec) = p.pod_spec() else { continue };
+        let at = p.root.key("kind").map_or(p.root.pos(), Node::pos);
+        // A named service account that the manifests should define (only when they define any).
+        if has("ServiceAccount")
+            && let Some(sa) = spec.get("serviceAccountName").filter(|n| n.str().is_some_and(|s| s != "default"))
+        {
+            let name = sa.str().unwrap_or("");
+            if !objects.iter().any(|o| o.kind == "ServiceAccount" && o.name == name && same_ns(p, o)) {
+                out.push((
+                    p.file.clone(),
+                    Diag::new(
+                        "KS086",
+                        sa.pos(),
+                        format!(
+                            "{} `{}` uses service account `{name}`, which is not in these manifests",
+                            p.kind, p.name
+                        ),
+                    ),
+                ));
+            }
+        }
+        // Pods that no NetworkPolicy selects, where the namespace does use NetworkPolicies.
+        let policies: Vec<&Object> = objects.iter().filter(|o| o.kind == "NetworkPolicy" && same_ns(p, o)).collect();
+        if !policies.is_empty() {
+            let isolated = policies.iter().any(|np| {
+                let sel = string_map(np.root.path(&["spec", "podSelector", "matchLabels"]));
+                selects(&sel, labels)
+            });
+            if !isolated {
+                out.push((
+                    p.file.clone(),
+                    Diag::new("KS088", at, format!("{} `{}` is selected by no NetworkPolicy", p.kind, p.name)),
+                ));
+            }
+        }
+        // ConfigMaps and Secrets referenced by the pod that the manifests should define.
+        for (kind, rule) in [("ConfigMap", "KS087"), ("Secret", "KS087")] {
+            if !has(kind) {
+                continue;
+            }
+            for name_node in referenced(spec, kind) {
+                let name = name_node.str().unwrap_or("");
+                if !objects.iter().any(|o| o.kind == kind && o.name == name && same_ns(p, o)) {
+                    out.push((
+                        p.file.clone(),
+                        Diag::new(
+                            rule,
+                            name_node.pos(),
+                            format!("{} `{}` uses {kind} `{name}`, which is not in these manifests", p.kind, p.name),
+                        ),
+                    ));
+                }
+            }
+        }
     }
     // Workloads with more than one replica and no PodDisruptionBudget selecting them.
     let pdbs: Vec<(&Object, BTreeMap<String, String>)> = objects

@@ -604,6 +604,11 @@ rules! {
         why "Tools that read the label (a source URL, a build time, a licence) cannot parse the value."
         fix "Give the value the type the policy's `label_schema` declares."
         refs "" hadolint "DL3052,DL3053,DL3054,DL3055,DL3056,DL3058" checkov "" kube_linter "" trivy "";
+    "DF091" Dockerfile "D31" Error true
+        title "secret-looking file copied into the image"
+        why "Keys, credentials and .env files copied into a layer stay readable in the image even if deleted later."
+        fix "Mount them at build time with `RUN --mount=type=secret`, or at run time."
+        refs "CIS Docker 4.10" hadolint "" checkov "" kube_linter "" trivy "DS-0031";
     "DF101" Dockerfile "D+SC" Info true
         title "unquoted variable expansion in RUN"
         why "An unquoted `$VAR` is split on spaces and glob-expanded."
@@ -1056,6 +1061,61 @@ rules! {
         why "Nothing bounds what the namespace can consume."
         fix "Add a ResourceQuota to the namespace."
         refs "NSA/CISA 'Resource policies'" hadolint "" checkov "" kube_linter "" trivy "KSV-0040";
+    "KS085" Kubernetes "K24" Warning true
+        title "workload in kube-system"
+        why "kube-system holds the control plane's own components; applications there share their privileges and blast radius."
+        fix "Use the application's own namespace."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "KSV-0037";
+    "KS086" Kubernetes "K25" Error true
+        title "service account that the manifests do not define"
+        why "The pod does not start when its service account does not exist."
+        fix "Define the ServiceAccount or fix the name."
+        refs "" hadolint "" checkov "" kube_linter "non-existent-service-account" trivy "";
+    "KS087" Kubernetes "K27" Warning false
+        title "ConfigMap or Secret that the manifests do not define"
+        why "The pod stays in ContainerCreating until the object exists."
+        fix "Define it, mark the reference optional, or create it before applying."
+        refs "" hadolint "" checkov "" kube_linter "env-value-from" trivy "";
+    "KS088" Kubernetes "K28" Warning true
+        title "pod not selected by any NetworkPolicy"
+        why "Where a namespace uses NetworkPolicies, an unselected pod accepts traffic from anywhere."
+        fix "Add a NetworkPolicy (a default-deny one selects every pod)."
+        refs "NSA/CISA 'Network separation'" hadolint "" checkov "CKV2_K8S_6" kube_linter "non-isolated-pod" trivy "KSV-0038";
+    "KS089" Kubernetes "K30" Warning true
+        title "Service exposes port 22"
+        why "SSH into a pod is an unmonitored way in; use `kubectl exec`."
+        fix "Remove the port."
+        refs "" hadolint "" checkov "" kube_linter "ssh-port" trivy "";
+    "KS090" Kubernetes "K37" Error true
+        title "role grants impersonate, bind or escalate"
+        why "These verbs let a subject act with, or grant, more permissions than it has."
+        fix "Remove the verb."
+        refs "NSA/CISA 'RBAC'" hadolint "" checkov "CKV_K8S_157,CKV_K8S_158" kube_linter "" trivy "KSV-0043";
+    "KS091" Kubernetes "K37" Error true
+        title "role bound to an anonymous or every-user group"
+        why "Binding to system:anonymous or system:authenticated grants the role to anyone who can reach the API."
+        fix "Bind to specific users, groups or service accounts."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "KSV-01011";
+    "KS092" Kubernetes "K18" Info false
+        title "requests differ from limits"
+        why "Only pods whose requests equal their limits get the Guaranteed QoS class and are evicted last."
+        fix "Set requests equal to limits for critical workloads."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "KS093" Kubernetes "K30" Info true
+        title "container listens on a privileged port"
+        why "Ports below 1024 need NET_BIND_SERVICE or root."
+        fix "Listen on a port of 1024 or more and map it in the Service."
+        refs "" hadolint "" checkov "" kube_linter "privileged-ports" trivy "KSV-0117";
+    "KS094" Kubernetes "K35" Error true
+        title "invalid label value"
+        why "The API server rejects label values over 63 characters or with other characters than alphanumerics, `-`, `_` and `.`."
+        fix "Shorten or sanitise the value."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "KS095" Kubernetes "K30" Error true
+        title "nginx ingress configuration snippet"
+        why "Snippet annotations inject raw nginx configuration and can read the controller's secrets (CVE-2021-25742)."
+        fix "Remove the snippet; use the controller's documented annotations."
+        refs "" hadolint "" checkov "CKV_K8S_153" kube_linter "" trivy "KSV-0119";
 
     // ---- Compose ----
     "CP001" Compose "C01" Error true
@@ -1233,6 +1293,16 @@ rules! {
         why "Every service can reach every other one."
         fix "Declare networks and attach each service to those it needs."
         refs "CIS Docker 5.30" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP036" Compose "C23" Info false
+        title "named volume shared by several services"
+        why "Shared writable state couples the services and lets one corrupt the other."
+        fix "Give each service its own volume, or mount it read-only where it only reads."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP037" Compose "C27" Error true
+        title "unknown top-level key"
+        why "Compose rejects keys outside the specification (extensions start with `x-`)."
+        fix "Remove the key or rename it `x-...`."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
 
     // ---- Helm ----
     "HC001" Helm "H02" Error true
