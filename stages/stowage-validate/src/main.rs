@@ -10,6 +10,7 @@ use stowage_validate::{Policy, discover, docs, lint, output, registry};
 
 const USAGE: &str = "\
 usage: stowage-validate lint [--format human|json] [--output FILE] [--policy FILE] [--fail-on info|warning|error|never] [PATH...]
+         (without --policy, the [stages.validate] table of ./stowage.toml applies; PATH defaults to .)
        stowage-validate explain [CODE]
        stowage-validate --context <file.json> --out <dir> --report <file>   (the validate stage)
        stowage-validate --describe";
@@ -54,6 +55,17 @@ fn explain_main(args: &[String]) -> ExitCode {
         },
         _ => usage_error("explain takes one rule code"),
     }
+}
+
+/// Without `--policy`, the `[stages.validate]` table of ./stowage.toml applies, so that `stowage lint` in a
+/// pre-commit hook judges like the pipeline's validate stage.
+fn policy_from_stowage_toml(path: &Path) -> Result<Policy, String> {
+    let Ok(text) = std::fs::read_to_string(path) else { return Ok(Policy::default()) };
+    let value: toml::Value = toml::from_str(&text).map_err(|e| format!("invalid {}: {e}", path.display()))?;
+    let Some(table) = value.get("stages").and_then(|s| s.get("validate")) else { return Ok(Policy::default()) };
+    let json =
+        serde_json::to_value(table).map_err(|e| format!("invalid [stages.validate] in {}: {e}", path.display()))?;
+    Policy::from_json(&json, &format!("[stages.validate] of {}", path.display()))
 }
 
 fn lint_main(args: &[String]) -> ExitCode {
@@ -116,7 +128,13 @@ fn lint_main(args: &[String]) -> ExitCode {
                 return ExitCode::from(2);
             }
         },
-        None => Policy::default(),
+        None => match policy_from_stowage_toml(Path::new("stowage.toml")) {
+            Ok(policy) => policy,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
     };
     let fail_on = fail_on.or(policy.fail_on).unwrap_or(FailOn::Warning);
     if paths.is_empty() {

@@ -224,3 +224,18 @@ fn describe() {
     assert_eq!(d["name"], "validate");
     assert_eq!(d["kind"], "gate");
 }
+
+#[test]
+fn lint_reads_stages_validate_from_stowage_toml() {
+    let dir = tmp("stowage-toml");
+    write(&dir, "Dockerfile", "FROM alpine:latest\nUSER 10001\nHEALTHCHECK CMD [\"true\"]\n");
+    let (code, _, _) = run(bin().args(["lint", "Dockerfile"]).current_dir(&dir));
+    assert_eq!(code, 1);
+    write(&dir, "stowage.toml", "[app]\nname = \"shop\"\n\n[stages.validate]\ndisable = [\"DF002\"]\n");
+    let (code, out, err) = run(bin().args(["lint", "Dockerfile"]).current_dir(&dir));
+    assert_eq!(code, 0, "{out}{err}");
+    write(&dir, "stowage.toml", "[stages.validate]\ndisable = [\"NOPE9\"]\n");
+    let (code, _, err) = run(bin().args(["lint"]).current_dir(&dir));
+    assert_eq!(code, 2);
+    assert!(err.contains("[stages.validate] of stowage.toml: unknown rule `NOPE9`"), "{err}");
+}
