@@ -1516,9 +1516,8 @@ fn is_secret_file(path: &str) -> bool {
 }
 
 fn is_archive(path: &str) -> bool {
-    [".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst", ".gz", ".bz2", ".xz", ".zst"]
-        .iter()
-        .any(|ext| path.to_lowercase().ends_with(ext))
+    let lower = path.to_ascii_lowercase();
+    [".tar", ".tgz", ".tbz2", ".txz", ".gz", ".bz2", ".xz", ".zst"].iter().any(|ext| lower.ends_with(ext))
 }
 
 fn references(value: &str, name: &str) -> bool {

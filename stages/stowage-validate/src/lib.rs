@@ -122,18 +122,35 @@ fn check_input(input: &Input, policy: &Policy) -> Checked {
 /// across all of them.
 pub fn lint(inputs: &[Input], policy: &Policy) -> LintResult {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(inputs.len().max(1));
-    let chunk = inputs.len().div_ceil(threads).max(1);
     let checked: Vec<Checked> = if threads <= 1 || inputs.len() < 16 {
         inputs.iter().map(|i| check_input(i, policy)).collect()
     } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = inputs
-                .chunks(chunk)
-                .map(|part| scope.spawn(move || part.iter().map(|i| check_input(i, policy)).collect::<Vec<_>>()))
+        // Files differ a lot in size, so threads take the next file as they go rather than fixed shares.
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut slots: Vec<Option<Checked>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut done = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(input) = inputs.get(i) else { break };
+                            done.push((i, check_input(input, policy)));
+                        }
+                        done
+                    })
+                })
                 .collect();
-            // A panicking check is a bug; re-raise it rather than drop the files it was checking.
-            handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-        })
+            let mut slots: Vec<Option<Checked>> = (0..inputs.len()).map(|_| None).collect();
+            for h in handles {
+                // A panicking check is a bug; re-raise it rather than drop the files it was checking.
+                for (i, c) in h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)) {
+                    slots[i] = Some(c);
+                }
+            }
+            slots
+        });
+        slots.iter_mut().filter_map(Option::take).collect()
     };
     let mut result = LintResult { files_checked: inputs.len(), ..LintResult::default() };
     let mut per_file: BTreeMap<String, Vec<Diag>> = BTreeMap::new();

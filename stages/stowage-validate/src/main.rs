@@ -170,5 +170,8 @@ fn lint_main(args: &[String]) -> ExitCode {
         }
         None => print!("{text}"),
     }
-    if result.findings.iter().any(|f| fail_on.fails(f.severity)) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    let failed = result.findings.iter().any(|f| fail_on.fails(f.severity));
+    // Freeing every parsed file one by one is a measurable share of a lint run; the process ends here anyway.
+    std::mem::forget(result);
+    if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
