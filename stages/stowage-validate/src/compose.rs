@@ -139,6 +139,13 @@ pub fn check(text: &str, policy: &Policy, out: &mut Vec<Diag>) {
                 format!("{who} does not set no-new-privileges:true"),
             ));
         }
+        if !opts.iter().any(|(o, _)| o.starts_with("apparmor") || o.starts_with("label")) {
+            out.push(Diag::new(
+                "CP038",
+                get("security_opt").map_or(at, Node::pos),
+                format!("{who} sets no AppArmor profile or SELinux label"),
+            ));
+        }
         for (o, pos) in &opts {
             let o = o.replace('=', ":");
             if o == "seccomp:unconfined" || o == "apparmor:unconfined" {

@@ -1303,6 +1303,11 @@ rules! {
         why "Compose rejects keys outside the specification (extensions start with `x-`)."
         fix "Remove the key or rename it `x-...`."
         refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP038" Compose "C12" Info false
+        title "no AppArmor profile or SELinux label"
+        why "Without one the engine's default applies, or none where the host has no default profile."
+        fix "Add `security_opt: [\"apparmor=docker-default\"]` or a `label:` option."
+        refs "CIS Docker 5.2, 5.3" hadolint "" checkov "" kube_linter "" trivy "";
 
     // ---- Helm ----
     "HC001" Helm "H02" Error true
