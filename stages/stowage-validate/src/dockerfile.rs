@@ -218,7 +218,7 @@ pub fn invalid_image(image: &str) -> Option<String> {
     }
     if let Some(t) = r.tag {
         if t.contains(':') && t.starts_with("sha256") {
-            return Some(format!("`{image}` puts a digest after `:`; a digest follows `@`: `{}@{t}`", r.name));
+            return Some(format!("a digest follows `@`, not `:`; write `{}@{t}`", r.name));
         }
         let ok = !t.is_empty()
             && t.len() <= 128

@@ -32,7 +32,8 @@ pub fn human(result: &LintResult, color: bool) -> String {
             let _ = writeln!(out, "{pad} {} {}{}", paint("1;34", "|"), " ".repeat(caret_at), paint(sev_color, "^"));
         }
         if let Some(rule) = registry::find(&f.rule) {
-            let _ = writeln!(out, "  = help: {}", rule.fix);
+            let pad = " ".repeat(line.to_string().len());
+            let _ = writeln!(out, "{pad} = help: {}", rule.fix);
         }
         out.push('\n');
     }
