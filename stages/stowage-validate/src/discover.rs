@@ -37,6 +37,23 @@ pub fn kind_by_name(name: &str) -> Option<Kind> {
         ".swp",
         ".dockerignore",
         ".snap",
+        ".expected",
+        ".golden",
+        ".out",
+        ".rej",
+        ".diff",
+        ".patch",
+        ".html",
+        // Templates of a Dockerfile are not one yet.
+        ".j2",
+        ".jinja",
+        ".jinja2",
+        ".tmpl",
+        ".tpl",
+        ".template",
+        ".mustache",
+        ".hbs",
+        ".erb",
     ];
     let data_file = NOT_DOCKERFILES.iter().any(|e| lower.ends_with(e));
     if !data_file && (word_at("dockerfile", &lower) || word_at("containerfile", &lower)) {
@@ -154,6 +171,8 @@ mod tests {
             ("x__compose.yaml", Some(Kind::Compose)),
             ("kompose.yaml", None),
             ("dockerfiles.txt", None),
+            ("bad.Dockerfile.expected", None),
+            ("Dockerfile.j2", None),
         ] {
             assert_eq!(kind_by_name(n), k, "{n}");
         }
