@@ -64,8 +64,11 @@ fn installed_stowage_finds_its_stages_and_checks_drift() {
 
     // A fixture app, through the installed analyze and validate stages.
     let fixture = repo_root().join("tests/fixtures/apps");
-    if let Some(first) = std::fs::read_dir(&fixture).ok().and_then(|mut d| d.next()).map(|e| e.unwrap().path()) {
-        let copy = scratch.0.join("fixture");
+    let mut apps: Vec<_> = std::fs::read_dir(&fixture).unwrap().map(|e| e.unwrap().path()).collect();
+    apps.sort();
+    // The app's folder name is its default name, which the generated files mention: keep it.
+    if let Some(first) = apps.first() {
+        let copy = scratch.0.join("fixtures").join(first.file_name().unwrap());
         copy_tree(&first, &copy);
         let output = Command::new(&stowage)
             .args(["containerize", "--check", "--app"])
