@@ -3,10 +3,15 @@
 
 Options: files (path -> text), facts (object), findings (list), notes (list), exit (code), sleep (seconds),
 crash_after_writing (bool), symlink (path -> target), contract (int), require_facts_from (stage name),
-dump_context (bool: also writes the context it received to a file named context-NAME.json in the report's folder).
+dump_context (bool: also writes the context it received to a file named context-NAME.json in the report's folder),
+stderr (text printed to stderr first), stderr_filler (int: that many `x` bytes on one line printed to stderr before
+`stderr`), binary (path -> hex string: files written with exactly those bytes), child_writes (path -> seconds: starts a
+child process that waits that long, then writes the path, relative to the app root, holding "leaked\n"; a child the
+runner stopped with the stage never writes it).
 """
 import json
 import os
+import subprocess
 import sys
 import time
 
@@ -18,6 +23,15 @@ def main():
     name = ctx["stage"]
     opts = ctx["config"]["stage_options"].get(name, {})
     out = args["--out"]
+    if opts.get("stderr_filler"):
+        sys.stderr.write("x" * int(opts["stderr_filler"]) + "\n")
+    if opts.get("stderr"):
+        sys.stderr.write(opts["stderr"])
+    sys.stderr.flush()
+    for path, seconds in sorted(opts.get("child_writes", {}).items()):
+        dest = os.path.join(ctx["app"]["root"], path)
+        code = "import sys, time; time.sleep(float(sys.argv[1])); open(sys.argv[2], 'w').write('leaked\\n')"
+        subprocess.Popen([sys.executable, "-c", code, str(seconds), dest])
     if opts.get("dump_context"):
         with open(os.path.join(os.path.dirname(args["--report"]), "..", "context-" + name + ".json"), "w") as f:
             json.dump(ctx, f)
@@ -30,6 +44,11 @@ def main():
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         with open(dest, "w", encoding="utf-8", newline="") as f:
             f.write(text)
+    for path, hexed in sorted(opts.get("binary", {}).items()):
+        dest = os.path.join(out, path)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        with open(dest, "wb") as f:
+            f.write(bytes.fromhex(hexed))
     for path, target in sorted(opts.get("symlink", {}).items()):
         os.symlink(target, os.path.join(out, path))
     if opts.get("crash_after_writing"):
