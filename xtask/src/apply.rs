@@ -5,9 +5,9 @@
 //! since (its hash differs from the lock's) is protected: it is never overwritten unless the user chose so
 //! (`--adopt PATH` for the first, `--force` for the second).
 //!
-//! Applying is all or nothing: new bytes go to temporary files beside their destination, originals are moved to
-//! backups, then everything is renamed into place; on any error the backups are restored and the temporaries and
-//! any created folders are removed, leaving the app exactly as it was.
+//! Applying is all or nothing: new bytes go to temporary files in a staging folder at the app root, originals are
+//! moved to backups there, then everything is renamed into place; on any error the backups are restored and the
+//! temporaries and any created folders are removed, leaving the app exactly as it was.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -78,8 +78,8 @@ pub struct PlanInput<'a> {
     pub unmanaged: &'a [String],
     /// Stages whose files this run owns: entries of other stages in the lock are left alone.
     pub stages_that_ran: &'a BTreeSet<String>,
-    /// When every stage of the pipeline ran, lock entries of stages that no longer exist are removed too.
-    pub full_run: bool,
+    /// Every stage of the pipeline, run or not: lock entries of a stage that no longer exists are removed.
+    pub pipeline_stages: &'a BTreeSet<String>,
     pub force: bool,
     pub adopt: &'a [String],
 }
@@ -90,15 +90,55 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan> {
     let locked = old_lock.by_path();
     let generated: BTreeSet<&str> = input.outputs.iter().map(|o| o.path.as_str()).collect();
     for path in input.adopt {
+        if input.unmanaged.contains(path) {
+            return Err(Failure::usage(format!(
+                "`--adopt {path}` contradicts `unmanaged` in stowage.toml, which lists `{path}` as the team's own: \
+                 remove it from `unmanaged` to let stowage manage it"
+            )));
+        }
         if !generated.contains(path.as_str()) {
             return Err(Failure::usage(format!("`--adopt {path}`: this run does not generate `{path}`")));
         }
     }
     let mut files = Vec::new();
     let mut new_entries: BTreeMap<String, LockedFile> = BTreeMap::new();
+    // Files stowage wrote before that this run no longer generates: decided first, because a generated path may
+    // take the place of a folder of removed ones.
+    let mut removed: BTreeSet<String> = BTreeSet::new();
+    for entry in &old_lock.files {
+        if generated.contains(entry.path.as_str()) || input.unmanaged.contains(&entry.path) {
+            continue;
+        }
+        let owned = input.stages_that_ran.contains(&entry.stage) || !input.pipeline_stages.contains(&entry.stage);
+        if !owned {
+            new_entries.insert(entry.path.clone(), entry.clone());
+            continue;
+        }
+        check_destination(input.app_root, &entry.path)?;
+        let current = match read_current(input.app_root, &entry.path) {
+            // A folder where the file was: nothing of stowage's is left there.
+            Err(_) if input.app_root.join(&entry.path).is_dir() => continue,
+            other => other?,
+        };
+        let status = match &current {
+            None => continue,
+            Some(bytes) if lock::hash(bytes) == entry.sha256 || input.force => {
+                removed.insert(entry.path.clone());
+                Status::Removed
+            }
+            Some(_) => {
+                new_entries.insert(entry.path.clone(), entry.clone());
+                Status::EditedByHand
+            }
+        };
+        files.push(Planned { path: entry.path.clone(), stage: entry.stage.clone(), status, current, generated: None });
+    }
     for output in input.outputs {
         check_destination(input.app_root, &output.path)?;
-        let current = read_current(input.app_root, &output.path)?;
+        let current = match read_current(input.app_root, &output.path) {
+            Err(_) if folder_of_removed(input.app_root, &output.path, &removed) => None,
+            other => other?,
+        };
         let in_lock = locked.get(output.path.as_str());
         if input.unmanaged.contains(&output.path) {
             files.push(Planned {
@@ -146,28 +186,6 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan> {
             generated: Some(output.bytes.clone()),
         });
     }
-    // Files stowage wrote before that this run no longer generates.
-    for entry in &old_lock.files {
-        if generated.contains(entry.path.as_str()) || input.unmanaged.contains(&entry.path) {
-            continue;
-        }
-        let owned = input.stages_that_ran.contains(&entry.stage) || input.full_run;
-        if !owned {
-            new_entries.insert(entry.path.clone(), entry.clone());
-            continue;
-        }
-        check_destination(input.app_root, &entry.path)?;
-        let current = read_current(input.app_root, &entry.path)?;
-        let status = match &current {
-            None => continue,
-            Some(bytes) if lock::hash(bytes) == entry.sha256 || input.force => Status::Removed,
-            Some(_) => {
-                new_entries.insert(entry.path.clone(), entry.clone());
-                Status::EditedByHand
-            }
-        };
-        files.push(Planned { path: entry.path.clone(), stage: entry.stage.clone(), status, current, generated: None });
-    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let lock = Lock {
         format: lock::LOCK_FORMAT,
@@ -178,10 +196,28 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan> {
     Ok(Plan { files, lock, lock_changed, had_lock: input.lock.is_some() })
 }
 
+/// Is `rel` a folder in the app that holds nothing but files this run removes?
+fn folder_of_removed(app_root: &Path, rel: &str, removed: &BTreeSet<String>) -> bool {
+    fn only_removed(dir: &Path, rel: &str, removed: &BTreeSet<String>) -> bool {
+        let Ok(entries) = std::fs::read_dir(dir) else { return false };
+        entries.into_iter().all(|entry| {
+            let Ok(entry) = entry else { return false };
+            let child = format!("{rel}/{}", entry.file_name().to_string_lossy());
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => only_removed(&entry.path(), &child, removed),
+                Ok(t) if t.is_file() => removed.contains(&child),
+                _ => false,
+            }
+        })
+    }
+    let path = app_root.join(rel);
+    std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) && only_removed(&path, rel, removed)
+}
+
 fn read_current(app_root: &Path, rel: &str) -> Result<Option<Vec<u8>>> {
     let path = app_root.join(rel);
     match std::fs::symlink_metadata(&path) {
-        // A file where a folder of the path should be makes the path absent; applying then fails and rolls back.
+        // A file where a folder of the path should be makes the path absent; the file itself is planned on its own.
         Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) => Ok(None),
         Err(e) => Err(Failure::usage(format!("cannot read {}: {e}", path.display()))),
         Ok(meta) if meta.is_file() => {
@@ -200,8 +236,10 @@ fn check_destination(app_root: &Path, rel: &str) -> Result<()> {
         path.push(component);
         match std::fs::symlink_metadata(&path) {
             Ok(meta) if meta.file_type().is_symlink() => {
-                return Err(Failure::crash(format!(
-                    "`{rel}` would be written through the symlink {}, which may lead outside the app; nothing was applied",
+                return Err(Failure::usage(format!(
+                    "`{rel}` is reached through the symlink {}, which may lead outside the app; stowage never writes \
+                     or removes through a symlink, and nothing was applied: replace the symlink with a folder, or list \
+                     `{rel}` under `unmanaged`",
                     path.display()
                 )));
             }
@@ -232,22 +270,27 @@ pub fn apply(app_root: &Path, plan: &Plan) -> Result<()> {
     Transaction::default().run(&writes, &removes, app_root)
 }
 
-/// Undo information for a set of writes and removals.
+/// Undo information for a set of writes and removals. Temporaries and backups live in one staging folder at the
+/// app root (the same file system, so every move is an atomic rename), created and removed by the transaction.
 #[derive(Default)]
 struct Transaction {
+    staging: Option<PathBuf>,
     created_dirs: Vec<PathBuf>,
-    temps: Vec<PathBuf>,
+    removed_dirs: Vec<PathBuf>,
     /// (original, backup)
     backups: Vec<(PathBuf, PathBuf)>,
-    /// Destinations that did not exist and now do.
-    placed_new: Vec<PathBuf>,
+    /// Destinations that now hold new bytes.
+    placed: Vec<PathBuf>,
 }
 
 impl Transaction {
     fn run(mut self, writes: &[(PathBuf, Vec<u8>)], removes: &[PathBuf], app_root: &Path) -> Result<()> {
-        match self.try_run(writes, removes) {
+        if writes.is_empty() && removes.is_empty() {
+            return Ok(());
+        }
+        match self.try_run(writes, removes, app_root) {
             Ok(()) => {
-                self.finish(removes, app_root);
+                self.finish();
                 Ok(())
             }
             Err(e) => {
@@ -257,30 +300,44 @@ impl Transaction {
         }
     }
 
-    fn try_run(&mut self, writes: &[(PathBuf, Vec<u8>)], removes: &[PathBuf]) -> std::io::Result<()> {
-        // 1. Every new byte goes to a temporary file beside its destination, so the final rename is atomic.
-        let mut staged = Vec::new();
-        for (dest, bytes) in writes {
-            let parent = dest.parent().expect("destinations are inside the app");
-            self.create_dirs(parent)?;
-            let temp = sibling(dest, "new");
-            self.temps.push(temp.clone());
+    fn try_run(&mut self, writes: &[(PathBuf, Vec<u8>)], removes: &[PathBuf], app_root: &Path) -> std::io::Result<()> {
+        let staging = app_root.join(format!(".stowage-apply-{}", std::process::id()));
+        std::fs::create_dir(&staging).map_err(|e| with_path(e, &staging))?;
+        self.staging = Some(staging.clone());
+        // 1. Every new byte goes to a temporary file first, with the mode of the file it replaces.
+        let mut temps = Vec::new();
+        for (i, (dest, bytes)) in writes.iter().enumerate() {
+            let temp = staging.join(format!("new-{i}"));
             std::fs::write(&temp, bytes).map_err(|e| with_path(e, &temp))?;
-            staged.push((temp, dest.clone()));
+            if let Some(meta) = std::fs::metadata(dest).ok().filter(|m| m.is_file()) {
+                std::fs::set_permissions(&temp, meta.permissions()).map_err(|e| with_path(e, &temp))?;
+            }
+            temps.push(temp);
         }
         // 2. Originals that are replaced or removed move to backups.
-        for dest in writes.iter().map(|(d, _)| d).chain(removes) {
-            if std::fs::symlink_metadata(dest).is_ok() {
-                let backup = sibling(dest, "old");
+        for (i, dest) in writes.iter().map(|(d, _)| d).chain(removes).enumerate() {
+            if std::fs::symlink_metadata(dest).is_ok_and(|m| m.is_file()) {
+                let backup = staging.join(format!("old-{i}"));
                 std::fs::rename(dest, &backup).map_err(|e| with_path(e, dest))?;
                 self.backups.push((dest.clone(), backup));
             }
         }
-        // 3. New bytes move into place.
-        for (temp, dest) in staged {
-            std::fs::rename(&temp, &dest).map_err(|e| with_path(e, &dest))?;
-            self.temps.retain(|t| t != &temp);
-            self.placed_new.push(dest);
+        // 3. Folders emptied by removals go, up to the app root, so a file may take a folder's place.
+        for removed in removes {
+            let mut dir = removed.parent();
+            while let Some(d) = dir {
+                if d == app_root || std::fs::remove_dir(d).is_err() {
+                    break;
+                }
+                self.removed_dirs.push(d.to_path_buf());
+                dir = d.parent();
+            }
+        }
+        // 4. New bytes move into place.
+        for (temp, (dest, _)) in temps.iter().zip(writes) {
+            self.create_dirs(dest.parent().expect("destinations are inside the app"))?;
+            std::fs::rename(temp, dest).map_err(|e| with_path(e, dest))?;
+            self.placed.push(dest.clone());
         }
         Ok(())
     }
@@ -298,40 +355,28 @@ impl Transaction {
     }
 
     fn roll_back(&mut self) {
-        for placed in self.placed_new.drain(..).rev() {
+        for placed in self.placed.drain(..).rev() {
             let _ = std::fs::remove_file(&placed);
-        }
-        for (original, backup) in self.backups.drain(..).rev() {
-            let _ = std::fs::rename(&backup, &original);
-        }
-        for temp in self.temps.drain(..) {
-            let _ = std::fs::remove_file(&temp);
         }
         for dir in self.created_dirs.drain(..).rev() {
             let _ = std::fs::remove_dir(&dir);
         }
-    }
-
-    fn finish(&mut self, removes: &[PathBuf], app_root: &Path) {
-        for (_, backup) in self.backups.drain(..) {
-            let _ = std::fs::remove_file(&backup);
+        for dir in self.removed_dirs.drain(..).rev() {
+            let _ = std::fs::create_dir(&dir);
         }
-        // Folders emptied by removals go too, up to the app root.
-        for removed in removes {
-            let mut dir = removed.parent();
-            while let Some(d) = dir {
-                if d == app_root || std::fs::remove_dir(d).is_err() {
-                    break;
-                }
-                dir = d.parent();
-            }
+        for (original, backup) in self.backups.drain(..).rev() {
+            let _ = std::fs::rename(&backup, &original);
+        }
+        if let Some(staging) = self.staging.take() {
+            let _ = std::fs::remove_dir_all(&staging);
         }
     }
-}
 
-fn sibling(dest: &Path, what: &str) -> PathBuf {
-    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    dest.with_file_name(format!(".{name}.stowage-{what}-{}", std::process::id()))
+    fn finish(&mut self) {
+        if let Some(staging) = self.staging.take() {
+            let _ = std::fs::remove_dir_all(&staging);
+        }
+    }
 }
 
 fn with_path(e: std::io::Error, path: &Path) -> std::io::Error {

@@ -9,6 +9,8 @@ use crate::lock::{LOCK_FILE, Lock};
 
 pub fn run(home: &Home, args: &CleanArgs) -> Result<i32> {
     let root = app_root(home, args.app.app.as_deref())?;
+    // Files the team has taken over since stowage wrote them are theirs now: never removed.
+    let unmanaged = crate::config::load(&root, &Default::default())?.config.unmanaged;
     let Some(lock) = Lock::read(&root)? else {
         eprintln!("stowage: no {LOCK_FILE} in {}: nothing to clean", root.display());
         return Ok(0);
@@ -18,9 +20,9 @@ pub fn run(home: &Home, args: &CleanArgs) -> Result<i32> {
         app_root: &root,
         outputs: &[],
         lock: Some(&lock),
-        unmanaged: &[],
+        unmanaged: &unmanaged,
         stages_that_ran: &Default::default(),
-        full_run: true,
+        pipeline_stages: &Default::default(),
         force: args.force,
         adopt: &[],
     })?;
@@ -38,7 +40,7 @@ pub fn run(home: &Home, args: &CleanArgs) -> Result<i32> {
         )));
     }
     apply::apply(&root, &plan)?;
-    for file in &plan.files {
+    for file in plan.files.iter().filter(|f| f.status == Status::Removed) {
         eprintln!("stowage: removed    {}", file.path);
     }
     eprintln!(

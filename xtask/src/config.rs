@@ -135,12 +135,13 @@ pub fn load(app_root: &Path, flags: &Flags) -> Result<Loaded> {
         stage_options,
         key_locations,
     };
-    Ok(Loaded {
-        config,
-        only: flags.only.clone().or_else(|| pick!(only)),
-        skip: flags.skip.clone().or_else(|| pick!(skip)).unwrap_or_default(),
-        file,
-    })
+    // The selection is one setting: a flag for either `--only` or `--skip` replaces the files' `only` and `skip`.
+    let (only, skip) = if flags.only.is_some() || flags.skip.is_some() {
+        (flags.only.clone(), flags.skip.clone().unwrap_or_default())
+    } else {
+        (pick!(only), pick!(skip).unwrap_or_default())
+    };
+    Ok(Loaded { config, only, skip, file })
 }
 
 fn shown_file(file: Option<&Path>) -> String {

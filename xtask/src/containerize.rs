@@ -119,19 +119,21 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool) -> Result<i32> {
     let ordered = discover::order(all)?;
     let pipeline_names: BTreeSet<String> = ordered.iter().map(|s| s.name.clone()).collect();
     let selected = discover::select(ordered, loaded.only.as_deref(), &loaded.skip)?;
-    let full_run = selected.len() == pipeline_names.len();
+    discover::check_stage_options(&loaded.config, &pipeline_names)?;
     home.build(&selected)?;
     let lock = Lock::read(&app_root)?;
     let report_dir = args
         .report_dir
         .clone()
         .unwrap_or_else(|| default_report_dir(home, found.target_dir.as_deref(), &loaded.config.name));
-    if report_dir.starts_with(&app_root) && home.root() != Some(app_root.as_path()) {
+    if inside(&report_dir, &app_root) && home.root() != Some(app_root.as_path()) {
         return Err(Failure::usage(format!(
             "the report folder {} is inside the app; stowage never writes reports into the app: choose another --report-dir",
             report_dir.display()
         )));
     }
+    // One run at a time per report folder: two runs of same-named apps would otherwise share scratch space.
+    let _guard = lock_report_dir(&report_dir)?;
     let human = args.format == Format::Human && !silent;
     let progress = |o: &StageOutcome| {
         if human {
@@ -180,8 +182,19 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool) -> Result<i32> {
         facts: result.reports.iter().map(|r| (r.stage.clone(), r.facts.clone())).collect(),
     };
     let fail_on = loaded.config.thresholds.fail_on;
-    let gate_failed = summary.findings.iter().any(|f| fail_on.fails(f.finding.severity))
-        || summary.stages.iter().any(|s| s.status == "gate-failed");
+    let mut gate_failures: Vec<String> = Vec::new();
+    if summary.findings.iter().any(|f| fail_on.fails(f.finding.severity)) {
+        gate_failures.push(format!(
+            "findings at or above the `fail_on` threshold (fix them, or see `{} explain CODE`)",
+            home.command()
+        ));
+    }
+    for stage in summary.stages.iter().filter(|s| s.status == "gate-failed") {
+        let failing = summary.findings.iter().any(|f| f.stage == stage.name && fail_on.fails(f.finding.severity));
+        if let (false, Some(detail)) = (failing, &stage.detail) {
+            gate_failures.push(detail.clone());
+        }
+    }
     let outcome = match result.failure {
         Some(failure) => Err(failure),
         None => {
@@ -191,7 +204,7 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool) -> Result<i32> {
                 lock: lock.as_ref(),
                 unmanaged: &loaded.config.unmanaged,
                 stages_that_ran: &stages_that_ran,
-                full_run,
+                pipeline_stages: &pipeline_names,
                 force: args.force,
                 adopt: &args.adopt,
             });
@@ -203,7 +216,7 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool) -> Result<i32> {
                         .iter()
                         .map(|f| FileSummary { path: f.path.clone(), stage: f.stage.clone(), status: f.status })
                         .collect();
-                    finish(home, args, &app_root, &plan, gate_failed, human)
+                    finish(home, args, &app_root, &plan, &gate_failures, human)
                 }
             }
         }
@@ -238,7 +251,7 @@ fn finish(
     args: &ContainerizeArgs,
     app_root: &Path,
     plan: &Plan,
-    gate_failed: bool,
+    gate_failures: &[String],
     human: bool,
 ) -> Result<()> {
     let color = human && crate::diff::color_stdout();
@@ -273,11 +286,8 @@ fn finish(
             if protected.len() == 1 { "" } else { "s" }
         )));
     }
-    if gate_failed {
-        return Err(Failure::failed(format!(
-            "findings at or above the `fail_on` threshold; nothing was written (fix them, or see `{} explain CODE`)",
-            home.command()
-        )));
+    if !gate_failures.is_empty() {
+        return Err(Failure::failed(format!("{}; nothing was written", gate_failures.join("; "))));
     }
     let changes: Vec<_> = plan.files.iter().filter(|f| f.status.is_change()).collect();
     if args.check {
@@ -289,19 +299,33 @@ fn finish(
                 );
             }
         }
-        if changes.is_empty() {
+        // Without an up-to-date lock, the next run could not tell stowage's files from a person's edits.
+        let lock_path = app_root.join(crate::lock::LOCK_FILE);
+        let lock_now = std::fs::read(&lock_path).ok();
+        // When files change the lock changes with them; it is named on its own only when it alone is stale.
+        let lock_drift = plan.lock_changed && changes.is_empty();
+        if lock_drift && human {
+            let rendered = (!plan.lock.files.is_empty()).then(|| plan.lock.render().into_bytes());
+            print!("{}", crate::diff::unified(crate::lock::LOCK_FILE, lock_now.as_deref(), rendered.as_deref(), color));
+        }
+        if changes.is_empty() && !lock_drift {
             if human {
                 let n = plan.files.len();
                 eprintln!("stowage: {n} generated file{} up to date", if n == 1 { "" } else { "s" });
             }
             return Ok(());
         }
+        let mut listed: Vec<String> = changes.iter().map(|f| format!("{} {}", f.path, f.status.label())).collect();
+        if lock_drift {
+            let what = if lock_now.is_none() { "missing" } else { "out of date" };
+            listed.push(format!("{} {what}", crate::lock::LOCK_FILE));
+        }
         let note = if std::env::var_os("CI").is_some() { " locally" } else { "" };
         return Err(Failure::failed(format!(
             "{} file{} out of date ({}); run `{fix}`{note} and commit the result",
-            changes.len(),
-            if changes.len() == 1 { "" } else { "s" },
-            changes.iter().map(|f| format!("{} {}", f.path, f.status.label())).collect::<Vec<_>>().join(", ")
+            listed.len(),
+            if listed.len() == 1 { "" } else { "s" },
+            listed.join(", ")
         )));
     }
     apply::apply(app_root, plan)?;
@@ -326,12 +350,12 @@ fn finish(
 fn fix_command(home: &Home, args: &ContainerizeArgs) -> String {
     let mut cmd = format!("{} containerize", home.command());
     if let Some(app) = &args.app.app {
-        let shown = app.display().to_string();
-        if shown.contains(' ') {
-            cmd.push_str(&format!(" --app '{shown}'"));
-        } else {
-            cmd.push_str(&format!(" --app {shown}"));
+        let mut shown = app.display().to_string();
+        // `--app -svc` would read as a flag: name the same folder as `./-svc`.
+        if shown.starts_with('-') {
+            shown = format!("./{shown}");
         }
+        cmd.push_str(&format!(" --app {}", shell_quote(&shown)));
     }
     if let Some(only) = &args.only {
         cmd.push_str(&format!(" --only {}", only.join(",")));
@@ -340,6 +364,49 @@ fn fix_command(home: &Home, args: &ContainerizeArgs) -> String {
         cmd.push_str(&format!(" --skip {}", skip.join(",")));
     }
     cmd
+}
+
+/// Holds an exclusive lock on `<report dir>/.lock` until dropped; a second run on the same folder waits.
+fn lock_report_dir(dir: &Path) -> Result<std::fs::File> {
+    std::fs::create_dir_all(dir).map_err(|e| Failure::usage(format!("cannot create {}: {e}", dir.display())))?;
+    let path = dir.join(".lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Failure::usage(format!("cannot open {}: {e}", path.display())))?;
+    file.lock().map_err(|e| Failure::usage(format!("cannot lock {}: {e}", path.display())))?;
+    Ok(file)
+}
+
+/// Is `path` (which may not exist yet) inside `root` (canonical), however it is spelled?
+fn inside(path: &Path, root: &Path) -> bool {
+    let absolute =
+        if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(path) };
+    // Resolve the longest existing ancestor (symlinks, `..`), then put the rest back.
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    while existing.canonicalize().is_err() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return absolute.starts_with(root),
+        }
+    }
+    let mut resolved = existing.canonicalize().expect("checked above");
+    for name in rest.iter().rev() {
+        resolved.push(name);
+    }
+    resolved.starts_with(root)
+}
+
+/// Quotes a word for a POSIX shell, only when it needs it.
+fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+:=@%,".contains(c));
+    if plain { word.to_string() } else { format!("'{}'", word.replace('\'', "'\\''")) }
 }
 
 fn print_findings(summary: &Summary) {

@@ -18,6 +18,12 @@ pub fn color_stdout() -> bool {
 /// A unified diff from what the app holds to what stowage generates, with CRLF folded so that line endings alone
 /// never show as a change.
 pub fn unified(path: &str, old: Option<&[u8]>, new: Option<&[u8]>, color: bool) -> String {
+    let binary = |b: Option<&[u8]>| b.is_some_and(|b| std::str::from_utf8(b).is_err() || b.contains(&0));
+    if binary(old) || binary(new) {
+        let name =
+            |b: Option<&[u8]>, side: &str| if b.is_some() { format!("{side}/{path}") } else { "/dev/null".into() };
+        return format!("Binary files {} and {} differ\n", name(old, "a"), name(new, "b"));
+    }
     let text =
         |b: Option<&[u8]>| b.map(|b| stowage_kit::normalize_newlines(&String::from_utf8_lossy(b))).unwrap_or_default();
     let (old_text, new_text) = (text(old), text(new));

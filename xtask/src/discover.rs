@@ -288,9 +288,30 @@ pub fn select(ordered: Vec<StageSpec>, only: Option<&[String]>, skip: &[String])
             )));
         }
     }
+    if selected.is_empty() {
+        return Err(Failure::usage(
+            "the selection leaves no stage to run (check `only` and `skip`, in stowage.toml and on the command line): \
+             a run that checks nothing would pass without meaning anything",
+        ));
+    }
     Ok(ordered.into_iter().filter(|s| selected.contains(&s.name)).collect())
 }
 
 fn quoted(names: &[&str]) -> String {
     names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// `[stages.NAME]` for a stage that does not exist is a typo: name it with its file and line.
+pub fn check_stage_options(config: &stowage_kit::Config, names: &BTreeSet<String>) -> Result<()> {
+    for stage in config.stage_options.keys() {
+        if !names.contains(stage) {
+            let place =
+                config.key_locations.get(&format!("stages.{stage}")).cloned().unwrap_or_else(|| "stowage.toml".into());
+            return Err(Failure::usage(format!(
+                "{place}: `[stages.{stage}]` configures a stage that does not exist; known stages: {}",
+                names.iter().cloned().collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    Ok(())
 }

@@ -56,9 +56,17 @@ impl Lock {
                 lock.format
             )));
         }
+        let mut seen = std::collections::BTreeSet::new();
         for file in &lock.files {
             stowage_kit::check_output_path(&file.path)
                 .map_err(|why| Failure::usage(format!("{} lists an invalid path: {why}", path.display())))?;
+            if !seen.insert(file.path.as_str()) {
+                return Err(Failure::usage(format!(
+                    "{} lists `{}` twice (a bad merge?): keep one entry, or restore the lock from version control",
+                    path.display(),
+                    file.path
+                )));
+            }
         }
         Ok(Some(lock))
     }

@@ -31,6 +31,9 @@ pub struct StageOutcome {
     pub exit_code: Option<i32>,
     pub files: usize,
     pub findings: usize,
+    /// Why a stage that failed its gate did so, when its findings do not say it (exit code and stderr tail).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
     #[serde(skip)]
     pub elapsed: Duration,
 }
@@ -75,6 +78,7 @@ impl Pipeline<'_> {
                     exit_code: None,
                     files: 0,
                     findings: 0,
+                    detail: None,
                     elapsed: Duration::ZERO,
                 });
                 continue;
@@ -106,6 +110,7 @@ impl Pipeline<'_> {
                 exit_code: ran.code,
                 files: 0,
                 findings: 0,
+                detail: None,
                 elapsed,
             };
             let stage_failure = match ran.code {
@@ -143,6 +148,11 @@ impl Pipeline<'_> {
                     Ok(report) => {
                         if ran.code == Some(1) {
                             outcome.status = "gate-failed";
+                            outcome.detail = Some(format!(
+                                "stage `{}` failed its gate (exit code 1){}",
+                                stage.name,
+                                tail(&ran.stderr)
+                            ));
                         }
                         outcome.findings = report.findings.len();
                         match collect_outputs(stage, &out, &mut owner) {
@@ -213,8 +223,32 @@ impl Pipeline<'_> {
             .stdout_capture()
             .stderr_capture()
             .unchecked()
+            .before_spawn(|command| {
+                // Its own process group, so that a timeout stops the stage and every process it started.
+                #[cfg(unix)]
+                std::os::unix::process::CommandExt::process_group(command, 0);
+                let _ = command;
+                Ok(())
+            })
             .start()
-            .map_err(|e| Failure::usage(format!("cannot start stage `{}` ({}): {e}", stage.name, program.display())))?;
+            .map_err(|e| {
+                let declared = match &stage.origin {
+                    Origin::External { .. } => self
+                        .config
+                        .external_stages
+                        .iter()
+                        .position(|s| s.name == stage.name)
+                        .and_then(|i| self.config.key_locations.get(&format!("external_stages.{i}.command")))
+                        .map(|at| format!(", declared at {at}"))
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                Failure::usage(format!(
+                    "cannot start stage `{}`: `{}`: {e}{declared}; install it or fix the command",
+                    stage.name,
+                    program.display()
+                ))
+            })?;
         let timeout = Duration::from_secs(self.config.thresholds.stage_timeout_seconds);
         match handle.wait_timeout(timeout) {
             Ok(Some(output)) => Ok(Ran {
@@ -223,12 +257,25 @@ impl Pipeline<'_> {
                 timed_out: false,
             }),
             Ok(None) => {
-                let _ = handle.kill();
-                Ok(Ran { code: None, stderr: String::new(), timed_out: true })
+                kill_group(&handle);
+                let stderr = handle.wait().map(|o| String::from_utf8_lossy(&o.stderr).into_owned()).unwrap_or_default();
+                Ok(Ran { code: None, stderr, timed_out: true })
             }
             Err(e) => Err(Failure::crash(format!("waiting for stage `{}` failed: {e}", stage.name))),
         }
     }
+}
+
+/// Stops a timed-out stage with everything it started (its process group).
+fn kill_group(handle: &duct::Handle) {
+    #[cfg(unix)]
+    for pid in handle.pids() {
+        // SAFETY: kill(2) has no memory effects; a negative pid names the process group the stage leads.
+        unsafe {
+            libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
+        }
+    }
+    let _ = handle.kill();
 }
 
 struct Ran {
@@ -237,14 +284,28 @@ struct Ran {
     timed_out: bool,
 }
 
-/// The last lines of a stage's stderr, to show with a failure.
+/// The last lines of a stage's stderr, to show with a failure: at most 20 lines of at most 400 characters each,
+/// so that a stage that printed megabytes does not bury the message.
 fn tail(stderr: &str) -> String {
     let lines: Vec<&str> = stderr.trim_end().lines().collect();
     if lines.is_empty() {
         return String::new();
     }
     let start = lines.len().saturating_sub(20);
-    format!("; its stderr ends with:\n  {}", lines[start..].join("\n  "))
+    let shown: Vec<String> = lines[start..]
+        .iter()
+        .map(|line| match line.chars().nth(400) {
+            Some(_) => format!("[…] {}", tail_chars(line, 400)),
+            None => line.to_string(),
+        })
+        .collect();
+    format!("; its stderr ends with:\n  {}", shown.join("\n  "))
+}
+
+/// The last `n` characters of a line.
+fn tail_chars(line: &str, n: usize) -> String {
+    let count = line.chars().count();
+    line.chars().skip(count.saturating_sub(n)).collect()
 }
 
 fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {

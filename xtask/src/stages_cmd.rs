@@ -26,6 +26,7 @@ pub fn run(home: &Home, args: &StagesArgs) -> Result<i32> {
     let mut all = found.stages;
     all.extend(discover::external_stages(&loaded.config.external_stages)?);
     let ordered = discover::order(all)?;
+    discover::check_stage_options(&loaded.config, &ordered.iter().map(|s| s.name.clone()).collect())?;
     let rows: Vec<Row> = ordered
         .iter()
         .enumerate()

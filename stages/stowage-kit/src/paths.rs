@@ -24,6 +24,11 @@ pub fn check_output_path(path: &str) -> Result<(), String> {
     if path == "stowage.lock" {
         return Err("`stowage.lock` belongs to the runner".into());
     }
+    if path == "stowage.toml" {
+        return Err(
+            "`stowage.toml` belongs to the app's owners: stages read their configuration, never write it".into()
+        );
+    }
     Ok(())
 }
 
@@ -44,7 +49,9 @@ mod tests {
         for ok in ["Dockerfile", "deploy/k8s/app.yaml", ".dockerignore", "a..b/c"] {
             assert_eq!(check_output_path(ok), Ok(()), "{ok}");
         }
-        for bad in ["", "/etc/passwd", "../x", "a/../../x", "a//b", "./a", "a\\b", "C:x", "stowage.lock"] {
+        for bad in
+            ["", "/etc/passwd", "../x", "a/../../x", "a//b", "./a", "a\\b", "C:x", "stowage.lock", "stowage.toml"]
+        {
             assert!(check_output_path(bad).is_err(), "{bad}");
         }
     }
