@@ -34,6 +34,8 @@
 //! chmod = { "a.sh" = "755" }    # file modes (octal) set before running
 //! modes = { "a.sh" = "755" }    # file modes (octal, permission bits) expected afterwards
 //! stderr_max_bytes = 10000      # stderr must not be longer than this
+//! interrupt_after_ms = 1500     # run in a process group of its own and send that group SIGINT after this long,
+//!                               # as Ctrl-C in a terminal does; a runner killed by a signal N exits as 128 + N
 //! run_named_fix = true          # run the command the output names as the fix (the text in "run `...`"), with
 //!                               # `cargo xtask` replaced by the runner's path, through `sh -c` from the step's cwd
 //!                               # with the step's env; it must exit 0
@@ -138,6 +140,7 @@ struct Step {
     stderr_max_bytes: Option<usize>,
     #[serde(default)]
     run_named_fix: bool,
+    interrupt_after_ms: Option<u64>,
 }
 
 #[test]
@@ -240,7 +243,21 @@ fn check(path: &Path) -> Result<(), String> {
             history.push((String::new(), Vec::new()));
             continue;
         }
-        let output = command.output().map_err(|e| format!("{at}: cannot run xtask: {e}"))?;
+        let output = match step.interrupt_after_ms {
+            None => command.output().map_err(|e| format!("{at}: cannot run xtask: {e}"))?,
+            Some(ms) => {
+                std::os::unix::process::CommandExt::process_group(&mut command, 0);
+                let child = command
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .map_err(|e| format!("{at}: cannot run xtask: {e}"))?;
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+                // The terminal's Ctrl-C: SIGINT to every process of the foreground group.
+                let _ = Command::new("kill").args(["-s", "INT", "--", &format!("-{}", child.id())]).status();
+                child.wait_with_output().map_err(|e| format!("{at}: cannot wait: {e}"))?
+            }
+        };
         for (j, bg_at, child, bg_before, bg_cwd) in background.drain(..) {
             let bg_output = child.wait_with_output().map_err(|e| format!("{bg_at}: cannot wait: {e}"))?;
             let (bg_stdout, _) = text(&bg_output);
@@ -280,10 +297,12 @@ fn verify(
 ) -> Result<String, String> {
     let (stdout, stderr) = text(output);
     let shown = || format!("\n--- stdout\n{stdout}--- stderr\n{}---", clip(&stderr));
-    if !step.code.allows(output.status.code()) {
+    // A process killed by signal N exits as 128 + N, as a shell reports it.
+    let code = output.status.code().or_else(|| std::os::unix::process::ExitStatusExt::signal(&output.status).map(|s| 128 + s));
+    if !step.code.allows(code) {
         return Err(format!(
             "{at}: exit code {:?}, expected {} ({about}){}",
-            output.status.code(),
+            code,
             step.code.shown(),
             shown()
         ));
