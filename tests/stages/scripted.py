@@ -7,7 +7,8 @@ dump_context (bool: also writes the context it received to a file named context-
 stderr (text printed to stderr first), stderr_filler (int: that many `x` bytes on one line printed to stderr before
 `stderr`), binary (path -> hex string: files written with exactly those bytes), child_writes (path -> seconds: starts a
 child process that waits that long, then writes the path, relative to the app root, holding "leaked\n"; a child the
-runner stopped with the stage never writes it).
+runner stopped with the stage never writes it), signal (int: after writing its files, the stage kills itself with
+this signal, as the OOM killer does with 9).
 """
 import json
 import os
@@ -51,6 +52,8 @@ def main():
             f.write(bytes.fromhex(hexed))
     for path, target in sorted(opts.get("symlink", {}).items()):
         os.symlink(target, os.path.join(out, path))
+    if opts.get("signal"):
+        os.kill(os.getpid(), int(opts["signal"]))
     if opts.get("crash_after_writing"):
         print("boom: simulated crash", file=sys.stderr)
         return 101
