@@ -34,6 +34,7 @@
 //! chmod = { "a.sh" = "755" }    # file modes (octal) set before running
 //! modes = { "a.sh" = "755" }    # file modes (octal, permission bits) expected afterwards
 //! stderr_max_bytes = 10000      # stderr must not be longer than this
+//! stdout_closed = true          # the reader of stdout has gone before the runner prints (`... | head -0`)
 //! interrupt_after_ms = 1500     # run in a process group of its own and send that group SIGINT after this long,
 //!                               # as Ctrl-C in a terminal does; a runner killed by a signal N exits as 128 + N
 //! run_named_fix = true          # run the command the output names as the fix (the text in "run `...`"), with
@@ -141,6 +142,8 @@ struct Step {
     #[serde(default)]
     run_named_fix: bool,
     interrupt_after_ms: Option<u64>,
+    #[serde(default)]
+    stdout_closed: bool,
 }
 
 #[test]
@@ -244,6 +247,15 @@ fn check(path: &Path) -> Result<(), String> {
             continue;
         }
         let output = match step.interrupt_after_ms {
+            None if step.stdout_closed => {
+                let mut child = command
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .map_err(|e| format!("{at}: cannot run xtask: {e}"))?;
+                drop(child.stdout.take());
+                child.wait_with_output().map_err(|e| format!("{at}: cannot wait: {e}"))?
+            }
             None => command.output().map_err(|e| format!("{at}: cannot run xtask: {e}"))?,
             Some(ms) => {
                 std::os::unix::process::CommandExt::process_group(&mut command, 0);
