@@ -34,6 +34,8 @@
 //! chmod = { "a.sh" = "755" }    # file modes (octal) set before running
 //! modes = { "a.sh" = "755" }    # file modes (octal, permission bits) expected afterwards
 //! stderr_max_bytes = 10000      # stderr must not be longer than this
+//! file_contains = { "../report/report.json" = ["\"exit_code\": 2"] }   # substrings of a file afterwards
+//!                               # (paths relative to the app; the run's report folder is ../report)
 //! stdout_closed = true          # the reader of stdout has gone before the runner prints (`... | head -0`)
 //! interrupt_after_ms = 1500     # run in a process group of its own and send that group SIGINT after this long,
 //!                               # as Ctrl-C in a terminal does; a runner killed by a signal N exits as 128 + N
@@ -144,6 +146,8 @@ struct Step {
     interrupt_after_ms: Option<u64>,
     #[serde(default)]
     stdout_closed: bool,
+    #[serde(default)]
+    file_contains: BTreeMap<String, Vec<String>>,
 }
 
 #[test]
@@ -363,6 +367,16 @@ fn verify(
                 fill(expected),
                 shown()
             ));
+        }
+    }
+    for (rel, wanted) in &step.file_contains {
+        let actual = std::fs::read(app.join(rel)).map_err(|e| format!("{at}: {rel} not readable: {e}{}", shown()))?;
+        let actual = String::from_utf8_lossy(&actual);
+        for w in wanted {
+            let w = fill(w);
+            if !actual.contains(&w) {
+                return Err(format!("{at}: {rel} lacks `{w}`; it holds:\n{}{}", clip(&actual), shown()));
+            }
         }
     }
     for (rel, expected) in &step.modes {
