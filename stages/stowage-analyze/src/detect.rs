@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::containers;
 use crate::model::{Confidence, Evidence, Fact, Kind, Port, Service, Skipped};
 use crate::scan::{self, Scan};
+use crate::schedule;
 use crate::walk::{Tree, file_name, is_under, join, parent};
 
 /// What a detector knows about one deployable before the common pass.
@@ -373,6 +374,23 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         merge_scan(&mut scan, found);
     }
 
+    // In-process schedulers, split between the processes that run them (see `schedule`).
+    let schedules = schedule::in_process(tree, &draft.sources, &draft.deps);
+    let owned_by = |s: &schedule::Schedule, command: &str| match s.runner {
+        schedule::Runner::CeleryBeat => command.split_whitespace().any(|w| w == "beat"),
+        schedule::Runner::Sidekiq => command.contains("sidekiq"),
+        schedule::Runner::App => {
+            let file = file_name(&s.evidence.file);
+            let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
+            command.split_whitespace().any(|w| file_name(w) == file || w == stem)
+        }
+    };
+    let main_schedules: Vec<&schedule::Schedule> = schedules
+        .iter()
+        .filter(|s| s.runner == schedule::Runner::App)
+        .filter(|s| !extra_processes.iter().any(|(_, c)| owned_by(s, &c.value)))
+        .collect();
+
     let kind = match draft.kind.take() {
         Some(kind) => kind,
         None if draft.web_framework || !scan.ports.is_empty() || !scan.port_envs.is_empty() => {
@@ -422,6 +440,23 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         }
     };
 
+    // A scheduler library keeps its process running: that is a worker, not a command that exits.
+    let kind = match main_schedules.first() {
+        // A worker inferred only from the missing port is better explained by its scheduler.
+        Some(first)
+            if kind.value == Kind::Cli || (kind.value == Kind::Worker && kind.confidence < Confidence::High) =>
+        {
+            Fact::new(
+                Kind::Worker,
+                Confidence::High,
+                Evidence {
+                    detail: format!("in-process scheduler ({}) keeps the process running", first.library),
+                    ..first.evidence.clone()
+                },
+            )
+        }
+        _ => kind,
+    };
     let ports =
         if matches!(kind.value, Kind::Web) { merge_ports(&scan, draft.default_port.take()) } else { Vec::new() };
     let serves = matches!(kind.value, Kind::Web);
@@ -474,6 +509,7 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         framework: draft.framework.clone(),
         build_command: draft.build_command.clone(),
         start_command: draft.start_command.clone(),
+        schedule: schedule_fact(&main_schedules),
         ports,
         health_path,
         readiness_path,
@@ -482,26 +518,79 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         writable_paths: writable.into_values().collect(),
     };
     let mut out = Vec::new();
-    for (process, command) in extra_processes {
+    let background = |name: String, kind: Fact<Kind>, command: Fact<String>, schedule: Option<Fact<String>>| Service {
+        name,
+        kind,
+        start_command: Some(command),
+        schedule,
+        ports: Vec::new(),
+        health_path: None,
+        readiness_path: None,
+        ..service.clone()
+    };
+    let mut commands: Vec<String> = service.start_command.iter().map(|c| c.value.clone()).collect();
+    for (process, command) in &extra_processes {
         let ev = command.evidence[0].clone();
-        // clock and scheduler processes run continuously too: a CronJob needs a schedule, which a Procfile does not give.
-        let kind_value = Kind::Worker;
-        out.push(Service {
-            name: format!("{}-{}", service.name, service_name(&process)),
-            kind: Fact::new(
-                kind_value,
-                Confidence::High,
-                Evidence { detail: format!("Procfile process `{process}`"), ..ev },
-            ),
-            start_command: Some(command),
-            ports: Vec::new(),
-            health_path: None,
-            readiness_path: None,
-            ..service.clone()
-        });
+        // Every Procfile process stays up, clock and scheduler processes included (they host a scheduler); a
+        // CronJob would start a second scheduler at every tick.
+        let owned: Vec<&schedule::Schedule> = schedules.iter().filter(|s| owned_by(s, &command.value)).collect();
+        let detail = if owned.is_empty() {
+            format!("Procfile process `{process}`")
+        } else {
+            format!("Procfile process `{process}`: runs an in-process scheduler and stays up")
+        };
+        let kind = Fact::new(Kind::Worker, Confidence::High, Evidence { detail, ..ev });
+        let name = format!("{}-{}", service.name, service_name(process));
+        out.push(background(name, kind, command.clone(), schedule_fact(&owned)));
+        commands.push(command.value.clone());
+    }
+    // Celery beat and Sidekiq schedules need their own long-running process; when no Procfile process runs it, the
+    // schedule itself is the evidence that one must.
+    for (runner, suffix) in [(schedule::Runner::CeleryBeat, "beat"), (schedule::Runner::Sidekiq, "sidekiq")] {
+        let unowned: Vec<&schedule::Schedule> =
+            schedules.iter().filter(|s| s.runner == runner && !commands.iter().any(|c| owned_by(s, c))).collect();
+        let Some(first) = unowned.first() else { continue };
+        let command = if runner == schedule::Runner::Sidekiq {
+            "bundle exec sidekiq".to_string()
+        } else {
+            let app = commands
+                .iter()
+                .find_map(|c| c.split_once("celery -A ").map(|(_, rest)| rest.split_whitespace().next().unwrap_or("")))
+                .map(str::to_string)
+                .unwrap_or_else(|| {
+                    let rel =
+                        first.evidence.file.strip_prefix(&format!("{}/", draft.root)).unwrap_or(&first.evidence.file);
+                    rel.trim_end_matches(".py").replace('/', ".")
+                });
+            format!("celery -A {app} beat")
+        };
+        let detail = format!("{} schedules run in a process of their own that stays up", first.library);
+        let ev = Evidence { detail, ..first.evidence.clone() };
+        let kind = Fact::new(Kind::Worker, Confidence::High, ev.clone());
+        let command = Fact::new(command, Confidence::Medium, ev);
+        out.push(background(format!("{}-{suffix}", service.name), kind, command, schedule_fact(&unowned)));
+    }
+    // One-shot commands run on a schedule: one job each, from the same image.
+    let url = match service.ports.first().and_then(|p| p.value.number) {
+        Some(port) => format!("http://{}:{port}", service.name),
+        None => format!("http://{}", service.name),
+    };
+    let framework = service.framework.as_ref().map(|f| f.value.as_str());
+    for job in schedule::jobs(tree, &draft.root, &project_dirs(tree), framework, &url) {
+        let kind = Fact::new(Kind::Job, Confidence::High, job.evidence.clone());
+        let name = format!("{}-{}", service.name, job.slug);
+        out.push(background(name, kind, job.command, job.schedule));
     }
     out.insert(0, service);
     out
+}
+
+/// The schedule fact of a process: the first schedule stated, with every schedule as evidence.
+fn schedule_fact(schedules: &[&schedule::Schedule]) -> Option<Fact<String>> {
+    let first = schedules.first()?;
+    let mut evidence: Vec<Evidence> = schedules.iter().map(|s| s.evidence.clone()).collect();
+    evidence.dedup();
+    Some(Fact { value: first.value.clone(), evidence, confidence: Confidence::High })
 }
 
 fn merge_scan(into: &mut Scan, from: Scan) {

@@ -140,6 +140,19 @@ pub fn render(model: &Model) -> String {
         out.push_str(&fact_line("lockfile", &s.lockfile, |v| format!("`{v}`")));
         out.push_str(&fact_line("build command", &s.build_command, |v| format!("`{v}`")));
         out.push_str(&fact_line("start command", &s.start_command, |v| format!("`{v}`")));
+        // Only services with scheduled work get a schedule line, so other services' documents stay as they were.
+        match (&s.schedule, s.kind.value) {
+            (Some(_), Kind::Job) => out.push_str(&fact_line("schedule (CronJob)", &s.schedule, |v| format!("`{v}`"))),
+            (Some(_), _) => out.push_str(&fact_line(
+                "in-process schedule (the process stays up; no CronJob)",
+                &s.schedule,
+                |v| format!("`{v}`"),
+            )),
+            (None, Kind::Job) => out.push_str(
+                "- schedule (CronJob): not stated in a form stowage reads: set `schedule` in `[stages.analyze.services.<name>]`\n",
+            ),
+            (None, _) => {}
+        }
         let (image, why) = base_image(s);
         let _ = writeln!(out, "- base image: {image}; {why}");
         if s.ports.is_empty() {

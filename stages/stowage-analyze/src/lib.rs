@@ -10,7 +10,7 @@
 //! `{ model_version, services[], existing_container_files[], skipped[], unread[] }`. Each service has `name`, `root`
 //! and `build_context` (app-relative folders, `.` for the root) and these facts: `kind` (web, worker, job, cli,
 //! static), `language`, `runtime_version`, `package_manager`, `lockfile`, `framework`, `build_command`,
-//! `start_command`, `ports[]` (value `{ number, env }`: `number` is null when only the variable sets the port),
+//! `start_command`, `schedule` (see below), `ports[]` (value `{ number, env }`: `number` is null when only the variable sets the port),
 //! `health_path`, `readiness_path`, `env_vars[]` (names only), `backing_services[]` (postgres, mysql, redis,
 //! mongodb, rabbitmq, kafka, elasticsearch, s3) and `writable_paths[]`. Every fact is
 //! `{ value, evidence: [{ file, line?, detail }], confidence: high | medium | low }`; a fact that was not found is
@@ -18,11 +18,40 @@
 //! examples, test projects, workspace roots) with the reason; `unread[]` the files that were not read (binary,
 //! over 1 MiB except manifests and lockfiles, not UTF-8, unreadable, symlinks leaving the app).
 //!
+//! # Kinds, and scheduled work
+//!
+//! A service is `web` when a web framework serves HTTP or something listens on a port; `static` when it is files
+//! served by a web server; `cli` when it is a program that runs to completion (a console script, a `main` without
+//! a server, a package `bin`); otherwise `worker`, a process that runs until stopped (a queue consumer, a loop, a
+//! Procfile process other than `web` and `release`).
+//!
+//! Scheduled work follows one rule: **whoever keeps time decides the kind.**
+//!
+//! - When something outside the app starts a one-shot command on a schedule, that command is a `job`, rendered as
+//!   a CronJob: one job service per command, named `<service>-<command>`, built from its folder's image, with
+//!   `schedule` set to the five-field cron expression (or macro) the app states. The app states it in a committed
+//!   crontab (`crontab`, `*.crontab`, `*.cron`, a `cron.d/` file; Django management commands are usually run this
+//!   way), whenever's `config/schedule.rb` (`every 1.day, at: '4:30 am'` becomes `30 4 * * *`; `every :reboot` is
+//!   not a schedule), Vercel's `crons` (a job that calls the path on the web service), or Laravel's scheduler
+//!   (`schedule:run` every minute, as Laravel documents). A job whose schedule cannot be read keeps `schedule`
+//!   null; it is never guessed.
+//! - When the app keeps time itself, with a scheduler library in a long-running process (node-cron, cron,
+//!   node-schedule, croner, agenda, bree, @nestjs/schedule, APScheduler, schedule, Celery beat, sidekiq-cron,
+//!   sidekiq-scheduler, rufus-scheduler, clockwork, Spring `@Scheduled`, robfig/cron, gocron,
+//!   tokio-cron-scheduler), that process stays up: it is a `worker` (a program that would otherwise be a `cli`
+//!   becomes one), or stays `web` when the scheduler lives in the web server. A CronJob would start a second copy
+//!   of the scheduler at every tick. Its `schedule` is recorded for information, as the library states it. A
+//!   Procfile `clock:`/`scheduler:` process is such a worker, with the schedules of the file its command runs;
+//!   Celery beat and Sidekiq schedules run in a process of their own (`celery -A app beat`, `bundle exec
+//!   sidekiq`), added as a worker when no Procfile process runs it.
+//! - A scheduler dependency without a schedule call, a call without its library, a crontab under a test folder
+//!   and an `@reboot` line are not evidence of scheduled work.
+//!
 //! # Options: `[stages.analyze]` in stowage.toml
 //!
 //! `only = ["name", ...]` keeps just those services (the others are listed in `skipped`).
 //! `[stages.analyze.services.NAME]` overrides any fact of a detected service (`kind`, `language`,
-//! `runtime_version`, `package_manager`, `lockfile`, `framework`, `build_command`, `start_command`,
+//! `runtime_version`, `package_manager`, `lockfile`, `framework`, `build_command`, `start_command`, `schedule`,
 //! `health_path`, `readiness_path`, `port` or `ports` as numbers or `{ number, env }`, `env_vars`,
 //! `backing_services`, `writable_paths`, `root`, `build_context`), or declares a new service when it has a
 //! `root`. An override's evidence points at the stowage.toml line; unknown keys are errors naming the key and line.
@@ -37,6 +66,7 @@ mod glob;
 pub mod model;
 pub mod options;
 mod scan;
+mod schedule;
 mod walk;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -108,6 +138,16 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Model, AnalyzeError> {
         }
     }
     merge_asset_builds(&mut services, &mut skipped);
+    // Deployables of one folder (binaries of a package, `cmd/*` programs) find the same scheduled commands there.
+    let mut seen_jobs: BTreeSet<(String, Option<String>, Option<String>)> = BTreeSet::new();
+    services.retain(|s| {
+        s.kind.value != model::Kind::Job
+            || seen_jobs.insert((
+                s.root.clone(),
+                s.start_command.as_ref().map(|c| c.value.clone()),
+                s.schedule.as_ref().map(|c| c.value.clone()),
+            ))
+    });
     unique_names(&mut services);
 
     let overrides = &options.overrides;

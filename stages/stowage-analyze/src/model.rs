@@ -117,6 +117,12 @@ pub struct Service {
     pub framework: Option<Fact<String>>,
     pub build_command: Option<Fact<String>>,
     pub start_command: Option<Fact<String>>,
+    /// When the service's work runs. For a job, the CronJob schedule: a five-field cron expression or a macro
+    /// (`@daily`), null when the app does not state one. For a worker or web service that hosts an in-process
+    /// scheduler, the first schedule that scheduler states (the evidence lists every one), as written: six fields
+    /// when the library counts seconds, or an interval (`every 5 minutes`). Informative only: the process stays up.
+    #[serde(default)]
+    pub schedule: Option<Fact<String>>,
     pub ports: Vec<Fact<Port>>,
     pub health_path: Option<Fact<String>>,
     pub readiness_path: Option<Fact<String>>,

@@ -30,6 +30,7 @@ const STRING_FACTS: &[&str] = &[
     "framework",
     "build_command",
     "start_command",
+    "schedule",
     "health_path",
     "readiness_path",
 ];
@@ -230,6 +231,7 @@ pub fn declared_service(name: &str, facts: &BTreeMap<String, Override>) -> Optio
         framework: None,
         build_command: None,
         start_command: None,
+        schedule: None,
         ports: vec![],
         health_path: None,
         readiness_path: None,
@@ -280,6 +282,7 @@ pub fn apply(service: &mut Service, facts: &BTreeMap<String, Override>) {
             "framework" => service.framework = Some(string_fact(o)),
             "build_command" => service.build_command = Some(string_fact(o)),
             "start_command" => service.start_command = Some(string_fact(o)),
+            "schedule" => service.schedule = Some(string_fact(o)).filter(|f| !f.value.is_empty()),
             "health_path" => service.health_path = Some(string_fact(o)).filter(|f| !f.value.is_empty()),
             "readiness_path" => service.readiness_path = Some(string_fact(o)).filter(|f| !f.value.is_empty()),
             "env_vars" => service.env_vars = list(),

@@ -72,6 +72,7 @@ const KNOWN_MANIFESTS: &[&str] = &[
 /// File names read as text even without a telling extension.
 const TEXT_NAMES: &[&str] = &[
     "Procfile",
+    "crontab",
     "Dockerfile",
     "Containerfile",
     "Gemfile",
@@ -93,6 +94,8 @@ const TEXT_NAMES: &[&str] = &[
 ];
 
 const TEXT_EXTENSIONS: &[&str] = &[
+    "cron",
+    "crontab",
     "js",
     "mjs",
     "cjs",
@@ -292,7 +295,8 @@ impl Walker<'_> {
             return;
         }
         self.tree.files.insert(rel.to_string());
-        if !wants_text(name) {
+        // Files of a `cron.d` folder have no extension: they are crontabs, evidence of scheduled jobs.
+        if !wants_text(name) && !rel.contains("cron.d/") {
             return;
         }
         let manifest = KNOWN_MANIFESTS.contains(&name);

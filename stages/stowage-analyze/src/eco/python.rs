@@ -12,7 +12,9 @@ use crate::scan::code_lines;
 use crate::walk::{Tree, file_name, join, parent};
 
 const EXTS: &[&str] = &["py", "cfg", "ini", "toml", "yml", "yaml"];
-const WORKER_DEPS: &[&str] = &["celery", "rq", "dramatiq", "arq", "huey", "pika", "kafka-python", "confluent-kafka"];
+/// Dependencies of programs that run until stopped: task queues, consumers and in-process schedulers.
+const WORKER_DEPS: &[&str] =
+    &["celery", "rq", "dramatiq", "arq", "huey", "pika", "kafka-python", "confluent-kafka", "apscheduler", "schedule"];
 
 /// A requirement's distribution name, normalised (PEP 503: lowercase, `_` and `.` as `-`).
 fn requirement_name(line: &str) -> Option<String> {
@@ -302,6 +304,10 @@ fn project(
         } else if let Some((p, n)) = &main_file {
             let cmd = format!("python {}", p.strip_prefix(&format!("{dir}/")).unwrap_or(p));
             draft.start_command = Some(fact(cmd, Confidence::Medium, p, Some(*n), "`__main__` entry point"));
+        } else if let Some((p, n)) = find_in_sources("Scheduler(").or_else(|| find_in_sources("schedule.every(")) {
+            // A scheduler started at module level (`BlockingScheduler().start()`) is run as a script.
+            let cmd = format!("python {}", p.strip_prefix(&format!("{dir}/")).unwrap_or(&p));
+            draft.start_command = Some(fact(cmd, Confidence::Medium, &p, Some(n), "in-process scheduler script"));
         }
         let _ = ev;
     } else if let Some((script, ev)) = scripts.first() {
