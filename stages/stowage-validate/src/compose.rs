@@ -40,11 +40,9 @@ pub fn check(text: &str, policy: &Policy, out: &mut Vec<Diag>) {
     if root.get("name").is_none() {
         out.push(Diag::new("CP032", root.pos(), "no top-level `name`: the project name then depends on the folder"));
     }
-    const TOP: &[&str] =
-        &["version", "name", "services", "networks", "volumes", "configs", "secrets", "include", "models"];
     for (k, _) in root.entries() {
         if let Some(key) = k.str()
-            && !TOP.contains(&key)
+            && !spec_keys("top").any(|t| t == key)
             && !key.starts_with("x-")
         {
             out.push(Diag::new(
@@ -54,7 +52,26 @@ pub fn check(text: &str, policy: &Policy, out: &mut Vec<Diag>) {
             ));
         }
     }
+    check_style(&root, out);
     let Some(services) = root.get("services") else { return };
+    for (key, svc) in services.entries() {
+        for (k, _) in svc.entries() {
+            if let Some(field) = k.str()
+                && !field.starts_with("x-")
+                && field != "<<"
+                && !spec_keys("service").any(|s| s == field)
+            {
+                out.push(Diag::new(
+                    "CP039",
+                    k.pos(),
+                    format!(
+                        "service `{}` has unknown key `{field}` (not in the Compose specification)",
+                        key.str().unwrap_or("?")
+                    ),
+                ));
+            }
+        }
+    }
     // Named volumes mounted by more than one service share state between containers.
     let mut volume_users: BTreeMap<String, Vec<(String, Pos)>> = BTreeMap::new();
     for (key, svc) in services.entries() {
@@ -351,4 +368,146 @@ fn is_secret(name: &str) -> bool {
         .iter()
         .any(|w| u.contains(w))
         && !["_FILE", "_PATH", "_NAME", "_URL", "_HOST"].iter().any(|s| u.ends_with(s))
+}
+
+/// Keys of one section (`top` or `service`) of the Compose Specification, from the committed data file derived from
+/// the compose-spec JSON schema (its header says how).
+fn spec_keys(section: &'static str) -> impl Iterator<Item = &'static str> {
+    include_str!("compose_spec_keys.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(move |l| l.strip_prefix(section)?.strip_prefix(' '))
+}
+
+/// The order DCLint's `top-level-properties-order` expects; `x-` extensions come first.
+const TOP_ORDER: &[&str] = &["version", "name", "include", "services", "networks", "volumes", "secrets", "configs"];
+
+/// DCLint's `service-keys-order` groups: keys of a later group must not come before keys of an earlier one. Keys
+/// outside every group are not ordered.
+const SERVICE_KEY_GROUPS: &[&[&str]] = &[
+    &["image", "build", "container_name"],
+    &["depends_on"],
+    &["volumes", "volumes_from", "configs", "secrets"],
+    &["environment", "env_file"],
+    &["ports", "networks", "network_mode", "extra_hosts"],
+    &["command", "entrypoint", "working_dir", "restart"],
+    &["healthcheck", "logging", "labels"],
+    &["user", "isolation"],
+];
+
+/// The first place where `names` (with their nodes) are not in non-decreasing order of `rank`.
+fn first_unordered<'n, R: Ord>(items: &[(&'n Node, R)]) -> Option<(&'n Node, &'n Node)> {
+    items.windows(2).find(|w| w[1].1 < w[0].1).map(|w| (w[0].0, w[1].0))
+}
+
+/// The C28 style rules (off by default): ordering of top-level keys, services, service keys, ports and
+/// depends_on, and quoting of port mappings.
+fn check_style(root: &Node, out: &mut Vec<Diag>) {
+    let top: Vec<(&Node, usize)> = root
+        .entries()
+        .iter()
+        .filter_map(|(k, _)| {
+            let key = k.str()?;
+            let rank =
+                if key.starts_with("x-") { Some(0) } else { TOP_ORDER.iter().position(|t| *t == key).map(|i| i + 1) };
+            Some((k, rank?))
+        })
+        .collect();
+    if let Some((before, after)) = first_unordered(&top) {
+        out.push(Diag::new(
+            "CP044",
+            after.pos(),
+            format!(
+                "top-level `{}` comes after `{}`; the order is x-*, {}",
+                after.str().unwrap_or(""),
+                before.str().unwrap_or(""),
+                TOP_ORDER.join(", ")
+            ),
+        ));
+    }
+    let Some(services) = root.get("services") else { return };
+    let names: Vec<(&Node, String)> =
+        services.entries().iter().filter_map(|(k, _)| Some((k, k.str()?.to_string()))).collect();
+    if let Some((before, after)) = first_unordered(&names) {
+        out.push(Diag::new(
+            "CP040",
+            after.pos(),
+            format!(
+                "service `{}` comes after `{}`: services are not in alphabetical order",
+                after.str().unwrap_or(""),
+                before.str().unwrap_or("")
+            ),
+        ));
+    }
+    for (key, svc) in services.entries() {
+        let who = format!("service `{}`", key.str().unwrap_or("?"));
+        let keys: Vec<(&Node, usize)> = svc
+            .entries()
+            .iter()
+            .filter_map(|(k, _)| {
+                let field = k.str()?;
+                Some((k, SERVICE_KEY_GROUPS.iter().position(|g| g.contains(&field))?))
+            })
+            .collect();
+        if let Some((before, after)) = first_unordered(&keys) {
+            out.push(Diag::new(
+                "CP041",
+                after.pos(),
+                format!(
+                    "{who}: `{}` comes after `{}`; keep image/build first, then dependencies, storage, environment, networking, runtime, metadata and user",
+                    after.str().unwrap_or(""),
+                    before.str().unwrap_or("")
+                ),
+            ));
+        }
+        let ports = svc.get("ports").map(Node::seq).unwrap_or(&[]);
+        let port_keys: Vec<(&Node, (u64, String))> = ports
+            .iter()
+            .filter_map(|p| {
+                let text = match p.get("published").or_else(|| p.get("target")) {
+                    Some(n) => n.str()?.to_string(),
+                    None => p.str()?.to_string(),
+                };
+                // Sorted by the host side (the published port), which is what readers look up.
+                let published = text.rsplit_once(':').map_or(text.as_str(), |(h, _)| h);
+                let number = published.rsplit(':').next().unwrap_or("").split('-').next().unwrap_or("");
+                Some((p, (number.parse().unwrap_or(u64::MAX), text.clone())))
+            })
+            .collect();
+        if let Some((before, after)) = first_unordered(&port_keys) {
+            out.push(Diag::new(
+                "CP042",
+                after.pos(),
+                format!(
+                    "{who}: port `{}` comes after `{}`: ports are not in ascending order",
+                    after.str().or_else(|| after.get("published").and_then(Node::str)).unwrap_or(""),
+                    before.str().or_else(|| before.get("published").and_then(Node::str)).unwrap_or("")
+                ),
+            ));
+        }
+        for p in ports {
+            // A plain `22:22` is a base-60 number in YAML 1.1 parsers; quoted, it is always a string.
+            if let yaml::Value::Scalar { text, plain: true } = &p.value
+                && text.contains(':')
+            {
+                out.push(Diag::new("CP045", p.pos(), format!("{who}: port mapping `{text}` is not quoted")));
+            }
+        }
+        let deps: Vec<(&Node, String)> = match svc.get("depends_on") {
+            Some(d) if d.is_map() => d.entries().iter().filter_map(|(k, _)| Some((k, k.str()?.to_string()))).collect(),
+            Some(d) => d.seq().iter().filter_map(|n| Some((n, n.str()?.to_string()))).collect(),
+            None => Vec::new(),
+        };
+        if let Some((before, after)) = first_unordered(&deps) {
+            out.push(Diag::new(
+                "CP043",
+                after.pos(),
+                format!(
+                    "{who}: depends_on `{}` comes after `{}`: not in alphabetical order",
+                    after.str().unwrap_or(""),
+                    before.str().unwrap_or("")
+                ),
+            ));
+        }
+    }
 }

@@ -801,6 +801,13 @@ impl<'a, 'b> Checker<'a, 'b> {
             {
                 self.emit("DF090", at, format!("label `{k}` value `{v}` is not {expected}"));
             }
+            // Strict labels (hadolint's DL3050): with a schema, every label must be declared in it (or required).
+            if !self.policy.label_schema.is_empty()
+                && !self.policy.label_schema.contains_key(&k)
+                && !self.policy.required_labels.contains(&k)
+            {
+                self.emit("DF092", at, format!("label `{k}` is not in the policy's label_schema"));
+            }
         }
     }
 

@@ -154,6 +154,7 @@ fn check_object(
     }
     if let Some(spec) = pod_spec(kind, root) {
         check_pod(&c, root, spec, policy, out);
+        check_known_components(&c, spec, out);
         let replicas = root.path(&["spec", "replicas"]);
         if matches!(kind, "Deployment" | "StatefulSet") && replicas.and_then(Node::as_i64).is_some_and(|r| r < 2) {
             out.push(Diag::new(
@@ -172,6 +173,12 @@ fn check_object(
     }
     match kind {
         "Service" => {
+            let selector = string_map(root.path(&["spec", "selector"]));
+            if selector.get("app").map(String::as_str) == Some("helm")
+                && selector.get("name").map(String::as_str) == Some("tiller")
+            {
+                out.push(Diag::new("KS100", at_kind, format!("{} exposes Tiller (Helm 2)", c.label())));
+            }
             if let Some(t) = root.path(&["spec", "type"]).filter(|t| t.str() == Some("NodePort")) {
                 out.push(Diag::new(
                     "KS056",
@@ -887,6 +894,82 @@ fn check_rules(c: &Ctx<'_>, root: &Node, out: &mut Vec<Diag>) {
         if let Some(v) = verbs.iter().find(|v| matches!(v.as_str(), "impersonate" | "bind" | "escalate")) {
             out.push(Diag::new("KS090", rule.pos(), format!("{} grants `{v}`, a path to more privileges", c.label())));
         }
+        let has = |list: &[String], names: &[&str]| list.iter().any(|x| x == "*" || names.contains(&x.as_str()));
+        // Webhook configurations are cluster-scoped, so only a ClusterRole can grant them (as checkov checks).
+        if c.kind == "ClusterRole"
+            && has(&groups, &["admissionregistration.k8s.io"])
+            && has(&resources, &["mutatingwebhookconfigurations", "validatingwebhookconfigurations"])
+            && has(&verbs, &["create", "update", "patch", "delete", "deletecollection"])
+        {
+            out.push(Diag::new(
+                "KS097",
+                rule.pos(),
+                format!("{} can change admission webhook configurations", c.label()),
+            ));
+        }
+        if has(&groups, &[""]) && resources.iter().any(|r| r == "nodes/proxy" || r == "*") && !verbs.is_empty() {
+            out.push(Diag::new(
+                "KS099",
+                rule.pos(),
+                format!("{} can reach the kubelet API through nodes/proxy", c.label()),
+            ));
+        }
+    }
+    // Approving a CSR takes both `update` on certificatesigningrequests/approval and `approve` on a signer.
+    let rules = root.get("rules").map(Node::seq).unwrap_or(&[]);
+    let grants = |resource: &str, verbs: &[&str]| {
+        rules.iter().find(|r| {
+            let list = |k: &str| -> Vec<&str> {
+                r.get(k).map(Node::seq).unwrap_or(&[]).iter().filter_map(Node::str).collect()
+            };
+            list("apiGroups").iter().any(|g| *g == "*" || *g == "certificates.k8s.io")
+                && list("resources").iter().any(|x| *x == "*" || *x == resource)
+                && list("verbs").iter().any(|v| *v == "*" || verbs.contains(v))
+        })
+    };
+    if c.kind == "ClusterRole"
+        && let Some(approval) = grants("certificatesigningrequests/approval", &["update", "patch"])
+        && grants("signers", &["approve"]).is_some()
+    {
+        out.push(Diag::new(
+            "KS098",
+            approval.pos(),
+            format!("{} can approve CertificateSigningRequests: it can mint cluster credentials", c.label()),
+        ));
+    }
+}
+
+/// Tiller (Helm 2), the Kubernetes dashboard and git-sync with a custom git config, recognised by image (and, for
+/// Tiller's Service, by the labels Helm 2 gave it).
+fn check_known_components(c: &Ctx<'_>, spec: &Node, out: &mut Vec<Diag>) {
+    for group in ["containers", "initContainers"] {
+        for ct in spec.get(group).map(Node::seq).unwrap_or(&[]) {
+            let Some(image) = ct.get("image") else { continue };
+            let repo = split_image(image.str().unwrap_or("")).name;
+            let last = repo.rsplit('/').next().unwrap_or("");
+            if last == "tiller" {
+                out.push(Diag::new("KS100", image.pos(), format!("{} runs Tiller (Helm 2)", c.label())));
+            }
+            if last == "kubernetes-dashboard" || repo.ends_with("kubernetesui/dashboard") {
+                out.push(Diag::new("KS101", image.pos(), format!("{} runs the Kubernetes dashboard", c.label())));
+            }
+            if last == "git-sync" {
+                let env_config = ct.get("env").map(Node::seq).unwrap_or(&[]).iter().find(|e| {
+                    matches!(e.get("name").and_then(Node::str), Some("GITSYNC_GIT_CONFIG" | "GIT_SYNC_GIT_CONFIG"))
+                });
+                let arg_config = ["args", "command"]
+                    .iter()
+                    .flat_map(|k| ct.get(k).map(Node::seq).unwrap_or(&[]))
+                    .find(|a| a.str().is_some_and(|a| a.starts_with("--git-config")));
+                if let Some(n) = env_config.or(arg_config) {
+                    out.push(Diag::new(
+                        "KS102",
+                        n.pos(),
+                        format!("{} passes a custom git config to git-sync: it can run arbitrary commands", c.label()),
+                    ));
+                }
+            }
+        }
     }
 }
 
@@ -935,6 +1018,7 @@ fn selects(selector: &BTreeMap<String, String>, labels: &BTreeMap<String, String
 /// selector when the run contains at least one workload, so that linting a lone Service file stays quiet.
 pub fn check_relations(objects: &[Object], _policy: &Policy) -> Vec<(String, Diag)> {
     let mut out = Vec::new();
+    check_service_monitors(objects, &mut out);
     let pods: Vec<(&Object, BTreeMap<String, String>)> =
         objects.iter().filter_map(|o| Some((o, o.pod_labels()?))).collect();
     if pods.is_empty() {
@@ -1171,5 +1255,113 @@ pub fn check_relations(objects: &[Object], _policy: &Policy) -> Vec<(String, Dia
             ));
         }
     }
+    // A PDB whose minAvailable is above the replicas the workload may run with (the HPA's minReplicas when one
+    // scales it, else spec.replicas) forbids every eviction at that scale. Percentages scale with the replicas.
+    for (b, sel) in &pdbs {
+        let Some(min) = b.root.path(&["spec", "minAvailable"]).filter(|m| m.as_i64().is_some()) else { continue };
+        let min_available = min.as_i64().unwrap_or(0);
+        for (p, labels) in &pods {
+            if sel.is_empty() || !same_ns(p, b) || !selects(sel, labels) {
+                continue;
+            }
+            let hpa = objects.iter().find(|h| {
+                h.kind == "HorizontalPodAutoscaler"
+                    && same_ns(h, p)
+                    && h.root.path(&["spec", "scaleTargetRef", "kind"]).and_then(Node::str) == Some(p.kind.as_str())
+                    && h.root.path(&["spec", "scaleTargetRef", "name"]).and_then(Node::str) == Some(p.name.as_str())
+            });
+            let (floor, source) = match hpa {
+                Some(h) => (
+                    h.root.path(&["spec", "minReplicas"]).and_then(Node::as_i64).unwrap_or(1),
+                    format!("HorizontalPodAutoscaler `{}` minReplicas", h.name),
+                ),
+                None if p.kind == "Job" || p.kind == "DaemonSet" || p.kind == "Pod" => continue,
+                None => (
+                    p.root.path(&["spec", "replicas"]).and_then(Node::as_i64).unwrap_or(1),
+                    format!("{} `{}` replicas", p.kind, p.name),
+                ),
+            };
+            if min_available > floor {
+                out.push((
+                    b.file.clone(),
+                    Diag::new(
+                        "KS096",
+                        min.pos(),
+                        format!(
+                            "PodDisruptionBudget `{}` minAvailable {min_available} is above {source} ({floor}): no pod can be evicted at that scale",
+                            b.name
+                        ),
+                    ),
+                ));
+            }
+        }
+    }
     out
+}
+
+/// ServiceMonitors (Prometheus operator) must select a Service of the manifests and name one of its ports.
+/// Checked only when the run has Services, so that a lone ServiceMonitor file stays quiet.
+fn check_service_monitors(objects: &[Object], out: &mut Vec<(String, Diag)>) {
+    if !objects.iter().any(|o| o.kind == "Service") {
+        return;
+    }
+    for m in objects.iter().filter(|o| o.kind == "ServiceMonitor") {
+        let Some(sel_node) = m.root.path(&["spec", "selector"]) else { continue };
+        let sel = string_map(sel_node.get("matchLabels"));
+        if sel.is_empty() {
+            continue;
+        }
+        let any_ns = m.root.path(&["spec", "namespaceSelector", "any"]).and_then(Node::as_bool) == Some(true);
+        let names: Vec<&str> = m
+            .root
+            .path(&["spec", "namespaceSelector", "matchNames"])
+            .map(Node::seq)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(Node::str)
+            .collect();
+        let in_scope = |s: &Object| {
+            any_ns
+                || match (&s.namespace, names.is_empty()) {
+                    (_, true) => s.namespace == m.namespace || s.namespace.is_none() || m.namespace.is_none(),
+                    (Some(ns), false) => names.contains(&ns.as_str()),
+                    (None, false) => true,
+                }
+        };
+        let services: Vec<&Object> = objects
+            .iter()
+            .filter(|s| s.kind == "Service" && in_scope(s))
+            .filter(|s| selects(&sel, &string_map(s.root.path(&["metadata", "labels"]))))
+            .collect();
+        let label = format!("ServiceMonitor `{}`", m.name);
+        if services.is_empty() {
+            out.push((
+                m.file.clone(),
+                Diag::new("KS103", sel_node.pos(), format!("{label} selects no Service in these manifests")),
+            ));
+            continue;
+        }
+        for ep in m.root.path(&["spec", "endpoints"]).map(Node::seq).unwrap_or(&[]) {
+            let Some(port) = ep.get("port") else { continue };
+            let name = port.str().unwrap_or("");
+            let named = services.iter().any(|s| {
+                s.root
+                    .path(&["spec", "ports"])
+                    .map(Node::seq)
+                    .unwrap_or(&[])
+                    .iter()
+                    .any(|p| p.get("name").and_then(Node::str) == Some(name))
+            });
+            if !named {
+                out.push((
+                    m.file.clone(),
+                    Diag::new(
+                        "KS104",
+                        port.pos(),
+                        format!("{label} scrapes port `{name}`, which no selected Service names"),
+                    ),
+                ));
+            }
+        }
+    }
 }

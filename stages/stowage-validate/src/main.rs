@@ -9,11 +9,52 @@ use stowage_kit::FailOn;
 use stowage_validate::{Policy, discover, docs, lint, output, registry};
 
 const USAGE: &str = "\
-usage: stowage-validate lint [--format human|json] [--output FILE] [--policy FILE] [--fail-on info|warning|error|never] [PATH...]
-         (without --policy, the [stages.validate] table of ./stowage.toml applies; PATH defaults to .)
-       stowage-validate explain [CODE]
+usage: stowage-validate lint [OPTIONS] [PATH...]     check Dockerfiles, compose files, Kubernetes manifests and Helm charts
+       stowage-validate explain [CODE]               print a rule's documentation, or the list of rules
        stowage-validate --context <file.json> --out <dir> --report <file>   (the validate stage)
-       stowage-validate --describe";
+       stowage-validate --describe
+Run `stowage-validate lint --help` or `stowage-validate explain --help` for details.";
+
+/// `lint --help`. Embedded in docs/cli.md by `cargo xtask codegen`, so it must not depend on the machine.
+const LINT_HELP: &str = "\
+usage: stowage-validate lint [OPTIONS] [PATH...]
+
+Checks every file found under each PATH (default: the current folder) with one rule set: Dockerfiles and
+Containerfiles (Dockerfile, Dockerfile.prod, api.Dockerfile), compose files (*compose*.yaml or .yml, or YAML with
+top-level `services`), Kubernetes manifests (YAML with `apiVersion` and `kind`) and Helm charts (Chart.yaml; their
+templates are not rendered). .git, target and node_modules are skipped.
+
+options:
+  -f, --format <FORMAT>   output format: `human` (the source line with a caret, like rustc) or `json`
+                          (findings[].rule, .severity, .file, .line, .column, .message); default: human
+  -o, --output <FILE>     write the report to FILE instead of standard output
+      --policy <FILE>     policy TOML (enable, disable, severity, trusted registries, allowed base images, required
+                          labels, label schema); default: the [stages.validate] table of ./stowage.toml, if any
+      --fail-on <LEVEL>   lowest severity that fails the run: info, warning, error or never; default: the policy's
+                          fail_on, else warning
+  -h, --help              print this help
+      --                  treat every later argument as a PATH
+
+Inline ignores: `# stowage: ignore[CODE] reason` before the instruction or YAML block it silences,
+`# stowage: ignore-file[CODE] reason` for a whole file; `# hadolint ignore=DLxxxx` is honoured for the mapped
+rules. `stowage-validate explain CODE` documents a rule.
+
+exit codes:
+  0  no finding at or above the --fail-on level
+  1  findings at or above the --fail-on level, including a file that cannot be parsed or read (GN001, GN002)
+  2  a PATH that does not exist, a bad option or value, or a policy file that cannot be read or parsed";
+
+/// `explain --help`.
+const EXPLAIN_HELP: &str = "\
+usage: stowage-validate explain [CODE]
+
+Without CODE, lists every rule (code, target, severity, title). With CODE (e.g. DF002, case-insensitive), prints
+that rule's page: what it checks, why, how to fix it, references and the equivalent hadolint, checkov, kube-linter
+and Trivy IDs (the same text as docs/rules/CODE.md).
+
+exit codes:
+  0  the list or the page was printed
+  2  unknown CODE, or more than one argument";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -38,6 +79,10 @@ fn usage_error(message: &str) -> ExitCode {
 }
 
 fn explain_main(args: &[String]) -> ExitCode {
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{EXPLAIN_HELP}");
+        return ExitCode::SUCCESS;
+    }
     match args {
         [] => {
             print!("{}", docs::index());
@@ -92,7 +137,7 @@ fn lint_main(args: &[String]) -> ExitCode {
                     .map_err(|_| format!("`--fail-on {v}`: use info, warning, error or never"))
             }),
             "--help" | "-h" => {
-                println!("{USAGE}");
+                println!("{LINT_HELP}");
                 return ExitCode::SUCCESS;
             }
             "--" => {

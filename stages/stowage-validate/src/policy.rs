@@ -150,6 +150,8 @@ impl Policy {
             "DF005" => !self.allowed_base_images.is_empty(),
             "DF086" => !self.required_labels.is_empty() || listed(&self.enable),
             "DF090" => !self.label_schema.is_empty(),
+            // Strict labels need a schema to be strict against, and are opt-in as in hadolint.
+            "DF092" => !self.label_schema.is_empty() && listed(&self.enable),
             _ => rule.default_enabled || listed(&self.enable),
         }
     }

@@ -69,8 +69,14 @@ pub fn peer_notes(code: &str) -> &'static str {
         "DF013" => {
             "hadolint's DL3057 is off in its default configuration, so its default run reports nothing; checkov's CKV_DOCKER_2 agrees with this rule on every corpus file."
         }
-        "DF001" => {
-            "checkov reports an untagged base image under CKV_DOCKER_7 (it reads it as `latest`); hadolint reports it as DL3006, like this rule."
+        "DF001" | "DF002" => {
+            "checkov reports an untagged base image under CKV_DOCKER_7 (it reads it as `latest`); hadolint reports it as DL3006, like DF001. checkov also reports `FROM ${BASE_IMAGE}` when the ARG's default carries a tag (kubernetes-engine-samples' gke-ray train image, `ARG BASE_IMAGE=docker.io/vllm/vllm-tpu:nightly-...`): it does not substitute ARG defaults, this rule does and finds the tag, which is right."
+        }
+        "DF038" => {
+            "checkov's CKV_DOCKER_5 counts update and install RUNs over the whole file (and any RUN containing the text `install` or `add` cancels an update), so it passes a lone `RUN apk update` followed by `RUN apk add` (kubernetes-engine-samples' t5-model-serving client-app), which this rule reports, and reports guestbook's php-redis for `RUN composer update`, which updates PHP dependencies rather than a package index and is not reported here. This rule's answers are the right ones on both files."
+        }
+        "DF043" => {
+            "checkov's CKV_DOCKER_9 skips any `&&` segment containing the letters `rm`, so it misses `apt update` in jessfraz/dockerfiles' cura image (a RUN that also runs `rm -rf`); hadolint (DL3027) and this rule report it, which is right."
         }
         "DF042" => {
             "`apt-get dist-clean` (apt 2.7 and later) removes /var/lib/apt/lists, so this rule accepts it; hadolint 2.15.1 does not know it and still reports DL3009, which is wrong for the docker-library trixie images. hadolint also stays silent on some RUNs that purge packages without removing the lists; this rule reports them, which is right."
@@ -92,7 +98,7 @@ pub fn peer_notes(code: &str) -> &'static str {
             "An unset request defaults to the limit, so a container with only limits has requests; checkov agrees for CPU. For memory checkov still passes a few containers that set only a CPU limit; this rule reports them, which is right."
         }
         "KS042" => {
-            "Custom resources are skipped (their scope is unknown without the CRD). checkov compares per object, and does not report some built-in kinds (PersistentVolumeClaim, NetworkPolicy) that also land in `default`; this rule reports them, which is right."
+            "Custom resources are skipped (their scope is unknown without the CRD). checkov compares per object, and does not report some built-in kinds that also land in `default` (PersistentVolumeClaim, NetworkPolicy, HorizontalPodAutoscaler, PodDisruptionBudget, Endpoints, and the Gateway API's Gateway and HTTPRoute), nor any object of a file it loads nothing from (argocd-example-apps' guestbook-ui-svc.yaml, whose lines end in tabs, and the vllm-tpu llama3-70b manifest); this rule reports them, which is right."
         }
         "KS062" => {
             "checkov's CKV_K8S_49 reports only some wildcard forms; this rule reports `*` in apiGroups, resources or verbs of any Role or ClusterRole, as kube-linter does."
@@ -609,6 +615,11 @@ rules! {
         why "Keys, credentials and .env files copied into a layer stay readable in the image even if deleted later."
         fix "Mount them at build time with `RUN --mount=type=secret`, or at run time."
         refs "CIS Docker 4.10" hadolint "" checkov "" kube_linter "" trivy "DS-0031";
+    "DF092" Dockerfile "D48" Info false
+        title "label not declared in the label schema"
+        why "With strict labels, every label must be in the agreed schema, so that typos and ad-hoc labels do not spread."
+        fix "Add the label to the policy's `label_schema`, or remove it."
+        refs "" hadolint "DL3050" checkov "" kube_linter "" trivy "";
     "DF101" Dockerfile "D+SC" Info true
         title "unquoted variable expansion in RUN"
         why "An unquoted `$VAR` is split on spaces and glob-expanded."
@@ -1117,6 +1128,52 @@ rules! {
         fix "Remove the snippet; use the controller's documented annotations."
         refs "" hadolint "" checkov "CKV_K8S_153" kube_linter "" trivy "KSV-0119";
 
+    "KS096" Kubernetes "K32" Warning true
+        title "PodDisruptionBudget minAvailable above the replicas it can count on"
+        why "When minAvailable is above the HPA's minReplicas (or the workload's replicas), no pod may be evicted at that scale: node drains and cluster upgrades hang."
+        fix "Set minAvailable below minReplicas, or use maxUnavailable: 1."
+        refs "" hadolint "" checkov "" kube_linter "pdb-min-available" trivy "";
+    "KS097" Kubernetes "K37" Error true
+        title "ClusterRole can change admission webhook configurations"
+        why "Whoever controls a mutating or validating webhook sees, rewrites or rejects every object sent to the API server, Secrets included."
+        fix "Remove create, update, patch and delete on mutatingwebhookconfigurations and validatingwebhookconfigurations."
+        refs "NSA/CISA 'RBAC'" hadolint "" checkov "CKV_K8S_155" kube_linter "" trivy "KSV-0114";
+    "KS098" Kubernetes "K37" Error true
+        title "ClusterRole can approve CertificateSigningRequests"
+        why "Approving CSRs lets a subject mint client certificates for any user or group, system:masters included."
+        fix "Remove `update` on certificatesigningrequests/approval or `approve` on signers."
+        refs "NSA/CISA 'RBAC'" hadolint "" checkov "CKV_K8S_156" kube_linter "" trivy "";
+    "KS099" Kubernetes "K37" Error true
+        title "role grants nodes/proxy"
+        why "nodes/proxy reaches the kubelet API directly: exec into any pod of the node, bypassing admission and audit."
+        fix "Remove nodes/proxy (and `*` resources) from the role."
+        refs "NSA/CISA 'RBAC'" hadolint "" checkov "CKV2_K8S_2" kube_linter "" trivy "";
+    "KS100" Kubernetes "K37" Error true
+        title "Tiller (Helm 2) deployed"
+        why "Tiller runs with cluster-wide rights and an unauthenticated gRPC port: anyone in the cluster can install anything."
+        fix "Remove Tiller; Helm 3 needs no in-cluster component."
+        refs "" hadolint "" checkov "CKV_K8S_34,CKV_K8S_44" kube_linter "" trivy "KSV-0102";
+    "KS101" Kubernetes "K37" Warning true
+        title "Kubernetes dashboard deployed"
+        why "The dashboard is a web UI with the rights of its service account; exposed dashboards are a classic way into clusters."
+        fix "Remove it, or keep it off the network and bound to a read-only role."
+        refs "" hadolint "" checkov "CKV_K8S_33" kube_linter "" trivy "";
+    "KS102" Kubernetes "K37" Error true
+        title "git-sync with a custom git config"
+        why "git-sync's --git-config (GITSYNC_GIT_CONFIG) can set core.sshCommand and similar keys: whoever sets it runs commands in the pod."
+        fix "Remove --git-config / GITSYNC_GIT_CONFIG, or lock down who can edit the workload."
+        refs "" hadolint "" checkov "CKV_K8S_159" kube_linter "" trivy "";
+    "KS103" Kubernetes "K29" Error true
+        title "ServiceMonitor selects no Service"
+        why "Prometheus scrapes nothing, and the missing metrics go unnoticed until an alert that never fires is needed."
+        fix "Make spec.selector.matchLabels match the Service's labels (and namespaceSelector its namespace)."
+        refs "" hadolint "" checkov "" kube_linter "dangling-servicemonitor" trivy "";
+    "KS104" Kubernetes "K29" Error true
+        title "ServiceMonitor endpoint port not named by the selected Services"
+        why "ServiceMonitor endpoints refer to Service ports by name; an unknown name scrapes nothing."
+        fix "Use the `name` of a port of the selected Service."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+
     // ---- Compose ----
     "CP001" Compose "C01" Error true
         title "privileged service"
@@ -1308,6 +1365,42 @@ rules! {
         why "Without one the engine's default applies, or none where the host has no default profile."
         fix "Add `security_opt: [\"apparmor=docker-default\"]` or a `label:` option."
         refs "CIS Docker 5.2, 5.3" hadolint "" checkov "" kube_linter "" trivy "";
+
+    "CP039" Compose "C27" Error true
+        title "unknown service key"
+        why "Compose rejects service keys outside the specification (extensions start with `x-`); a typo such as `enviroment` silently drops settings in tools that ignore it."
+        fix "Correct the key, or rename it `x-...`."
+        refs "Compose Specification (compose-spec JSON schema)" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP040" Compose "C28" Info false
+        title "services not in alphabetical order"
+        why "Sorted services are easier to find and give smaller diffs."
+        fix "Sort the services by name."
+        refs "DCLint services-alphabetical-order" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP041" Compose "C28" Info false
+        title "service keys not in the conventional order"
+        why "A fixed order (image, dependencies, storage, environment, networking, runtime, metadata, user) makes services quick to read."
+        fix "Reorder the keys: image/build/container_name, depends_on, volumes/configs/secrets, environment, ports/networks, command/restart, healthcheck/labels, user."
+        refs "DCLint service-keys-order" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP042" Compose "C28" Info false
+        title "ports not in ascending order"
+        why "Sorted ports make clashes and gaps visible."
+        fix "Sort the port mappings by published port."
+        refs "DCLint service-ports-alphabetical-order" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP043" Compose "C28" Info false
+        title "depends_on not in alphabetical order"
+        why "Sorted dependencies are easier to compare and give smaller diffs."
+        fix "Sort depends_on by service name."
+        refs "DCLint service-dependencies-alphabetical-order" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP044" Compose "C28" Info false
+        title "top-level keys not in the conventional order"
+        why "A fixed order (x-*, version, name, include, services, networks, volumes, secrets, configs) makes files quick to read."
+        fix "Reorder the top-level keys."
+        refs "DCLint top-level-properties-order" hadolint "" checkov "" kube_linter "" trivy "";
+    "CP045" Compose "C28" Info false
+        title "port mapping not quoted"
+        why "YAML 1.1 parsers read an unquoted `22:22` as the base-60 number 1342; quoting keeps every mapping a string."
+        fix "Quote the mapping: `\"8080:80\"`."
+        refs "DCLint require-quotes-in-ports" hadolint "" checkov "" kube_linter "" trivy "";
 
     // ---- Helm ----
     "HC001" Helm "H02" Error true

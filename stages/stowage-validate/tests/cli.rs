@@ -239,3 +239,21 @@ fn lint_reads_stages_validate_from_stowage_toml() {
     assert_eq!(code, 2);
     assert!(err.contains("[stages.validate] of stowage.toml: unknown rule `NOPE9`"), "{err}");
 }
+
+/// `lint --help` and `explain --help` print their own usage with every flag and the exit codes, and exit 0; the
+/// text is embedded in docs/cli.md, so two runs must print the same bytes.
+#[test]
+fn help_texts_document_flags_and_exit_codes() {
+    let (code, out, _) = run(bin().args(["lint", "--help"]));
+    assert_eq!(code, 0);
+    for needle in ["--format", "--output", "--policy", "--fail-on", "--help", "exit codes:", "  0  ", "  1  ", "  2  "]
+    {
+        assert!(out.contains(needle), "lint --help lacks `{needle}`:\n{out}");
+    }
+    assert_eq!(run(bin().args(["lint", "-h"])).1, out, "lint --help must be deterministic and match -h");
+    assert!(out.lines().all(|l| l.len() <= 120), "lint --help has lines over 120 characters:\n{out}");
+    let (code, out, _) = run(bin().args(["explain", "--help"]));
+    assert_eq!(code, 0);
+    assert!(out.starts_with("usage: stowage-validate explain"), "{out}");
+    assert!(out.contains("exit codes:"), "{out}");
+}
