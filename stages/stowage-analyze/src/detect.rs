@@ -36,7 +36,31 @@ pub struct Draft {
     pub sources: Vec<String>,
     pub health_path: Option<Fact<String>>,
     pub readiness_path: Option<Fact<String>>,
+    /// A prefix every route of the service is served under, set outside the route's file (NestJS
+    /// `setGlobalPrefix`, Spring's `server.servlet.context-path`), with the routes it leaves out.
+    pub route_prefix: Option<RoutePrefix>,
     pub writable: Vec<Fact<String>>,
+}
+
+/// A service-wide route prefix and where it is set.
+#[derive(Debug, Clone)]
+pub struct RoutePrefix {
+    pub prefix: String,
+    pub evidence: Evidence,
+    /// Routes served without the prefix (NestJS `exclude`), without their leading `/`.
+    pub exclude: Vec<String>,
+}
+
+impl RoutePrefix {
+    /// `route` under the prefix, with the prefix's evidence added; unchanged when the route is excluded.
+    fn apply(&self, fact: Fact<String>) -> Fact<String> {
+        if self.exclude.iter().any(|e| e.trim_matches('/') == fact.value.trim_matches('/')) {
+            return fact;
+        }
+        let mut evidence = fact.evidence;
+        evidence.push(self.evidence.clone());
+        Fact { value: format!("{}{}", self.prefix, fact.value), evidence, confidence: fact.confidence }
+    }
 }
 
 impl Draft {
@@ -60,6 +84,7 @@ impl Draft {
             sources: Vec::new(),
             health_path: None,
             readiness_path: None,
+            route_prefix: None,
             writable: Vec::new(),
         }
     }
@@ -472,6 +497,11 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
             .filter(|_| serves)
             .map(|(path, ev)| Fact::new(path.clone(), Confidence::High, ev.clone()))
     });
+
+    let (health_path, readiness_path) = match &draft.route_prefix {
+        Some(prefix) => (health_path.map(|h| prefix.apply(h)), readiness_path.map(|r| prefix.apply(r))),
+        None => (health_path, readiness_path),
+    };
 
     let mut backing: BTreeMap<String, Fact<String>> = BTreeMap::new();
     for (dep, ev) in &draft.deps {

@@ -377,10 +377,13 @@ pub fn scan<'a>(files: impl Iterator<Item = (&'a str, &'a str)>) -> Scan {
     for (path, text) in &files {
         scan_file(&mut scan, path, text);
     }
-    // Routes of a router file mounted under a prefix elsewhere (`app.use('/api', require('./routes/health'))`).
-    let mounts = js_mounts(&files);
+    // Routes of a router file mounted under a prefix elsewhere (`app.use('/api', require('./routes/health'))`,
+    // `app.include_router(health.router, prefix="/api")`, `path("api/", include("status.urls"))`).
+    let mut mounts = js_mounts(&files);
+    mounts.extend(py_mounts(&files));
+    let mounts = chain_mounts(mounts);
     for (_, route, ev) in scan.health.iter_mut() {
-        if let Some(prefix) = mounts.get(&ev.file) {
+        if let Some(prefix) = mounts.get(&ev.file).filter(|p| !p.is_empty()) {
             *route = format!("{prefix}{route}");
             ev.detail = format!("route `{route}` (router mounted at `{prefix}`)");
         }
@@ -491,7 +494,8 @@ fn scan_file(scan: &mut Scan, path: &str, text: &str) {
         {
             lits.push(value);
         }
-        let route_line = is_route_line(line);
+        // A blueprint's or router's name and tags (`Blueprint("health", ...)`, `tags=["health"]`) are not paths.
+        let route_line = is_route_line(line) && !["Blueprint(", "APIRouter(", "tags="].iter().any(|t| line.contains(t));
         for lit in &lits {
             if route_line && let Some((live, rank, route)) = health_route(lit) {
                 let route = format!("{}{route}", route_prefix(&lines, idx, &router_prefixes));
@@ -579,8 +583,9 @@ fn route_prefix(lines: &[(u32, &str)], idx: usize, routers: &[(String, String)])
 }
 
 /// Express-style mounts: for each router file, the path prefix it is mounted under in another file, from
-/// `app.use('/api', require('./routes/x'))` or `app.use('/api', x)` with `x` imported from `./routes/x`.
-fn js_mounts(files: &[(&str, &str)]) -> BTreeMap<String, String> {
+/// `app.use('/api', require('./routes/x'))` or `app.use('/api', x)` with `x` imported from `./routes/x`, with the
+/// file that mounts it.
+fn js_mounts(files: &[(&str, &str)]) -> BTreeMap<String, (String, String)> {
     let mut mounts = BTreeMap::new();
     let known: Vec<&str> = files.iter().map(|(p, _)| *p).collect();
     for (path, text) in files {
@@ -632,7 +637,138 @@ fn js_mounts(files: &[(&str, &str)]) -> BTreeMap<String, String> {
             let candidates =
                 ["", ".js", ".ts", ".mjs", ".cjs", "/index.js", "/index.ts"].map(|ext| format!("{base}{ext}"));
             if let Some(file) = candidates.iter().find(|c| known.contains(&c.as_str())) {
-                mounts.insert(file.clone(), prefix.trim_end_matches('/').to_string());
+                mounts.insert(file.clone(), (prefix.trim_end_matches('/').to_string(), path.to_string()));
+            }
+        }
+    }
+    mounts
+}
+
+/// A mounted file's full prefix: when the file that mounts it is itself mounted, both prefixes apply
+/// (`app.include_router(api_router, prefix="/api")` in main.py, `api_router.include_router(health.router,
+/// prefix="/v1")` in api.py). A file's own entry names the file that mounts it.
+fn chain_mounts(mounts: BTreeMap<String, (String, String)>) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (file, (prefix, by)) in &mounts {
+        let mut full = prefix.clone();
+        let mut at = by.clone();
+        // Bounded: a cycle of includes (a mistake in the app) must not loop.
+        for _ in 0..8 {
+            let Some((outer, outer_by)) = mounts.get(&at) else { break };
+            if outer_by == file {
+                break;
+            }
+            full = format!("{outer}{full}");
+            at = outer_by.clone();
+        }
+        out.insert(file.clone(), full);
+    }
+    out
+}
+
+/// The file a Python module path names, searched from `from_dir` up to the app root (source roots differ:
+/// `app/`, `src/`, the project folder): `pkg.routers.health` -> `pkg/routers/health.py` or its `__init__.py`.
+fn py_module_file(known: &[&str], from_dir: &str, module: &str) -> Option<String> {
+    let dots = module.len() - module.trim_start_matches('.').len();
+    let rest = module.trim_start_matches('.').replace('.', "/");
+    let candidates = |base: &str| {
+        let path = if rest.is_empty() { base.to_string() } else { crate::walk::join(base, &rest) };
+        [format!("{path}.py"), format!("{path}/__init__.py")]
+    };
+    if dots > 0 {
+        // Relative import: one dot is the importing file's package, each further dot one level up.
+        let mut base = from_dir.to_string();
+        for _ in 1..dots {
+            base = crate::walk::parent(&base).to_string();
+        }
+        return candidates(&base).into_iter().find(|c| known.contains(&c.as_str()));
+    }
+    let mut base = from_dir.to_string();
+    loop {
+        if let Some(found) = candidates(&base).into_iter().find(|c| known.contains(&c.as_str())) {
+            return Some(found);
+        }
+        if base == "." {
+            return None;
+        }
+        base = crate::walk::parent(&base).to_string();
+    }
+}
+
+/// FastAPI `include_router(x, prefix="/api")`, Flask `register_blueprint(x, url_prefix="/api")` and Django
+/// `path("api/", include("app.urls"))`: for each mounted file, (prefix, the file that mounts it).
+fn py_mounts(files: &[(&str, &str)]) -> BTreeMap<String, (String, String)> {
+    let mut mounts = BTreeMap::new();
+    let known: Vec<&str> = files.iter().map(|(p, _)| *p).filter(|p| p.ends_with(".py")).collect();
+    for (path, text) in files.iter().filter(|(p, _)| p.ends_with(".py")) {
+        let dir = crate::walk::parent(path);
+        // Local names bound to modules or to objects of modules: `from .routers import health`,
+        // `from app.health import router as health_router`, `import app.health as health`.
+        let mut bindings: Vec<(String, String)> = Vec::new();
+        for (_, line) in code_lines(text) {
+            let t = line.trim();
+            if let Some(rest) = t.strip_prefix("from ") {
+                let Some((module, names)) = rest.split_once(" import ") else { continue };
+                for name in names.trim_matches(['(', ')', ' ']).split(',') {
+                    let (orig, local) = match name.trim().split_once(" as ") {
+                        Some((o, l)) => (o.trim(), l.trim()),
+                        None => (name.trim(), name.trim()),
+                    };
+                    if orig.is_empty() || orig == "*" {
+                        continue;
+                    }
+                    // `from pkg import mod` binds a module; `from pkg.mod import router` an object of `pkg.mod`.
+                    let joined =
+                        if module.ends_with('.') { format!("{module}{orig}") } else { format!("{module}.{orig}") };
+                    let file = py_module_file(&known, dir, &joined).or_else(|| py_module_file(&known, dir, module));
+                    if let Some(file) = file {
+                        bindings.push((local.to_string(), file));
+                    }
+                }
+            } else if let Some(rest) = t.strip_prefix("import ") {
+                let (module, local) = match rest.split_once(" as ") {
+                    Some((m, l)) => (m.trim(), l.trim().to_string()),
+                    None => (rest.trim(), rest.trim().to_string()),
+                };
+                if let Some(file) = py_module_file(&known, dir, module) {
+                    bindings.push((local, file));
+                }
+            }
+        }
+        for (_, line) in code_lines(text) {
+            let t = line.trim();
+            let call =
+                ["include_router(", "register_blueprint("].iter().find_map(|c| t.find(c).map(|i| &t[i + c.len()..]));
+            if let Some(args) = call {
+                let target = args.split([',', ')']).next().unwrap_or("").trim();
+                let Some(key) = ["url_prefix=", "prefix="].iter().find_map(|k| args.find(k).map(|i| i + k.len()))
+                else {
+                    continue;
+                };
+                let Some(prefix) = literals(&args[key..]).into_iter().next() else { continue };
+                let prefix = prefix.trim_end_matches('/');
+                if !prefix.starts_with('/') {
+                    continue;
+                }
+                // `health.router` is the `router` of module `health`; a bare name is bound directly.
+                let head = target.split('.').next().unwrap_or(target);
+                if let Some((_, file)) = bindings.iter().find(|(n, _)| n == head || n == target) {
+                    mounts.entry(file.clone()).or_insert((prefix.to_string(), path.to_string()));
+                }
+                continue;
+            }
+            // Django: the route literal (a raw string for `re_path`) and the included module on one line.
+            if let Some(i) = t.find("include(") {
+                let unraw = t.replace("(r'", "('").replace("(r\"", "(\"");
+                let Some(route) = literals(&unraw).into_iter().next() else { continue };
+                let module = literals(&t[i + "include(".len()..]).into_iter().next();
+                let Some(file) = module.and_then(|m| py_module_file(&known, dir, m)) else { continue };
+                let route = route.trim_start_matches('^').trim_end_matches('$').trim_matches('/');
+                if route.contains(['<', '(', '?', '\\']) {
+                    continue;
+                }
+                let prefix = if route.is_empty() { String::new() } else { format!("/{route}") };
+                mounts.entry(file).or_insert((prefix, path.to_string()));
             }
         }
     }

@@ -884,3 +884,212 @@ fn mounted_routers() {
         },
     ]);
 }
+
+/// Prefixes set in another file than the route: FastAPI `include_router`, Flask `register_blueprint`, Django
+/// `include()`, NestJS `setGlobalPrefix`, Spring's context path (Express mounts are in `mounted_routers`).
+#[test]
+fn cross_file_route_prefixes() {
+    const NEST_PKG: &str =
+        r#"{"name":"n","scripts":{"start":"node dist/main.js"},"dependencies":{"@nestjs/core":"10"}}"#;
+    const SPRING_POM: &str = "<project><artifactId>svc</artifactId><version>1</version><parent><artifactId>spring-boot-starter-parent</artifactId></parent><dependencies><dependency><artifactId>spring-boot-starter-web</artifactId></dependency><dependency><artifactId>spring-boot-starter-actuator</artifactId></dependency></dependencies></project>\n";
+    const SPRING_WEB_POM: &str = "<project><artifactId>svc</artifactId><version>1</version><parent><artifactId>spring-boot-starter-parent</artifactId></parent><dependencies><dependency><artifactId>spring-boot-starter-web</artifactId></dependency></dependencies></project>\n";
+    const SPRING_MAIN: &str = "@SpringBootApplication\npublic class App { public static void main(String[] a) {} }\n";
+    check(&[
+        Case {
+            name: "fastapi-include-router-module",
+            layout: Layout::Files(&[
+                ("requirements.txt", "fastapi\n"),
+                (
+                    "app/main.py",
+                    "from fastapi import FastAPI\nfrom app.routers import health\n\napp = FastAPI()\napp.include_router(health.router, prefix=\"/api\")\n",
+                ),
+                ("app/routers/__init__.py", ""),
+                (
+                    "app/routers/health.py",
+                    "from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.get(\"/health\")\ndef health():\n    return {}\n",
+                ),
+            ]),
+            service: None,
+            framework: "FastAPI",
+            port: Some((Some(8000), None)),
+            health: Some("/api/health"),
+        },
+        Case {
+            name: "fastapi-include-router-chain",
+            layout: Layout::Files(&[
+                ("requirements.txt", "fastapi\n"),
+                (
+                    "src/svc/main.py",
+                    "from fastapi import FastAPI\nfrom .api import api_router\n\napp = FastAPI()\napp.include_router(api_router, prefix=\"/api\")\n",
+                ),
+                (
+                    "src/svc/api.py",
+                    "from fastapi import APIRouter\nfrom .routes.status import router as status_router\n\napi_router = APIRouter()\napi_router.include_router(status_router, prefix=\"/v1\")\n",
+                ),
+                (
+                    "src/svc/routes/status.py",
+                    "from fastapi import APIRouter\nrouter = APIRouter(prefix=\"/status\")\n\n@router.get(\"/health\")\nasync def health():\n    return {}\n",
+                ),
+            ]),
+            service: None,
+            framework: "FastAPI",
+            port: Some((Some(8000), None)),
+            health: Some("/api/v1/status/health"),
+        },
+        Case {
+            name: "flask-register-blueprint",
+            layout: Layout::Files(&[
+                ("requirements.txt", "flask\n"),
+                (
+                    "app.py",
+                    "from flask import Flask\nfrom health import bp as health_bp\n\napp = Flask(__name__)\napp.register_blueprint(health_bp, url_prefix=\"/internal\")\n",
+                ),
+                (
+                    "health.py",
+                    "from flask import Blueprint\nbp = Blueprint(\"health\", __name__)\n\n@bp.route(\"/healthz\")\ndef healthz():\n    return \"ok\"\n",
+                ),
+            ]),
+            service: None,
+            framework: "Flask",
+            port: Some((Some(5000), None)),
+            health: Some("/internal/healthz"),
+        },
+        Case {
+            name: "flask-app-factory-blueprint",
+            layout: Layout::Files(&[
+                ("requirements.txt", "flask\n"),
+                ("wsgi.py", "from shop import create_app\napp = create_app()\n"),
+                (
+                    "shop/__init__.py",
+                    "from flask import Flask\n\ndef create_app():\n    app = Flask(__name__)\n    from shop import ops\n    app.register_blueprint(ops.bp, url_prefix='/ops')\n    return app\n",
+                ),
+                (
+                    "shop/ops.py",
+                    "from flask import Blueprint\nbp = Blueprint('ops', __name__)\n\n@bp.get('/health')\ndef health():\n    return {}\n",
+                ),
+            ]),
+            service: None,
+            framework: "Flask",
+            port: Some((Some(5000), None)),
+            health: Some("/ops/health"),
+        },
+        Case {
+            name: "django-include",
+            layout: Layout::Files(&[
+                ("requirements.txt", "django\n"),
+                ("manage.py", "import sys\n"),
+                (
+                    "mysite/urls.py",
+                    "from django.urls import include, path\nurlpatterns = [path(\"api/\", include(\"status.urls\"))]\n",
+                ),
+                (
+                    "status/urls.py",
+                    "from django.urls import path\nfrom . import views\nurlpatterns = [path(\"health/\", views.health)]\n",
+                ),
+            ]),
+            service: None,
+            framework: "Django",
+            port: Some((Some(8000), None)),
+            health: Some("/api/health/"),
+        },
+        Case {
+            name: "django-include-chain",
+            layout: Layout::Files(&[
+                ("requirements.txt", "django\n"),
+                ("manage.py", "import sys\n"),
+                (
+                    "mysite/urls.py",
+                    "from django.urls import include, path\nurlpatterns = [path('', include('core.urls'))]\n",
+                ),
+                (
+                    "core/urls.py",
+                    "from django.urls import include, re_path\nurlpatterns = [re_path(r'^internal/', include('core.ops_urls'))]\n",
+                ),
+                ("core/ops_urls.py", "from django.urls import path\nurlpatterns = [path('healthz', lambda r: None)]\n"),
+            ]),
+            service: None,
+            framework: "Django",
+            port: Some((Some(8000), None)),
+            health: Some("/internal/healthz"),
+        },
+        Case {
+            name: "nestjs-global-prefix",
+            layout: Layout::Files(&[
+                ("package.json", NEST_PKG),
+                (
+                    "src/main.ts",
+                    "const app = await NestFactory.create(AppModule);\napp.setGlobalPrefix('api');\nawait app.listen(3000);\n",
+                ),
+                (
+                    "src/status.controller.ts",
+                    "@Controller('status')\nexport class S {\n  @Get('health')\n  h() {}\n}\n",
+                ),
+            ]),
+            service: None,
+            framework: "NestJS",
+            port: Some((Some(3000), None)),
+            health: Some("/api/status/health"),
+        },
+        Case {
+            name: "nestjs-global-prefix-exclude",
+            layout: Layout::Files(&[
+                ("package.json", NEST_PKG),
+                (
+                    "src/main.ts",
+                    "const app = await NestFactory.create(AppModule);\napp.setGlobalPrefix('api/v1', {\n  exclude: ['healthz'],\n});\nawait app.listen(3000);\n",
+                ),
+                ("src/health.controller.ts", "@Controller()\nexport class H {\n  @Get('healthz')\n  h() {}\n}\n"),
+            ]),
+            service: None,
+            framework: "NestJS",
+            port: Some((Some(3000), None)),
+            health: Some("/healthz"),
+        },
+        Case {
+            name: "spring-context-path-properties",
+            layout: Layout::Files(&[
+                ("pom.xml", SPRING_POM),
+                ("src/main/java/a/App.java", SPRING_MAIN),
+                ("src/main/resources/application.properties", "server.servlet.context-path=/api\n"),
+            ]),
+            service: None,
+            framework: "Spring Boot",
+            port: Some((Some(8080), None)),
+            health: Some("/api/actuator/health"),
+        },
+        Case {
+            name: "spring-context-path-yaml",
+            layout: Layout::Files(&[
+                ("pom.xml", SPRING_WEB_POM),
+                ("src/main/java/a/App.java", SPRING_MAIN),
+                (
+                    "src/main/java/a/Health.java",
+                    "@RestController\npublic class Health {\n  @GetMapping(\"/healthz\")\n  public String h() { return \"ok\"; }\n}\n",
+                ),
+                (
+                    "src/main/resources/application.yml",
+                    "server:\n  port: 8081\n  servlet:\n    context-path: /svc\n---\nspring.config.activate.on-profile: prod\nserver:\n  servlet:\n    context-path: /prod\n",
+                ),
+            ]),
+            service: None,
+            framework: "Spring Boot",
+            port: Some((Some(8081), None)),
+            health: Some("/svc/healthz"),
+        },
+        Case {
+            name: "spring-actuator-base-path",
+            layout: Layout::Files(&[
+                ("pom.xml", SPRING_POM),
+                ("src/main/java/a/App.java", SPRING_MAIN),
+                (
+                    "src/main/resources/application.yml",
+                    "management:\n  endpoints:\n    web:\n      base-path: /manage\n",
+                ),
+            ]),
+            service: None,
+            framework: "Spring Boot",
+            port: Some((Some(8080), None)),
+            health: Some("/manage/health"),
+        },
+    ]);
+}

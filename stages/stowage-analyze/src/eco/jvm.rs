@@ -95,22 +95,82 @@ fn spring(draft: &mut Draft, tree: &Tree, dir: &str, artifacts: &[(String, Evide
         draft.web_framework = true;
         draft.default_port = Some((8080, Evidence { detail: "Spring Boot serves on 8080 by default".into(), ..ev }));
     }
+    let settings = spring_settings(tree, dir);
+    let setting = |key: &str| settings.iter().find(|(k, ..)| k == key).map(|(_, v, ev)| (v.clone(), ev.clone()));
+    // Every route, Actuator's included, is served under the servlet context path (or WebFlux base path).
+    let context = setting("server.servlet.context-path").or_else(|| setting("spring.webflux.base-path"));
+    if let Some((path, ev)) = context.filter(|(p, _)| !p.trim_matches('/').is_empty()) {
+        let prefix = format!("/{}", path.trim_matches('/'));
+        let evidence = Evidence { detail: format!("Spring context path `{prefix}`"), ..ev };
+        draft.route_prefix = Some(crate::detect::RoutePrefix { prefix, evidence, exclude: Vec::new() });
+    }
+    let actuator = setting("management.endpoints.web.base-path")
+        .map(|(p, ev)| (format!("/{}", p.trim_matches('/')).replace("//", "/"), Some(ev)))
+        .unwrap_or(("/actuator".to_string(), None));
     if let Some(ev) = find("spring-boot-starter-actuator") {
-        draft.health_path = Some(Fact::new(
-            "/actuator/health".into(),
+        let mut health = Fact::new(
+            format!("{}/health", actuator.0.trim_end_matches('/')),
             Confidence::Medium,
             Evidence { detail: "Spring Boot Actuator health endpoint".into(), ..ev.clone() },
-        ));
+        );
+        if let Some(base) = &actuator.1 {
+            health.evidence.push(Evidence { detail: format!("Actuator base path `{}`", actuator.0), ..base.clone() });
+        }
+        draft.health_path = Some(health);
         let probes = tree.texts_under(&join(dir, "src/main/resources")).find_map(|(p, t)| {
             t.lines()
                 .position(|l| l.contains("probes.enabled") && l.contains("true"))
                 .map(|n| (p.to_string(), n as u32 + 1))
         });
         if let Some((p, n)) = probes {
-            draft.readiness_path =
-                Some(fact("/actuator/health/readiness", Confidence::High, &p, Some(n), "Actuator probes enabled"));
+            let path = format!("{}/health/readiness", actuator.0.trim_end_matches('/'));
+            draft.readiness_path = Some(fact(path, Confidence::High, &p, Some(n), "Actuator probes enabled"));
         }
     }
+}
+
+/// The default profile's settings of `src/main/resources/application.{properties,yml,yaml}`, as dotted keys
+/// with their values and lines. YAML is flattened by indentation (nested maps only; lists are not settings
+/// stowage reads), up to the first `---` (later documents belong to other profiles).
+fn spring_settings(tree: &Tree, dir: &str) -> Vec<(String, String, Evidence)> {
+    let mut out = Vec::new();
+    for name in ["application.properties", "application.yml", "application.yaml"] {
+        let path = join(dir, &format!("src/main/resources/{name}"));
+        let Some(text) = tree.text(&path) else { continue };
+        let yaml = !name.ends_with(".properties");
+        let mut stack: Vec<(usize, String)> = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let n = i as u32 + 1;
+            let t = line.trim();
+            if yaml && t == "---" {
+                break;
+            }
+            if t.is_empty() || t.starts_with('#') || t.starts_with('!') || t.starts_with('-') {
+                continue;
+            }
+            let ev = Evidence::new(&path, Some(n), "Spring setting");
+            if !yaml {
+                if let Some((k, v)) = t.split_once(['=', ':']) {
+                    out.push((k.trim().to_string(), v.trim().to_string(), ev));
+                }
+                continue;
+            }
+            let indent = line.len() - line.trim_start().len();
+            let Some((key, value)) = t.split_once(':') else { continue };
+            while stack.last().is_some_and(|(d, _)| *d >= indent) {
+                stack.pop();
+            }
+            let mut full: Vec<&str> = stack.iter().map(|(_, k)| k.as_str()).collect();
+            full.push(key.trim());
+            let value = value.split(" #").next().unwrap_or("").trim().trim_matches(['"', '\'']);
+            if value.is_empty() {
+                stack.push((indent, key.trim().to_string()));
+            } else {
+                out.push((full.join("."), value.to_string(), ev));
+            }
+        }
+    }
+    out
 }
 
 fn maven(tree: &Tree, projects: &[String], path: &str) -> Found {

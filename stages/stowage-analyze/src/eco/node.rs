@@ -228,7 +228,45 @@ fn package(
     }
     draft.deps = deps;
     draft.sources = sources(tree, dir, projects, EXTS, &[]);
+    if framework.is_some_and(|(dep, ..)| *dep == "@nestjs/core") {
+        draft.route_prefix = nest_global_prefix(tree, &draft.sources);
+    }
     Found::Service(Box::new(draft))
+}
+
+/// NestJS `app.setGlobalPrefix('api', { exclude: ['health'] })` (usually in main.ts): every controller route is
+/// served under the prefix, except the excluded ones.
+fn nest_global_prefix(tree: &Tree, sources: &[String]) -> Option<crate::detect::RoutePrefix> {
+    for path in sources {
+        let Some(text) = tree.text(path) else { continue };
+        let lines: Vec<(u32, &str)> = crate::scan::code_lines(text).collect();
+        for (i, (n, line)) in lines.iter().enumerate() {
+            let Some(at) = line.find("setGlobalPrefix(") else { continue };
+            let args = &line[at + "setGlobalPrefix(".len()..];
+            let prefix = crate::scan::literals(args).into_iter().next()?.trim_matches('/').to_string();
+            if prefix.is_empty() {
+                return None;
+            }
+            // The options object may span a few lines; it ends with the call's `)`.
+            let mut call = args.to_string();
+            for (_, next) in lines.iter().skip(i + 1).take(8) {
+                if call.contains(");") {
+                    break;
+                }
+                call.push_str(next);
+            }
+            let exclude = call
+                .split_once("exclude")
+                .map(|(_, rest)| {
+                    let list = rest.split(']').next().unwrap_or("");
+                    crate::scan::literals(list).into_iter().map(|l| l.trim_matches('/').to_string()).collect()
+                })
+                .unwrap_or_default();
+            let evidence = Evidence::new(path, Some(*n), format!("NestJS global prefix `/{prefix}`"));
+            return Some(crate::detect::RoutePrefix { prefix: format!("/{prefix}"), evidence, exclude });
+        }
+    }
+    None
 }
 
 /// Next.js routes are files: `pages/api/health.ts` or `app/api/health/route.ts` serve `/api/health`.
