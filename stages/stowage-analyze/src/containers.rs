@@ -6,6 +6,7 @@
 
 use crate::model::{ContainerFile, Evidence, Port};
 use crate::walk::{Tree, file_name, join, parent};
+use crate::yaml::Yaml;
 
 /// What a Dockerfile says about the app.
 #[derive(Debug, Default)]
@@ -211,6 +212,248 @@ pub fn existing(tree: &Tree) -> Vec<ContainerFile> {
                 out.push(ContainerFile { path: path.clone(), kind: "kubernetes".into(), images, ports: vec![] });
             }
         }
+    }
+    out
+}
+
+/// Images of backing services: a container running one of these is never one of the app's services.
+const BACKING_IMAGES: &[&str] = &[
+    "postgres",
+    "postgis",
+    "mysql",
+    "mariadb",
+    "redis",
+    "valkey",
+    "mongo",
+    "rabbitmq",
+    "kafka",
+    "cp-kafka",
+    "zookeeper",
+    "elasticsearch",
+    "opensearch",
+    "minio",
+    "memcached",
+    "nginx",
+    "traefik",
+    "envoy",
+];
+
+/// `registry.example.com/org/web:1.2@sha256:...` -> `web`.
+fn image_name(image: &str) -> &str {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    let last = no_digest.rsplit('/').next().unwrap_or(no_digest);
+    last.split(':').next().unwrap_or(last)
+}
+
+/// What a deployable is known by when a manifest is matched to it.
+pub struct Target<'a> {
+    pub name: &'a str,
+    pub root: &'a str,
+    pub build_context: &'a str,
+}
+
+/// A container port declared by a compose service or a Kubernetes workload, with what identifies its container.
+struct Declared {
+    names: Vec<String>,
+    /// Compose: the folder it builds from, and its Dockerfile (app-relative).
+    build: Option<(String, Option<String>)>,
+    file: String,
+    ports: Vec<(u16, Evidence)>,
+}
+
+/// The container side of a compose `ports` item (`"8080:80"`, `127.0.0.1:8080:80/tcp`, `80`, `{ target: 80 }`).
+fn compose_port(item: &Yaml) -> Option<(u16, Option<u32>)> {
+    if let Some(target) = item.get("target") {
+        return Some((target.str()?.parse().ok()?, target.line()));
+    }
+    let text = item.str()?;
+    let container = text.rsplit(':').next()?.split('/').next()?;
+    Some((container.parse().ok()?, item.line()))
+}
+
+fn compose_declared(path: &str, text: &str, out: &mut Vec<Declared>) {
+    let dir = parent(path);
+    for doc in crate::yaml::parse(text) {
+        for (name, service) in doc.get("services").map(Yaml::entries).unwrap_or(&[]) {
+            // A service without `build` runs a published image: it is not built from this app.
+            let build = match service.get("build") {
+                Some(Yaml::Scalar(context, _)) => (context.clone(), None),
+                Some(map @ Yaml::Map(_)) => (
+                    map.get("context").and_then(Yaml::str).unwrap_or(".").to_string(),
+                    map.get("dockerfile").and_then(Yaml::str).map(str::to_string),
+                ),
+                _ => continue,
+            };
+            let context = crate::scan::normalize_path(&join(dir, &build.0));
+            let dockerfile = build.1.map(|d| crate::scan::normalize_path(&join(&context, &d)));
+            let mut ports = Vec::new();
+            for item in service.get("ports").map(Yaml::items).unwrap_or(&[]) {
+                if let Some((n, line)) = compose_port(item) {
+                    let detail = format!("compose service `{name}` publishes container port {n}");
+                    ports.push((n, Evidence::new(path, line, detail)));
+                }
+            }
+            for item in service.get("expose").map(Yaml::items).unwrap_or(&[]) {
+                if let Some(n) = item.str().and_then(|s| s.split('/').next()).and_then(|s| s.parse::<u16>().ok()) {
+                    ports.push((n, Evidence::new(path, item.line(), format!("compose service `{name}` exposes {n}"))));
+                }
+            }
+            let mut names = vec![name.clone()];
+            if let Some(image) = service.get("image").and_then(Yaml::str) {
+                names.push(image_name(image).to_string());
+            }
+            out.push(Declared { names, build: Some((context, dockerfile)), file: path.to_string(), ports });
+        }
+    }
+}
+
+/// Workload containers' `containerPort`s, and Services' `targetPort`s (a named target resolved against the
+/// containers' port names) credited to the workloads the Service selects by label.
+fn kubernetes_declared(path: &str, text: &str, out: &mut Vec<Declared>) {
+    let docs = crate::yaml::parse(text);
+    let mut workload_labels: Vec<(usize, Vec<(String, String)>)> = Vec::new();
+    for doc in &docs {
+        let kind = doc.get("kind").and_then(Yaml::str).unwrap_or("");
+        let meta_name = doc.get("metadata").and_then(|m| m.get("name")).and_then(Yaml::str).unwrap_or("");
+        let (pod, labels) = match kind {
+            "Pod" => (doc.get("spec"), doc.get("metadata").and_then(|m| m.get("labels"))),
+            "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController" => {
+                let template = doc.get("spec").and_then(|s| s.get("template"));
+                (
+                    template.and_then(|t| t.get("spec")),
+                    template.and_then(|t| t.get("metadata")).and_then(|m| m.get("labels")),
+                )
+            }
+            _ => continue,
+        };
+        let labels: Vec<(String, String)> = labels
+            .map(Yaml::entries)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|(k, v)| v.str().map(|v| (k.clone(), v.to_string())))
+            .collect();
+        for container in pod.and_then(|p| p.get("containers")).map(Yaml::items).unwrap_or(&[]) {
+            let mut names = vec![meta_name.to_string()];
+            names.extend(container.get("name").and_then(Yaml::str).map(str::to_string));
+            names.extend(container.get("image").and_then(Yaml::str).map(|i| image_name(i).to_string()));
+            let mut ports = Vec::new();
+            for port in container.get("ports").map(Yaml::items).unwrap_or(&[]) {
+                let Some(cp) = port.get("containerPort") else { continue };
+                let Some(n) = cp.str().and_then(|s| s.parse::<u16>().ok()) else { continue };
+                let detail = match port.get("name").and_then(Yaml::str) {
+                    Some(pn) => format!("{kind} `{meta_name}` containerPort {n} (`{pn}`)"),
+                    None => format!("{kind} `{meta_name}` containerPort {n}"),
+                };
+                ports.push((n, Evidence::new(path, cp.line(), detail)));
+            }
+            workload_labels.push((out.len(), labels.clone()));
+            out.push(Declared { names, build: None, file: path.to_string(), ports });
+        }
+    }
+    for doc in &docs {
+        if doc.get("kind").and_then(Yaml::str) != Some("Service") {
+            continue;
+        }
+        let name = doc.get("metadata").and_then(|m| m.get("name")).and_then(Yaml::str).unwrap_or("");
+        let selector: Vec<(String, String)> = doc
+            .get("spec")
+            .and_then(|s| s.get("selector"))
+            .map(Yaml::entries)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|(k, v)| v.str().map(|v| (k.clone(), v.to_string())))
+            .collect();
+        let selected: Vec<usize> = workload_labels
+            .iter()
+            .filter(|(_, labels)| !selector.is_empty() && selector.iter().all(|s| labels.contains(s)))
+            .map(|(i, _)| *i)
+            .collect();
+        for port in doc.get("spec").and_then(|s| s.get("ports")).map(Yaml::items).unwrap_or(&[]) {
+            // Without `targetPort`, the Service forwards to its own `port`.
+            let Some(target) = port.get("targetPort").or_else(|| port.get("port")) else { continue };
+            let Some(value) = target.str() else { continue };
+            let detail = format!("Service `{name}` targetPort {value}");
+            if let Ok(n) = value.parse::<u16>() {
+                if selected.is_empty() {
+                    // A Service whose workload is elsewhere: identified by its own name.
+                    let ports = vec![(n, Evidence::new(path, target.line(), detail.clone()))];
+                    out.push(Declared { names: vec![name.to_string()], build: None, file: path.to_string(), ports });
+                }
+                for &i in &selected {
+                    out[i].ports.push((n, Evidence::new(path, target.line(), detail.clone())));
+                }
+            } else {
+                // A named target port is the container port of that name.
+                for &i in &selected {
+                    let named = out[i]
+                        .ports
+                        .iter()
+                        .find(|(_, ev)| ev.detail.ends_with(&format!("(`{value}`)")))
+                        .map(|(n, _)| *n);
+                    if let Some(n) = named {
+                        out[i].ports.push((n, Evidence::new(path, target.line(), detail.clone())));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Container ports that the app's own compose files and Kubernetes manifests declare, credited to the deployable
+/// they run: by name (compose service, container, workload or image name equal to the deployable's), else by
+/// build context (a compose service that builds the deployable's folder), else by place (a manifest inside the
+/// deployable's folder, or any manifest when the app has one deployable). Containers of backing-service images are
+/// never credited. Returns one list per target, in `targets` order.
+pub fn manifest_ports(tree: &Tree, targets: &[Target]) -> Vec<Vec<(u16, Evidence)>> {
+    let mut declared = Vec::new();
+    for (path, text) in &tree.texts {
+        let name = file_name(path);
+        if is_compose(name) {
+            compose_declared(path, text, &mut declared);
+        } else if (name.ends_with(".yaml") || name.ends_with(".yml"))
+            && !path.contains("/templates/")
+            && text.lines().any(|l| l.starts_with("apiVersion:"))
+        {
+            kubernetes_declared(path, text, &mut declared);
+        }
+    }
+    let mut out: Vec<Vec<(u16, Evidence)>> = targets.iter().map(|_| Vec::new()).collect();
+    for d in declared.iter().filter(|d| !d.ports.is_empty()) {
+        if d.names.iter().any(|n| BACKING_IMAGES.contains(&n.as_str())) {
+            continue;
+        }
+        let by_name: Vec<usize> = (0..targets.len())
+            .filter(|&i| d.names.iter().any(|n| crate::detect::service_name(n) == targets[i].name))
+            .collect();
+        let chosen = if by_name.len() == 1 {
+            Some(by_name[0])
+        } else if let Some((context, dockerfile)) = &d.build {
+            let by_root: Vec<usize> = (0..targets.len()).filter(|&i| targets[i].root == context).collect();
+            let by_dockerfile: Vec<usize> = (0..targets.len())
+                .filter(|&i| {
+                    targets[i].build_context == context
+                        && dockerfile.as_ref().is_some_and(|f| crate::walk::is_under(f, targets[i].root))
+                })
+                .collect();
+            match (by_root.as_slice(), by_dockerfile.as_slice()) {
+                ([one], _) | ([], [one]) => Some(*one),
+                _ => None,
+            }
+        } else if targets.len() == 1 {
+            Some(0)
+        } else {
+            // The deepest deployable folder holding the manifest, when it is not the app root.
+            (0..targets.len())
+                .filter(|&i| targets[i].root != "." && crate::walk::is_under(&d.file, targets[i].root))
+                .max_by_key(|&i| targets[i].root.len())
+        };
+        if let Some(i) = chosen {
+            out[i].extend(d.ports.iter().cloned());
+        }
+    }
+    for ports in &mut out {
+        ports.sort();
+        ports.dedup();
     }
     out
 }

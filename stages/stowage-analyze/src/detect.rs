@@ -39,6 +39,8 @@ pub struct Draft {
     /// A prefix every route of the service is served under, set outside the route's file (NestJS
     /// `setGlobalPrefix`, Spring's `server.servlet.context-path`), with the routes it leaves out.
     pub route_prefix: Option<RoutePrefix>,
+    /// Container ports the app's own compose files and Kubernetes manifests declare for this deployable.
+    pub manifest_ports: Vec<(u16, Evidence)>,
     pub writable: Vec<Fact<String>>,
 }
 
@@ -85,6 +87,7 @@ impl Draft {
             health_path: None,
             readiness_path: None,
             route_prefix: None,
+            manifest_ports: Vec::new(),
             writable: Vec::new(),
         }
     }
@@ -482,8 +485,11 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         }
         _ => kind,
     };
-    let ports =
-        if matches!(kind.value, Kind::Web) { merge_ports(&scan, draft.default_port.take()) } else { Vec::new() };
+    let ports = if matches!(kind.value, Kind::Web) {
+        merge_ports(&scan, draft.default_port.take(), &draft.manifest_ports)
+    } else {
+        Vec::new()
+    };
     let serves = matches!(kind.value, Kind::Web);
     let health_path = draft.health_path.take().or_else(|| {
         scan.health
@@ -691,9 +697,20 @@ fn scan_command(command: &str, ev: &Evidence) -> Scan {
 }
 
 /// Groups port evidence by number; a variable read without a default is attached to the port it overrides.
-fn merge_ports(scan: &Scan, default: Option<(u16, Evidence)>) -> Vec<Fact<Port>> {
+///
+/// Ports declared by the app's compose files and manifests (`manifest`) rank below code, commands and the
+/// Dockerfile: they confirm a port those name (evidence added), or give the number, at low confidence, when those
+/// name none (they beat a framework's default). A manifest port that disagrees with the code is the deployment's
+/// own choice, usually made through the port variable, and is not reported as another port.
+fn merge_ports(scan: &Scan, default: Option<(u16, Evidence)>, manifest: &[(u16, Evidence)]) -> Vec<Fact<Port>> {
     let mut by_number: BTreeMap<u16, Fact<Port>> = BTreeMap::new();
-    for (port, confidence, ev) in &scan.ports {
+    let declared_in_code = scan.ports.iter().any(|(p, ..)| p.number.is_some());
+    let from_manifests = manifest
+        .iter()
+        .filter(|_| !declared_in_code)
+        .map(|(n, ev)| (Port { number: Some(*n), env: None }, Confidence::Low, ev.clone()));
+    let all: Vec<(Port, Confidence, Evidence)> = scan.ports.iter().cloned().chain(from_manifests).collect();
+    for (port, confidence, ev) in &all {
         let Some(number) = port.number else { continue };
         let entry = by_number.entry(number).or_insert_with(|| Fact {
             value: port.clone(),
@@ -706,6 +723,15 @@ fn merge_ports(scan: &Scan, default: Option<(u16, Evidence)>) -> Vec<Fact<Port>>
         entry.confidence = entry.confidence.max(*confidence);
         if !entry.evidence.contains(ev) {
             entry.evidence.push(ev.clone());
+        }
+    }
+    if declared_in_code {
+        for (n, ev) in manifest {
+            if let Some(entry) = by_number.get_mut(n)
+                && !entry.evidence.contains(ev)
+            {
+                entry.evidence.push(ev.clone());
+            }
         }
     }
     // Several numbers for one app usually mean "code default" plus "Dockerfile EXPOSE" or a dev-only value:

@@ -18,6 +18,24 @@
 //! examples, test projects, workspace roots) with the reason; `unread[]` the files that were not read (binary,
 //! over 1 MiB except manifests and lockfiles, not UTF-8, unreadable, symlinks leaving the app).
 //!
+//! # Ports and route prefixes
+//!
+//! A port comes, strongest first, from code (a literal, or a variable with its default), the start command, the
+//! app's own Dockerfile (`EXPOSE`, `ENV PORT=`), then the app's own compose files (`ports`, `expose` of a service
+//! that builds the deployable's folder) and Kubernetes manifests (`containerPort`, a Service's `targetPort`, named
+//! ports resolved) at low confidence, and last a framework's documented default. A manifest is credited to the
+//! deployable it names (service, container, workload or image name), else the one whose folder it builds or holds.
+//! Manifests confirm a port the code names (their evidence is added) or give the number when the code names none;
+//! a manifest port that disagrees with the code is the deployment's choice (usually made through the port
+//! variable) and is not reported. Backing-service containers (postgres, redis, ...) are never the app's.
+//!
+//! Health and readiness routes carry the prefixes they are served under, wherever those are set: the router's own
+//! prefix, Express `app.use('/api', router)`, FastAPI `include_router(r, prefix=...)`, Flask
+//! `register_blueprint(bp, url_prefix=...)`, Django `path('api/', include('app.urls'))` (chained includes too),
+//! NestJS `@Controller('x')` and `app.setGlobalPrefix('api', { exclude })`, actix-web scopes, Spring's
+//! `server.servlet.context-path` (or `spring.webflux.base-path`) and Actuator's
+//! `management.endpoints.web.base-path`. A prefix that is not a literal is not guessed.
+//!
 //! # Kinds, and scheduled work
 //!
 //! A service is `web` when a web framework serves HTTP or something listens on a port; `static` when it is files
@@ -68,6 +86,7 @@ pub mod options;
 mod scan;
 mod schedule;
 mod walk;
+mod yaml;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -131,11 +150,23 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Model, AnalyzeError> {
 
     let mut services: Vec<Service> = Vec::new();
     let mut skipped: Vec<Skipped> = Vec::new();
+    let mut drafts = Vec::new();
     for found in eco::detect_all(&tree, &app_name) {
         match found {
-            Found::Service(draft) => services.extend(detect::finish(&tree, *draft)),
+            Found::Service(draft) => drafts.push(*draft),
             Found::Skipped(s) => skipped.push(s),
         }
+    }
+    // The app's compose files and manifests are matched against every deployable at once (by name first), so a
+    // manifest is credited to the one it runs.
+    let targets: Vec<containers::Target> = drafts
+        .iter()
+        .map(|d| containers::Target { name: &d.name, root: &d.root, build_context: &d.build_context })
+        .collect();
+    let declared = containers::manifest_ports(&tree, &targets);
+    for (mut draft, ports) in drafts.into_iter().zip(declared) {
+        draft.manifest_ports = ports;
+        services.extend(detect::finish(&tree, draft));
     }
     merge_asset_builds(&mut services, &mut skipped);
     // Deployables of one folder (binaries of a package, `cmd/*` programs) find the same scheduled commands there.
