@@ -18,6 +18,16 @@
 //! examples, test projects, workspace roots) with the reason; `unread[]` the files that were not read (binary,
 //! over 1 MiB except manifests and lockfiles, not UTF-8, unreadable, symlinks leaving the app).
 //!
+//! # Static sites
+//!
+//! A folder with an `index.html` is a static site of its own only when no project owns it and it is not
+//! documentation. Every project owns its folder, deployable or not (a server's templates and `public/`, a Python
+//! app's `docs/`, a library's demo page), except monorepo roots (npm/pnpm/yarn, Cargo and uv workspace roots, Maven
+//! aggregators, Gradle multi-project roots), which own nothing themselves. `docs/`, `doc/` and `documentation/`
+//! sites are listed in `skipped` (published on their own). A site in a served-files folder (`apps/landing/public`)
+//! is named after the folder above it (`landing`). A folder with its own package.json and a static build (Vite,
+//! Create React App, Angular) is a static site wherever it is, even inside another app.
+//!
 //! # Ports and route prefixes
 //!
 //! A port comes, strongest first, from code (a literal, or a variable with its default), the start command, the
