@@ -485,6 +485,19 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         }
         _ => kind,
     };
+    // A platform that starts the service itself on a schedule (Railway's `cronSchedule`) makes it a job.
+    let railway = schedule::railway_schedule(tree, &draft.root);
+    let kind = match &railway {
+        Some(schedule) => Fact::new(
+            Kind::Job,
+            Confidence::High,
+            Evidence {
+                detail: "started on a schedule by the platform, runs to completion".into(),
+                ..schedule.evidence[0].clone()
+            },
+        ),
+        None => kind,
+    };
     let ports = if matches!(kind.value, Kind::Web) {
         merge_ports(&scan, draft.default_port.take(), &draft.manifest_ports)
     } else {
@@ -545,7 +558,7 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         framework: draft.framework.clone(),
         build_command: draft.build_command.clone(),
         start_command: draft.start_command.clone(),
-        schedule: schedule_fact(&main_schedules),
+        schedule: railway.clone().or_else(|| schedule_fact(&main_schedules)),
         ports,
         health_path,
         readiness_path,
@@ -612,7 +625,10 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         None => format!("http://{}", service.name),
     };
     let framework = service.framework.as_ref().map(|f| f.value.as_str());
-    for job in schedule::jobs(tree, &draft.root, &project_dirs(tree), framework, &url) {
+    // Static files run nothing: a crontab next to them belongs to whatever serves them.
+    let jobs =
+        if is_static { Vec::new() } else { schedule::jobs(tree, &draft.root, &project_dirs(tree), framework, &url) };
+    for job in jobs {
         let kind = Fact::new(Kind::Job, Confidence::High, job.evidence.clone());
         let name = format!("{}-{}", service.name, job.slug);
         out.push(background(name, kind, job.command, job.schedule));

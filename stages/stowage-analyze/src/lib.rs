@@ -60,9 +60,10 @@
 //!   `schedule` set to the five-field cron expression (or macro) the app states. The app states it in a committed
 //!   crontab (`crontab`, `*.crontab`, `*.cron`, a `cron.d/` file; Django management commands are usually run this
 //!   way), whenever's `config/schedule.rb` (`every 1.day, at: '4:30 am'` becomes `30 4 * * *`; `every :reboot` is
-//!   not a schedule), Vercel's `crons` (a job that calls the path on the web service), or Laravel's scheduler
-//!   (`schedule:run` every minute, as Laravel documents). A job whose schedule cannot be read keeps `schedule`
-//!   null; it is never guessed.
+//!   not a schedule), Vercel's `crons` (a job that calls the path on the web service), Render's `render.yaml`
+//!   `type: cron` services (matched by `rootDir`), or Laravel's scheduler (`schedule:run` every minute, as Laravel
+//!   documents). A service that Railway starts on a schedule (`deploy.cronSchedule` in its railway.toml/json) is
+//!   itself a job. A job whose schedule cannot be read keeps `schedule` null; it is never guessed.
 //! - When the app keeps time itself, with a scheduler library in a long-running process (node-cron, cron,
 //!   node-schedule, croner, agenda, bree, @nestjs/schedule, APScheduler, schedule, Celery beat, sidekiq-cron,
 //!   sidekiq-scheduler, rufus-scheduler, clockwork, Spring `@Scheduled`, robfig/cron, gocron,

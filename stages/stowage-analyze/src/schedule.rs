@@ -196,9 +196,22 @@ fn interval(text: &str) -> Option<String> {
 
 /// The schedule a scheduler call states on `line` (with `after` the text from the token on).
 fn schedule_on(line: &str, after: &str, library: &Library) -> Option<String> {
-    let lits = literals(after);
+    // Spring placeholders carry their default: `"${app.cron:0 0 6 * * *}"`.
+    let lits: Vec<&str> = literals(after)
+        .into_iter()
+        .map(|l| match l.strip_prefix("${").and_then(|p| p.strip_suffix('}')) {
+            Some(p) => p.split_once(':').map_or(l, |(_, default)| default),
+            None => l,
+        })
+        .collect();
     if let Some(cron) = lits.iter().find(|l| is_cron(l)) {
         return Some(cron.trim().to_string());
+    }
+    if library.name == "clockwork" {
+        // `every(1.day, 'backup', at: '03:00')`: the period is code, the time a literal.
+        let period = after.split_once("every(")?.1.split(',').next()?.trim().to_string();
+        let at = after.split_once("at:").and_then(|(_, a)| literals(a).first().map(|t| format!(" at {t}")));
+        return Some(format!("every {period}{}", at.unwrap_or_default()));
     }
     // YAML values are unquoted: `cron: "*/5 * * * *"` is caught above, `cron: 0 3 * * *` here.
     for key in ["cron:", "every:", "interval:"] {
@@ -216,9 +229,7 @@ fn schedule_on(line: &str, after: &str, library: &Library) -> Option<String> {
         return cron_from_kwargs(&args, library.runner == Runner::App);
     }
     match library.name {
-        "agenda" | "rufus-scheduler" | "clockwork" => {
-            lits.first().filter(|l| !l.is_empty()).map(|l| format!("every {l}"))
-        }
+        "agenda" | "rufus-scheduler" => lits.first().filter(|l| !l.is_empty()).map(|l| format!("every {l}")),
         "schedule" | "gocron" => {
             // `schedule.every(10).minutes.do(job)`, `s.Every(5).Minutes()`.
             let rest = after.split_once("very(")?.1;
@@ -255,13 +266,15 @@ pub fn in_process(tree: &Tree, sources: &[String], deps: &[(String, Evidence)]) 
                 if library.runner == Runner::CeleryBeat && !beat_file {
                     continue;
                 }
-                // YAML keys only count in YAML files (sidekiq schedules), code tokens only in code.
-                let yaml_token = |t: &str| t.ends_with(':') && !t.contains('\'') && !t.contains('"');
-                let Some(token) = library.tokens.iter().find(|t| {
-                    yaml_token(t) == yaml
-                        && line.contains(*t)
-                        && !crate::scan::in_string(line, line.find(*t).unwrap_or(0))
-                }) else {
+                // Sidekiq's schedules are YAML configuration; every other library's are calls in code.
+                if (library.runner == Runner::Sidekiq) != yaml {
+                    continue;
+                }
+                let Some(token) = library
+                    .tokens
+                    .iter()
+                    .find(|t| line.contains(*t) && (yaml || !crate::scan::in_string(line, line.find(*t).unwrap_or(0))))
+                else {
                     continue;
                 };
                 let after = &line[line.find(token).unwrap_or(0)..];
@@ -523,6 +536,65 @@ fn vercel_jobs(path: &str, text: &str, url: &str, out: &mut Vec<Job>) {
     }
 }
 
+/// Render's blueprint (`render.yaml` at the repository root): `type: cron` services of the folder `root`
+/// (their `rootDir`, the repository root by default).
+fn render_jobs(text: &str, root: &str, out: &mut Vec<Job>) {
+    use crate::yaml::Yaml;
+    for doc in crate::yaml::parse(text) {
+        for service in doc.get("services").map(Yaml::items).unwrap_or(&[]) {
+            if service.get("type").and_then(Yaml::str) != Some("cron") {
+                continue;
+            }
+            let dir = service.get("rootDir").and_then(Yaml::str).unwrap_or(".");
+            if crate::scan::normalize_path(dir) != root {
+                continue;
+            }
+            let (Some(schedule), Some(command)) = (service.get("schedule"), service.get("startCommand")) else {
+                continue;
+            };
+            let (Some(schedule_text), Some(command_text)) = (schedule.str(), command.str()) else { continue };
+            let name = service.get("name").and_then(Yaml::str).unwrap_or("cron");
+            let ev = Evidence::new("render.yaml", command.line(), format!("Render cron job `{name}`"));
+            out.push(Job {
+                slug: crate::detect::service_name(name),
+                schedule: Some(Fact::new(
+                    schedule_text.to_string(),
+                    Confidence::High,
+                    Evidence::new("render.yaml", schedule.line(), format!("Render cron job `{name}` schedule")),
+                )),
+                command: Fact::new(command_text.to_string(), Confidence::High, ev.clone()),
+                evidence: ev,
+            });
+        }
+    }
+}
+
+/// Railway runs a service as a cron job when its config sets `deploy.cronSchedule` (`railway.toml` or
+/// `railway.json` in the service's folder): then the service itself is a job.
+pub fn railway_schedule(tree: &Tree, root: &str) -> Option<Fact<String>> {
+    let toml_path = join(root, "railway.toml");
+    if let Some(text) = tree.text(&toml_path) {
+        let doc = text.parse::<toml::Table>().ok()?;
+        let schedule = doc.get("deploy")?.get("cronSchedule")?.as_str()?;
+        let line = crate::detect::line_of(text, "cronSchedule");
+        return Some(Fact::new(
+            schedule.to_string(),
+            Confidence::High,
+            Evidence::new(&toml_path, line, "Railway `deploy.cronSchedule`"),
+        ));
+    }
+    let json_path = join(root, "railway.json");
+    let text = tree.text(&json_path)?;
+    let doc = serde_json::from_str::<serde_json::Value>(text).ok()?;
+    let schedule = doc.get("deploy")?.get("cronSchedule")?.as_str()?;
+    let line = crate::detect::line_of(text, "cronSchedule");
+    Some(Fact::new(
+        schedule.to_string(),
+        Confidence::High,
+        Evidence::new(&json_path, line, "Railway `deploy.cronSchedule`"),
+    ))
+}
+
 /// One-shot commands the app schedules, from files under `root` outside nested projects. `url` is how a job
 /// reaches the service itself (`http://name:port`), for schedules that call a path.
 pub fn jobs(tree: &Tree, root: &str, nested: &[String], framework: Option<&str>, url: &str) -> Vec<Job> {
@@ -539,6 +611,9 @@ pub fn jobs(tree: &Tree, root: &str, nested: &[String], framework: Option<&str>,
     let whenever = join(root, "config/schedule.rb");
     if let Some(text) = tree.text(&whenever) {
         whenever_jobs(&whenever, text, &mut out);
+    }
+    if let Some(text) = tree.text("render.yaml") {
+        render_jobs(text, root, &mut out);
     }
     let vercel = join(root, "vercel.json");
     if let Some(text) = tree.text(&vercel) {

@@ -267,3 +267,104 @@ fn no_schedule_is_guessed() {
         },
     ]);
 }
+
+/// Platforms' cron configuration: Render's `type: cron` services and Railway's `cronSchedule`.
+#[test]
+fn platform_cron_files() {
+    check(&[
+        Case {
+            name: "render-cron-service",
+            files: &[
+                (
+                    "api/package.json",
+                    r#"{"name":"api","scripts":{"start":"node index.js"},"dependencies":{"express":"4"}}"#,
+                ),
+                ("api/index.js", "require('express')().listen(process.env.PORT || 3000);\n"),
+                (
+                    "render.yaml",
+                    "services:\n  - type: web\n    name: api\n    rootDir: api\n    startCommand: npm start\n  - type: cron\n    name: nightly-report\n    rootDir: api\n    schedule: \"0 3 * * *\"\n    startCommand: node report.js\n",
+                ),
+            ],
+            want: &[
+                ("api", "web", Some("node index.js"), None),
+                ("api-nightly-report", "job", Some("node report.js"), Some("0 3 * * *")),
+            ],
+        },
+        Case {
+            name: "railway-cron-schedule",
+            files: &[
+                ("requirements.txt", "requests\n"),
+                (
+                    "sync.py",
+                    "import requests\n\nif __name__ == \"__main__\":\n    requests.get(\"https://example.com\")\n",
+                ),
+                ("railway.toml", "[deploy]\nstartCommand = \"python sync.py\"\ncronSchedule = \"*/30 * * * *\"\n"),
+            ],
+            want: &[("app", "job", Some("python sync.py"), Some("*/30 * * * *"))],
+        },
+    ]);
+}
+
+/// More scheduler idioms: clockwork in a Procfile clock process, bree's job list, a Spring placeholder's default,
+/// sidekiq-scheduler's YAML.
+#[test]
+fn more_in_process_idioms() {
+    check(&[
+        Case {
+            name: "clockwork-clock-process",
+            files: &[
+                ("Gemfile", "gem 'sinatra'\ngem 'clockwork'\n"),
+                ("app.rb", "require 'sinatra'\nget '/' do\n  'hi'\nend\n"),
+                (
+                    "clock.rb",
+                    "require 'clockwork'\nmodule Clockwork\n  every(1.day, 'backup', at: '03:00') { Backup.run }\nend\n",
+                ),
+                ("Procfile", "web: bundle exec ruby app.rb -p $PORT\nclock: bundle exec clockwork clock.rb\n"),
+            ],
+            want: &[
+                ("app", "web", Some("bundle exec ruby app.rb -p $PORT"), None),
+                ("app-clock", "worker", Some("bundle exec clockwork clock.rb"), Some("every 1.day at 03:00")),
+            ],
+        },
+        Case {
+            name: "bree-jobs",
+            files: &[
+                ("package.json", r#"{"name":"jobs","scripts":{"start":"node index.js"},"dependencies":{"bree":"9"}}"#),
+                (
+                    "index.js",
+                    "const Bree = require('bree');\nconst bree = new Bree({ jobs: [{ name: 'sync', cron: '15 * * * *' }] });\nbree.start();\n",
+                ),
+            ],
+            want: &[("jobs", "worker", Some("node index.js"), Some("15 * * * *"))],
+        },
+        Case {
+            name: "spring-placeholder-default",
+            files: &[
+                (
+                    "pom.xml",
+                    "<project><artifactId>web</artifactId><version>1</version><parent><artifactId>spring-boot-starter-parent</artifactId></parent><dependencies><dependency><artifactId>spring-boot-starter-web</artifactId></dependency></dependencies></project>\n",
+                ),
+                (
+                    "src/main/java/w/Jobs.java",
+                    "@SpringBootApplication\npublic class Jobs {\n  public static void main(String[] a) {}\n  @Scheduled(cron = \"${jobs.cleanup:0 30 2 * * *}\")\n  void cleanup() {}\n}\n",
+                ),
+            ],
+            want: &[("web", "web", Some("java -jar target/web-1.jar"), Some("0 30 2 * * *"))],
+        },
+        Case {
+            name: "sidekiq-scheduler-in-a-procfile-worker",
+            files: &[
+                ("Gemfile", "gem 'rails'\ngem 'sidekiq'\ngem 'sidekiq-scheduler'\n"),
+                (
+                    "config/sidekiq.yml",
+                    ":scheduler:\n  :schedule:\n    hello:\n      every: '45m'\n      class: HelloWorld\n",
+                ),
+                ("Procfile", "web: bundle exec puma -p $PORT\nworker: bundle exec sidekiq -C config/sidekiq.yml\n"),
+            ],
+            want: &[
+                ("app", "web", Some("bundle exec puma -p $PORT"), None),
+                ("app-worker", "worker", Some("bundle exec sidekiq -C config/sidekiq.yml"), Some("every 45m")),
+            ],
+        },
+    ]);
+}
