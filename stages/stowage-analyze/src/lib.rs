@@ -10,9 +10,9 @@
 //! `{ model_version, services[], existing_container_files[], skipped[], unread[] }`. Each service has `name`, `root`
 //! and `build_context` (app-relative folders, `.` for the root) and these facts: `kind` (web, worker, job, cli,
 //! static), `language`, `runtime_version`, `package_manager`, `lockfile`, `framework`, `build_command`,
-//! `start_command`, `schedule` (see below), `ports[]` (value `{ number, env }`: `number` is null when only the variable sets the port),
-//! `health_path`, `readiness_path`, `env_vars[]` (names only), `backing_services[]` (postgres, mysql, redis,
-//! mongodb, rabbitmq, kafka, elasticsearch, s3) and `writable_paths[]`. Every fact is
+//! `start_command`, `schedule` (see below), `ports[]` (value `{ number, env }`: `number` is null when only the
+//! variable sets the port), `health_path`, `readiness_path`, `env_vars[]` (names only), `backing_services[]`
+//! (postgres, mysql, redis, mongodb, rabbitmq, kafka, elasticsearch, s3) and `writable_paths[]`. Every fact is
 //! `{ value, evidence: [{ file, line?, detail }], confidence: high | medium | low }`; a fact that was not found is
 //! null (or an empty list), never a guess. `skipped[]` lists projects that are not deployables (libraries,
 //! examples, test projects, workspace roots) with the reason; `unread[]` the files that were not read (binary,
