@@ -408,6 +408,10 @@ pub fn manifest_ports(tree: &Tree, targets: &[Target]) -> Vec<Vec<(u16, Evidence
     let mut declared = Vec::new();
     for (path, text) in &tree.texts {
         let name = file_name(path);
+        // Manifests of tests and examples run something else than the app.
+        if crate::detect::is_test_file(path) || path.split('/').any(|seg| matches!(seg, "examples" | "example")) {
+            continue;
+        }
         if is_compose(name) {
             compose_declared(path, text, &mut declared);
         } else if (name.ends_with(".yaml") || name.ends_with(".yml"))

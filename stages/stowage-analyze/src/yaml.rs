@@ -96,15 +96,26 @@ pub fn parse(text: &str) -> Vec<Yaml> {
         .map(|mut lines| {
             let mut i = 0;
             let indent = lines[0].indent;
-            block(&mut lines, &mut i, indent)
+            block(&mut lines, &mut i, indent, 0)
         })
         .collect()
 }
 
-fn block(lines: &mut [Line], i: &mut usize, indent: usize) -> Yaml {
+/// Nesting deeper than this is not configuration anyone writes; it is skipped, so a hostile file cannot exhaust
+/// the stack.
+const MAX_DEPTH: usize = 64;
+
+fn block(lines: &mut [Line], i: &mut usize, indent: usize, depth: usize) -> Yaml {
+    if depth > MAX_DEPTH {
+        *i += 1;
+        while *i < lines.len() && lines[*i].indent >= indent {
+            *i += 1;
+        }
+        return Yaml::Null;
+    }
     match lines.get(*i) {
-        Some(l) if l.text == "-" || l.text.starts_with("- ") => seq(lines, i, indent),
-        Some(_) => map(lines, i, indent),
+        Some(l) if l.text == "-" || l.text.starts_with("- ") => seq(lines, i, indent, depth),
+        Some(_) => map(lines, i, indent, depth),
         None => Yaml::Null,
     }
 }
@@ -144,7 +155,7 @@ fn scalar(text: &str, line: u32) -> Yaml {
 }
 
 /// The value after `key:` on line `*i` (already consumed): inline, a block scalar, or a nested block.
-fn value(lines: &mut [Line], i: &mut usize, indent: usize, inline: &str, number: u32) -> Yaml {
+fn value(lines: &mut [Line], i: &mut usize, indent: usize, inline: &str, number: u32, depth: usize) -> Yaml {
     if inline.starts_with('|') || inline.starts_with('>') {
         let mut text = Vec::new();
         while *i < lines.len() && lines[*i].indent > indent {
@@ -159,17 +170,17 @@ fn value(lines: &mut [Line], i: &mut usize, indent: usize, inline: &str, number:
     match lines.get(*i) {
         Some(next) if next.indent > indent => {
             let child = next.indent;
-            block(lines, i, child)
+            block(lines, i, child, depth + 1)
         }
         // A sequence may sit at its key's own indentation (`ports:` then `- 80` below it).
         Some(next) if next.indent == indent && (next.text == "-" || next.text.starts_with("- ")) => {
-            seq(lines, i, indent)
+            seq(lines, i, indent, depth + 1)
         }
         _ => Yaml::Null,
     }
 }
 
-fn map(lines: &mut [Line], i: &mut usize, indent: usize) -> Yaml {
+fn map(lines: &mut [Line], i: &mut usize, indent: usize, depth: usize) -> Yaml {
     let mut entries = Vec::new();
     while *i < lines.len() && lines[*i].indent == indent {
         let line = lines[*i].clone();
@@ -178,7 +189,7 @@ fn map(lines: &mut [Line], i: &mut usize, indent: usize) -> Yaml {
         }
         *i += 1;
         let Some((key, inline)) = split_key(&line.text) else { continue };
-        let v = value(lines, i, indent, inline, line.number);
+        let v = value(lines, i, indent, inline, line.number, depth);
         entries.push((key, v));
     }
     // Lines indented deeper than any key here (malformed input) are skipped rather than misread.
@@ -188,7 +199,7 @@ fn map(lines: &mut [Line], i: &mut usize, indent: usize) -> Yaml {
     Yaml::Map(entries)
 }
 
-fn seq(lines: &mut [Line], i: &mut usize, indent: usize) -> Yaml {
+fn seq(lines: &mut [Line], i: &mut usize, indent: usize, depth: usize) -> Yaml {
     let mut items = Vec::new();
     while *i < lines.len() && lines[*i].indent == indent && (lines[*i].text == "-" || lines[*i].text.starts_with("- "))
     {
@@ -199,7 +210,7 @@ fn seq(lines: &mut [Line], i: &mut usize, indent: usize) -> Yaml {
             items.push(match lines.get(*i) {
                 Some(next) if next.indent > indent => {
                     let child = next.indent;
-                    block(lines, i, child)
+                    block(lines, i, child, depth + 1)
                 }
                 _ => Yaml::Null,
             });
@@ -209,7 +220,7 @@ fn seq(lines: &mut [Line], i: &mut usize, indent: usize) -> Yaml {
         let column = indent + (line.text.len() - rest.len());
         if split_key(rest).is_some() || rest.starts_with("- ") {
             lines[*i] = Line { indent: column, text: rest.to_string(), number: line.number };
-            items.push(block(lines, i, column));
+            items.push(block(lines, i, column, depth + 1));
         } else {
             *i += 1;
             items.push(scalar(rest, line.number));
@@ -221,6 +232,18 @@ fn seq(lines: &mut [Line], i: &mut usize, indent: usize) -> Yaml {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hostile_nesting_is_skipped() {
+        let deep = format!("{}x\n", "- ".repeat(200_000));
+        assert_eq!(parse(&deep).len(), 1);
+        let mut stairs = String::new();
+        for depth in 0..2000 {
+            stairs.push_str(&format!("{}k{depth}:\n", " ".repeat(depth)));
+        }
+        stairs.push_str("ports: [1]\n");
+        assert_eq!(parse(&stairs).len(), 1);
+    }
 
     #[test]
     fn compose_and_manifests() {
