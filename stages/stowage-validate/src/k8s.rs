@@ -228,11 +228,32 @@ fn check_object(
                         format!("{} grants its role to `{}`", c.label(), n.str().unwrap_or("")),
                     ));
                 }
+                if let Some(n) = subject.get("name").filter(|n| n.str() == Some("system:masters")) {
+                    out.push(Diag::new(
+                        "KS105",
+                        n.pos(),
+                        format!("{} binds to system:masters, a group that bypasses RBAC", c.label()),
+                    ));
+                }
             }
         }
         "PodDisruptionBudget" => {
             let max = root.path(&["spec", "maxUnavailable"]);
             let min = root.path(&["spec", "minAvailable"]);
+            if max.is_none() && min.is_none() {
+                out.push(Diag::new(
+                    "KS106",
+                    at_kind,
+                    format!("{} sets neither minAvailable nor maxUnavailable", c.label()),
+                ));
+            }
+            if root.path(&["spec", "unhealthyPodEvictionPolicy"]).and_then(Node::str) != Some("AlwaysAllow") {
+                out.push(Diag::new(
+                    "KS107",
+                    root.path(&["spec", "unhealthyPodEvictionPolicy"]).map_or(at_kind, Node::pos),
+                    format!("{} does not set unhealthyPodEvictionPolicy: AlwaysAllow", c.label()),
+                ));
+            }
             let blocks = max.is_some_and(|m| m.str() == Some("0") || m.str() == Some("0%"))
                 || min.is_some_and(|m| m.str() == Some("100%"));
             if blocks {

@@ -1174,6 +1174,22 @@ rules! {
         fix "Use the `name` of a port of the selected Service."
         refs "" hadolint "" checkov "" kube_linter "" trivy "";
 
+    "KS105" Kubernetes "K37" Error true
+        title "binding to system:masters"
+        why "Members of system:masters bypass RBAC entirely and cannot be revoked by removing bindings; binding to the group means someone relies on it."
+        fix "Bind a narrower role to a specific user, group or service account."
+        refs "NSA/CISA 'RBAC'" hadolint "" checkov "" kube_linter "" trivy "";
+    "KS106" Kubernetes "K32" Warning true
+        title "PodDisruptionBudget without minAvailable or maxUnavailable"
+        why "The budget then states no policy: what it protects depends on API defaulting (policy/v1beta1 defaulted it to minAvailable 1, which blocks every eviction of a single-replica workload)."
+        fix "Set maxUnavailable: 1 (or a minAvailable below the replica count)."
+        refs "kube-score poddisruptionbudget-has-policy" hadolint "" checkov "" kube_linter "" trivy "";
+    "KS107" Kubernetes "K32" Info false
+        title "PodDisruptionBudget without unhealthyPodEvictionPolicy: AlwaysAllow"
+        why "With the default policy, pods that are not ready still count against the budget, so a crash-looping workload blocks node drains."
+        fix "Set `unhealthyPodEvictionPolicy: AlwaysAllow` (policy/v1, Kubernetes 1.27 and later)."
+        refs "" hadolint "" checkov "" kube_linter "pdb-unhealthy-pod-eviction-policy" trivy "";
+
     // ---- Compose ----
     "CP001" Compose "C01" Error true
         title "privileged service"
