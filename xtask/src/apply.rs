@@ -90,7 +90,7 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan> {
     let locked = old_lock.by_path();
     let generated: BTreeSet<&str> = input.outputs.iter().map(|o| o.path.as_str()).collect();
     for path in input.adopt {
-        if input.unmanaged.contains(path) {
+        if stowage_kit::any_glob_match(input.unmanaged, path) {
             return Err(Failure::usage(format!(
                 "`--adopt {path}` contradicts `unmanaged` in stowage.toml, which lists `{path}` as the team's own: \
                  remove it from `unmanaged` to let stowage manage it"
@@ -106,7 +106,7 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan> {
     // take the place of a folder of removed ones.
     let mut removed: BTreeSet<String> = BTreeSet::new();
     for entry in &old_lock.files {
-        if generated.contains(entry.path.as_str()) || input.unmanaged.contains(&entry.path) {
+        if generated.contains(entry.path.as_str()) || stowage_kit::any_glob_match(input.unmanaged, &entry.path) {
             continue;
         }
         let owned = input.stages_that_ran.contains(&entry.stage) || !input.pipeline_stages.contains(&entry.stage);
@@ -135,12 +135,13 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan> {
     }
     for output in input.outputs {
         check_destination(input.app_root, &output.path)?;
+        check_no_file_in_the_way(input.app_root, &output.path, &removed)?;
         let current = match read_current(input.app_root, &output.path) {
             Err(_) if folder_of_removed(input.app_root, &output.path, &removed) => None,
             other => other?,
         };
         let in_lock = locked.get(output.path.as_str());
-        if input.unmanaged.contains(&output.path) {
+        if stowage_kit::any_glob_match(input.unmanaged, &output.path) {
             files.push(Planned {
                 path: output.path.clone(),
                 stage: output.stage.clone(),
@@ -196,19 +197,39 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan> {
     Ok(Plan { files, lock, lock_changed, had_lock: input.lock.is_some() })
 }
 
+/// A file of the app standing where a generated path needs a folder (`blocked` for `blocked/x.txt`) stops the run,
+/// unless this run removes that file itself.
+fn check_no_file_in_the_way(app_root: &Path, rel: &str, removed: &BTreeSet<String>) -> Result<()> {
+    for (i, _) in rel.match_indices('/') {
+        let ancestor = &rel[..i];
+        let is_file = std::fs::symlink_metadata(app_root.join(ancestor)).is_ok_and(|m| m.is_file());
+        if is_file && !removed.contains(ancestor) {
+            return Err(Failure::failed(format!(
+                "`{ancestor}` is a file where stowage must create a folder for `{rel}`; nothing was written: move \
+                 `{ancestor}` away, or list `{rel}` under `unmanaged`"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Is `rel` a folder in the app that holds nothing but files this run removes?
 fn folder_of_removed(app_root: &Path, rel: &str, removed: &BTreeSet<String>) -> bool {
     fn only_removed(dir: &Path, rel: &str, removed: &BTreeSet<String>) -> bool {
         let Ok(entries) = std::fs::read_dir(dir) else { return false };
-        entries.into_iter().all(|entry| {
+        let mut any = false;
+        // An empty folder is a person's (stowage removes the folders it empties): it keeps the folder.
+        let all = entries.into_iter().all(|entry| {
             let Ok(entry) = entry else { return false };
+            any = true;
             let child = format!("{rel}/{}", entry.file_name().to_string_lossy());
             match entry.file_type() {
                 Ok(t) if t.is_dir() => only_removed(&entry.path(), &child, removed),
                 Ok(t) if t.is_file() => removed.contains(&child),
                 _ => false,
             }
-        })
+        });
+        all && any
     }
     let path = app_root.join(rel);
     std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) && only_removed(&path, rel, removed)
@@ -334,7 +355,15 @@ impl Transaction {
             }
         }
         // 4. New bytes move into place.
-        for (temp, (dest, _)) in temps.iter().zip(writes) {
+        for (n, (temp, (dest, _))) in temps.iter().zip(writes).enumerate() {
+            // Fault injection for the rollback test: an I/O error before the Nth file moves into place. A failure
+            // this late cannot otherwise be provoked reliably, least of all as root.
+            if std::env::var("STOWAGE_TEST_FAIL_APPLY_AT").ok().and_then(|v| v.parse::<usize>().ok()) == Some(n) {
+                return Err(std::io::Error::other(format!(
+                    "injected failure before moving {} into place",
+                    dest.display()
+                )));
+            }
             self.create_dirs(dest.parent().expect("destinations are inside the app"))?;
             std::fs::rename(temp, dest).map_err(|e| with_path(e, dest))?;
             self.placed.push(dest.clone());

@@ -103,19 +103,24 @@ pub fn load(app_root: &Path, flags: &Flags) -> Result<Loaded> {
         .unwrap_or(FailOn::Error);
     let stage_timeout_seconds =
         flags.stage_timeout_seconds.or_else(|| thresholds(|t| t.stage_timeout_seconds)).unwrap_or(300);
+    // Where a key of the app's stowage.toml was set, for errors about its value.
+    let at = |key: &str| {
+        key_locations.get(key).map(|l| format!("{l}: ")).unwrap_or_else(|| format!("{}: ", shown_file(file.as_deref())))
+    };
     if stage_timeout_seconds == 0 {
-        return Err(Failure::usage("`thresholds.stage_timeout_seconds` must be at least 1"));
+        let place =
+            if flags.stage_timeout_seconds.is_some() { String::new() } else { at("thresholds.stage_timeout_seconds") };
+        return Err(Failure::usage(format!("{place}`stage_timeout_seconds` must be at least 1")));
     }
     let name = match pick!(name) {
         Some(name) => name,
         None => default_name(app_root),
     };
-    check_name(&name, file.as_deref())?;
+    check_name(&name).map_err(|why| Failure::usage(format!("{}{why}", at("name"))))?;
     let unmanaged = pick!(unmanaged).unwrap_or_default();
     for path in &unmanaged {
-        check_output_path(path).map_err(|why| {
-            Failure::usage(format!("invalid `unmanaged` entry in {}: {why}", shown_file(file.as_deref())))
-        })?;
+        check_output_path(path)
+            .map_err(|why| Failure::usage(format!("{}invalid `unmanaged` entry: {why}", at("unmanaged"))))?;
     }
     let mut stage_options = BTreeMap::new();
     for layer in layers.iter().rev() {
@@ -149,7 +154,7 @@ fn shown_file(file: Option<&Path>) -> String {
 }
 
 /// The app's folder name, made safe for a file name.
-fn default_name(app_root: &Path) -> String {
+pub fn default_name(app_root: &Path) -> String {
     let raw = app_root.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "app".into());
     let name: String =
         raw.chars()
@@ -161,18 +166,11 @@ fn default_name(app_root: &Path) -> String {
     if name.is_empty() { "app".into() } else { name }
 }
 
-fn check_name(name: &str, file: Option<&Path>) -> Result<()> {
+fn check_name(name: &str) -> std::result::Result<(), String> {
     let ok = !name.is_empty()
         && !name.starts_with('.')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
-    if ok {
-        Ok(())
-    } else {
-        Err(Failure::usage(format!(
-            "invalid `name = \"{name}\"` in {}: use letters, digits, `-`, `_` and `.`",
-            shown_file(file)
-        )))
-    }
+    if ok { Ok(()) } else { Err(format!("invalid `name = \"{name}\"`: use letters, digits, `-`, `_` and `.`")) }
 }
 
 fn parse_layer(text: &str, shown: &str) -> Result<Layer> {

@@ -68,10 +68,16 @@ pub fn app_root(home: &Home, app: Option<&Path>) -> Result<PathBuf> {
 }
 
 /// Where a run's report goes unless `--report-dir` says otherwise: never into the app.
-pub fn default_report_dir(home: &Home, target_dir: Option<&Path>, name: &str) -> PathBuf {
-    match (home, target_dir) {
-        (Home::Workspace { .. }, Some(target)) => target.join("stowage").join(name),
-        _ => {
+pub fn default_report_dir(home: &Home, name: &str) -> PathBuf {
+    match home {
+        // Cargo's own target folder: CARGO_TARGET_DIR when set, as cargo does.
+        Home::Workspace { root } => std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .map(|t| if t.is_absolute() { t } else { root.join(t) })
+            .unwrap_or_else(|| root.join("target"))
+            .join("stowage")
+            .join(name),
+        Home::Installed { .. } => {
             let cache = std::env::var_os("XDG_CACHE_HOME")
                 .map(PathBuf::from)
                 .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
@@ -82,16 +88,35 @@ pub fn default_report_dir(home: &Home, target_dir: Option<&Path>, name: &str) ->
 }
 
 pub fn run(home: &Home, args: &ContainerizeArgs) -> Result<i32> {
-    match execute(home, args, false) {
-        // A failure before any stage ran (configuration, discovery) still gives scripts a summary to read.
-        Err(failure) if args.format == Format::Json => {
-            let summary = serde_json::json!({ "exit_code": failure.code as i32, "error": failure.message });
-            println!("{}", serde_json::to_string_pretty(&summary).expect("summary serializes"));
-            eprintln!("error: {}", failure.message);
-            Ok(failure.code as i32)
+    let result = execute(home, args, false);
+    let Err(failure) = result else { return result };
+    // A failure before the pipeline ran (configuration, discovery) still leaves a report, so that the folder never
+    // shows an older run's success, and gives scripts a summary to read.
+    let summary = serde_json::json!({
+        "mode": if args.check { "check" } else { "apply" },
+        "exit_code": failure.code as i32,
+        "error": failure.message,
+    });
+    if let Ok(root) = app_root(home, args.app.app.as_deref()) {
+        let dir = report_dir(home, args, &config::default_name(&root));
+        if !inside(&dir, &root) || home.root() == Some(root.as_path()) {
+            let _ = std::fs::create_dir_all(&dir).and_then(|()| {
+                std::fs::write(dir.join("report.json"), serde_json::to_string_pretty(&summary).expect("json") + "\n")
+            });
         }
-        other => other,
     }
+    if args.format == Format::Json {
+        crate::print_stdout(&(serde_json::to_string_pretty(&summary).expect("summary serializes") + "\n"));
+        eprintln!("error: {}", failure.message);
+        return Ok(failure.code as i32);
+    }
+    Err(failure)
+}
+
+/// The run's report folder, absolute (stages get absolute paths): `--report-dir`, or the default for the app's name.
+fn report_dir(home: &Home, args: &ContainerizeArgs, name: &str) -> PathBuf {
+    let dir = args.report_dir.clone().unwrap_or_else(|| default_report_dir(home, name));
+    if dir.is_absolute() { dir } else { std::env::current_dir().unwrap_or_default().join(dir) }
 }
 
 /// Runs without printing anything but errors; the caller reads the report file.
@@ -115,21 +140,26 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool) -> Result<i32> {
         eprintln!("warning: {warning}");
     }
     let mut all = found.stages;
-    all.extend(discover::external_stages(&loaded.config.external_stages)?);
+    all.extend(discover::external_stages(&loaded.config)?);
     let ordered = discover::order(all)?;
     let pipeline_names: BTreeSet<String> = ordered.iter().map(|s| s.name.clone()).collect();
     let selected = discover::select(ordered, loaded.only.as_deref(), &loaded.skip)?;
     discover::check_stage_options(&loaded.config, &pipeline_names)?;
     home.build(&selected)?;
     let lock = Lock::read(&app_root)?;
-    let report_dir = args
-        .report_dir
-        .clone()
-        .unwrap_or_else(|| default_report_dir(home, found.target_dir.as_deref(), &loaded.config.name));
+    let report_dir = report_dir(home, args, &loaded.config.name);
     if inside(&report_dir, &app_root) && home.root() != Some(app_root.as_path()) {
         return Err(Failure::usage(format!(
             "the report folder {} is inside the app; stowage never writes reports into the app: choose another --report-dir",
             report_dir.display()
+        )));
+    }
+    // The run's scratch folder is cleared first: it must not hold the app.
+    if inside(&app_root, &report_dir.join("run")) {
+        return Err(Failure::usage(format!(
+            "the app {} is inside the report folder's scratch space {}: choose another --report-dir",
+            app_root.display(),
+            report_dir.join("run").display()
         )));
     }
     // One run at a time per report folder: two runs of same-named apps would otherwise share scratch space.
@@ -156,9 +186,19 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool) -> Result<i32> {
         managed: lock.as_ref().map(|l| l.files.iter().map(|f| f.path.clone()).collect()).unwrap_or_default(),
         run_dir: report_dir.join("run"),
         bin_dir: found.bin_dir.clone(),
+        timeout_setting: match (
+            args.settings.stage_timeout,
+            loaded.config.key_locations.get("thresholds.stage_timeout_seconds"),
+        ) {
+            (Some(_), _) => "`--stage-timeout`".into(),
+            (None, Some(at)) => format!("`thresholds.stage_timeout_seconds` ({at})"),
+            (None, None) => "`thresholds.stage_timeout_seconds` in stowage.toml".into(),
+        },
         progress: &progress,
     };
     let result = pipeline.run(&selected)?;
+    // `--adopt ./Dockerfile` or an absolute path into the app name the same file as `Dockerfile`.
+    let adopted: Vec<String> = args.adopt.iter().map(|p| app_relative(&app_root, p)).collect();
     let stages_that_ran: BTreeSet<String> = result.outcomes.iter().map(|o| o.name.clone()).collect();
     let findings: Vec<StageFinding> = result
         .reports
@@ -206,7 +246,7 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool) -> Result<i32> {
                 stages_that_ran: &stages_that_ran,
                 pipeline_stages: &pipeline_names,
                 force: args.force,
-                adopt: &args.adopt,
+                adopt: &adopted,
             });
             match plan {
                 Err(e) => Err(e),
@@ -231,7 +271,7 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool) -> Result<i32> {
     summary.error = outcome.as_ref().err().map(|f| f.message.clone());
     write_report(&report_dir, &summary)?;
     if !human && !silent {
-        println!("{}", serde_json::to_string_pretty(&summary).expect("summary serializes"));
+        crate::print_stdout(&(serde_json::to_string_pretty(&summary).expect("summary serializes") + "\n"));
     }
     match outcome {
         Ok(()) => Ok(0),
@@ -261,10 +301,12 @@ fn finish(
         let mut message = String::new();
         for file in &protected {
             if human {
-                print!(
-                    "{}",
-                    crate::diff::unified(&file.path, file.current.as_deref(), file.generated.as_deref(), color)
-                );
+                crate::print_stdout(&crate::diff::unified(
+                    &file.path,
+                    file.current.as_deref(),
+                    file.generated.as_deref(),
+                    color,
+                ));
             }
             let line = match file.status {
                 Status::NotMadeByStowage => format!(
@@ -293,10 +335,12 @@ fn finish(
     if args.check {
         for file in &changes {
             if human {
-                print!(
-                    "{}",
-                    crate::diff::unified(&file.path, file.current.as_deref(), file.generated.as_deref(), color)
-                );
+                crate::print_stdout(&crate::diff::unified(
+                    &file.path,
+                    file.current.as_deref(),
+                    file.generated.as_deref(),
+                    color,
+                ));
             }
         }
         // Without an up-to-date lock, the next run could not tell stowage's files from a person's edits.
@@ -306,7 +350,12 @@ fn finish(
         let lock_drift = plan.lock_changed && changes.is_empty();
         if lock_drift && human {
             let rendered = (!plan.lock.files.is_empty()).then(|| plan.lock.render().into_bytes());
-            print!("{}", crate::diff::unified(crate::lock::LOCK_FILE, lock_now.as_deref(), rendered.as_deref(), color));
+            crate::print_stdout(&crate::diff::unified(
+                crate::lock::LOCK_FILE,
+                lock_now.as_deref(),
+                rendered.as_deref(),
+                color,
+            ));
         }
         if changes.is_empty() && !lock_drift {
             if human {
@@ -363,7 +412,29 @@ fn fix_command(home: &Home, args: &ContainerizeArgs) -> String {
     if let Some(skip) = &args.skip {
         cmd.push_str(&format!(" --skip {}", skip.join(",")));
     }
+    // The choices made on the command line are part of the fix.
+    for path in &args.adopt {
+        cmd.push_str(&format!(" --adopt {}", shell_quote(path)));
+    }
+    if args.force {
+        cmd.push_str(" --force");
+    }
     cmd
+}
+
+/// A path given on the command line, as the app-relative form stages use.
+fn app_relative(app_root: &Path, given: &str) -> String {
+    let path = Path::new(given);
+    let absolute =
+        if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(path) };
+    let resolved =
+        absolute.parent().and_then(|p| p.canonicalize().ok()).map(|p| p.join(absolute.file_name().unwrap_or_default()));
+    match resolved.as_deref().and_then(|r| r.strip_prefix(app_root).ok()) {
+        Some(rel) if path.is_absolute() || given.starts_with("./") || given.starts_with("../") => {
+            rel.to_string_lossy().replace(std::path::MAIN_SEPARATOR, "/")
+        }
+        _ => given.trim_start_matches("./").to_string(),
+    }
 }
 
 /// Holds an exclusive lock on `<report dir>/.lock` until dropped; a second run on the same folder waits.

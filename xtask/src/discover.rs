@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use stowage_kit::{CONTRACT_VERSION, Describe, ExternalStage, StageKind};
+use stowage_kit::{CONTRACT_VERSION, Describe, StageKind};
 
 use crate::failure::{Failure, Result};
 
@@ -35,11 +35,19 @@ pub enum Origin {
     Workspace { manifest: PathBuf, package: String },
     /// An installed executable.
     Installed { path: PathBuf },
-    /// A command from stowage.toml.
-    External { command: Vec<String> },
+    /// A command from stowage.toml, with where its keys were set (`stowage.toml:LINE`) for messages.
+    External { command: Vec<String>, declared_at: BTreeMap<String, String> },
 }
 
 impl StageSpec {
+    /// `stowage.toml:LINE: ` for a key of an external stage's declaration, or nothing.
+    pub fn declared_at(&self, key: &str) -> String {
+        match &self.origin {
+            Origin::External { declared_at, .. } => declared_at.get(key).map(|l| format!("{l}: ")).unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+
     pub fn origin_label(&self, root: Option<&Path>) -> String {
         match &self.origin {
             Origin::Workspace { manifest, .. } => {
@@ -48,7 +56,10 @@ impl StageSpec {
                 format!("workspace crate {}", shown.display())
             }
             Origin::Installed { path } => format!("installed {}", path.display()),
-            Origin::External { command } => format!("stowage.toml command `{}`", command.join(" ")),
+            Origin::External { command, declared_at } => match declared_at.get("name") {
+                Some(at) => format!("stowage.toml command `{}` ({at})", command.join(" ")),
+                None => format!("stowage.toml command `{}`", command.join(" ")),
+            },
         }
     }
 }
@@ -138,12 +149,21 @@ fn is_executable(path: &Path) -> bool {
 }
 
 /// External stages from the configuration.
-pub fn external_stages(declared: &[ExternalStage]) -> Result<Vec<StageSpec>> {
-    declared
+pub fn external_stages(config: &stowage_kit::Config) -> Result<Vec<StageSpec>> {
+    config
+        .external_stages
         .iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(i, s)| {
+            let declared_at: BTreeMap<String, String> = ["name", "command", "after", "kind"]
+                .iter()
+                .filter_map(|k| {
+                    config.key_locations.get(&format!("external_stages.{i}.{k}")).map(|l| (k.to_string(), l.clone()))
+                })
+                .collect();
             if s.command.is_empty() {
-                return Err(Failure::usage(format!("external stage `{}` has an empty `command`", s.name)));
+                let at = declared_at.get("command").map(|l| format!("{l}: ")).unwrap_or_default();
+                return Err(Failure::usage(format!("{at}external stage `{}` has an empty `command`", s.name)));
             }
             Ok(StageSpec {
                 name: s.name.clone(),
@@ -152,7 +172,7 @@ pub fn external_stages(declared: &[ExternalStage]) -> Result<Vec<StageSpec>> {
                 summary: s.summary.clone(),
                 contract_version: None,
                 version: String::new(),
-                origin: Origin::External { command: s.command.clone() },
+                origin: Origin::External { command: s.command.clone(), declared_at },
             })
         })
         .collect()
@@ -164,7 +184,8 @@ pub fn order(stages: Vec<StageSpec>) -> Result<Vec<StageSpec>> {
     for stage in stages {
         if !valid_name(&stage.name) {
             return Err(Failure::usage(format!(
-                "invalid stage name `{}` ({}): use lowercase letters, digits and `-`",
+                "{}invalid stage name `{}` ({}): use lowercase letters, digits and `-`",
+                stage.declared_at("name"),
                 stage.name,
                 stage.origin_label(None)
             )));
@@ -192,7 +213,8 @@ pub fn order(stages: Vec<StageSpec>) -> Result<Vec<StageSpec>> {
             if !by_name.contains_key(dep) {
                 let known: Vec<&str> = by_name.keys().map(String::as_str).collect();
                 return Err(Failure::usage(format!(
-                    "stage `{}` runs after `{dep}`, which is not a stage; known stages: {}",
+                    "{}stage `{}` runs after `{dep}`, which is not a stage; known stages: {}",
+                    stage.declared_at("after"),
                     stage.name,
                     known.join(", ")
                 )));

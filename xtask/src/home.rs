@@ -17,7 +17,6 @@ pub struct Found {
     pub stages: Vec<StageSpec>,
     /// Where workspace stage binaries are built.
     pub bin_dir: Option<PathBuf>,
-    pub target_dir: Option<PathBuf>,
     pub warnings: Vec<String>,
 }
 
@@ -59,16 +58,11 @@ impl Home {
         match self {
             Home::Workspace { root } => {
                 let (stages, target_dir) = discover::workspace_stages(root)?;
-                Ok(Found {
-                    stages,
-                    bin_dir: Some(target_dir.join("debug")),
-                    target_dir: Some(target_dir),
-                    warnings: Vec::new(),
-                })
+                Ok(Found { stages, bin_dir: Some(target_dir.join("debug")), warnings: Vec::new() })
             }
             Home::Installed { bin_dirs } => {
                 let (stages, warnings) = discover::installed_stages(bin_dirs)?;
-                Ok(Found { stages, bin_dir: None, target_dir: None, warnings })
+                Ok(Found { stages, bin_dir: None, warnings })
             }
         }
     }

@@ -17,6 +17,7 @@ pub mod discover;
 pub mod failure;
 pub mod home;
 pub mod install;
+mod interrupt;
 pub mod judges;
 pub mod lock;
 pub mod new_stage;
@@ -41,6 +42,13 @@ pub fn run_shared(home: &Home, command: &Shared) -> Result<i32> {
         Shared::Lint(args) => passthrough::run(home, "validate", "lint", &args.args),
         Shared::Explain(args) => passthrough::run(home, "validate", "explain", &args.args),
     }
+}
+
+/// Writes to stdout, ignoring a reader that went away (`| head`): the exit code must still follow the table.
+pub fn print_stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 /// Prints a failure and turns the result into the process exit code (see `failure` for the table).

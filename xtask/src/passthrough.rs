@@ -51,10 +51,10 @@ fn print_model(home: &Home, run: &ContainerizeArgs, report_dir: &Path, json: boo
         return Err(Failure { code: code_of(code), message: error.to_string() });
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(facts).expect("facts serialize"));
+        crate::print_stdout(&(serde_json::to_string_pretty(facts).expect("facts serialize") + "\n"));
     } else {
         let doc = report_dir.join("run/analyze/out/docs/containerization.md");
-        print!("{}", crate::failure::read_to_string(&doc)?);
+        crate::print_stdout(&crate::failure::read_to_string(&doc)?);
     }
     Ok(0)
 }

@@ -12,6 +12,7 @@ use stowage_kit::{App, CONTRACT_VERSION, Config, Context, Mode, Report, StagedFi
 
 use crate::discover::{Origin, StageSpec};
 use crate::failure::{Failure, Result};
+use crate::interrupt;
 
 /// A file a stage produced, ready to be planned against the app.
 #[derive(Debug, Clone)]
@@ -55,12 +56,15 @@ pub struct Pipeline<'a> {
     pub run_dir: PathBuf,
     /// Where workspace stage binaries were built.
     pub bin_dir: Option<PathBuf>,
+    /// Where the timeout was set, for the advice when a stage exceeds it.
+    pub timeout_setting: String,
     /// Called after each stage, for the progress line.
     pub progress: &'a dyn Fn(&StageOutcome),
 }
 
 impl Pipeline<'_> {
     pub fn run(&self, stages: &[StageSpec]) -> Result<PipelineResult> {
+        interrupt::install();
         if self.run_dir.exists() {
             std::fs::remove_dir_all(&self.run_dir)
                 .map_err(|e| Failure::usage(format!("cannot clear {}: {e}", self.run_dir.display())))?;
@@ -103,23 +107,25 @@ impl Pipeline<'_> {
             write_json(&context_file, &context)?;
             let started = Instant::now();
             let ran = self.exec(stage, &dir, &context_file, &out, &report_file)?;
+            let code = ran.code();
             let elapsed = started.elapsed();
             let mut outcome = StageOutcome {
                 name: stage.name.clone(),
                 status: "ok",
-                exit_code: ran.code,
+                exit_code: code,
                 files: 0,
                 findings: 0,
                 detail: None,
                 elapsed,
             };
-            let stage_failure = match ran.code {
+            let stage_failure = match code {
                 _ if ran.timed_out => {
                     outcome.status = "timed-out";
                     Some(Failure::crash(format!(
-                        "stage `{}` timed out after {} s and was stopped; raise `thresholds.stage_timeout_seconds` if it needs longer{}",
+                        "stage `{}` timed out after {} s and was stopped; raise {} if it needs longer{}",
                         stage.name,
                         self.config.thresholds.stage_timeout_seconds,
+                        self.timeout_setting,
                         tail(&ran.stderr)
                     )))
                 }
@@ -132,10 +138,9 @@ impl Pipeline<'_> {
                         tail(&ran.stderr)
                     )))
                 }
-                code => {
+                _ => {
                     outcome.status = "crashed";
-                    let code = code.map_or("a signal".to_string(), |c| format!("exit code {c}"));
-                    Some(Failure::crash(format!("stage `{}` crashed ({code}){}", stage.name, tail(&ran.stderr))))
+                    Some(Failure::crash(format!("stage `{}` crashed ({}){}", stage.name, ran.how(), tail(&ran.stderr))))
                 }
             };
             let stage_failure = match stage_failure {
@@ -146,7 +151,7 @@ impl Pipeline<'_> {
                         Some(f)
                     }
                     Ok(report) => {
-                        if ran.code == Some(1) {
+                        if code == Some(1) {
                             outcome.status = "gate-failed";
                             outcome.detail = Some(format!(
                                 "stage `{}` failed its gate (exit code 1){}",
@@ -163,7 +168,7 @@ impl Pipeline<'_> {
                             Ok(files) => {
                                 outcome.files = files.len();
                                 for file in files {
-                                    let unmanaged = self.config.unmanaged.contains(&file.path);
+                                    let unmanaged = stowage_kit::any_glob_match(&self.config.unmanaged, &file.path);
                                     let source =
                                         if unmanaged { self.app_root.join(&file.path) } else { out.join(&file.path) };
                                     if !unmanaged || source.is_file() {
@@ -204,7 +209,7 @@ impl Pipeline<'_> {
                 (bin_dir.join(format!("{package}{}", std::env::consts::EXE_SUFFIX)), Vec::new())
             }
             Origin::Installed { path } => (path.clone(), Vec::new()),
-            Origin::External { command } => {
+            Origin::External { command, .. } => {
                 let program = PathBuf::from(&command[0]);
                 // A relative program path with a separator is the app's own script.
                 let program = if program.is_relative() && command[0].contains('/') {
@@ -216,15 +221,19 @@ impl Pipeline<'_> {
             }
         };
         args.extend(["--context".into(), context.into(), "--out".into(), out.into(), "--report".into(), report.into()]);
+        // Output goes to files, not pipes: a child the stage leaves behind must not keep the runner waiting for a pipe
+        // to close, and the stage's exit alone ends its run.
+        let stdout_file = dir.join("stdout.log");
+        let stderr_file = dir.join("stderr.log");
         // An OsString, not a Path: duct would otherwise turn a bare `python3` into `./python3`.
         let handle = duct::cmd(program.clone().into_os_string(), &args)
             .dir(cwd)
             .stdin_null()
-            .stdout_capture()
-            .stderr_capture()
+            .stdout_path(&stdout_file)
+            .stderr_path(&stderr_file)
             .unchecked()
             .before_spawn(|command| {
-                // Its own process group, so that a timeout stops the stage and every process it started.
+                // Its own process group, so that a timeout or Ctrl-C stops the stage and every process it started.
                 #[cfg(unix)]
                 std::os::unix::process::CommandExt::process_group(command, 0);
                 let _ = command;
@@ -232,34 +241,29 @@ impl Pipeline<'_> {
             })
             .start()
             .map_err(|e| {
-                let declared = match &stage.origin {
-                    Origin::External { .. } => self
-                        .config
-                        .external_stages
-                        .iter()
-                        .position(|s| s.name == stage.name)
-                        .and_then(|i| self.config.key_locations.get(&format!("external_stages.{i}.command")))
-                        .map(|at| format!(", declared at {at}"))
-                        .unwrap_or_default(),
-                    _ => String::new(),
-                };
                 Failure::usage(format!(
-                    "cannot start stage `{}`: `{}`: {e}{declared}; install it or fix the command",
+                    "cannot start stage `{}`: `{}`: {e}{}; install it or fix the command",
                     stage.name,
-                    program.display()
+                    program.display(),
+                    match stage.declared_at("command") {
+                        at if at.is_empty() => String::new(),
+                        at => format!(" (declared at {})", at.trim_end_matches(": ")),
+                    }
                 ))
             })?;
-        let timeout = Duration::from_secs(self.config.thresholds.stage_timeout_seconds);
-        match handle.wait_timeout(timeout) {
-            Ok(Some(output)) => Ok(Ran {
-                code: output.status.code(),
-                stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-                timed_out: false,
-            }),
+        interrupt::running(&handle);
+        // A timeout too large for the clock (someone meaning "no limit") is a hundred years.
+        let timeout = Duration::from_secs(self.config.thresholds.stage_timeout_seconds.min(100 * 365 * 24 * 3600));
+        let waited = handle.wait_timeout(timeout);
+        // Whatever the stage left running dies with it.
+        kill_group(&handle);
+        interrupt::finished();
+        let stderr = String::from_utf8_lossy(&std::fs::read(&stderr_file).unwrap_or_default()).into_owned();
+        match waited {
+            Ok(Some(output)) => Ok(Ran { status: Some(output.status), stderr, timed_out: false }),
             Ok(None) => {
-                kill_group(&handle);
-                let stderr = handle.wait().map(|o| String::from_utf8_lossy(&o.stderr).into_owned()).unwrap_or_default();
-                Ok(Ran { code: None, stderr, timed_out: true })
+                let _ = handle.wait();
+                Ok(Ran { status: None, stderr, timed_out: true })
             }
             Err(e) => Err(Failure::crash(format!("waiting for stage `{}` failed: {e}", stage.name))),
         }
@@ -279,9 +283,28 @@ fn kill_group(handle: &duct::Handle) {
 }
 
 struct Ran {
-    code: Option<i32>,
+    status: Option<std::process::ExitStatus>,
     stderr: String,
     timed_out: bool,
+}
+
+impl Ran {
+    fn code(&self) -> Option<i32> {
+        self.status.and_then(|s| s.code())
+    }
+
+    /// `exit code N` or `signal N`.
+    fn how(&self) -> String {
+        match (self.code(), self.status) {
+            (Some(code), _) => format!("exit code {code}"),
+            #[cfg(unix)]
+            (None, Some(status)) => match std::os::unix::process::ExitStatusExt::signal(&status) {
+                Some(signal) => format!("killed by signal {signal}"),
+                None => "no exit code".into(),
+            },
+            _ => "no exit code".into(),
+        }
+    }
 }
 
 /// The last lines of a stage's stderr, to show with a failure: at most 20 lines of at most 400 characters each,
@@ -375,6 +398,24 @@ fn collect_outputs(stage: &StageSpec, out: &Path, owner: &mut BTreeMap<String, S
                 if let Some(first) = owner.insert(rel.clone(), stage.name.clone()) {
                     return Err(Failure::crash(format!(
                         "stages `{first}` and `{}` both write `{rel}`; nothing was applied",
+                        stage.name
+                    )));
+                }
+                // A file of one stage where another stage's folder goes (`deploy` and `deploy/app.yaml`).
+                let ancestors = rel.match_indices('/').map(|(i, _)| &rel[..i]);
+                let clash =
+                    ancestors.filter_map(|a| owner.get(a).map(|o| (a.to_string(), o.clone()))).next().or_else(|| {
+                        let prefix = format!("{rel}/");
+                        owner
+                            .range(prefix.clone()..)
+                            .next()
+                            .filter(|(p, _)| p.starts_with(&prefix))
+                            .map(|(p, o)| (p.clone(), o.clone()))
+                    });
+                if let Some((other, other_stage)) = clash {
+                    return Err(Failure::crash(format!(
+                        "stage `{other_stage}` writes `{other}` and stage `{}` writes `{rel}`: one path cannot be both a \
+                         file and a folder; nothing was applied",
                         stage.name
                     )));
                 }

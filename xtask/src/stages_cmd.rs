@@ -24,7 +24,7 @@ pub fn run(home: &Home, args: &StagesArgs) -> Result<i32> {
     let loaded = config::load(&app_root, &Flags::default())?;
     let found = home.find()?;
     let mut all = found.stages;
-    all.extend(discover::external_stages(&loaded.config.external_stages)?);
+    all.extend(discover::external_stages(&loaded.config)?);
     let ordered = discover::order(all)?;
     discover::check_stage_options(&loaded.config, &ordered.iter().map(|s| s.name.clone()).collect())?;
     let rows: Vec<Row> = ordered
@@ -40,7 +40,7 @@ pub fn run(home: &Home, args: &StagesArgs) -> Result<i32> {
         })
         .collect();
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&rows).expect("rows serialize")),
+        Format::Json => crate::print_stdout(&(serde_json::to_string_pretty(&rows).expect("rows serialize") + "\n")),
         Format::Human => {
             for row in &rows {
                 let kind = match row.kind {
@@ -49,7 +49,10 @@ pub fn run(home: &Home, args: &StagesArgs) -> Result<i32> {
                 };
                 let after =
                     if row.after.is_empty() { String::new() } else { format!(" (after {})", row.after.join(", ")) };
-                println!("{:>2}. {:<12} {:<9} {}{after}\n      {}", row.order, row.name, kind, row.origin, row.summary);
+                crate::print_stdout(&format!(
+                    "{:>2}. {:<12} {:<9} {}{after}\n      {}\n",
+                    row.order, row.name, kind, row.origin, row.summary
+                ));
             }
         }
     }
