@@ -44,7 +44,8 @@
 //! `register_blueprint(bp, url_prefix=...)`, Django `path('api/', include('app.urls'))` (chained includes too),
 //! NestJS `@Controller('x')` and `app.setGlobalPrefix('api', { exclude })`, actix-web scopes, Spring's
 //! `server.servlet.context-path` (or `spring.webflux.base-path`) and Actuator's
-//! `management.endpoints.web.base-path`. A prefix that is not a literal is not guessed.
+//! `management.endpoints.web.base-path`. A Python prefix may also be a constant the app assigns one literal
+//! (`prefix=settings.API_V1_STR`); any other prefix is not guessed, and the routes under it are not reported.
 //!
 //! # Kinds, and scheduled work
 //!

@@ -382,6 +382,9 @@ pub fn scan<'a>(files: impl Iterator<Item = (&'a str, &'a str)>) -> Scan {
     let mut mounts = js_mounts(&files);
     mounts.extend(py_mounts(&files));
     let mounts = chain_mounts(mounts);
+    let unknown = |file: &str| mounts.get(file).is_some_and(|p| p == UNKNOWN_PREFIX);
+    scan.health.retain(|(_, _, ev)| !unknown(&ev.file));
+    scan.readiness.retain(|(_, ev)| !unknown(&ev.file));
     for (_, route, ev) in scan.health.iter_mut() {
         if let Some(prefix) = mounts.get(&ev.file).filter(|p| !p.is_empty()) {
             *route = format!("{prefix}{route}");
@@ -661,9 +664,45 @@ fn chain_mounts(mounts: BTreeMap<String, (String, String)>) -> BTreeMap<String, 
             full = format!("{outer}{full}");
             at = outer_by.clone();
         }
+        if full.contains(UNKNOWN_PREFIX) {
+            full = UNKNOWN_PREFIX.to_string();
+        }
         out.insert(file.clone(), full);
     }
     out
+}
+
+/// Marks a file mounted under a prefix that cannot be read: its routes are not reported (a path without its
+/// prefix would be wrong, and the prefix is not guessed).
+const UNKNOWN_PREFIX: &str = "\u{1}unknown";
+
+/// The string a constant is assigned, when the Python files assign it exactly one literal
+/// (`API_V1_STR: str = "/api/v1"`).
+fn py_constant(files: &[(&str, &str)], name: &str) -> Option<String> {
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return None;
+    }
+    let mut values: Vec<String> = Vec::new();
+    for (_, text) in files.iter().filter(|(p, _)| p.ends_with(".py")) {
+        for (_, line) in code_lines(text) {
+            let Some(rest) = line.trim().strip_prefix(name) else { continue };
+            let rest = rest.trim_start();
+            // `NAME = "..."` or an annotated `NAME: str = "..."`.
+            let rest = match rest.strip_prefix(':') {
+                Some(annotated) => annotated.split_once('=').map(|(_, v)| v),
+                None => rest.strip_prefix('=').filter(|v| !v.starts_with('=')),
+            };
+            if let Some(value) = rest.and_then(|v| literals(v.trim()).into_iter().next()) {
+                values.push(value.to_string());
+            }
+        }
+    }
+    values.sort();
+    values.dedup();
+    match values.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
 }
 
 /// The file a Python module path names, searched from `from_dir` up to the app root (source roots differ:
@@ -741,19 +780,24 @@ fn py_mounts(files: &[(&str, &str)]) -> BTreeMap<String, (String, String)> {
                 ["include_router(", "register_blueprint("].iter().find_map(|c| t.find(c).map(|i| &t[i + c.len()..]));
             if let Some(args) = call {
                 let target = args.split([',', ')']).next().unwrap_or("").trim();
-                let Some(key) = ["url_prefix=", "prefix="].iter().find_map(|k| args.find(k).map(|i| i + k.len()))
-                else {
-                    continue;
+                // Without a prefix the mount still matters: it links the file into a chain of includes.
+                let key = ["url_prefix=", "prefix="].iter().find_map(|k| args.find(k).map(|i| i + k.len()));
+                let expr = key.map_or("\"\"", |key| args[key..].split([',', ')']).next().unwrap_or("").trim());
+                // A literal, or a constant such as `settings.API_V1_STR` assigned a literal once in the app; any
+                // other expression leaves the routes under a prefix nobody can tell.
+                let prefix = match literals(expr).into_iter().next() {
+                    Some(lit) => Some(lit.to_string()),
+                    None => py_constant(files, expr.rsplit('.').next().unwrap_or(expr)),
                 };
-                let Some(prefix) = literals(&args[key..]).into_iter().next() else { continue };
-                let prefix = prefix.trim_end_matches('/');
-                if !prefix.starts_with('/') {
-                    continue;
-                }
+                let prefix = match prefix {
+                    Some(p) if p.starts_with('/') => p.trim_end_matches('/').to_string(),
+                    Some(p) if p.is_empty() => String::new(),
+                    _ => UNKNOWN_PREFIX.to_string(),
+                };
                 // `health.router` is the `router` of module `health`; a bare name is bound directly.
                 let head = target.split('.').next().unwrap_or(target);
                 if let Some((_, file)) = bindings.iter().find(|(n, _)| n == head || n == target) {
-                    mounts.entry(file.clone()).or_insert((prefix.to_string(), path.to_string()));
+                    mounts.entry(file.clone()).or_insert((prefix, path.to_string()));
                 }
                 continue;
             }
@@ -764,10 +808,14 @@ fn py_mounts(files: &[(&str, &str)]) -> BTreeMap<String, (String, String)> {
                 let module = literals(&t[i + "include(".len()..]).into_iter().next();
                 let Some(file) = module.and_then(|m| py_module_file(&known, dir, m)) else { continue };
                 let route = route.trim_start_matches('^').trim_end_matches('$').trim_matches('/');
-                if route.contains(['<', '(', '?', '\\']) {
-                    continue;
-                }
-                let prefix = if route.is_empty() { String::new() } else { format!("/{route}") };
+                let prefix = if route.contains(['<', '(', '?', '\\']) {
+                    // A converter or pattern (`<slug:tenant>/`): the included routes have no fixed path.
+                    UNKNOWN_PREFIX.to_string()
+                } else if route.is_empty() {
+                    String::new()
+                } else {
+                    format!("/{route}")
+                };
                 mounts.entry(file).or_insert((prefix, path.to_string()));
             }
         }

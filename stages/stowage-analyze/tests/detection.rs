@@ -937,6 +937,51 @@ fn cross_file_route_prefixes() {
             health: Some("/api/v1/status/health"),
         },
         Case {
+            name: "fastapi-prefix-from-settings",
+            layout: Layout::Files(&[
+                ("backend/pyproject.toml", "[project]\nname = \"app\"\ndependencies = [\"fastapi\"]\n"),
+                (
+                    "backend/app/core/config.py",
+                    "class Settings:\n    API_V1_STR: str = \"/api/v1\"\n\nsettings = Settings()\n",
+                ),
+                (
+                    "backend/app/main.py",
+                    "from fastapi import FastAPI\nfrom app.api.main import api_router\nfrom app.core.config import settings\n\napp = FastAPI()\napp.include_router(api_router, prefix=settings.API_V1_STR)\n",
+                ),
+                (
+                    "backend/app/api/main.py",
+                    "from fastapi import APIRouter\nfrom app.api.routes import utils\n\napi_router = APIRouter()\napi_router.include_router(utils.router)\n",
+                ),
+                (
+                    "backend/app/api/routes/utils.py",
+                    "from fastapi import APIRouter\nrouter = APIRouter(prefix=\"/utils\", tags=[\"utils\"])\n\n@router.get(\"/health-check/\")\nasync def health_check() -> bool:\n    return True\n",
+                ),
+            ]),
+            service: None,
+            framework: "FastAPI",
+            port: Some((Some(8000), None)),
+            health: Some("/api/v1/utils/health-check/"),
+        },
+        Case {
+            // The prefix comes from the environment: the route's full path is unknown, so none is reported.
+            name: "fastapi-prefix-unknown",
+            layout: Layout::Files(&[
+                ("requirements.txt", "fastapi\n"),
+                (
+                    "main.py",
+                    "import os\nfrom fastapi import FastAPI\nimport health\n\napp = FastAPI()\napp.include_router(health.router, prefix=os.environ[\"API_PREFIX\"])\n",
+                ),
+                (
+                    "health.py",
+                    "from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.get(\"/health\")\ndef h():\n    return {}\n",
+                ),
+            ]),
+            service: None,
+            framework: "FastAPI",
+            port: Some((Some(8000), None)),
+            health: None,
+        },
+        Case {
             name: "flask-register-blueprint",
             layout: Layout::Files(&[
                 ("requirements.txt", "flask\n"),
