@@ -116,10 +116,21 @@ pub fn render(model: &Model) -> String {
             deployed.iter().map(|s| (s.root.as_str(), s.build_context.as_str())).collect();
         if folders.len() < deployed.len() {
             // Procfile processes and several binaries of one package come from the same build.
-            out.push_str(". Each deployable runs in its own container so it can be scaled separately; deployables of one folder share one image and differ only by their start command.\n\n");
+            out.push_str(". Each deployable runs in its own container so it can be scaled separately; deployables of one folder share one image and differ only by their start command.");
         } else {
-            out.push_str(". Each deployable is built as its own image and runs in its own container, so it can be scaled and released separately.\n\n");
+            out.push_str(". Each deployable is built as its own image and runs in its own container, so it can be scaled and released separately.");
         }
+        // Only apps with jobs get this sentence, so other documents stay as they were.
+        let jobs: Vec<String> =
+            deployed.iter().filter(|s| s.kind.value == Kind::Job).map(|s| format!("`{}`", s.name)).collect();
+        if !jobs.is_empty() {
+            let _ = write!(
+                out,
+                " Scheduled jobs ({}) start on their schedule, do their work and exit (a CronJob each) instead of running continuously.",
+                jobs.join(", ")
+            );
+        }
+        out.push_str("\n\n");
     }
 
     out.push_str("## Services\n");
