@@ -368,3 +368,26 @@ fn more_in_process_idioms() {
         },
     ]);
 }
+
+/// A job whose schedule the app does not state gets it from stowage.toml, with the override as evidence.
+#[test]
+fn a_missing_schedule_is_overridden() {
+    let dir = support::app(
+        "schedule-override",
+        &[
+            ("Gemfile", "gem 'sinatra'\ngem 'whenever'\n"),
+            ("app.rb", "require 'sinatra'\n"),
+            ("config/schedule.rb", "every 3.weeks do\n  command 'ruby archive.rb'\nend\n"),
+        ],
+    );
+    let overrides = serde_json::json!({ "services": { "app-archive": { "schedule": "0 0 1 * *" } } });
+    let overrides = stowage_analyze::Overrides::parse(Some(&overrides), &Default::default()).expect("valid options");
+    let options = stowage_analyze::Options { app_name: "app".into(), overrides, ..Default::default() };
+    let model = stowage_analyze::analyze(&dir, &options).expect("analyses");
+    let job = model.services.iter().find(|s| s.name == "app-archive").expect("the whenever job");
+    assert_eq!(job.kind.value.as_str(), "job");
+    let schedule = job.schedule.as_ref().expect("overridden schedule");
+    assert_eq!(schedule.value, "0 0 1 * *");
+    assert!(schedule.evidence[0].detail.contains("override"), "{:?}", schedule.evidence);
+    assert!(stowage_analyze::doc::render(&model).contains("- schedule (CronJob): `0 0 1 * *`"));
+}
