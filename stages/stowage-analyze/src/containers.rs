@@ -4,7 +4,7 @@
 //! Only the few instructions that carry evidence are read, line by line; later stages that rewrite Dockerfiles use
 //! a real parser.
 
-use crate::model::{ContainerFile, Evidence, Port};
+use crate::model::{Confidence, ContainerFile, Evidence, Fact, Port};
 use crate::walk::{Tree, file_name, join, parent};
 use crate::yaml::Yaml;
 
@@ -259,6 +259,8 @@ struct Declared {
     build: Option<(String, Option<String>)>,
     file: String,
     ports: Vec<(u16, Evidence)>,
+    /// A Kubernetes CronJob's container: a job of the deployable it runs.
+    job: Option<crate::schedule::Job>,
 }
 
 /// The container side of a compose `ports` item (`"8080:80"`, `127.0.0.1:8080:80/tcp`, `80`, `{ target: 80 }`).
@@ -302,7 +304,7 @@ fn compose_declared(path: &str, text: &str, out: &mut Vec<Declared>) {
             if let Some(image) = service.get("image").and_then(Yaml::str) {
                 names.push(image_name(image).to_string());
             }
-            out.push(Declared { names, build: Some((context, dockerfile)), file: path.to_string(), ports });
+            out.push(Declared { names, build: Some((context, dockerfile)), file: path.to_string(), ports, job: None });
         }
     }
 }
@@ -315,6 +317,10 @@ fn kubernetes_declared(path: &str, text: &str, out: &mut Vec<Declared>) {
     for doc in &docs {
         let kind = doc.get("kind").and_then(Yaml::str).unwrap_or("");
         let meta_name = doc.get("metadata").and_then(|m| m.get("name")).and_then(Yaml::str).unwrap_or("");
+        if kind == "CronJob" {
+            cronjob_declared(path, doc, meta_name, out);
+            continue;
+        }
         let (pod, labels) = match kind {
             "Pod" => (doc.get("spec"), doc.get("metadata").and_then(|m| m.get("labels"))),
             "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController" => {
@@ -347,7 +353,7 @@ fn kubernetes_declared(path: &str, text: &str, out: &mut Vec<Declared>) {
                 ports.push((n, Evidence::new(path, cp.line(), detail)));
             }
             workload_labels.push((out.len(), labels.clone()));
-            out.push(Declared { names, build: None, file: path.to_string(), ports });
+            out.push(Declared { names, build: None, file: path.to_string(), ports, job: None });
         }
     }
     for doc in &docs {
@@ -377,7 +383,13 @@ fn kubernetes_declared(path: &str, text: &str, out: &mut Vec<Declared>) {
                 if selected.is_empty() {
                     // A Service whose workload is elsewhere: identified by its own name.
                     let ports = vec![(n, Evidence::new(path, target.line(), detail.clone()))];
-                    out.push(Declared { names: vec![name.to_string()], build: None, file: path.to_string(), ports });
+                    out.push(Declared {
+                        names: vec![name.to_string()],
+                        build: None,
+                        file: path.to_string(),
+                        ports,
+                        job: None,
+                    });
                 }
                 for &i in &selected {
                     out[i].ports.push((n, Evidence::new(path, target.line(), detail.clone())));
@@ -399,12 +411,62 @@ fn kubernetes_declared(path: &str, text: &str, out: &mut Vec<Declared>) {
     }
 }
 
+/// The app's own CronJob manifests: each container is a job with the manifest's schedule, and its `command` and
+/// `args` when it sets them (else the image's own command).
+fn cronjob_declared(path: &str, doc: &Yaml, name: &str, out: &mut Vec<Declared>) {
+    let spec = doc.get("spec");
+    let schedule = spec.and_then(|s| s.get("schedule"));
+    let pod = spec
+        .and_then(|s| s.get("jobTemplate"))
+        .and_then(|j| j.get("spec"))
+        .and_then(|s| s.get("template"))
+        .and_then(|t| t.get("spec"));
+    for container in pod.and_then(|p| p.get("containers")).map(Yaml::items).unwrap_or(&[]) {
+        let words = |key: &str| -> Vec<String> {
+            match container.get(key) {
+                Some(Yaml::Seq(items)) => items.iter().filter_map(Yaml::str).map(str::to_string).collect(),
+                Some(Yaml::Scalar(s, _)) => vec![s.clone()],
+                _ => Vec::new(),
+            }
+        };
+        let argv: Vec<String> = words("command").into_iter().chain(words("args")).collect();
+        let line = container.get("command").or_else(|| container.get("args")).and_then(|c| match c {
+            Yaml::Seq(items) => items.first().and_then(Yaml::line),
+            other => other.line(),
+        });
+        let ev = Evidence::new(path, schedule.and_then(Yaml::line), format!("CronJob `{name}` in the app's manifests"));
+        let command = (!argv.is_empty()).then(|| {
+            Fact::new(argv.join(" "), Confidence::High, Evidence::new(path, line, format!("CronJob `{name}` command")))
+        });
+        let schedule = schedule.and_then(Yaml::str).map(|s| {
+            Fact::new(
+                s.to_string(),
+                Confidence::High,
+                Evidence { detail: format!("CronJob `{name}` schedule"), ..ev.clone() },
+            )
+        });
+        let mut names = vec![name.to_string()];
+        names.extend(container.get("name").and_then(Yaml::str).map(str::to_string));
+        names.extend(container.get("image").and_then(Yaml::str).map(|i| image_name(i).to_string()));
+        let job = crate::schedule::Job { slug: crate::detect::service_name(name), schedule, command, evidence: ev };
+        out.push(Declared { names, build: None, file: path.to_string(), ports: Vec::new(), job: Some(job) });
+    }
+}
+
+/// What the app's own compose files and manifests say about one deployable.
+#[derive(Debug, Default)]
+pub struct Claims {
+    pub ports: Vec<(u16, Evidence)>,
+    pub jobs: Vec<crate::schedule::Job>,
+}
+
 /// Container ports that the app's own compose files and Kubernetes manifests declare, credited to the deployable
 /// they run: by name (compose service, container, workload or image name equal to the deployable's), else by
 /// build context (a compose service that builds the deployable's folder), else by place (a manifest inside the
 /// deployable's folder, or any manifest when the app has one deployable). Containers of backing-service images are
-/// never credited. Returns one list per target, in `targets` order.
-pub fn manifest_ports(tree: &Tree, targets: &[Target]) -> Vec<Vec<(u16, Evidence)>> {
+/// never credited. CronJob manifests are matched the same way and become jobs of their deployable. Returns the
+/// claims of each target, in `targets` order.
+pub fn manifest_claims(tree: &Tree, targets: &[Target]) -> Vec<Claims> {
     let mut declared = Vec::new();
     for (path, text) in &tree.texts {
         let name = file_name(path);
@@ -421,8 +483,8 @@ pub fn manifest_ports(tree: &Tree, targets: &[Target]) -> Vec<Vec<(u16, Evidence
             kubernetes_declared(path, text, &mut declared);
         }
     }
-    let mut out: Vec<Vec<(u16, Evidence)>> = targets.iter().map(|_| Vec::new()).collect();
-    for d in declared.iter().filter(|d| !d.ports.is_empty()) {
+    let mut out: Vec<Claims> = targets.iter().map(|_| Claims::default()).collect();
+    for d in declared.iter().filter(|d| !d.ports.is_empty() || d.job.is_some()) {
         if d.names.iter().any(|n| BACKING_IMAGES.contains(&n.as_str())) {
             continue;
         }
@@ -452,12 +514,13 @@ pub fn manifest_ports(tree: &Tree, targets: &[Target]) -> Vec<Vec<(u16, Evidence
                 .max_by_key(|&i| targets[i].root.len())
         };
         if let Some(i) = chosen {
-            out[i].extend(d.ports.iter().cloned());
+            out[i].ports.extend(d.ports.iter().cloned());
+            out[i].jobs.extend(d.job.clone());
         }
     }
-    for ports in &mut out {
-        ports.sort();
-        ports.dedup();
+    for claims in &mut out {
+        claims.ports.sort();
+        claims.ports.dedup();
     }
     out
 }

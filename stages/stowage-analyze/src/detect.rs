@@ -41,6 +41,8 @@ pub struct Draft {
     pub route_prefix: Option<RoutePrefix>,
     /// Container ports the app's own compose files and Kubernetes manifests declare for this deployable.
     pub manifest_ports: Vec<(u16, Evidence)>,
+    /// CronJobs of the app's own Kubernetes manifests that run this deployable.
+    pub manifest_jobs: Vec<schedule::Job>,
     pub writable: Vec<Fact<String>>,
 }
 
@@ -88,6 +90,7 @@ impl Draft {
             readiness_path: None,
             route_prefix: None,
             manifest_ports: Vec::new(),
+            manifest_jobs: Vec::new(),
             writable: Vec::new(),
         }
     }
@@ -567,16 +570,17 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         writable_paths: writable.into_values().collect(),
     };
     let mut out = Vec::new();
-    let background = |name: String, kind: Fact<Kind>, command: Fact<String>, schedule: Option<Fact<String>>| Service {
-        name,
-        kind,
-        start_command: Some(command),
-        schedule,
-        ports: Vec::new(),
-        health_path: None,
-        readiness_path: None,
-        ..service.clone()
-    };
+    let background =
+        |name: String, kind: Fact<Kind>, command: Option<Fact<String>>, schedule: Option<Fact<String>>| Service {
+            name,
+            kind,
+            start_command: command,
+            schedule,
+            ports: Vec::new(),
+            health_path: None,
+            readiness_path: None,
+            ..service.clone()
+        };
     let mut commands: Vec<String> = service.start_command.iter().map(|c| c.value.clone()).collect();
     for (process, command) in &extra_processes {
         let ev = command.evidence[0].clone();
@@ -590,7 +594,7 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         };
         let kind = Fact::new(Kind::Worker, Confidence::High, Evidence { detail, ..ev });
         let name = format!("{}-{}", service.name, service_name(process));
-        out.push(background(name, kind, command.clone(), schedule_fact(&owned)));
+        out.push(background(name, kind, Some(command.clone()), schedule_fact(&owned)));
         commands.push(command.value.clone());
     }
     // Celery beat and Sidekiq schedules need their own long-running process; when no Procfile process runs it, the
@@ -617,7 +621,7 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         let ev = Evidence { detail, ..first.evidence.clone() };
         let kind = Fact::new(Kind::Worker, Confidence::High, ev.clone());
         let command = Fact::new(command, Confidence::Medium, ev);
-        out.push(background(format!("{}-{suffix}", service.name), kind, command, schedule_fact(&unowned)));
+        out.push(background(format!("{}-{suffix}", service.name), kind, Some(command), schedule_fact(&unowned)));
     }
     // One-shot commands run on a schedule: one job each, from the same image.
     let url = match service.ports.first().and_then(|p| p.value.number) {
@@ -628,10 +632,14 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
     // Static files run nothing: a crontab next to them belongs to whatever serves them.
     let jobs =
         if is_static { Vec::new() } else { schedule::jobs(tree, &draft.root, &project_dirs(tree), framework, &url) };
-    for job in jobs {
+    for job in jobs.into_iter().chain(std::mem::take(&mut draft.manifest_jobs)) {
         let kind = Fact::new(Kind::Job, Confidence::High, job.evidence.clone());
-        let name = format!("{}-{}", service.name, job.slug);
-        out.push(background(name, kind, job.command, job.schedule));
+        // `api-cleanup` of service `api` is `api-cleanup`, not `api-api-cleanup`.
+        let slug = job.slug.strip_prefix(&format!("{}-", service.name)).unwrap_or(&job.slug);
+        let name = format!("{}-{slug}", service.name);
+        // A CronJob without a command runs the image's own: the service's start command.
+        let command = job.command.or_else(|| service.start_command.clone());
+        out.push(background(name, kind, command, job.schedule));
     }
     out.insert(0, service);
     out

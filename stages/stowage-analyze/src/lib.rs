@@ -62,7 +62,8 @@
 //!   crontab (`crontab`, `*.crontab`, `*.cron`, a `cron.d/` file; Django management commands are usually run this
 //!   way), whenever's `config/schedule.rb` (`every 1.day, at: '4:30 am'` becomes `30 4 * * *`; `every :reboot` is
 //!   not a schedule), Vercel's `crons` (a job that calls the path on the web service), Render's `render.yaml`
-//!   `type: cron` services (matched by `rootDir`), or Laravel's scheduler (`schedule:run` every minute, as Laravel
+//!   `type: cron` services (matched by `rootDir`), the app's own Kubernetes CronJobs (matched to a deployable like
+//!   any manifest; without `command` the job runs the deployable's start command), or Laravel's scheduler (`schedule:run` every minute, as Laravel
 //!   documents). A service that Railway starts on a schedule (`deploy.cronSchedule` in its railway.toml/json) is
 //!   itself a job. A job whose schedule cannot be read keeps `schedule` null; it is never guessed.
 //! - When the app keeps time itself, with a scheduler library in a long-running process (node-cron, cron,
@@ -175,9 +176,10 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Model, AnalyzeError> {
         .iter()
         .map(|d| containers::Target { name: &d.name, root: &d.root, build_context: &d.build_context })
         .collect();
-    let declared = containers::manifest_ports(&tree, &targets);
-    for (mut draft, ports) in drafts.into_iter().zip(declared) {
-        draft.manifest_ports = ports;
+    let declared = containers::manifest_claims(&tree, &targets);
+    for (mut draft, claims) in drafts.into_iter().zip(declared) {
+        draft.manifest_ports = claims.ports;
+        draft.manifest_jobs = claims.jobs;
         services.extend(detect::finish(&tree, draft));
     }
     merge_asset_builds(&mut services, &mut skipped);

@@ -38,7 +38,8 @@ pub struct Job {
     /// Becomes the end of the job service's name.
     pub slug: String,
     pub schedule: Option<Fact<String>>,
-    pub command: Fact<String>,
+    /// None when the job runs the image's own command (a Kubernetes CronJob without `command`).
+    pub command: Option<Fact<String>>,
     /// Why this is a job.
     pub evidence: Evidence,
 }
@@ -398,7 +399,11 @@ fn crontab_jobs(path: &str, text: &str, out: &mut Vec<Job>) {
                 Confidence::High,
                 Evidence { detail: format!("crontab schedule `{schedule}`"), ..ev.clone() },
             )),
-            command: Fact::new(command, Confidence::High, Evidence { detail: "crontab command".into(), ..ev.clone() }),
+            command: Some(Fact::new(
+                command,
+                Confidence::High,
+                Evidence { detail: "crontab command".into(), ..ev.clone() },
+            )),
             evidence: ev,
         });
     }
@@ -506,11 +511,11 @@ fn whenever_jobs(path: &str, text: &str, out: &mut Vec<Job>) {
         out.push(Job {
             slug: name.unwrap_or_else(|| slug(&command)),
             schedule,
-            command: Fact::new(
+            command: Some(Fact::new(
                 command,
                 Confidence::High,
                 Evidence { detail: "whenever job command".into(), ..ev.clone() },
-            ),
+            )),
             evidence: ev,
         });
     }
@@ -530,7 +535,7 @@ fn vercel_jobs(path: &str, text: &str, url: &str, out: &mut Vec<Job>) {
         out.push(Job {
             slug: slug(route.trim_matches('/').rsplit('/').next().unwrap_or("cron")),
             schedule: Some(Fact::new(schedule.to_string(), Confidence::High, ev.clone())),
-            command: Fact::new(format!("curl -fsS {url}{route}"), Confidence::Medium, ev.clone()),
+            command: Some(Fact::new(format!("curl -fsS {url}{route}"), Confidence::Medium, ev.clone())),
             evidence: ev,
         });
     }
@@ -562,7 +567,7 @@ fn render_jobs(text: &str, root: &str, out: &mut Vec<Job>) {
                     Confidence::High,
                     Evidence::new("render.yaml", schedule.line(), format!("Render cron job `{name}` schedule")),
                 )),
-                command: Fact::new(command_text.to_string(), Confidence::High, ev.clone()),
+                command: Some(Fact::new(command_text.to_string(), Confidence::High, ev.clone())),
                 evidence: ev,
             });
         }
@@ -633,7 +638,7 @@ pub fn jobs(tree: &Tree, root: &str, nested: &[String], framework: Option<&str>,
             out.push(Job {
                 slug: "schedule".into(),
                 schedule: Some(Fact::new("* * * * *".into(), Confidence::Medium, ev.clone())),
-                command: Fact::new("php artisan schedule:run".into(), Confidence::High, ev.clone()),
+                command: Some(Fact::new("php artisan schedule:run".into(), Confidence::High, ev.clone())),
                 evidence: ev,
             });
         }

@@ -268,10 +268,33 @@ fn no_schedule_is_guessed() {
     ]);
 }
 
-/// Platforms' cron configuration: Render's `type: cron` services and Railway's `cronSchedule`.
+/// Platforms' cron configuration: Render's `type: cron` services, Railway's `cronSchedule`, and the app's own
+/// Kubernetes CronJobs (matched to the deployable they run, like any manifest).
 #[test]
 fn platform_cron_files() {
     check(&[
+        Case {
+            name: "kubernetes-cronjobs",
+            files: &[
+                (
+                    "api/package.json",
+                    r#"{"name":"api","scripts":{"start":"node index.js"},"dependencies":{"express":"4"}}"#,
+                ),
+                ("api/index.js", "require('express')().listen(3000);\n"),
+                ("worker/requirements.txt", "celery\n"),
+                ("worker/tasks.py", "from celery import Celery\napp = Celery('tasks')\n"),
+                (
+                    "deploy/cronjobs.yaml",
+                    "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: api-cleanup\nspec:\n  schedule: \"0 4 * * *\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: cleanup\n              image: ghcr.io/acme/api:1.2\n              command: [\"node\", \"scripts/cleanup.js\"]\n---\napiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: digest\nspec:\n  schedule: \"@weekly\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: worker\n              image: ghcr.io/acme/worker:1.2\n",
+                ),
+            ],
+            want: &[
+                ("api", "web", Some("node index.js"), None),
+                ("api-cleanup", "job", Some("node scripts/cleanup.js"), Some("0 4 * * *")),
+                ("worker", "worker", Some("celery -A tasks worker"), None),
+                ("worker-digest", "job", Some("celery -A tasks worker"), Some("@weekly")),
+            ],
+        },
         Case {
             name: "render-cron-service",
             files: &[
