@@ -470,8 +470,7 @@ pub fn manifest_claims(tree: &Tree, targets: &[Target]) -> Vec<Claims> {
     let mut declared = Vec::new();
     for (path, text) in &tree.texts {
         let name = file_name(path);
-        // Manifests of tests and examples run something else than the app.
-        if crate::detect::is_test_file(path) || path.split('/').any(|seg| matches!(seg, "examples" | "example")) {
+        if crate::detect::is_sample_input(path) {
             continue;
         }
         if is_compose(name) {

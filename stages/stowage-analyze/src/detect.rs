@@ -182,6 +182,12 @@ pub fn is_test_file(path: &str) -> bool {
             .any(|t| name.starts_with(t))
 }
 
+/// Whether a file is an input of the app's tests, examples or fuzzing rather than how the app runs: its manifests
+/// and crontabs are not evidence.
+pub fn is_sample_input(path: &str) -> bool {
+    is_test_file(path) || path.split('/').any(|seg| matches!(seg, "examples" | "example" | "fuzz" | "corpus"))
+}
+
 /// Folders of files served to browsers or copied from elsewhere: never the server's own code.
 const NOT_SERVER_DIRS: &[&str] = &["public", "static", "assets", "views", "www", "wwwroot", "third_party", "scripts"];
 

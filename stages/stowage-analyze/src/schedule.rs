@@ -606,7 +606,7 @@ pub fn jobs(tree: &Tree, root: &str, nested: &[String], framework: Option<&str>,
     let mut out = Vec::new();
     let own = |p: &str| !nested.iter().any(|n| n != root && is_under(p, n) && (root == "." || is_under(n, root)));
     for (path, text) in tree.texts_under(root) {
-        if !own(path) || crate::detect::is_test_file(path) {
+        if !own(path) || crate::detect::is_sample_input(path) {
             continue;
         }
         if is_crontab(path) {
