@@ -276,6 +276,10 @@ const BACKING_DEPS: &[(&str, &str)] = &[
     ("MongoDB.Driver", "mongodb"),
     ("mongoid", "mongodb"),
     ("mongo", "mongodb"),
+    // agenda keeps its jobs in MongoDB; rq-scheduler its schedule in Redis.
+    ("agenda", "mongodb"),
+    ("@hokify/agenda", "mongodb"),
+    ("rq-scheduler", "redis"),
     ("amqplib", "rabbitmq"),
     ("amqp-connection-manager", "rabbitmq"),
     ("pika", "rabbitmq"),
