@@ -497,10 +497,18 @@ fn scan_file(scan: &mut Scan, path: &str, text: &str) {
         {
             lits.push(value);
         }
-        // A blueprint's or router's name and tags (`Blueprint("health", ...)`, `tags=["health"]`) are not paths.
-        let route_line = is_route_line(line) && !["Blueprint(", "APIRouter(", "tags="].iter().any(|t| line.contains(t));
+        // A blueprint's or router's name (`Blueprint("health", ...)`) and OpenAPI tags (`tags=["health"]`, also on
+        // a route's own decorator) are not paths.
+        let route_line = is_route_line(line) && !["Blueprint(", "APIRouter("].iter().any(|t| line.contains(t));
+        let tags: Vec<&str> = line
+            .split_once("tags=")
+            .map(|(_, rest)| literals(rest.split(']').next().unwrap_or("")))
+            .unwrap_or_default();
         for lit in &lits {
-            if route_line && let Some((live, rank, route)) = health_route(lit) {
+            if route_line
+                && !tags.contains(lit)
+                && let Some((live, rank, route)) = health_route(lit)
+            {
                 let route = format!("{}{route}", route_prefix(&lines, idx, &router_prefixes));
                 if live {
                     scan.health.push((rank, route.clone(), ev(format!("route `{route}`"))));

@@ -982,6 +982,21 @@ fn cross_file_route_prefixes() {
             health: None,
         },
         Case {
+            // Tags name the route's OpenAPI group, not its path.
+            name: "fastapi-route-with-tags",
+            layout: Layout::Files(&[
+                ("requirements.txt", "fastapi\n"),
+                (
+                    "main.py",
+                    "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get(\"/healthz\", tags=[\"health\"])\ndef h():\n    return {}\n",
+                ),
+            ]),
+            service: None,
+            framework: "FastAPI",
+            port: Some((Some(8000), None)),
+            health: Some("/healthz"),
+        },
+        Case {
             name: "flask-register-blueprint",
             layout: Layout::Files(&[
                 ("requirements.txt", "flask\n"),
