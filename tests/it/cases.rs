@@ -23,6 +23,9 @@
 //! app_dir = "my app"            # (case) the app folder's name; default "my app" (a space: paths must never be split)
 //! [other_app]                   # (case) files of a second app at <scratch>/other/<app_dir>, "{other_app}" in strings
 //! [outside_symlinks]            # (case) symlinks in the scratch folder (the app's parent): path -> target
+//! tmpfs = ["deploy"]            # (case) folders of the app that are mount points of another file system (a tmpfs),
+//!                               # as bind mounts and volumes are in dev containers; the case is skipped where
+//!                               # mounting is not permitted
 //! [[step]]
 //! code = [1, 2]                 # any of these exit codes (when the table allows more than one reading)
 //! cwd = "."                     # run from this folder, relative to the app (default: the tests crate)
@@ -71,7 +74,20 @@ struct Case {
     /// Symlinks in the scratch folder (the app's parent): path -> target.
     #[serde(default)]
     outside_symlinks: BTreeMap<String, String>,
+    #[serde(default)]
+    tmpfs: Vec<String>,
     step: Vec<Step>,
+}
+
+/// File systems mounted for a case, unmounted when dropped (before the scratch folder goes).
+struct Mounts(Vec<std::path::PathBuf>);
+
+impl Drop for Mounts {
+    fn drop(&mut self) {
+        for dir in self.0.iter().rev() {
+            let _ = Command::new("umount").arg(dir).status();
+        }
+    }
 }
 
 /// One exit code, or any of several.
@@ -183,6 +199,21 @@ fn check(path: &Path) -> Result<(), String> {
             .replace("{app}", &app.display().to_string())
             .replace("{scratch}", &scratch.0.display().to_string())
     };
+    let mut mounts = Mounts(Vec::new());
+    for rel in &case.tmpfs {
+        let dir = app.join(rel);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "stowage-case", &dir.display().to_string()])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !mounted {
+            eprintln!("{name}: skipped, mounting a tmpfs is not permitted here");
+            return Ok(());
+        }
+        mounts.0.push(dir);
+    }
     for (rel, contents) in &case.app {
         write(&app, rel, &fill(contents));
     }
