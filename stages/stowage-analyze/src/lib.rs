@@ -41,7 +41,7 @@
 //!
 //! Health and readiness routes carry the prefixes they are served under, wherever those are set: the router's own
 //! prefix, Express `app.use('/api', router)`, FastAPI `include_router(r, prefix=...)`, Flask
-//! `register_blueprint(bp, url_prefix=...)`, Django `path('api/', include('app.urls'))` (chained includes too),
+//! `register_blueprint(bp, url_prefix=...)` (which replaces the blueprint's own, as in Flask), Django `path('api/', include('app.urls'))` (chained includes too),
 //! NestJS `@Controller('x')` and `app.setGlobalPrefix('api', { exclude })`, actix-web scopes, Spring's
 //! `server.servlet.context-path` (or `spring.webflux.base-path`) and Actuator's
 //! `management.endpoints.web.base-path`. A Python prefix may also be a constant the app assigns one literal

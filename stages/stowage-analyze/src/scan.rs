@@ -5,7 +5,7 @@
 //! ecosystem; the patterns below are the idioms that apps actually use, and each hit keeps its file and line so a
 //! wrong guess is easy to see and override.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{Confidence, Evidence, Port};
 use crate::walk::file_name;
@@ -380,8 +380,25 @@ pub fn scan<'a>(files: impl Iterator<Item = (&'a str, &'a str)>) -> Scan {
     // Routes of a router file mounted under a prefix elsewhere (`app.use('/api', require('./routes/health'))`,
     // `app.include_router(health.router, prefix="/api")`, `path("api/", include("status.urls"))`).
     let mut mounts = js_mounts(&files);
-    mounts.extend(py_mounts(&files));
+    let mut replacing = BTreeSet::new();
+    mounts.extend(py_mounts(&files, &mut replacing));
     let mounts = chain_mounts(mounts);
+    // A blueprint registered with its own `url_prefix`: its routes lose the prefix its file declared.
+    for file in &replacing {
+        let Some(text) = files.iter().find(|(p, _)| p == file).map(|(_, t)| *t) else { continue };
+        let own: Vec<String> =
+            router_assignments(&code_lines(text).collect::<Vec<_>>()).into_iter().map(|(_, p)| p).collect();
+        for (_, route, _) in scan.health.iter_mut().filter(|(_, _, ev)| &ev.file == file) {
+            if let Some(rest) = own.iter().find_map(|p| route.strip_prefix(p.as_str())) {
+                *route = rest.to_string();
+            }
+        }
+        for (route, _) in scan.readiness.iter_mut().filter(|(_, ev)| &ev.file == file) {
+            if let Some(rest) = own.iter().find_map(|p| route.strip_prefix(p.as_str())) {
+                *route = rest.to_string();
+            }
+        }
+    }
     let unknown = |file: &str| mounts.get(file).is_some_and(|p| p == UNKNOWN_PREFIX);
     scan.health.retain(|(_, _, ev)| !unknown(&ev.file));
     scan.readiness.retain(|(_, ev)| !unknown(&ev.file));
@@ -744,7 +761,8 @@ fn py_module_file(known: &[&str], from_dir: &str, module: &str) -> Option<String
 
 /// FastAPI `include_router(x, prefix="/api")`, Flask `register_blueprint(x, url_prefix="/api")` and Django
 /// `path("api/", include("app.urls"))`: for each mounted file, (prefix, the file that mounts it).
-fn py_mounts(files: &[(&str, &str)]) -> BTreeMap<String, (String, String)> {
+/// Files whose blueprint's own `url_prefix` is replaced by the registration's are added to `replacing`.
+fn py_mounts(files: &[(&str, &str)], replacing: &mut BTreeSet<String>) -> BTreeMap<String, (String, String)> {
     let mut mounts = BTreeMap::new();
     let known: Vec<&str> = files.iter().map(|(p, _)| *p).filter(|p| p.ends_with(".py")).collect();
     for (path, text) in files.iter().filter(|(p, _)| p.ends_with(".py")) {
@@ -805,6 +823,10 @@ fn py_mounts(files: &[(&str, &str)]) -> BTreeMap<String, (String, String)> {
                 // `health.router` is the `router` of module `health`; a bare name is bound directly.
                 let head = target.split('.').next().unwrap_or(target);
                 if let Some((_, file)) = bindings.iter().find(|(n, _)| n == head || n == target) {
+                    // Flask's `url_prefix` at registration replaces the blueprint's own; FastAPI's adds to it.
+                    if t.contains("register_blueprint(") && args.contains("url_prefix=") {
+                        replacing.insert(file.clone());
+                    }
                     mounts.entry(file.clone()).or_insert((prefix, path.to_string()));
                 }
                 continue;

@@ -1015,6 +1015,25 @@ fn cross_file_route_prefixes() {
             health: Some("/internal/healthz"),
         },
         Case {
+            // Flask: the registration's `url_prefix` replaces the blueprint's own.
+            name: "flask-registration-prefix-replaces",
+            layout: Layout::Files(&[
+                ("requirements.txt", "flask\n"),
+                (
+                    "app.py",
+                    "from flask import Flask\nfrom ops import bp\n\napp = Flask(__name__)\napp.register_blueprint(bp, url_prefix=\"/internal\")\n",
+                ),
+                (
+                    "ops.py",
+                    "from flask import Blueprint\nbp = Blueprint(\"ops\", __name__, url_prefix=\"/ops\")\n\n@bp.route(\"/healthz\")\ndef healthz():\n    return \"ok\"\n",
+                ),
+            ]),
+            service: None,
+            framework: "Flask",
+            port: Some((Some(5000), None)),
+            health: Some("/internal/healthz"),
+        },
+        Case {
             name: "flask-app-factory-blueprint",
             layout: Layout::Files(&[
                 ("requirements.txt", "flask\n"),
