@@ -41,8 +41,9 @@
 //!
 //! Health and readiness routes carry the prefixes they are served under, wherever those are set: the router's own
 //! prefix, Express `app.use('/api', router)`, FastAPI `include_router(r, prefix=...)`, Flask
-//! `register_blueprint(bp, url_prefix=...)` (which replaces the blueprint's own, as in Flask), Django `path('api/', include('app.urls'))` (chained includes too),
-//! NestJS `@Controller('x')` and `app.setGlobalPrefix('api', { exclude })`, actix-web scopes, Spring's
+//! `register_blueprint(bp, url_prefix=...)` (which replaces the blueprint's own, as in Flask), Django
+//! `path('api/', include('app.urls'))` (chained includes too), NestJS `@Controller('x')` and
+//! `app.setGlobalPrefix('api', { exclude })`, actix-web scopes, Spring's
 //! `server.servlet.context-path` (or `spring.webflux.base-path`) and Actuator's
 //! `management.endpoints.web.base-path`. A Python prefix may also be a constant the app assigns one literal
 //! (`prefix=settings.API_V1_STR`); any other prefix is not guessed, and the routes under it are not reported.
@@ -63,8 +64,8 @@
 //!   way), whenever's `config/schedule.rb` (`every 1.day, at: '4:30 am'` becomes `30 4 * * *`; `every :reboot` is
 //!   not a schedule), Vercel's `crons` (a job that calls the path on the web service), Render's `render.yaml`
 //!   `type: cron` services (matched by `rootDir`), the app's own Kubernetes CronJobs (matched to a deployable like
-//!   any manifest; without `command` the job runs the deployable's start command), or Laravel's scheduler (`schedule:run` every minute, as Laravel
-//!   documents). A service that Railway starts on a schedule (`deploy.cronSchedule` in its railway.toml/json) is
+//!   any manifest; without `command` the job runs the deployable's start command), or Laravel's scheduler
+//!   (`schedule:run` every minute, as Laravel documents). A service that Railway starts on a schedule (`deploy.cronSchedule` in its railway.toml/json) is
 //!   itself a job. A job whose schedule cannot be read keeps `schedule` null; it is never guessed.
 //! - When the app keeps time itself, with a scheduler library in a long-running process (node-cron, cron,
 //!   node-schedule, croner, agenda, bree, @nestjs/schedule, APScheduler, schedule, Celery beat, sidekiq-cron,
