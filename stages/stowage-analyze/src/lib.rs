@@ -65,8 +65,9 @@
 //!   not a schedule), Vercel's `crons` (a job that calls the path on the web service), Render's `render.yaml`
 //!   `type: cron` services (matched by `rootDir`), the app's own Kubernetes CronJobs (matched to a deployable like
 //!   any manifest; without `command` the job runs the deployable's start command), or Laravel's scheduler
-//!   (`schedule:run` every minute, as Laravel documents). A service that Railway starts on a schedule (`deploy.cronSchedule` in its railway.toml/json) is
-//!   itself a job. A job whose schedule cannot be read keeps `schedule` null; it is never guessed.
+//!   (`schedule:run` every minute, as Laravel documents). A service that Railway starts on a schedule
+//!   (`deploy.cronSchedule` in its railway.toml/json) is itself a job. A job whose schedule cannot be read keeps
+//!   `schedule` null; it is never guessed.
 //! - When the app keeps time itself, with a scheduler library in a long-running process (node-cron, cron,
 //!   node-schedule, croner, agenda, bree, @nestjs/schedule, APScheduler, schedule, Celery beat, sidekiq-cron,
 //!   sidekiq-scheduler, rufus-scheduler, clockwork, Spring `@Scheduled`, robfig/cron, gocron,
