@@ -8,7 +8,8 @@ stderr (text printed to stderr first), stderr_filler (int: that many `x` bytes o
 `stderr`), binary (path -> hex string: files written with exactly those bytes), child_writes (path -> seconds: starts a
 child process that waits that long, then writes the path, relative to the app root, holding "leaked\n"; a child the
 runner stopped with the stage never writes it), signal (int: after writing its files, the stage kills itself with
-this signal, as the OOM killer does with 9).
+this signal, as the OOM killer does with 9), report_text (text written as the report instead of a JSON report; ""
+writes no report at all).
 """
 import json
 import os
@@ -66,8 +67,13 @@ def main():
         "findings": opts.get("findings", []),
         "notes": opts.get("notes", []),
     }
-    with open(args["--report"], "w", encoding="utf-8") as f:
-        json.dump(report, f)
+    if "report_text" in opts:
+        if opts["report_text"]:
+            with open(args["--report"], "w", encoding="utf-8") as f:
+                f.write(opts["report_text"])
+    else:
+        with open(args["--report"], "w", encoding="utf-8") as f:
+            json.dump(report, f)
     return int(opts.get("exit", 0))
 
 
