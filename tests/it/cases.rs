@@ -39,6 +39,7 @@
 //! stderr_max_bytes = 10000      # stderr must not be longer than this
 //! file_contains = { "../report/report.json" = ["\"exit_code\": 2"] }   # substrings of a file afterwards
 //!                               # (paths relative to the app; the run's report folder is ../report)
+//! untouched = ["path"]         # these files are not rewritten by the step (same inode and modification time)
 //! stdout_closed = true          # the reader of stdout has gone before the runner prints (`... | head -0`)
 //! interrupt_after_ms = 1500     # run in a process group of its own and send that group SIGINT after this long,
 //!                               # as Ctrl-C in a terminal does; a runner killed by a signal N exits as 128 + N
@@ -164,6 +165,8 @@ struct Step {
     stdout_closed: bool,
     #[serde(default)]
     file_contains: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    untouched: Vec<String>,
 }
 
 #[test]
@@ -252,6 +255,11 @@ fn check(path: &Path) -> Result<(), String> {
                 .map_err(|e| format!("{at}: cannot chmod {rel}: {e}"))?;
         }
         let before = tree(&app);
+        let stamp = |rel: &str| {
+            use std::os::unix::fs::MetadataExt;
+            std::fs::symlink_metadata(app.join(rel)).map(|m| (m.ino(), m.mtime(), m.mtime_nsec())).ok()
+        };
+        let stamps: Vec<_> = step.untouched.iter().map(|rel| stamp(rel)).collect();
         let mut args: Vec<String> = step.args.iter().map(|a| fill(a)).collect();
         let sub = args.first().cloned().unwrap_or_default();
         if matches!(sub.as_str(), "containerize" | "clean" | "stages")
@@ -313,6 +321,11 @@ fn check(path: &Path) -> Result<(), String> {
             history[j] = (bg_stdout, tree(&app));
         }
         let stdout = verify(step, &at, &case.about, &output, &app, &fill, &before, cwd.as_deref(), &env)?;
+        for (rel, was) in step.untouched.iter().zip(&stamps) {
+            if was.is_none() || stamp(rel) != *was {
+                return Err(format!("{at}: {rel} was rewritten (or is missing), expected it untouched"));
+            }
+        }
         let after = tree(&app);
         if let Some(n) = step.same_as_step {
             let (prev_stdout, prev_tree) = &history[n - 1];
