@@ -1344,13 +1344,11 @@ fn ls_into_grep(script: &Script) -> Option<usize> {
         .and_then(|w| w[0].words.first().map(|word| word.start));
     direct.or_else(|| {
         script.commands.iter().flat_map(|c| &c.words).find_map(|w| {
-            let t = &w.text;
-            let mut inner = t
-                .split('`')
-                .skip(1)
-                .step_by(2)
-                .chain(t.match_indices("$(").map(|(i, _)| t[i + 2..].split(')').next().unwrap_or("")));
-            inner.any(|i| ls_into_grep(&shell::parse(i)).is_some()).then_some(w.start)
+            // Outermost substitutions only: each level recurses into its own (see shell::substitutions).
+            shell::substitutions(&w.text)
+                .into_iter()
+                .any(|i| ls_into_grep(&shell::parse(i)).is_some())
+                .then_some(w.start)
         })
     })
 }

@@ -98,11 +98,24 @@ impl Script {
 }
 
 fn nested_pipe(text: &str) -> bool {
-    text.match_indices("$(").any(|(i, _)| {
+    substitutions(text).into_iter().any(|inner| parse(inner).has_pipe())
+}
+
+/// The bodies of the outermost command substitutions in `text` (`$(...)` and backticks); nested ones are inside
+/// those bodies. Only the outermost: callers recurse into each body, and taking every `$(` at every level made
+/// that recursion exponential (found by fuzzing: 30 unclosed `$(` took seconds). An unclosed `$(` runs to the end.
+pub fn substitutions(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = text[from..].find("$(") {
+        let i = from + at;
         let end = matching(text, i + 1, b'(', b')');
-        let inner = text.get(i + 2..end.saturating_sub(1).max(i + 2)).unwrap_or("");
-        parse(inner).has_pipe()
-    }) || text.split('`').skip(1).step_by(2).any(|inner| parse(inner).has_pipe())
+        let close = if text[..end].ends_with(')') { end - 1 } else { end };
+        out.push(&text[(i + 2).min(close)..close]);
+        from = end.max(i + 2);
+    }
+    out.extend(text.split('`').skip(1).step_by(2));
+    out
 }
 
 const RESERVED: &[&str] = &["if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "time"];
@@ -422,7 +435,10 @@ fn skip_expansion(s: &str, i: usize) -> (usize, Option<Expansion>) {
         }
         Some(b'{') => {
             let end = matching(s, i + 1, b'{', b'}');
-            let inner = &s[(i + 2).min(end)..end.saturating_sub(1).max(i + 2)];
+            // An unclosed `${` runs to the end of the text, which may end in a multi-byte character: only a closing
+            // brace is dropped (found by fuzzing: `${é` sliced inside the `é`).
+            let close = if s[..end].ends_with('}') { end - 1 } else { end };
+            let inner = &s[(i + 2).min(close)..close.max(i + 2)];
             let name: String = inner.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
             // `${#x}` is a number; `${x:-...}` and friends still split.
             let exp =
@@ -476,6 +492,25 @@ mod tests {
 
     fn names(s: &str) -> Vec<Vec<String>> {
         parse(s).commands.iter().map(|c| c.words.iter().map(|w| w.text.clone()).collect()).collect()
+    }
+
+    /// Found by the shell fuzz target: nested unclosed substitutions took exponential time.
+    #[test]
+    fn nested_unclosed_substitutions_are_linear() {
+        let text = format!("x={}a | b", "$(echo ".repeat(200));
+        let started = std::time::Instant::now();
+        assert!(parse(&text).has_pipe());
+        assert!(started.elapsed().as_secs() < 2, "took {:?}", started.elapsed());
+        assert_eq!(super::substitutions("a $(b $(c)) `d` $(e"), ["b $(c)", "e", "d"]);
+    }
+
+    /// Found by the shell fuzz target: an unclosed `${` before a multi-byte character.
+    #[test]
+    fn unclosed_parameter_expansion_before_multibyte_text() {
+        for text in ["echo ${é", "echo \"${é\"", "a=${ü", "${#é"] {
+            let _ = parse(text);
+        }
+        assert_eq!(parse("echo ${é").commands[0].unquoted.len(), 0);
     }
 
     #[test]

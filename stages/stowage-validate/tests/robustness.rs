@@ -4,9 +4,11 @@
 //!   (`UPDATE_EXPECT=1` rewrites them).
 //! - The whole shared corpus (../shared/corpus, always present in CI) is checked without a panic, and its known
 //!   broken files are reported with their position.
-//! - Truncations and seeded random mutations of corpus files stand in for fuzzing on this stable-only machine
-//!   (the cargo-fuzz targets in `fuzz/` need nightly): inputs cut at arbitrary bytes, with bytes flipped, lines
-//!   dropped or duplicated, which is where hand-written parsers break.
+//! - `tests/fuzz/<target>/*`: inputs kept from the cargo-fuzz runs (fuzz/README.md says how they were run), the
+//!   crashes and hangs they found and a selection of small inputs that reached new coverage, replayed through
+//!   exactly what each fuzz target calls, on stable.
+//! - Truncations and seeded random mutations of corpus files: inputs cut at arbitrary bytes, with bytes flipped,
+//!   lines dropped or duplicated, which is where hand-written parsers break.
 
 use std::path::{Path, PathBuf};
 
@@ -178,4 +180,52 @@ fn mutated_corpus_files_never_crash() {
             }
         }
     }
+}
+
+/// What each fuzz target in fuzz/fuzz_targets/ runs on one input, with the same policy (every rule on).
+fn fuzz_target(target: &str, text: &str, policy: &Policy) {
+    match target {
+        "dockerfile" => {
+            let _ = lint_text(Kind::Dockerfile, "Dockerfile", text, policy);
+        }
+        "yaml" => {
+            let _ = lint_text(Kind::Kubernetes, "app.yaml", text, policy);
+            let _ = lint_text(Kind::Compose, "compose.yaml", text, policy);
+        }
+        "shell" => {
+            let script = stowage_validate::shell::parse(text);
+            let _ = script.has_pipe();
+            let _ = stowage_validate::shell::words(text);
+        }
+        other => panic!("tests/fuzz/{other} names no fuzz target (dockerfile, yaml, shell)"),
+    }
+}
+
+#[test]
+fn fuzz_corpus_replays_without_a_crash_or_a_hang() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz");
+    let policy = Policy::from_toml(include_str!("../fuzz/policy.toml"), "fuzz/policy.toml").expect("valid policy");
+    let mut replayed = 0;
+    for target in ["dockerfile", "yaml", "shell"] {
+        let dir = root.join(target);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "{} is empty", dir.display());
+        for path in files {
+            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+            // The targets skip input that is not UTF-8, as the engine reports such files before parsing them.
+            let Ok(text) = std::str::from_utf8(&bytes) else { continue };
+            let started = std::time::Instant::now();
+            fuzz_target(target, text, &policy);
+            // Generous for an unoptimised build on a busy machine; a hang found by the fuzzer took far longer.
+            let took = started.elapsed();
+            assert!(took.as_secs() < 10, "{} took {took:?}: a hang is back", path.display());
+            replayed += 1;
+        }
+    }
+    assert!(replayed > 0);
 }
