@@ -43,6 +43,9 @@
 //! stdout_closed = true          # the reader of stdout has gone before the runner prints (`... | head -0`)
 //! interrupt_after_ms = 1500     # run in a process group of its own and send that group SIGINT after this long,
 //!                               # as Ctrl-C in a terminal does; a runner killed by a signal N exits as 128 + N
+//! interrupt_on_stderr = "text"  # with interrupt_after_ms: count the wait from the first stderr line holding this
+//! files_under = { "many" = [0, 20000] }   # the number of files below a folder is one of these (all or nothing)
+//! no_name_starting_with = [".stowage-apply"]   # nothing at the app root has a name starting with these
 //! run_named_fix = true          # run the command the output names as the fix (the text in "run `...`"), with
 //!                               # `cargo xtask` replaced by the runner's path, through `sh -c` from the step's cwd
 //!                               # with the step's env; it must exit 0
@@ -167,6 +170,11 @@ struct Step {
     file_contains: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     untouched: Vec<String>,
+    interrupt_on_stderr: Option<String>,
+    #[serde(default)]
+    files_under: BTreeMap<String, Vec<usize>>,
+    #[serde(default)]
+    no_name_starting_with: Vec<String>,
 }
 
 #[test]
@@ -302,15 +310,41 @@ fn check(path: &Path) -> Result<(), String> {
             None => command.output().map_err(|e| format!("{at}: cannot run xtask: {e}"))?,
             Some(ms) => {
                 std::os::unix::process::CommandExt::process_group(&mut command, 0);
-                let child = command
+                let mut child = command
                     .stdout(std::process::Stdio::piped())
                     .stderr(std::process::Stdio::piped())
                     .spawn()
                     .map_err(|e| format!("{at}: cannot run xtask: {e}"))?;
-                std::thread::sleep(std::time::Duration::from_millis(ms));
+                let group = format!("-{}", child.id());
                 // The terminal's Ctrl-C: SIGINT to every process of the foreground group.
-                let _ = Command::new("kill").args(["-s", "INT", "--", &format!("-{}", child.id())]).status();
-                child.wait_with_output().map_err(|e| format!("{at}: cannot wait: {e}"))?
+                let interrupt = move || {
+                    std::thread::sleep(std::time::Duration::from_millis(ms));
+                    let _ = Command::new("kill").args(["-s", "INT", "--", &group]).status();
+                };
+                match &step.interrupt_on_stderr {
+                    None => {
+                        interrupt();
+                        child.wait_with_output().map_err(|e| format!("{at}: cannot wait: {e}"))?
+                    }
+                    Some(marker) => {
+                        use std::io::BufRead;
+                        let mut reader = std::io::BufReader::new(child.stderr.take().expect("piped"));
+                        let mut stderr = Vec::new();
+                        let mut interrupt = Some(interrupt);
+                        let mut line = Vec::new();
+                        while reader.read_until(b'\n', &mut line).map_err(|e| format!("{at}: {e}"))? > 0 {
+                            if String::from_utf8_lossy(&line).contains(marker.as_str())
+                                && let Some(interrupt) = interrupt.take()
+                            {
+                                std::thread::spawn(interrupt);
+                            }
+                            stderr.append(&mut line);
+                        }
+                        let mut output = child.wait_with_output().map_err(|e| format!("{at}: cannot wait: {e}"))?;
+                        output.stderr = stderr;
+                        output
+                    }
+                }
             }
         };
         for (j, bg_at, child, bg_before, bg_cwd) in background.drain(..) {
@@ -432,6 +466,21 @@ fn verify(
             & 0o7777;
         if format!("{mode:o}") != *expected {
             return Err(format!("{at}: {rel} has mode {mode:o}, expected {expected}{}", shown()));
+        }
+    }
+    for (rel, counts) in &step.files_under {
+        let dir = app.join(rel);
+        let n = if dir.is_dir() { tree(&dir).iter().filter(|(p, _)| !p.ends_with('/')).count() } else { 0 };
+        if !counts.contains(&n) {
+            return Err(format!("{at}: {n} files under {rel}, expected one of {counts:?}{}", shown()));
+        }
+    }
+    if !step.no_name_starting_with.is_empty() {
+        for entry in std::fs::read_dir(app).map_err(|e| format!("{at}: {e}"))? {
+            let name = entry.map_err(|e| format!("{at}: {e}"))?.file_name().to_string_lossy().into_owned();
+            if step.no_name_starting_with.iter().any(|p| name.starts_with(p.as_str())) {
+                return Err(format!("{at}: the app holds `{name}`{}", shown()));
+            }
         }
     }
     for rel in &step.absent {

@@ -9,7 +9,7 @@ stderr (text printed to stderr first), stderr_filler (int: that many `x` bytes o
 child process that waits that long, then writes the path, relative to the app root, holding "leaked\n"; a child the
 runner stopped with the stage never writes it), signal (int: after writing its files, the stage kills itself with
 this signal, as the OOM killer does with 9), report_text (text written as the report instead of a JSON report; ""
-writes no report at all).
+writes no report at all), many_files (int: that many small files under many/, a hundred per folder).
 """
 import json
 import os
@@ -46,6 +46,11 @@ def main():
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         with open(dest, "w", encoding="utf-8", newline="") as f:
             f.write(text)
+    for i in range(int(opts.get("many_files", 0))):
+        folder = os.path.join(out, "many", "d%03d" % (i // 100))
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, "f%05d.txt" % i), "w", encoding="utf-8") as f:
+            f.write("file %d\n" % i)
     for path, hexed in sorted(opts.get("binary", {}).items()):
         dest = os.path.join(out, path)
         os.makedirs(os.path.dirname(dest), exist_ok=True)
