@@ -1276,15 +1276,24 @@ pub fn check_relations(objects: &[Object], _policy: &Policy) -> Vec<(String, Dia
             ));
         }
     }
-    // A PDB whose minAvailable is above the replicas the workload may run with (the HPA's minReplicas when one
-    // scales it, else spec.replicas) forbids every eviction at that scale. Percentages scale with the replicas.
+    // A PDB whose minAvailable is not below the pods it selects (each workload counted at its floor: the HPA's
+    // minReplicas when one scales it, else spec.replicas) allows no eviction at that scale, as kube-linter's
+    // pdb-min-available and Polaris' pdbMinAvailableGreaterThanHPAMinReplicas say. Percentages scale with the
+    // replicas; DaemonSets and Jobs have no fixed count, so a PDB selecting one is not judged.
     for (b, sel) in &pdbs {
         let Some(min) = b.root.path(&["spec", "minAvailable"]).filter(|m| m.as_i64().is_some()) else { continue };
         let min_available = min.as_i64().unwrap_or(0);
-        for (p, labels) in &pods {
-            if sel.is_empty() || !same_ns(p, b) || !selects(sel, labels) {
-                continue;
-            }
+        let selected: Vec<&Object> = pods
+            .iter()
+            .filter(|(p, labels)| !sel.is_empty() && same_ns(p, b) && selects(sel, labels))
+            .map(|(p, _)| *p)
+            .collect();
+        if selected.is_empty() || selected.iter().any(|p| matches!(p.kind.as_str(), "DaemonSet" | "Job" | "CronJob")) {
+            continue;
+        }
+        let mut total = 0;
+        let mut sources = Vec::new();
+        for p in &selected {
             let hpa = objects.iter().find(|h| {
                 h.kind == "HorizontalPodAutoscaler"
                     && same_ns(h, p)
@@ -1292,29 +1301,33 @@ pub fn check_relations(objects: &[Object], _policy: &Policy) -> Vec<(String, Dia
                     && h.root.path(&["spec", "scaleTargetRef", "name"]).and_then(Node::str) == Some(p.name.as_str())
             });
             let (floor, source) = match hpa {
-                Some(h) => (
-                    h.root.path(&["spec", "minReplicas"]).and_then(Node::as_i64).unwrap_or(1),
-                    format!("HorizontalPodAutoscaler `{}` minReplicas", h.name),
-                ),
-                None if p.kind == "Job" || p.kind == "DaemonSet" || p.kind == "Pod" => continue,
-                None => (
-                    p.root.path(&["spec", "replicas"]).and_then(Node::as_i64).unwrap_or(1),
-                    format!("{} `{}` replicas", p.kind, p.name),
-                ),
+                Some(h) => {
+                    let n = h.root.path(&["spec", "minReplicas"]).and_then(Node::as_i64).unwrap_or(1);
+                    (n, format!("HorizontalPodAutoscaler `{}` minReplicas {n}", h.name))
+                }
+                None if p.kind == "Pod" => (1, format!("Pod `{}`", p.name)),
+                None => {
+                    let n = p.root.path(&["spec", "replicas"]).and_then(Node::as_i64).unwrap_or(1);
+                    (n, format!("{} `{}` replicas {n}", p.kind, p.name))
+                }
             };
-            if min_available > floor {
-                out.push((
-                    b.file.clone(),
-                    Diag::new(
-                        "KS096",
-                        min.pos(),
-                        format!(
-                            "PodDisruptionBudget `{}` minAvailable {min_available} is above {source} ({floor}): no pod can be evicted at that scale",
-                            b.name
-                        ),
+            total += floor;
+            sources.push(source);
+        }
+        if min_available >= total {
+            out.push((
+                b.file.clone(),
+                Diag::new(
+                    "KS096",
+                    min.pos(),
+                    format!(
+                        "PodDisruptionBudget `{}` minAvailable {min_available} is not below the {total} {} it can count on ({}): no pod can be evicted at that scale",
+                        b.name,
+                        if total == 1 { "pod" } else { "pods" },
+                        sources.join(", ")
                     ),
-                ));
-            }
+                ),
+            ));
         }
     }
     out

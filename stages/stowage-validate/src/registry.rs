@@ -1129,8 +1129,8 @@ rules! {
         refs "" hadolint "" checkov "CKV_K8S_153" kube_linter "" trivy "KSV-0119";
 
     "KS096" Kubernetes "K32" Warning true
-        title "PodDisruptionBudget minAvailable above the replicas it can count on"
-        why "When minAvailable is above the HPA's minReplicas (or the workload's replicas), no pod may be evicted at that scale: node drains and cluster upgrades hang."
+        title "PodDisruptionBudget minAvailable not below the replicas it can count on"
+        why "When minAvailable reaches the pods the budget selects at their floor (the HPA's minReplicas, or the workload's replicas), no pod may be evicted at that scale: node drains and cluster upgrades hang."
         fix "Set minAvailable below minReplicas, or use maxUnavailable: 1."
         refs "" hadolint "" checkov "" kube_linter "pdb-min-available" trivy "";
     "KS097" Kubernetes "K37" Error true
