@@ -288,14 +288,17 @@ pub fn apply(app_root: &Path, plan: &Plan) -> Result<()> {
             removes.push(app_root.join(LOCK_FILE));
         }
     }
-    Transaction::default().run(&writes, &removes, app_root)
+    crate::interrupt::install();
+    crate::interrupt::while_applying(|| Transaction::default().run(&writes, &removes, app_root))
 }
 
-/// Undo information for a set of writes and removals. Temporaries and backups live in one staging folder at the
-/// app root (the same file system, so every move is an atomic rename), created and removed by the transaction.
+/// Undo information for a set of writes and removals. Temporaries and backups live in a staging folder at the top of
+/// each file system the app spans (its root, and any folder mounted inside it), so every move is an atomic rename
+/// within one file system; the transaction creates and removes them.
 #[derive(Default)]
 struct Transaction {
-    staging: Option<PathBuf>,
+    /// Staging folder by file-system device.
+    stagings: BTreeMap<u64, PathBuf>,
     created_dirs: Vec<PathBuf>,
     removed_dirs: Vec<PathBuf>,
     /// (original, backup)
@@ -322,12 +325,10 @@ impl Transaction {
     }
 
     fn try_run(&mut self, writes: &[(PathBuf, Vec<u8>)], removes: &[PathBuf], app_root: &Path) -> std::io::Result<()> {
-        let staging = app_root.join(format!(".stowage-apply-{}", std::process::id()));
-        std::fs::create_dir(&staging).map_err(|e| with_path(e, &staging))?;
-        self.staging = Some(staging.clone());
         // 1. Every new byte goes to a temporary file first, with the mode of the file it replaces.
         let mut temps = Vec::new();
         for (i, (dest, bytes)) in writes.iter().enumerate() {
+            let staging = self.staging_for(app_root, dest)?;
             let temp = staging.join(format!("new-{i}"));
             std::fs::write(&temp, bytes).map_err(|e| with_path(e, &temp))?;
             if let Some(meta) = std::fs::metadata(dest).ok().filter(|m| m.is_file()) {
@@ -338,7 +339,7 @@ impl Transaction {
         // 2. Originals that are replaced or removed move to backups.
         for (i, dest) in writes.iter().map(|(d, _)| d).chain(removes).enumerate() {
             if std::fs::symlink_metadata(dest).is_ok_and(|m| m.is_file()) {
-                let backup = staging.join(format!("old-{i}"));
+                let backup = self.staging_for(app_root, dest)?.join(format!("old-{i}"));
                 std::fs::rename(dest, &backup).map_err(|e| with_path(e, dest))?;
                 self.backups.push((dest.clone(), backup));
             }
@@ -371,6 +372,29 @@ impl Transaction {
         Ok(())
     }
 
+    /// The staging folder on the file system `path` will live on: at the top of that file system within the app.
+    fn staging_for(&mut self, app_root: &Path, path: &Path) -> std::io::Result<PathBuf> {
+        let mut dir = path.parent().unwrap_or(app_root);
+        while !dir.is_dir() && dir != app_root {
+            dir = dir.parent().unwrap_or(app_root);
+        }
+        let device = device(dir)?;
+        if let Some(staging) = self.stagings.get(&device) {
+            return Ok(staging.clone());
+        }
+        let mut top = dir;
+        while top != app_root {
+            match top.parent() {
+                Some(parent) if device_of(parent) == Some(device) => top = parent,
+                _ => break,
+            }
+        }
+        let staging = top.join(format!(".stowage-apply-{}", std::process::id()));
+        std::fs::create_dir(&staging).map_err(|e| with_path(e, &staging))?;
+        self.stagings.insert(device, staging.clone());
+        Ok(staging)
+    }
+
     fn create_dirs(&mut self, dir: &Path) -> std::io::Result<()> {
         if dir.is_dir() {
             return Ok(());
@@ -396,16 +420,30 @@ impl Transaction {
         for (original, backup) in self.backups.drain(..).rev() {
             let _ = std::fs::rename(&backup, &original);
         }
-        if let Some(staging) = self.staging.take() {
+        for (_, staging) in std::mem::take(&mut self.stagings) {
             let _ = std::fs::remove_dir_all(&staging);
         }
     }
 
     fn finish(&mut self) {
-        if let Some(staging) = self.staging.take() {
+        for (_, staging) in std::mem::take(&mut self.stagings) {
             let _ = std::fs::remove_dir_all(&staging);
         }
     }
+}
+
+#[cfg(unix)]
+fn device_of(path: &Path) -> Option<u64> {
+    std::os::unix::fs::MetadataExt::dev(&std::fs::metadata(path).ok()?).into()
+}
+
+#[cfg(not(unix))]
+fn device_of(path: &Path) -> Option<u64> {
+    path.exists().then_some(0)
+}
+
+fn device(path: &Path) -> std::io::Result<u64> {
+    device_of(path).ok_or_else(|| std::io::Error::other(format!("cannot read {}", path.display())))
 }
 
 fn with_path(e: std::io::Error, path: &Path) -> std::io::Error {

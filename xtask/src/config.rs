@@ -60,6 +60,8 @@ pub struct Loaded {
     pub config: Config,
     pub only: Option<Vec<String>>,
     pub skip: Vec<String>,
+    /// Where `only` and `skip` were set in stowage.toml (`stowage.toml:LINE`), when they came from there.
+    pub selection_at: BTreeMap<String, String>,
     /// The app's stowage.toml, when there is one.
     pub file: Option<PathBuf>,
 }
@@ -84,8 +86,12 @@ pub fn load(app_root: &Path, flags: &Flags) -> Result<Loaded> {
         .unwrap_or_else(|| "production".into());
     let Some((_, profile_text)) = PROFILES.iter().find(|(name, _)| *name == profile_name) else {
         let known: Vec<&str> = PROFILES.iter().map(|(n, _)| *n).collect();
+        let place = match (&flags.profile, key_locations.get("profile")) {
+            (None, Some(at)) => format!("{at}: "),
+            _ => String::new(),
+        };
         return Err(Failure::usage(format!(
-            "unknown profile `{profile_name}`: choose one of {}",
+            "{place}unknown profile `{profile_name}`: choose one of {}",
             known.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
         )));
     };
@@ -141,12 +147,16 @@ pub fn load(app_root: &Path, flags: &Flags) -> Result<Loaded> {
         key_locations,
     };
     // The selection is one setting: a flag for either `--only` or `--skip` replaces the files' `only` and `skip`.
-    let (only, skip) = if flags.only.is_some() || flags.skip.is_some() {
-        (flags.only.clone(), flags.skip.clone().unwrap_or_default())
+    let (only, skip, selection_at) = if flags.only.is_some() || flags.skip.is_some() {
+        (flags.only.clone(), flags.skip.clone().unwrap_or_default(), BTreeMap::new())
     } else {
-        (pick!(only), pick!(skip).unwrap_or_default())
+        let at: BTreeMap<String, String> = ["only", "skip"]
+            .iter()
+            .filter_map(|k| config.key_locations.get(*k).map(|l| (k.to_string(), l.clone())))
+            .collect();
+        (pick!(only), pick!(skip).unwrap_or_default(), at)
     };
-    Ok(Loaded { config, only, skip, file })
+    Ok(Loaded { config, only, skip, selection_at, file })
 }
 
 fn shown_file(file: Option<&Path>) -> String {

@@ -98,7 +98,11 @@ pub fn run(home: &Home, args: &ContainerizeArgs) -> Result<i32> {
         "error": failure.message,
     });
     if let Ok(root) = app_root(home, args.app.app.as_deref()) {
-        let dir = report_dir(home, args, &config::default_name(&root));
+        // The app's own name when its configuration reads, so the report lands where a successful run's would.
+        let name = config::load(&root, &Flags::default())
+            .map(|l| l.config.name)
+            .unwrap_or_else(|_| config::default_name(&root));
+        let dir = report_dir(home, args, &name);
         if !inside(&dir, &root) || home.root() == Some(root.as_path()) {
             let _ = std::fs::create_dir_all(&dir).and_then(|()| {
                 std::fs::write(dir.join("report.json"), serde_json::to_string_pretty(&summary).expect("json") + "\n")
@@ -143,7 +147,7 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool) -> Result<i32> {
     all.extend(discover::external_stages(&loaded.config)?);
     let ordered = discover::order(all)?;
     let pipeline_names: BTreeSet<String> = ordered.iter().map(|s| s.name.clone()).collect();
-    let selected = discover::select(ordered, loaded.only.as_deref(), &loaded.skip)?;
+    let selected = discover::select(ordered, loaded.only.as_deref(), &loaded.skip, &loaded.selection_at)?;
     discover::check_stage_options(&loaded.config, &pipeline_names)?;
     home.build(&selected)?;
     let lock = Lock::read(&app_root)?;
@@ -256,6 +260,19 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool) -> Result<i32> {
                         .iter()
                         .map(|f| FileSummary { path: f.path.clone(), stage: f.stage.clone(), status: f.status })
                         .collect();
+                    // The lock is the runner's own file: listed when it changes, so scripts see a lock-only drift.
+                    if plan.lock_changed {
+                        let status = match (plan.had_lock, plan.lock.files.is_empty()) {
+                            (false, _) => Status::Created,
+                            (true, true) => Status::Removed,
+                            (true, false) => Status::Updated,
+                        };
+                        summary.files.push(FileSummary {
+                            path: crate::lock::LOCK_FILE.into(),
+                            stage: "runner".into(),
+                            status,
+                        });
+                    }
                     finish(home, args, &app_root, &plan, &gate_failures, human)
                 }
             }

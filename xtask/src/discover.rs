@@ -221,6 +221,18 @@ pub fn order(stages: Vec<StageSpec>) -> Result<Vec<StageSpec>> {
             }
         }
     }
+    // A generator after a gate would be a cycle the user never wrote (gates run after every generator): say so.
+    for stage in by_name.values().filter(|s| s.kind == StageKind::Generator) {
+        if let Some(gate) = stage.after.iter().find(|d| by_name[d.as_str()].kind == StageKind::Gate) {
+            return Err(Failure::usage(format!(
+                "{}generator `{}` runs after gate `{gate}`, but gates run after every generator: remove `{gate}` \
+                 from its `after`, or make `{}` a gate (`kind = \"gate\"`)",
+                stage.declared_at("after"),
+                stage.name,
+                stage.name
+            )));
+        }
+    }
     // Edges: explicit `after`, plus every generator before every gate.
     let mut preds: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for stage in by_name.values() {
@@ -283,12 +295,20 @@ fn find_cycle(preds: &BTreeMap<&str, BTreeSet<&str>>, remaining: &BTreeSet<&str>
 }
 
 /// Applies `--only` and `--skip`, refusing a selection in which a stage would run without a stage it runs after.
-pub fn select(ordered: Vec<StageSpec>, only: Option<&[String]>, skip: &[String]) -> Result<Vec<StageSpec>> {
+/// `selection_at` names where `only` and `skip` were set in stowage.toml, for messages.
+pub fn select(
+    ordered: Vec<StageSpec>,
+    only: Option<&[String]>,
+    skip: &[String],
+    selection_at: &BTreeMap<String, String>,
+) -> Result<Vec<StageSpec>> {
     let known: BTreeSet<&str> = ordered.iter().map(|s| s.name.as_str()).collect();
-    for name in only.unwrap_or_default().iter().chain(skip) {
+    let listed = only.unwrap_or_default().iter().map(|n| (n, "only")).chain(skip.iter().map(|n| (n, "skip")));
+    for (name, key) in listed {
         if !known.contains(name.as_str()) {
+            let place = selection_at.get(key).map(|l| format!("{l}: ")).unwrap_or_default();
             return Err(Failure::usage(format!(
-                "unknown stage `{name}` in the selection; known stages: {}",
+                "{place}unknown stage `{name}` in the selection; known stages: {}",
                 known.iter().copied().collect::<Vec<_>>().join(", ")
             )));
         }

@@ -17,7 +17,7 @@ pub mod discover;
 pub mod failure;
 pub mod home;
 pub mod install;
-mod interrupt;
+pub(crate) mod interrupt;
 pub mod judges;
 pub mod lock;
 pub mod new_stage;

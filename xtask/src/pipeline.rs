@@ -14,6 +14,9 @@ use crate::discover::{Origin, StageSpec};
 use crate::failure::{Failure, Result};
 use crate::interrupt;
 
+/// Marks a report folder's `run/` as made by stowage, so a later run may clear it.
+const RUN_MARKER: &str = ".stowage-run";
+
 /// A file a stage produced, ready to be planned against the app.
 #[derive(Debug, Clone)]
 pub struct Output {
@@ -65,10 +68,22 @@ pub struct Pipeline<'a> {
 impl Pipeline<'_> {
     pub fn run(&self, stages: &[StageSpec]) -> Result<PipelineResult> {
         interrupt::install();
-        if self.run_dir.exists() {
+        // The scratch folder is cleared only when a run made it (its marker is there): never a person's folder.
+        let marker = self.run_dir.join(RUN_MARKER);
+        if std::fs::symlink_metadata(&self.run_dir).is_ok() {
+            if !marker.is_file() {
+                return Err(Failure::usage(format!(
+                    "{} exists and was not made by stowage; stowage clears that folder before each run: move it, or \
+                     choose another --report-dir",
+                    self.run_dir.display()
+                )));
+            }
             std::fs::remove_dir_all(&self.run_dir)
                 .map_err(|e| Failure::usage(format!("cannot clear {}: {e}", self.run_dir.display())))?;
         }
+        std::fs::create_dir_all(&self.run_dir)
+            .and_then(|()| std::fs::write(&marker, "scratch space of a stowage run; removed by the next run\n"))
+            .map_err(|e| Failure::usage(format!("cannot create {}: {e}", self.run_dir.display())))?;
         let mut result =
             PipelineResult { outcomes: Vec::new(), reports: Vec::new(), outputs: Vec::new(), failure: None };
         let mut facts: BTreeMap<String, serde_json::Value> = BTreeMap::new();
@@ -145,7 +160,7 @@ impl Pipeline<'_> {
             };
             let stage_failure = match stage_failure {
                 Some(f) => Some(f),
-                None => match read_report(stage, &report_file, &ran.stderr) {
+                None => match read_report(stage, &report_file, &ran) {
                     Err(f) => {
                         outcome.status = if f.code == crate::failure::Code::Usage { "bad-input" } else { "crashed" };
                         Some(f)
@@ -336,12 +351,24 @@ fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
     std::fs::write(path, text).map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))
 }
 
-fn read_report(stage: &StageSpec, path: &Path, stderr: &str) -> Result<Report> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|_| Failure::crash(format!("stage `{}` wrote no report to --report{}", stage.name, tail(stderr))))?;
+fn read_report(stage: &StageSpec, path: &Path, ran: &Ran) -> Result<Report> {
+    let text = std::fs::read_to_string(path).map_err(|_| {
+        Failure::crash(format!(
+            "stage `{}` ({}) wrote no report to --report{}",
+            stage.name,
+            ran.how(),
+            tail(&ran.stderr)
+        ))
+    })?;
     // The version first, so that a stage of another contract is named as such rather than as malformed.
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| Failure::crash(format!("stage `{}` wrote a report that is not JSON: {e}", stage.name)))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        Failure::crash(format!(
+            "stage `{}` ({}) wrote a report that is not JSON: {e}{}",
+            stage.name,
+            ran.how(),
+            tail(&ran.stderr)
+        ))
+    })?;
     let version = value.get("contract_version").and_then(|v| v.as_u64());
     if version != Some(CONTRACT_VERSION as u64) {
         let theirs = version.map_or("none".to_string(), |v| v.to_string());
