@@ -45,7 +45,7 @@
 //!                               # as Ctrl-C in a terminal does; a runner killed by a signal N exits as 128 + N
 //! interrupt_on_stderr = "text"  # with interrupt_after_ms: count the wait from the first stderr line holding this
 //! files_under = { "many" = [0, 20000] }   # the number of files below a folder is one of these (all or nothing)
-//! no_name_starting_with = [".stowage-apply"]   # nothing at the app root has a name starting with these
+//! no_name_starting_with = [".stowage-apply"]   # nothing in the app has a name starting with these
 //! run_named_fix = true          # run the command the output names as the fix (the text in "run `...`"), with
 //!                               # `cargo xtask` replaced by the runner's path, through `sh -c` from the step's cwd
 //!                               # with the step's env; it must exit 0
@@ -476,10 +476,10 @@ fn verify(
         }
     }
     if !step.no_name_starting_with.is_empty() {
-        for entry in std::fs::read_dir(app).map_err(|e| format!("{at}: {e}"))? {
-            let name = entry.map_err(|e| format!("{at}: {e}"))?.file_name().to_string_lossy().into_owned();
-            if step.no_name_starting_with.iter().any(|p| name.starts_with(p.as_str())) {
-                return Err(format!("{at}: the app holds `{name}`{}", shown()));
+        for (path, _) in tree(app) {
+            let hit = path.split('/').any(|name| step.no_name_starting_with.iter().any(|p| name.starts_with(p.as_str())));
+            if hit {
+                return Err(format!("{at}: the app holds `{path}`{}", shown()));
             }
         }
     }
