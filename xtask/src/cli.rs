@@ -81,7 +81,8 @@ pub struct ContainerizeArgs {
     /// Overwrite files edited by hand since stowage generated them, and remove edited files no longer generated.
     #[arg(long)]
     pub force: bool,
-    /// Take over an existing file that stowage did not generate: overwrite it and record it in the lock.
+    /// Take over an existing file that stowage did not generate: overwrite it and record it in the lock. PATH is
+    /// relative to the app (or a path into the app from the current folder).
     #[arg(long, value_name = "PATH")]
     pub adopt: Vec<String>,
     #[command(flatten)]

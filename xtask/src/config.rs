@@ -123,7 +123,9 @@ pub fn load(app_root: &Path, flags: &Flags) -> Result<Loaded> {
         None => default_name(app_root),
     };
     check_name(&name).map_err(|why| Failure::usage(format!("{}{why}", at("name"))))?;
-    let unmanaged = pick!(unmanaged).unwrap_or_default();
+    // `./Dockerfile` and `Dockerfile` are the same entry.
+    let unmanaged: Vec<String> =
+        pick!(unmanaged).unwrap_or_default().into_iter().map(|p| p.trim_start_matches("./").to_string()).collect();
     for path in &unmanaged {
         check_output_path(path)
             .map_err(|why| Failure::usage(format!("{}invalid `unmanaged` entry: {why}", at("unmanaged"))))?;

@@ -68,12 +68,13 @@ pub fn app_root(home: &Home, app: Option<&Path>) -> Result<PathBuf> {
 }
 
 /// Where a run's report goes unless `--report-dir` says otherwise: never into the app.
-pub fn default_report_dir(home: &Home, name: &str) -> PathBuf {
+pub fn default_report_dir(home: &Home, app_root: &Path, name: &str) -> PathBuf {
     match home {
         // Cargo's own target folder: CARGO_TARGET_DIR when set, as cargo does.
+        // A relative CARGO_TARGET_DIR is relative to the current folder, as cargo reads it.
         Home::Workspace { root } => std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
-            .map(|t| if t.is_absolute() { t } else { root.join(t) })
+            .map(|t| if t.is_absolute() { t } else { std::env::current_dir().unwrap_or_default().join(t) })
             .unwrap_or_else(|| root.join("target"))
             .join("stowage")
             .join(name),
@@ -82,7 +83,9 @@ pub fn default_report_dir(home: &Home, name: &str) -> PathBuf {
                 .map(PathBuf::from)
                 .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
                 .unwrap_or_else(std::env::temp_dir);
-            cache.join("stowage").join(name)
+            // Keyed by the app's path too: one CI machine may check several repositories with the same name.
+            let key = crate::lock::hash(app_root.to_string_lossy().as_bytes());
+            cache.join("stowage").join(format!("{name}-{}", &key[..12]))
         }
     }
 }
@@ -102,7 +105,7 @@ pub fn run(home: &Home, args: &ContainerizeArgs) -> Result<i32> {
         let name = config::load(&root, &Flags::default())
             .map(|l| l.config.name)
             .unwrap_or_else(|_| config::default_name(&root));
-        let dir = report_dir(home, args, &name);
+        let dir = report_dir(home, args, &root, &name);
         if !inside(&dir, &root) || home.root() == Some(root.as_path()) {
             let _ = std::fs::create_dir_all(&dir).and_then(|()| {
                 std::fs::write(dir.join("report.json"), serde_json::to_string_pretty(&summary).expect("json") + "\n")
@@ -118,8 +121,8 @@ pub fn run(home: &Home, args: &ContainerizeArgs) -> Result<i32> {
 }
 
 /// The run's report folder, absolute (stages get absolute paths): `--report-dir`, or the default for the app's name.
-fn report_dir(home: &Home, args: &ContainerizeArgs, name: &str) -> PathBuf {
-    let dir = args.report_dir.clone().unwrap_or_else(|| default_report_dir(home, name));
+fn report_dir(home: &Home, args: &ContainerizeArgs, app_root: &Path, name: &str) -> PathBuf {
+    let dir = args.report_dir.clone().unwrap_or_else(|| default_report_dir(home, app_root, name));
     if dir.is_absolute() { dir } else { std::env::current_dir().unwrap_or_default().join(dir) }
 }
 
@@ -151,7 +154,7 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool) -> Result<i32> {
     discover::check_stage_options(&loaded.config, &pipeline_names)?;
     home.build(&selected)?;
     let lock = Lock::read(&app_root)?;
-    let report_dir = report_dir(home, args, &loaded.config.name);
+    let report_dir = report_dir(home, args, &app_root, &loaded.config.name);
     if inside(&report_dir, &app_root) && home.root() != Some(app_root.as_path()) {
         return Err(Failure::usage(format!(
             "the report folder {} is inside the app; stowage never writes reports into the app: choose another --report-dir",
@@ -190,6 +193,7 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool) -> Result<i32> {
         managed: lock.as_ref().map(|l| l.files.iter().map(|f| f.path.clone()).collect()).unwrap_or_default(),
         run_dir: report_dir.join("run"),
         bin_dir: found.bin_dir.clone(),
+        owns_run_dir: args.report_dir.is_none(),
         timeout_setting: match (
             args.settings.stage_timeout,
             loaded.config.key_locations.get("thresholds.stage_timeout_seconds"),
@@ -260,6 +264,21 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool) -> Result<i32> {
                         .iter()
                         .map(|f| FileSummary { path: f.path.clone(), stage: f.stage.clone(), status: f.status })
                         .collect();
+                    // Files of a stage that is no longer part of the pipeline go; say why, since a stage missing
+                    // from an installation looks the same.
+                    let orphans: BTreeSet<&str> = plan
+                        .files
+                        .iter()
+                        .filter(|f| f.status == Status::Removed && !pipeline_names.contains(&f.stage))
+                        .map(|f| f.stage.as_str())
+                        .collect();
+                    for stage in orphans {
+                        eprintln!(
+                            "stowage: stage `{stage}` is not part of the pipeline any more (`{} stages` lists the pipeline), so \
+                             the files it generated are removed",
+                            home.command()
+                        );
+                    }
                     // The lock is the runner's own file: listed when it changes, so scripts see a lock-only drift.
                     if plan.lock_changed {
                         let status = match (plan.had_lock, plan.lock.files.is_empty()) {
@@ -464,7 +483,10 @@ fn lock_report_dir(dir: &Path) -> Result<std::fs::File> {
         .write(true)
         .open(&path)
         .map_err(|e| Failure::usage(format!("cannot open {}: {e}", path.display())))?;
-    file.lock().map_err(|e| Failure::usage(format!("cannot lock {}: {e}", path.display())))?;
+    if let Err(std::fs::TryLockError::WouldBlock) = file.try_lock() {
+        eprintln!("stowage: waiting for another run using {}", dir.display());
+        file.lock().map_err(|e| Failure::usage(format!("cannot lock {}: {e}", path.display())))?;
+    }
     Ok(file)
 }
 

@@ -57,6 +57,9 @@ pub const TABLE: &str = "\
 | --- | --- |
 | 0 | success |
 | 1 | findings at or above the threshold, drift, or a protected file (hand edit, existing file not made by stowage) |
-| 2 | usage, configuration or unreadable input |
+| 2 | usage, configuration or unreadable input; a change to the app that failed and was rolled back; a symlink in the way |
 | 3 | a stage crashed or timed out |
+
+Stopped by a signal (Ctrl-C), the runner exits 128 + the signal's number (130 for Ctrl-C), after stopping the running
+stage, or after completing or rolling back a change to the app in progress.
 ";

@@ -59,6 +59,8 @@ pub struct Pipeline<'a> {
     pub run_dir: PathBuf,
     /// Where workspace stage binaries were built.
     pub bin_dir: Option<PathBuf>,
+    /// The report folder is stowage's default one, which it may clear even without the marker (an older stowage's).
+    pub owns_run_dir: bool,
     /// Where the timeout was set, for the advice when a stage exceeds it.
     pub timeout_setting: String,
     /// Called after each stage, for the progress line.
@@ -71,7 +73,7 @@ impl Pipeline<'_> {
         // The scratch folder is cleared only when a run made it (its marker is there): never a person's folder.
         let marker = self.run_dir.join(RUN_MARKER);
         if std::fs::symlink_metadata(&self.run_dir).is_ok() {
-            if !marker.is_file() {
+            if !marker.is_file() && !self.owns_run_dir {
                 return Err(Failure::usage(format!(
                     "{} exists and was not made by stowage; stowage clears that folder before each run: move it, or \
                      choose another --report-dir",
@@ -155,7 +157,13 @@ impl Pipeline<'_> {
                 }
                 _ => {
                     outcome.status = "crashed";
-                    Some(Failure::crash(format!("stage `{}` crashed ({}){}", stage.name, ran.how(), tail(&ran.stderr))))
+                    Some(Failure::crash(format!(
+                        "stage `{}` crashed ({}){}{}",
+                        stage.name,
+                        ran.how(),
+                        logs(&dir),
+                        tail(&ran.stderr)
+                    )))
                 }
             };
             let stage_failure = match stage_failure {
@@ -247,6 +255,8 @@ impl Pipeline<'_> {
             .stdout_path(&stdout_file)
             .stderr_path(&stderr_file)
             .unchecked()
+            // A Python stage importing its own modules would otherwise leave __pycache__ in the app.
+            .env("PYTHONDONTWRITEBYTECODE", "1")
             .before_spawn(|command| {
                 // Its own process group, so that a timeout or Ctrl-C stops the stage and every process it started.
                 #[cfg(unix)]
@@ -338,6 +348,11 @@ fn tail(stderr: &str) -> String {
         })
         .collect();
     format!("; its stderr ends with:\n  {}", shown.join("\n  "))
+}
+
+/// Where a stage's full output is kept, for failure messages.
+fn logs(dir: &Path) -> String {
+    format!(" (full output: {})", dir.join("stderr.log").display())
 }
 
 /// The last `n` characters of a line.

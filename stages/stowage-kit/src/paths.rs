@@ -9,6 +9,9 @@ pub fn check_output_path(path: &str) -> Result<(), String> {
     if path.starts_with('/') || path.starts_with('\\') || path.as_bytes().get(1) == Some(&b':') {
         return Err(format!("absolute path `{path}`: output paths are relative to the app root"));
     }
+    if path.chars().any(char::is_control) {
+        return Err(format!("control character in {path:?}: file names are plain text"));
+    }
     if path.contains('\\') {
         return Err(format!("backslash in `{path}`: use `/` as the separator"));
     }
@@ -21,10 +24,15 @@ pub fn check_output_path(path: &str) -> Result<(), String> {
             _ => {}
         }
     }
-    if path == "stowage.lock" {
+    // Compared without case: on a case-insensitive file system `Stowage.lock` is the lock.
+    let lower = path.to_ascii_lowercase();
+    if lower == ".git" || lower.starts_with(".git/") {
+        return Err(format!("`{path}` is inside `.git`, which belongs to version control"));
+    }
+    if lower == "stowage.lock" {
         return Err("`stowage.lock` belongs to the runner".into());
     }
-    if path == "stowage.toml" {
+    if lower == "stowage.toml" {
         return Err(
             "`stowage.toml` belongs to the app's owners: stages read their configuration, never write it".into()
         );
@@ -50,7 +58,7 @@ mod tests {
             assert_eq!(check_output_path(ok), Ok(()), "{ok}");
         }
         for bad in
-            ["", "/etc/passwd", "../x", "a/../../x", "a//b", "./a", "a\\b", "C:x", "stowage.lock", "stowage.toml"]
+            ["", "/etc/passwd", "../x", "a/../../x", "a//b", "./a", "a\\b", "C:x", "stowage.lock", "stowage.toml", "Stowage.Lock", ".git/config", "a\nb"]
         {
             assert!(check_output_path(bad).is_err(), "{bad}");
         }
