@@ -22,8 +22,12 @@ import helm_python as helm
 def main():
     chart_path, value_files = sys.argv[1], sys.argv[2:3]
     report = {"lint": None, "load_error": None, "schema_error": None, "render_error": None, "rendered": {}}
-    lint = helm.lint(chart_path, namespace="ns")
-    report["lint"] = {"errors": lint.get("errors") or [], "messages": lint.get("messages") or []}
+    try:
+        lint = helm.lint(chart_path, namespace="ns")
+        report["lint"] = {"errors": lint.get("errors") or [], "messages": lint.get("messages") or []}
+    except helm.HelmError as e:
+        # Lint findings are data; only input it cannot read at all raises. That is an error to report too.
+        report["lint"] = {"errors": [str(e)], "messages": []}
     try:
         chart = helm.Chart.load(chart_path)
     except helm.HelmError as e:
