@@ -54,7 +54,12 @@ fn installed_stowage_finds_its_stages_and_checks_drift() {
     let (code, _, stderr) = run(&["containerize"]);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(app.join("Dockerfile").is_file() && app.join("stowage.lock").is_file());
-    assert!(scratch.0.join("cache/stowage/app/report.json").is_file(), "the report goes to the cache, not the app");
+    // The report goes to the cache, keyed by the app's name and path, never into the app.
+    let reports: Vec<_> = std::fs::read_dir(scratch.0.join("cache/stowage")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let name = reports[0].file_name().unwrap().to_string_lossy().to_string();
+    assert!(name.starts_with("app-") && reports[0].join("report.json").is_file(), "{name}");
+    assert!(!app.join("report.json").exists());
     let (code, _, stderr) = run(&["containerize", "--check"]);
     assert_eq!(code, Some(0), "{stderr}");
     std::fs::write(app.join("Dockerfile"), "FROM alpine\n").unwrap();
