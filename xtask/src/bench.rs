@@ -19,14 +19,19 @@ const CHECK_FIXTURE: &str = "tests/fixtures/apps/monorepo";
 
 pub fn run(home: &Home, args: &BenchArgs) -> Result<i32> {
     let root = home.root().expect("bench runs in the workspace");
-    let mut out = String::from(
-        "# Benchmarks\n\nWritten by `cargo xtask bench` on the machine described below; every figure comes from the \
-         command shown next to it. Re-run it to refresh this file.\n\n",
+    let invocation = match &args.apps_dir {
+        Some(_) => "cargo xtask bench --apps-dir <apps folder>",
+        None => "cargo xtask bench",
+    };
+    let mut out = format!(
+        "# Benchmarks\n\nWritten by `{invocation}` on the machine described below; every figure comes from the \
+         command shown next to it. Re-run it to refresh this file.\n\n"
     );
     let _ = writeln!(out, "Machine: {} cores, {}.\n", cores(), rustc_version());
     out.push_str(&cold_build(root)?);
     out.push_str(&warm_check(root)?);
     out.push_str(&lint_speed(root)?);
+    out.push_str(&agreement(root)?);
     if let Some(dir) = &args.apps_dir {
         out.push_str(&crate::bench_apps::section(root, dir)?);
     }
@@ -114,6 +119,7 @@ fn hyperfine_runs(root: &Path, command: &str, runs: usize) -> Result<f64> {
     }
     let runs = runs.to_string();
     cmd!(sh, "hyperfine --warmup 2 --runs {runs} -i --style none --export-json {export} {command}")
+        .quiet()
         .run()
         .map_err(|e| Failure::failed(format!("hyperfine failed on `{command}`: {e}")))?;
     let text = crate::failure::read_to_string(&export)?;
@@ -246,4 +252,27 @@ fn peak_memory_mib(root: &Path, command: &str) -> Result<f64> {
         .and_then(|l| l.trim().parse().ok())
         .ok_or_else(|| Failure::crash(format!("/usr/bin/time printed no peak memory: {text}")))?;
     Ok(kib / 1024.0)
+}
+
+/// Agreement with hadolint and checkov on the corpus, per peer rule: the validate crate's agreement test measures
+/// it (and fails under its floors); its tables are quoted as printed.
+fn agreement(root: &Path) -> Result<String> {
+    let sh = Shell::new().map_err(|e| Failure::crash(e.to_string()))?;
+    sh.change_dir(root);
+    let output = cmd!(sh, "cargo test -q -p stowage-validate --test agreement -- --nocapture")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .map_err(|e| Failure::failed(format!("the agreement measurement failed: {e}")))?;
+    let tables: Vec<&str> = output
+        .lines()
+        .filter(|l| !l.starts_with("running ") && !l.starts_with("test ") && !l.trim().starts_with("test result"))
+        .collect();
+    Ok(format!(
+        "## Agreement with peers\n\nOur findings against hadolint's and checkov's on ../shared/corpus (their findings \
+         are in ../shared/corpus/expected/), per peer rule, from `cargo test -p stowage-validate --test agreement -- \
+         --nocapture`. Files a peer could not parse are left out of its figures. Every figure under 95% is explained in \
+         the mapped rule's page under docs/rules/ (whose answer is right, and why).\n\n```text\n{}\n```\n",
+        tables.join("\n").trim()
+    ))
 }
