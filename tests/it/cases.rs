@@ -351,7 +351,17 @@ fn check(path: &Path) -> Result<(), String> {
             let bg_output = child.wait_with_output().map_err(|e| format!("{bg_at}: cannot wait: {e}"))?;
             let (bg_stdout, _) = text(&bg_output);
             let bg_env = case.step[j].env.iter().map(|(k, v)| (k.clone(), fill(v))).collect();
-            verify(&case.step[j], &bg_at, &case.about, &bg_output, &app, &fill, &bg_before, bg_cwd.as_deref(), &bg_env)?;
+            verify(
+                &case.step[j],
+                &bg_at,
+                &case.about,
+                &bg_output,
+                &app,
+                &fill,
+                &bg_before,
+                bg_cwd.as_deref(),
+                &bg_env,
+            )?;
             history[j] = (bg_stdout, tree(&app));
         }
         let stdout = verify(step, &at, &case.about, &output, &app, &fill, &before, cwd.as_deref(), &env)?;
@@ -392,14 +402,10 @@ fn verify(
     let (stdout, stderr) = text(output);
     let shown = || format!("\n--- stdout\n{stdout}--- stderr\n{}---", clip(&stderr));
     // A process killed by signal N exits as 128 + N, as a shell reports it.
-    let code = output.status.code().or_else(|| std::os::unix::process::ExitStatusExt::signal(&output.status).map(|s| 128 + s));
+    let code =
+        output.status.code().or_else(|| std::os::unix::process::ExitStatusExt::signal(&output.status).map(|s| 128 + s));
     if !step.code.allows(code) {
-        return Err(format!(
-            "{at}: exit code {:?}, expected {} ({about}){}",
-            code,
-            step.code.shown(),
-            shown()
-        ));
+        return Err(format!("{at}: exit code {:?}, expected {} ({about}){}", code, step.code.shown(), shown()));
     }
     for (wanted, haystack, label, present) in step
         .stdout
@@ -477,7 +483,8 @@ fn verify(
     }
     if !step.no_name_starting_with.is_empty() {
         for (path, _) in tree(app) {
-            let hit = path.split('/').any(|name| step.no_name_starting_with.iter().any(|p| name.starts_with(p.as_str())));
+            let hit =
+                path.split('/').any(|name| step.no_name_starting_with.iter().any(|p| name.starts_with(p.as_str())));
             if hit {
                 return Err(format!("{at}: the app holds `{path}`{}", shown()));
             }

@@ -55,7 +55,8 @@ fn installed_stowage_finds_its_stages_and_checks_drift() {
     assert_eq!(code, Some(0), "{stderr}");
     assert!(app.join("Dockerfile").is_file() && app.join("stowage.lock").is_file());
     // The report goes to the cache, keyed by the app's name and path, never into the app.
-    let reports: Vec<_> = std::fs::read_dir(scratch.0.join("cache/stowage")).unwrap().map(|e| e.unwrap().path()).collect();
+    let reports: Vec<_> =
+        std::fs::read_dir(scratch.0.join("cache/stowage")).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(reports.len(), 1, "{reports:?}");
     let name = reports[0].file_name().unwrap().to_string_lossy().to_string();
     assert!(name.starts_with("app-") && reports[0].join("report.json").is_file(), "{name}");

@@ -1,50 +1,31 @@
 //! Workspace member patterns (npm, pnpm, uv, Cargo): `apps/*`, `crates/**`.
 //!
-//! `exclude` uses stowage-kit's matcher; member lists need an exact match (a member pattern `apps/*` names
-//! `apps/web`, not `apps/web/src`), which that matcher's folder rule does not give.
+//! The matching is stowage-kit's; this adds the normalisation member lists need (leading `/`, `.` segments) and
+//! the exact match they use (a member pattern `apps/*` names `apps/web`, not `apps/web/src`).
 
 #[derive(Debug, Clone)]
 pub struct Glob {
-    segments: Vec<String>,
+    pattern: String,
 }
 
 impl Glob {
-    /// Parses a `/`-separated pattern; a leading `./` or `/` and a trailing `/` are ignored.
+    /// Parses a `/`-separated pattern; a leading `./` or `/`, `.` segments and a trailing `/` are ignored.
     pub fn new(pattern: &str) -> Glob {
         let trimmed = pattern.trim().trim_start_matches("./").trim_start_matches('/').trim_end_matches('/');
-        Glob { segments: trimmed.split('/').filter(|s| !s.is_empty() && *s != ".").map(str::to_string).collect() }
+        let segments: Vec<&str> = trimmed.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+        Glob { pattern: segments.join("/") }
     }
 
     /// Whether the app-relative `path` matches. A pattern that matches a folder matches everything under it, so
     /// `tests/fixtures` and `tests/fixtures/**` both exclude the whole folder.
     pub fn matches(&self, path: &str) -> bool {
         let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        (1..=parts.len()).any(|n| match_segments(&self.segments, &parts[..n]))
+        stowage_kit::glob_match(&self.pattern, &parts.join("/"))
     }
 
     /// Whether `path` matches exactly, without the folder rule (for workspace member lists).
     pub fn matches_exactly(&self, path: &str) -> bool {
-        let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
-        match_segments(&self.segments, &parts)
-    }
-}
-
-fn match_segments(pattern: &[String], path: &[&str]) -> bool {
-    match pattern.split_first() {
-        None => path.is_empty(),
-        Some((first, rest)) if first == "**" => (0..=path.len()).any(|skip| match_segments(rest, &path[skip..])),
-        Some((first, rest)) => path
-            .split_first()
-            .is_some_and(|(head, tail)| match_segment(first.as_bytes(), head.as_bytes()) && match_segments(rest, tail)),
-    }
-}
-
-fn match_segment(pattern: &[u8], text: &[u8]) -> bool {
-    match pattern.split_first() {
-        None => text.is_empty(),
-        Some((b'*', rest)) => (0..=text.len()).any(|skip| match_segment(rest, &text[skip..])),
-        Some((b'?', rest)) => !text.is_empty() && match_segment(rest, &text[1..]),
-        Some((c, rest)) => text.first() == Some(c) && match_segment(rest, &text[1..]),
+        stowage_kit::glob_match_exact(&self.pattern, path)
     }
 }
 

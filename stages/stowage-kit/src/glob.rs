@@ -14,6 +14,15 @@ pub fn glob_match(pattern: &str, path: &str) -> bool {
     (0..=segs.len()).any(|n| n > 0 && match_segments(&pat, &segs[..n]))
 }
 
+/// Does `path` match `pattern` exactly, without the folder rule (`apps/*` names `apps/web`, not `apps/web/src`)?
+/// For lists of workspace members.
+pub fn glob_match_exact(pattern: &str, path: &str) -> bool {
+    let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
+    let pat: Vec<&str> = pattern.split('/').collect();
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    match_segments(&pat, &segs)
+}
+
 /// True when any of `patterns` matches `path`.
 pub fn any_glob_match(patterns: &[String], path: &str) -> bool {
     patterns.iter().any(|p| glob_match(p, path))
@@ -61,5 +70,7 @@ mod tests {
         for (pattern, path, expected) in cases {
             assert_eq!(glob_match(pattern, path), expected, "{pattern} ~ {path}");
         }
+        assert!(super::glob_match_exact("apps/*", "apps/web"));
+        assert!(!super::glob_match_exact("apps/*", "apps/web/src"));
     }
 }

@@ -19,7 +19,7 @@ mod stage;
 
 pub use config::{Config, ExternalStage, FailOn, StageKind, Thresholds};
 pub use context::{App, Context, Mode, StagedFile};
-pub use glob::{any_glob_match, glob_match};
+pub use glob::{any_glob_match, glob_match, glob_match_exact};
 pub use paths::{check_output_path, normalize_newlines};
 pub use report::{Finding, Report, Severity};
 pub use stage::{Describe, Run, StageError, describe_from_manifest, run_main};

@@ -57,9 +57,21 @@ mod tests {
         for ok in ["Dockerfile", "deploy/k8s/app.yaml", ".dockerignore", "a..b/c"] {
             assert_eq!(check_output_path(ok), Ok(()), "{ok}");
         }
-        for bad in
-            ["", "/etc/passwd", "../x", "a/../../x", "a//b", "./a", "a\\b", "C:x", "stowage.lock", "stowage.toml", "Stowage.Lock", ".git/config", "a\nb"]
-        {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a//b",
+            "./a",
+            "a\\b",
+            "C:x",
+            "stowage.lock",
+            "stowage.toml",
+            "Stowage.Lock",
+            ".git/config",
+            "a\nb",
+        ] {
             assert!(check_output_path(bad).is_err(), "{bad}");
         }
     }
