@@ -3,6 +3,7 @@
 //! Every test runs the real binaries (`xtask`, `stowage`, the stages) the way a person or CI does.
 
 mod cases;
+mod commands;
 mod contract;
 mod fixtures;
 mod installed;
