@@ -75,7 +75,7 @@ fn installed_stowage_finds_its_stages_and_checks_drift() {
     // The app's folder name is its default name, which the generated files mention: keep it.
     if let Some(first) = apps.first() {
         let copy = scratch.0.join("fixtures").join(first.file_name().unwrap());
-        copy_tree(&first, &copy);
+        copy_tree(first, &copy);
         let output = Command::new(&stowage)
             .args(["containerize", "--check", "--app"])
             .arg(&copy)
