@@ -3,12 +3,10 @@
 
 use std::process::Command;
 
-use crate::support::{Scratch, repo_root, text, tree, xtask};
+use crate::support::{Scratch, outcome, repo_root, tree, xtask};
 
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
-    let output = Command::new(xtask()).args(args).env("NO_COLOR", "1").output().unwrap();
-    let (stdout, stderr) = text(&output);
-    (output.status.code(), stdout, stderr)
+    outcome(Command::new(xtask()).args(args))
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{Scratch, copy_tree, repo_root, text, tree, xtask};
+use crate::support::{Scratch, copy_tree, outcome, repo_root, text, tree, xtask};
 
 fn fixtures() -> Vec<PathBuf> {
     let dir = repo_root().join("tests/fixtures/apps");
@@ -19,18 +19,7 @@ fn fixtures() -> Vec<PathBuf> {
 }
 
 fn containerize(app: &Path, extra: &[&str], report: &Path) -> (Option<i32>, String, String) {
-    let output = Command::new(xtask())
-        .arg("containerize")
-        .args(extra)
-        .arg("--app")
-        .arg(app)
-        .arg("--report-dir")
-        .arg(report)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let (stdout, stderr) = text(&output);
-    (output.status.code(), stdout, stderr)
+    outcome(Command::new(xtask()).arg("containerize").args(extra).arg("--app").arg(app).arg("--report-dir").arg(report))
 }
 
 #[test]

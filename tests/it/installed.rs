@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::support::{Scratch, built, copy_tree, repo_root, text};
+use crate::support::{Scratch, built, copy_tree, outcome, repo_root, text};
 
 #[test]
 fn installed_stowage_finds_its_stages_and_checks_drift() {
@@ -40,16 +40,13 @@ fn installed_stowage_finds_its_stages_and_checks_drift() {
     )
     .unwrap();
     let run = |args: &[&str]| {
-        let output = Command::new(&stowage)
-            .args(args)
-            .current_dir(&app)
-            .env("PATH", path)
-            .env("XDG_CACHE_HOME", scratch.0.join("cache"))
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap();
-        let (stdout, stderr) = text(&output);
-        (output.status.code(), stdout, stderr)
+        outcome(
+            Command::new(&stowage)
+                .args(args)
+                .current_dir(&app)
+                .env("PATH", path)
+                .env("XDG_CACHE_HOME", scratch.0.join("cache")),
+        )
     };
     let (code, _, stderr) = run(&["containerize"]);
     assert_eq!(code, Some(0), "{stderr}");

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::support::{Scratch, repo_root, text, xtask};
+use crate::support::{Scratch, outcome, repo_root, text, xtask};
 
 #[test]
 fn new_stage_scaffold_builds_and_passes_its_test() {
@@ -87,17 +87,9 @@ fn guide_external_stage_works_as_copied() {
     );
     std::fs::write(app.join("stowage.toml"), config).unwrap();
     let run = |args: &[&str]| {
-        let output = Command::new(xtask())
-            .args(args)
-            .arg("--app")
-            .arg(&app)
-            .arg("--report-dir")
-            .arg(scratch.0.join("report"))
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap();
-        let (stdout, stderr) = text(&output);
-        (output.status.code(), stdout, stderr)
+        outcome(
+            Command::new(xtask()).args(args).arg("--app").arg(&app).arg("--report-dir").arg(scratch.0.join("report")),
+        )
     };
     let (code, _, stderr) = run(&["containerize"]);
     assert_eq!(code, Some(1), "{stderr}");

@@ -92,6 +92,13 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Runs a command with colour off: its exit code, stdout and stderr.
+pub fn outcome(command: &mut Command) -> (Option<i32>, String, String) {
+    let output = command.env("NO_COLOR", "1").output().expect("the command runs");
+    let (stdout, stderr) = text(&output);
+    (output.status.code(), stdout, stderr)
+}
+
 pub fn text(output: &Output) -> (String, String) {
     (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
 }
