@@ -33,24 +33,13 @@ impl Glob {
 mod tests {
     use super::Glob;
 
+    /// The matching itself is stowage-kit's (tested there); this covers the normalisation and the exact match.
     #[test]
-    fn globs() {
-        let cases = [
-            ("tests/fixtures/**", "tests/fixtures/apps/x/package.json", true),
-            ("tests/fixtures/**", "tests/fixtures", true),
-            ("tests/fixtures", "tests/fixtures/a", true),
-            ("tests/fixtures/**", "tests/other", false),
-            ("*.log", "a.log", true),
-            ("*.log", "dir/a.log", false),
-            ("**/*.log", "dir/a.log", true),
-            ("apps/*", "apps/web", true),
-            ("apps/*", "apps", false),
-            ("a?c", "abc", true),
-            ("./docs/", "docs/x.md", true),
-        ];
-        for (pattern, path, expected) in cases {
-            assert_eq!(Glob::new(pattern).matches(path), expected, "{pattern} vs {path}");
-        }
+    fn member_patterns() {
+        assert!(Glob::new("/apps/./web/").matches("apps/web/src/index.js"));
+        assert!(Glob::new("./docs/").matches("docs/x.md"));
+        assert!(Glob::new("apps/*").matches_exactly("apps/web"));
         assert!(!Glob::new("apps/*").matches_exactly("apps/web/src"));
+        assert!(!Glob::new("apps/*").matches_exactly("apps"));
     }
 }

@@ -173,6 +173,27 @@ fn spring_settings(tree: &Tree, dir: &str) -> Vec<(String, String, Evidence)> {
     out
 }
 
+/// What Maven and Gradle projects share once their build facts are known: Spring, the kind, dependencies, sources.
+fn finish(
+    mut draft: Draft,
+    tree: &Tree,
+    projects: &[String],
+    path: &str,
+    main: Option<(String, u32)>,
+    artifacts: Vec<(String, Evidence)>,
+) -> Found {
+    let dir = parent(path);
+    spring(&mut draft, tree, dir, &artifacts);
+    if !draft.web_framework {
+        let (p, n) = main.unwrap_or((path.to_string(), 1));
+        draft.fallback_kind =
+            Some(Fact::new(Kind::Cli, Confidence::Low, Evidence::new(&p, Some(n), "`main` without a web server")));
+    }
+    draft.deps = artifacts;
+    draft.sources = sources(tree, dir, projects, EXTS, &[]);
+    Found::Service(Box::new(draft))
+}
+
 fn maven(tree: &Tree, projects: &[String], path: &str) -> Found {
     let dir = parent(path);
     let xml = tree.text(path).unwrap_or("");
@@ -224,15 +245,7 @@ fn maven(tree: &Tree, projects: &[String], path: &str) -> Found {
         None => format!("target/{artifact}.jar"),
     };
     draft.start_command = Some(fact(format!("java -jar {jar}"), Confidence::Medium, path, None, "the packaged jar"));
-    spring(&mut draft, tree, dir, &artifacts);
-    if !draft.web_framework {
-        let (p, n) = main.unwrap_or((path.to_string(), 1));
-        draft.fallback_kind =
-            Some(Fact::new(Kind::Cli, Confidence::Low, Evidence::new(&p, Some(n), "`main` without a web server")));
-    }
-    draft.deps = artifacts;
-    draft.sources = sources(tree, dir, projects, EXTS, &[]);
-    Found::Service(Box::new(draft))
+    finish(draft, tree, projects, path, main, artifacts)
 }
 
 fn gradle(tree: &Tree, projects: &[String], path: &str, app_name: &str) -> Found {
@@ -320,13 +333,5 @@ fn gradle(tree: &Tree, projects: &[String], path: &str, app_name: &str) -> Found
     if boot {
         draft.start_command = Some(fact("java -jar build/libs/*.jar", Confidence::Medium, path, None, "the boot jar"));
     }
-    spring(&mut draft, tree, dir, &artifacts);
-    if !draft.web_framework {
-        let (p, n) = main.unwrap_or((path.to_string(), 1));
-        draft.fallback_kind =
-            Some(Fact::new(Kind::Cli, Confidence::Low, Evidence::new(&p, Some(n), "`main` without a web server")));
-    }
-    draft.deps = artifacts;
-    draft.sources = sources(tree, dir, projects, EXTS, &[]);
-    Found::Service(Box::new(draft))
+    finish(draft, tree, projects, path, main, artifacts)
 }
