@@ -1,6 +1,7 @@
 //! Rules that no peer tool has cannot be measured against one, so each is pinned to a real corpus file: the
 //! first place it fires in ../shared/corpus, with its exact line and column, kept in `corpus_spans.txt`
-//! (`UPDATE_EXPECT=1` regenerates it). The file also lists the peerless rules that never fire in the corpus.
+//! (`UPDATE_EXPECT=1` regenerates it). The file also lists the peerless rules that never fire in the corpus; each of
+//! those is shown on a real corpus file with one declared edit in `corpus_mutations.toml` (see corpus_mutations.rs).
 
 use std::collections::BTreeMap;
 use std::path::Path;
