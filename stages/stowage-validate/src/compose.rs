@@ -232,7 +232,8 @@ pub fn check(text: &str, policy: &Policy, out: &mut Vec<Diag>) {
             let valid = n.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
                 && n.len() > 1
                 && n.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-            if !valid {
+            // Compose substitutes `${VAR}` before it uses the name, so only a literal name can be judged.
+            if !valid && !n.contains('$') {
                 out.push(Diag::new("CP033", cn.pos(), format!("container_name `{n}` is not a valid container name")));
             }
         }

@@ -53,11 +53,13 @@ pub fn check(chart_yaml: &Path, text: &str, out: &mut Vec<Diag>, elsewhere: &mut
             continue;
         }
         let Ok(text) = std::fs::read_to_string(&path) else { continue };
-        for (i, line) in text.lines().enumerate() {
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
             let t = line.trim_start();
             if let Some(v) = t.strip_prefix("namespace:") {
                 let v = v.trim();
-                if !v.is_empty() && !v.contains("{{") && !v.starts_with('#') {
+                let placement = matches!(parent_key(&lines, i), Some("metadata" | "subjects"));
+                if placement && !v.is_empty() && !v.contains("{{") && !v.starts_with('#') {
                     let col = (line.len() - t.len()) as u32 + 1;
                     elsewhere.push((
                         format!("templates/{name}"),
@@ -71,6 +73,28 @@ pub fn check(chart_yaml: &Path, text: &str, out: &mut Vec<Diag>, elsewhere: &mut
             }
         }
     }
+}
+
+/// The key of the mapping that holds line `at`'s key, read from indentation: templates are Go text, not YAML,
+/// so they cannot be parsed, but their YAML lines still nest by indentation. A list item's `- ` counts as
+/// indentation, so a subject's `namespace:` belongs to `subjects`. Only `metadata.namespace` and a binding
+/// subject's namespace place an object; a `namespace:` elsewhere (a volume driver's setting, a config value) does
+/// not.
+fn parent_key<'a>(lines: &[&'a str], at: usize) -> Option<&'a str> {
+    let key_column = |line: &str| {
+        let t = line.trim_start();
+        let indent = line.len() - t.len();
+        indent + (t.len() - t.trim_start_matches("- ").trim_start().len())
+    };
+    let column = key_column(lines[at]);
+    lines[..at].iter().rev().find_map(|line| {
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('#') || t.starts_with("{{") || key_column(line) >= column {
+            return None;
+        }
+        let key = t.trim_start_matches("- ").trim_start();
+        Some(key.split_once(':').map_or(key, |(k, _)| k).trim())
+    })
 }
 
 /// True when `key` appears as a mapping key anywhere under `node` (`podSecurityContext` counts for `securityContext`).
