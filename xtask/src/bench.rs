@@ -271,8 +271,13 @@ fn agreement(root: &Path) -> Result<String> {
     Ok(format!(
         "## Agreement with peers\n\nOur findings against hadolint's and checkov's on ../shared/corpus (their findings \
          are in ../shared/corpus/expected/), per peer rule, from `cargo test -p stowage-validate --test agreement -- \
-         --nocapture`. Files a peer could not parse are left out of its figures. Every figure under 95% is explained in \
-         the mapped rule's page under docs/rules/ (whose answer is right, and why).\n\n```text\n{}\n```\n",
+         --nocapture`. Each figure counts only what the peer judged: files hadolint could not parse (DL1000) are left \
+         out, and so are objects the installed checkov neither passed nor failed (a kind its check does not cover, an \
+         UNKNOWN result, a file it cannot parse); our findings there are counted under `beyond`. The left columns are \
+         the raw agreement. Every remaining disagreement is listed with whose answer is right and why in \
+         stages/stowage-validate/tests/agreement/disputes.toml and in the mapped rule's page under docs/rules/; the \
+         `reviewed` columns count each case for the right answer. The 95% bar per peer ID holds on the reviewed \
+         figures; the raw figures under it are all cases where the peer is wrong.\n\n```text\n{}\n```\n",
         tables.join("\n").trim()
     ))
 }

@@ -887,7 +887,9 @@ impl<'a, 'b> Checker<'a, 'b> {
         let mut assigned: BTreeMap<&str, bool> = BTreeMap::new();
         for a in script.commands.iter().flat_map(|c| &c.assignments) {
             if let Some((k, v)) = a.text.split_once('=') {
-                let safe = !v.is_empty() && !v.contains(['$', '`', ' ', '\t', '\n', '*', '?', '[']);
+                // `$!`, `$$`, `$?` and `$#` are numbers, so a copy of one cannot split either (ShellCheck agrees).
+                let numeric = matches!(v, "$!" | "$$" | "$?" | "$#");
+                let safe = numeric || (!v.is_empty() && !v.contains(['$', '`', ' ', '\t', '\n', '*', '?', '[']));
                 let entry = assigned.entry(k).or_insert(true);
                 *entry &= safe;
             }
@@ -915,7 +917,7 @@ impl<'a, 'b> Checker<'a, 'b> {
             matches!(c.base_name(), Some("apt-get" | "apt" | "apk" | "yum" | "dnf" | "microdnf" | "zypper" | "tdnf"))
                 && c.args().iter().any(|a| install_words.contains(&a.text.as_str()) || a.text == "upgrade")
         });
-        let mut apt_installed = false;
+        let mut apt_updated = false;
         let mut removed_lists = false;
         for c in &script.commands {
             let at = self.cmd_at(info, c);
@@ -941,7 +943,7 @@ impl<'a, 'b> Checker<'a, 'b> {
                 self.emit("DF038", at, format!("`{name} update` alone; install in the same RUN"));
             }
             if (name == "rm" && c.has_arg(|a| a.starts_with("/var/lib/apt/lists")))
-                || (matches!(name, "apt-get" | "apt") && sub.as_deref() == Some("dist-clean"))
+                || (matches!(name, "apt-get" | "apt") && matches!(sub.as_deref(), Some("dist-clean" | "distclean")))
             {
                 removed_lists = true;
             }
@@ -956,11 +958,11 @@ impl<'a, 'b> Checker<'a, 'b> {
                     self.emit("DF045", at, format!("`{name} dist-upgrade` in a build"));
                 }
             }
-            if name == "apt" && sub.as_deref() == Some("install") {
-                apt_installed = true;
+            // The lists are written by `update`; a RUN that only installs adds none to its layer.
+            if (name == "apt" || name == "apt-get") && sub.as_deref() == Some("update") {
+                apt_updated = true;
             }
             if name == "apt-get" && sub.as_deref() == Some("install") {
-                apt_installed = true;
                 let pkgs = packages(c, &["-o", "-t", "-c", "--target-release", "--option", "--config-file"]);
                 let unpinned: Vec<&str> =
                     pkgs.iter().map(|w| w.text.as_str()).filter(|p| !p.contains('=') && !p.ends_with(".deb")).collect();
@@ -1270,8 +1272,8 @@ impl<'a, 'b> Checker<'a, 'b> {
         if posix && let Some(at) = ls_into_grep(script) {
             self.emit("DF108", info.offset(at), "`ls | grep` breaks on unusual file names; use a glob or find");
         }
-        if apt_installed && !removed_lists && final_stage && !info.mounts.iter().any(|m| m.contains("/var/lib/apt")) {
-            self.emit("DF042", info.keyword, "apt-get install without removing /var/lib/apt/lists");
+        if apt_updated && !removed_lists && final_stage && !info.mounts.iter().any(|m| m.contains("/var/lib/apt")) {
+            self.emit("DF042", info.keyword, "/var/lib/apt/lists written by `update` and not removed in the same RUN");
         }
     }
 

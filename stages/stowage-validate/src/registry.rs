@@ -76,10 +76,10 @@ pub fn peer_notes(code: &str) -> &'static str {
             "checkov's CKV_DOCKER_5 counts update and install RUNs over the whole file (and any RUN containing the text `install` or `add` cancels an update), so it passes a lone `RUN apk update` followed by `RUN apk add` (kubernetes-engine-samples' t5-model-serving client-app), which this rule reports, and reports guestbook's php-redis for `RUN composer update`, which updates PHP dependencies rather than a package index and is not reported here. This rule's answers are the right ones on both files."
         }
         "DF043" => {
-            "checkov's CKV_DOCKER_9 skips any `&&` segment containing the letters `rm`, so it misses `apt update` in jessfraz/dockerfiles' cura image (a RUN that also runs `rm -rf`); hadolint (DL3027) and this rule report it, which is right."
+            "checkov's CKV_DOCKER_9 splits a RUN on `&&`, strips each part and then looks for ` apt ` with a space before it, so it misses `apt` at the start of a chained command: `&& apt update` in jessfraz/dockerfiles' cura image. hadolint (DL3027) and this rule report it, which is right."
         }
         "DF042" => {
-            "`apt-get dist-clean` (apt 2.7 and later) removes /var/lib/apt/lists, so this rule accepts it; hadolint 2.15.1 does not know it and still reports DL3009, which is wrong for the docker-library trixie images. hadolint also stays silent on some RUNs that purge packages without removing the lists; this rule reports them, which is right."
+            "`apt-get dist-clean` (also spelt `distclean`; apt 2.7 and later, Debian trixie) removes everything under /var/lib/apt/lists but the Release files, so this rule accepts it; hadolint 2.15.1 does not know the command and still reports DL3009 on the 21 RUNs of the docker-library php, python and ruby trixie images and nextcloud's image that end with it. Those reports are wrong: the lists are gone from the layer. Like hadolint, a RUN is reported only when it runs `update` (the command that writes the lists) in the final stage."
         }
         "DF084" => {
             "Like hadolint, only two consecutive RUNs that each run a single command (no `&&`, `;` or pipe) are reported: chains are usually split on purpose, for layer caching."
@@ -91,17 +91,23 @@ pub fn peer_notes(code: &str) -> &'static str {
             "Specifiers with `<` or `>` count as pinned (as hadolint does); a `-r requirements.txt` install is not reported."
         }
         "DF062" => "`go get` without a version is reported too, as hadolint does; local packages (`./cmd/x`) are not.",
-        "KS010" => {
-            "checkov's CKV_K8S_25 reports any added capability; this rule follows the Pod Security Standards restricted profile, which allows NET_BIND_SERVICE. On sock-shop, which adds only NET_BIND_SERVICE, checkov reports and this rule does not; the PSS answer is the right one."
+        "KS010" | "KS011" => {
+            "checkov's CKV_K8S_25 reports any added capability. KS010 (restricted profile) and KS011 (baseline profile) together report every added capability but NET_BIND_SERVICE, which the Pod Security Standards restricted profile allows and Docker grants by default. On argocd-example-apps' sock-shop carts, orders and user Deployments, which drop ALL and add back only NET_BIND_SERVICE, checkov reports and these rules do not; the PSS answer is the right one."
+        }
+        "KS038" | "KS039" | "KS040" => {
+            "A kustomize strategic-merge patch names a container without an image, since the image comes from the base (kubernetes-engine-samples' llm-serving-gemma `patch.yaml` overlays). checkov judges the image it does not see (no tag, no digest, no pull policy) and reports; this rule has no image to judge and stays silent, which is right: the base's image is where the finding belongs."
+        }
+        "KS003" | "KS006" | "KS018" | "KS027" | "KS043" => {
+            "A `$patch: delete` directive (microservices-demo's delete-loadgenerator.patch.yaml) is a kustomize instruction to remove a Deployment, not a workload. checkov judges it as a pod with no securityContext and reports; this rule finds no pod in it and stays silent, which is right."
         }
         "KS030" | "KS031" => {
-            "An unset request defaults to the limit, so a container with only limits has requests; checkov agrees for CPU. For memory checkov still passes a few containers that set only a CPU limit; this rule reports them, which is right."
+            "An unset request defaults to the limit, so a container with only limits has requests; checkov agrees for CPU. For memory, checkov leaves a container that sets `resources.limits` but no `resources.requests` UNKNOWN (neither passed nor failed), so the agreement figures count those as beyond its scope; this rule reports the missing memory request there (a CPU limit alone gives no memory request), which is right."
         }
         "KS042" => {
             "Custom resources are skipped (their scope is unknown without the CRD). checkov compares per object, and does not report some built-in kinds that also land in `default` (PersistentVolumeClaim, NetworkPolicy, HorizontalPodAutoscaler, PodDisruptionBudget, Endpoints, and the Gateway API's Gateway and HTTPRoute), nor any object of a file it loads nothing from (argocd-example-apps' guestbook-ui-svc.yaml, whose lines end in tabs, and the vllm-tpu llama3-70b manifest); this rule reports them, which is right."
         }
         "KS062" => {
-            "checkov's CKV_K8S_49 reports only some wildcard forms; this rule reports `*` in apiGroups, resources or verbs of any Role or ClusterRole, as kube-linter does."
+            "checkov's CKV_K8S_49 looks only at the first entry of `rules`, so it passes the hubble-ui and prometheus-adapter ClusterRoles, whose `*` is in a later rule; this rule reports `*` in apiGroups, resources or verbs of any rule of a Role or ClusterRole, as kube-linter does, which is right."
         }
         "GN001" => {
             "Duplicate keys are reported as malformed: the YAML spec forbids them and kubectl rejects them. checkov silently skips such files."
@@ -366,9 +372,9 @@ rules! {
         fix "Add `--no-install-recommends`."
         refs "CIS Docker 4.3" hadolint "DL3015" checkov "" kube_linter "" trivy "DS-0029";
     "DF042" Dockerfile "D36" Info true
-        title "apt lists not removed after apt-get install"
-        why "/var/lib/apt/lists stays in the layer: tens of megabytes of no use at run time."
-        fix "End the RUN with `rm -rf /var/lib/apt/lists/*`."
+        title "apt lists not removed in the RUN that ran apt-get update"
+        why "`apt-get update` writes /var/lib/apt/lists; unless the same RUN removes them they stay in that layer: tens of megabytes of no use at run time (removing them in a later RUN does not shrink the image)."
+        fix "End the RUN that runs `apt-get update` with `rm -rf /var/lib/apt/lists/*` (or `apt-get dist-clean` on apt 2.7 and later), or use a cache mount on /var/lib/apt."
         refs "" hadolint "DL3009" checkov "" kube_linter "" trivy "";
     "DF043" Dockerfile "D37" Warning true
         title "`apt` used instead of `apt-get`"
@@ -721,7 +727,7 @@ rules! {
         title "capability added outside the baseline set"
         why "Capabilities such as SYS_ADMIN or NET_ADMIN are close to root on the node."
         fix "Remove the capability."
-        refs "PSS Baseline 'Capabilities'" hadolint "" checkov "" kube_linter "" trivy "KSV-0005";
+        refs "PSS Baseline 'Capabilities'" hadolint "" checkov "CKV_K8S_25" kube_linter "" trivy "KSV-0005";
     "KS012" Kubernetes "K08" Error true
         title "hostNetwork enabled"
         why "The pod shares the node's network stack: it can sniff and bind node ports."
