@@ -129,12 +129,31 @@ struct Score {
 }
 
 impl Score {
+    fn add(&mut self, other: &Score) {
+        self.tp += other.tp;
+        self.fp += other.fp;
+        self.fn_ += other.fn_;
+    }
     fn precision(self) -> f64 {
         self.tp as f64 / (self.tp + self.fp).max(1) as f64
     }
     fn recall(self) -> f64 {
         if self.tp + self.fn_ == 0 { 1.0 } else { self.tp as f64 / (self.tp + self.fn_) as f64 }
     }
+}
+
+/// One line of a table: the raw counts and figures, the reviewed figures, and the findings beyond the peer's scope.
+fn row(id: &str, r: &Score, v: &Score, beyond: usize) -> String {
+    format!(
+        "{id:<16} {:>5} {:>5} {:>5} {:>9} {:>9} | {:>9} {:>9} | {beyond:>6}\n",
+        r.tp,
+        r.fp,
+        r.fn_,
+        pct(r.tp, r.tp + r.fp),
+        pct(r.tp, r.tp + r.fn_),
+        pct(v.tp, v.tp + v.fp),
+        pct(v.tp, v.tp + v.fn_),
+    )
 }
 
 fn pct(n: usize, d: usize) -> String {
@@ -202,16 +221,7 @@ fn score(c: &Comparison, disputes: &[Dispute], used: &mut BTreeSet<(usize, Strin
     for (id, r) in &raw {
         let v = reviewed[id];
         let beyond = c.beyond.get(*id).copied().unwrap_or(0);
-        table.push_str(&format!(
-            "{id:<16} {:>5} {:>5} {:>5} {:>9} {:>9} | {:>9} {:>9} | {beyond:>6}\n",
-            r.tp,
-            r.fp,
-            r.fn_,
-            pct(r.tp, r.tp + r.fp),
-            pct(r.tp, r.tp + r.fn_),
-            pct(v.tp, v.tp + v.fp),
-            pct(v.tp, v.tp + v.fn_),
-        ));
+        table.push_str(&row(id, r, &v, beyond));
         if v.precision() < 0.95 || v.recall() < 0.95 {
             problems.push(format!(
                 "{} {id}: reviewed precision {:.3}, recall {:.3}, under the 95% bar",
@@ -220,27 +230,11 @@ fn score(c: &Comparison, disputes: &[Dispute], used: &mut BTreeSet<(usize, Strin
                 v.recall()
             ));
         }
-        totals.0.tp += r.tp;
-        totals.0.fp += r.fp;
-        totals.0.fn_ += r.fn_;
-        totals.1.tp += v.tp;
-        totals.1.fp += v.fp;
-        totals.1.fn_ += v.fn_;
+        totals.0.add(r);
+        totals.1.add(&v);
         totals.2 += beyond;
     }
-    let (r, v) = (totals.0, totals.1);
-    table.push_str(&format!(
-        "{:<16} {:>5} {:>5} {:>5} {:>9} {:>9} | {:>9} {:>9} | {:>6}\n",
-        "all",
-        r.tp,
-        r.fp,
-        r.fn_,
-        pct(r.tp, r.tp + r.fp),
-        pct(r.tp, r.tp + r.fn_),
-        pct(v.tp, v.tp + v.fp),
-        pct(v.tp, v.tp + v.fn_),
-        totals.2
-    ));
+    table.push_str(&row("all", &totals.0, &totals.1, totals.2));
     (table, problems)
 }
 
