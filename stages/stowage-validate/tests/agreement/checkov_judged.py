@@ -20,20 +20,23 @@ from checkov.runner_filter import RunnerFilter  # noqa: E402
 
 def main() -> None:
     framework, folder, checks = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
-    suffix = ""
     if framework == "dockerfile":
-        from checkov.dockerfile.runner import Runner
-
         # checkov finds Dockerfiles by name; the corpus names them owner__repo__path, so give each the suffix
         # it looks for (as when the expected findings were made).
-        suffix = ".Dockerfile"
-        root = tempfile.mkdtemp()
-        for name in os.listdir(folder):
-            os.symlink(os.path.join(folder, name), os.path.join(root, name + suffix))
+        with tempfile.TemporaryDirectory() as root:
+            for name in os.listdir(folder):
+                os.symlink(os.path.join(folder, name), os.path.join(root, name + ".Dockerfile"))
+            rows = judged(framework, root, checks, ".Dockerfile")
+    else:
+        rows = judged(framework, folder, checks, "")
+    sys.stdout.write("".join("\t".join(row) + "\n" for row in sorted(rows)))
+
+
+def judged(framework: str, root: str, checks: list[str], suffix: str) -> set[tuple[str, str, str, str]]:
+    if framework == "dockerfile":
+        from checkov.dockerfile.runner import Runner
     else:
         from checkov.kubernetes.runner import Runner
-
-        root = folder
     report = Runner().run(root_folder=root, runner_filter=RunnerFilter(framework=[framework], checks=checks))
     if report.parsing_errors:
         print("unparsed: " + " ".join(sorted(report.parsing_errors)), file=sys.stderr)
@@ -43,8 +46,7 @@ def main() -> None:
         name = name[: len(name) - len(suffix)] if suffix and name.endswith(suffix) else name
         resource = result.resource if framework == "kubernetes" else ""
         rows.add((name, result.check_id, resource, result.check_result["result"].name))
-    sys.stdout.write("".join("\t".join(row) + "\n" for row in sorted(rows)))
-
+    return rows
 
 if __name__ == "__main__":
     main()
