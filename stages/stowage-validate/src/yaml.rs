@@ -4,7 +4,7 @@
 //! duplicate keys (which serde models drop or reject without a position), and must keep going on documents that
 //! no schema describes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
@@ -109,13 +109,33 @@ pub struct Document {
     pub line: u32,
 }
 
+/// Deepest nesting parsed. Rules and `Drop` recurse over the tree, so a deeper file (easy to write: `- - - - x`)
+/// would overflow the stack; the parser itself stops flow collections at 255 levels.
+pub const MAX_DEPTH: usize = 256;
+
+/// Most nodes that aliases may copy into a file's tree. Each alias is expanded into a copy, so a few lines of
+/// aliases of aliases ("billion laughs") would otherwise take all memory; real files copy a few thousand at most.
+pub const MAX_ALIAS_NODES: usize = 250_000;
+
+/// A collection being parsed: its node, the key waiting for its value, its anchor, how many nodes it holds, and
+/// (for a mapping) the line of each key so far, to find duplicates without comparing every pair.
+struct Open {
+    node: Node,
+    pending_key: Option<Node>,
+    anchor: usize,
+    size: usize,
+    keys: HashMap<String, u32>,
+}
+
 /// Parses every document. A syntax error ends the stream with a GN001 diag at its position; the documents before
-/// it are still returned. Duplicate keys are reported as GN001 too, and the first value is kept.
+/// it are still returned. Duplicate keys are reported as GN001 too, and the first value is kept. Nesting deeper
+/// than [`MAX_DEPTH`] or aliases copying more than [`MAX_ALIAS_NODES`] end the stream the same way.
 pub fn parse(text: &str) -> (Vec<Document>, Vec<Diag>) {
     let mut docs = Vec::new();
     let mut diags = Vec::new();
-    let mut stack: Vec<(Node, Option<Node>, usize)> = Vec::new();
-    let mut anchors: BTreeMap<usize, Node> = BTreeMap::new();
+    let mut stack: Vec<Open> = Vec::new();
+    let mut anchors: BTreeMap<usize, (Node, usize)> = BTreeMap::new();
+    let mut copied = 0;
     let mut doc_line = 1;
     let mut root: Option<Node> = None;
     for event in Parser::new_from_str(text) {
@@ -132,7 +152,7 @@ pub fn parse(text: &str) -> (Vec<Document>, Vec<Diag>) {
             }
         };
         let (line, column) = (span.start.line().max(1) as u32, span.start.col() as u32 + 1);
-        let node = match event {
+        let (node, size) = match event {
             Event::DocumentStart(_) => {
                 doc_line = line;
                 root = None;
@@ -149,54 +169,86 @@ pub fn parse(text: &str) -> (Vec<Document>, Vec<Diag>) {
                     column,
                 };
                 if anchor > 0 {
-                    anchors.insert(anchor, n.clone());
+                    anchors.insert(anchor, (n.clone(), 1));
                 }
-                n
+                (n, 1)
             }
-            Event::Alias(id) => anchors.get(&id).cloned().unwrap_or(Node {
-                value: Value::Scalar { text: String::new(), plain: true },
-                line,
-                column,
-            }),
-            Event::SequenceStart(anchor, _) => {
-                stack.push((Node { value: Value::Seq(Vec::new()), line, column }, None, anchor));
-                continue;
-            }
-            Event::MappingStart(anchor, _) => {
-                stack.push((Node { value: Value::Map(Vec::new()), line, column }, None, anchor));
+            Event::Alias(id) => match anchors.get(&id) {
+                Some((n, size)) => {
+                    copied += size;
+                    if copied > MAX_ALIAS_NODES {
+                        diags.push(Diag::new(
+                            "GN001",
+                            (line, column),
+                            format!(
+                                "YAML aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?); \
+                                 the rest of the file is not checked"
+                            ),
+                        ));
+                        break;
+                    }
+                    (n.clone(), *size)
+                }
+                None => (Node { value: Value::Scalar { text: String::new(), plain: true }, line, column }, 1),
+            },
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if stack.len() >= MAX_DEPTH {
+                    diags.push(Diag::new(
+                        "GN001",
+                        (line, column),
+                        format!("YAML nests deeper than {MAX_DEPTH} levels; the rest of the file is not checked"),
+                    ));
+                    break;
+                }
+                let value = if matches!(event, Event::SequenceStart(..)) {
+                    Value::Seq(Vec::new())
+                } else {
+                    Value::Map(Vec::new())
+                };
+                stack.push(Open {
+                    node: Node { value, line, column },
+                    pending_key: None,
+                    anchor,
+                    size: 1,
+                    keys: HashMap::new(),
+                });
                 continue;
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let Some((n, _, anchor)) = stack.pop() else { continue };
-                if anchor > 0 {
-                    anchors.insert(anchor, n.clone());
+                let Some(open) = stack.pop() else { continue };
+                if open.anchor > 0 {
+                    anchors.insert(open.anchor, (open.node.clone(), open.size));
                 }
-                n
+                (open.node, open.size)
             }
             _ => continue,
         };
         // Attach the finished node to its parent.
         match stack.last_mut() {
             None => root = Some(node),
-            Some((parent, pending_key, _)) => match &mut parent.value {
-                Value::Seq(items) => items.push(node),
-                Value::Map(entries) => match pending_key.take() {
-                    None => *pending_key = Some(node),
-                    Some(key) => {
-                        let dup = key.str().and_then(|k| entries.iter().find(|(e, _)| e.str() == Some(k) && k != "<<"));
-                        if let Some((first, _)) = dup {
-                            diags.push(Diag::new(
+            Some(parent) => {
+                parent.size += size;
+                match &mut parent.node.value {
+                    Value::Seq(items) => items.push(node),
+                    Value::Map(entries) => match parent.pending_key.take() {
+                        None => parent.pending_key = Some(node),
+                        Some(key) => match key.str().filter(|k| *k != "<<") {
+                            Some(k) if parent.keys.contains_key(k) => diags.push(Diag::new(
                                 "GN001",
                                 key.pos(),
-                                format!("duplicate key `{}` (first at line {})", key.str().unwrap_or(""), first.line),
-                            ));
-                        } else {
-                            entries.push((key, node));
-                        }
-                    }
-                },
-                Value::Scalar { .. } => {}
-            },
+                                format!("duplicate key `{k}` (first at line {})", parent.keys[k]),
+                            )),
+                            k => {
+                                if let Some(k) = k {
+                                    parent.keys.insert(k.to_string(), key.line);
+                                }
+                                entries.push((key, node));
+                            }
+                        },
+                    },
+                    Value::Scalar { .. } => {}
+                }
+            }
         }
     }
     (docs, diags)

@@ -257,3 +257,23 @@ fn help_texts_document_flags_and_exit_codes() {
     assert!(out.starts_with("usage: stowage-validate explain"), "{out}");
     assert!(out.contains("exit codes:"), "{out}");
 }
+
+/// YAML that would take unbounded time to check is a finding or quick: a mapping with many keys is checked in
+/// about linear time (duplicate keys were found by comparing every pair).
+#[test]
+fn wide_yaml_mappings_are_checked_quickly() {
+    let dir = tmp("wide");
+    let mut text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: y\ndata:\n".to_string();
+    for i in 0..60_000 {
+        text.push_str(&format!("  key{i}: value\n"));
+    }
+    text.push_str("  key7: again\n");
+    write(&dir, "cm.yaml", &text);
+    let started = std::time::Instant::now();
+    let (code, out, err) = run(bin().args(["lint", "--format", "json"]).arg(dir.join("cm.yaml")));
+    let took = started.elapsed();
+    assert!(out.contains("duplicate key `key7` (first at line 14)"), "{out}{err}");
+    assert_eq!(code, 1);
+    // Generous for an unoptimised build on a busy machine; comparing every pair took minutes.
+    assert!(took.as_secs() < 20, "checking 60,000 keys took {took:?}");
+}
