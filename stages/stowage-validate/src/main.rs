@@ -1,7 +1,7 @@
 //! `stowage-validate`: the validate stage of the pipeline (`--context ... --out ... --report ...`), the linter
 //! (`lint [PATH...]`) and the rule documentation (`explain CODE`).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -84,15 +84,9 @@ fn explain_main(args: &[String]) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     match args {
-        [] => {
-            print!("{}", docs::index());
-            ExitCode::SUCCESS
-        }
+        [] => print_or_fail(&docs::index(), ExitCode::SUCCESS),
         [code] => match registry::find(code) {
-            Some(rule) => {
-                print!("{}", docs::page(rule));
-                ExitCode::SUCCESS
-            }
+            Some(rule) => print_or_fail(&docs::page(rule), ExitCode::SUCCESS),
             None => {
                 eprintln!("error: unknown rule `{code}`; run `stowage-validate explain` for the list");
                 ExitCode::from(2)
@@ -100,6 +94,38 @@ fn explain_main(args: &[String]) -> ExitCode {
         },
         _ => usage_error("explain takes one rule code"),
     }
+}
+
+/// Prints `text` and returns `code`; standard output that cannot be written is an error (exit 2), not a panic as
+/// with `print!`. A reader that closed the pipe early (`| head`) wanted no more: that ends the run quietly.
+fn print_or_fail(text: &str, code: ExitCode) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("error: cannot write standard output: {e}");
+            ExitCode::from(2)
+        }
+        _ => code,
+    }
+}
+
+/// Writes the report to `path` in one step: into a temporary file beside it, then renamed over it, so that a
+/// reader (or a failed write) never sees half a report. A pipe or device (`--output /dev/stdout`) cannot be
+/// replaced and is written directly; a symlink's target is replaced, not the link.
+fn write_report(path: &Path, text: &str) -> std::io::Result<()> {
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return std::fs::write(path, text);
+    }
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let name = target.file_name().map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
+    let temp = target.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let written = std::fs::File::create_new(&temp)
+        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()))
+        .and_then(|()| std::fs::rename(&temp, &target));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
 }
 
 /// Without `--policy`, the `[stages.validate]` table of ./stowage.toml applies, so that `stowage lint` in a
@@ -199,6 +225,17 @@ fn lint_main(args: &[String]) -> ExitCode {
     }
     inputs.sort();
     inputs.dedup();
+    // The report would replace a file the run reads: refuse before anything is written.
+    if let Some(out) = output_file.as_ref().and_then(|f| std::fs::canonicalize(f).ok())
+        && let Some(input) = inputs.iter().find(|i| std::fs::canonicalize(&i.path).is_ok_and(|p| p == out))
+    {
+        eprintln!(
+            "error: --output {} is one of the files being checked ({}); write the report elsewhere",
+            output_file.as_ref().map_or(String::new(), |f| f.display().to_string()),
+            input.file
+        );
+        return ExitCode::from(2);
+    }
     let result = lint(&inputs, &policy);
     let to_terminal =
         output_file.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -206,17 +243,18 @@ fn lint_main(args: &[String]) -> ExitCode {
         "json" => output::json(&result),
         _ => output::human(&result, to_terminal),
     };
-    match &output_file {
-        Some(file) => {
-            if let Err(e) = std::fs::write(file, &text) {
-                eprintln!("error: cannot write {}: {e}", file.display());
-                return ExitCode::from(2);
-            }
-        }
-        None => print!("{text}"),
-    }
     let failed = result.findings.iter().any(|f| fail_on.fails(f.severity));
     // Freeing every parsed file one by one is a measurable share of a lint run; the process ends here anyway.
     std::mem::forget(result);
-    if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    let code = if failed { ExitCode::from(1) } else { ExitCode::SUCCESS };
+    match &output_file {
+        Some(file) => match write_report(file, &text) {
+            Ok(()) => code,
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", file.display());
+                ExitCode::from(2)
+            }
+        },
+        None => print_or_fail(&text, code),
+    }
 }

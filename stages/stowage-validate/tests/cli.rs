@@ -258,6 +258,66 @@ fn help_texts_document_flags_and_exit_codes() {
     assert!(out.contains("exit codes:"), "{out}");
 }
 
+/// Standard output that cannot be written is an error (exit 2) that says so, never a panic; a reader that stops
+/// early (`| head`) is not an error at all: the run ends quietly with its usual exit code.
+#[test]
+fn unwritable_standard_output_is_not_a_crash() {
+    let dir = tmp("stdout");
+    write(&dir, "Dockerfile", "FROM alpine:latest\n");
+    let closed_pipe = || {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        writer
+    };
+    let (code, _, err) = run(bin().args(["lint"]).arg(dir.join("Dockerfile")).stdout(closed_pipe()));
+    assert_eq!((code, err.as_str()), (1, ""), "lint into a closed pipe");
+    let (code, _, err) = run(bin().arg("explain").stdout(closed_pipe()));
+    assert_eq!((code, err.as_str()), (0, ""), "explain into a closed pipe");
+    if let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") {
+        let (code, _, err) = run(bin().args(["lint"]).arg(dir.join("Dockerfile")).stdout(full));
+        assert_eq!(code, 2, "{err}");
+        assert!(err.starts_with("error: cannot write standard output: "), "{err}");
+    }
+}
+
+/// `--output` replaces its file in one step, leaves nothing behind when the run fails, and never overwrites a file
+/// it is checking.
+#[test]
+fn output_file_is_atomic_and_never_an_input() {
+    let dir = tmp("output");
+    write(&dir, "app/Dockerfile", "FROM alpine:latest\n");
+    let listing = |d: &Path| {
+        let mut names: Vec<String> =
+            std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    };
+
+    for output in [dir.join("app/Dockerfile"), dir.join("app/../app/./Dockerfile")] {
+        let (code, out, err) = run(bin().args(["lint", "--output"]).arg(&output).arg(dir.join("app")));
+        assert_eq!(code, 2, "{out}{err}");
+        assert!(err.contains("is one of the files being checked") && err.contains("Dockerfile"), "{err}");
+        assert_eq!(std::fs::read_to_string(dir.join("app/Dockerfile")).unwrap(), "FROM alpine:latest\n");
+    }
+
+    // A failed run (exit 2) writes nothing, and a folder in the way leaves no temporary file beside it.
+    let (code, _, _) = run(bin().args(["lint", "--output"]).arg(dir.join("report.txt")).arg(dir.join("nope")));
+    assert_eq!(code, 2);
+    std::fs::create_dir_all(dir.join("taken")).unwrap();
+    let (code, _, err) = run(bin().args(["lint", "--output"]).arg(dir.join("taken")).arg(dir.join("app")));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.starts_with("error: cannot write ") && err.contains("taken"), "{err}");
+    assert_eq!(listing(&dir), ["app", "taken"]);
+
+    // On success the report replaces the old file whole.
+    write(&dir, "report.txt", &"old report\n".repeat(1000));
+    let (code, _, _) = run(bin().args(["lint", "--output"]).arg(dir.join("report.txt")).arg(dir.join("app")));
+    assert_eq!(code, 1);
+    let report = std::fs::read_to_string(dir.join("report.txt")).unwrap();
+    assert!(report.starts_with("warning[") && !report.contains("old report"), "{report}");
+    assert_eq!(listing(&dir), ["app", "report.txt", "taken"]);
+}
+
 /// YAML that would take unbounded time to check is a finding or quick: a mapping with many keys is checked in
 /// about linear time (duplicate keys were found by comparing every pair).
 #[test]
