@@ -88,6 +88,8 @@ pub fn classify_content(name: &str, content: &Path) -> Option<Kind> {
         return None;
     }
     let text = std::fs::read_to_string(content).ok()?;
+    // Editors on Windows may start the file with a byte order mark, which would hide a first-line `apiVersion`.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let top = |key: &str| text.lines().any(|l| l.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with(':')));
     if top("apiVersion") && top("kind") { Some(Kind::Kubernetes) } else { None }
 }
@@ -102,12 +104,22 @@ pub fn in_chart_templates(path: &Path) -> bool {
 /// Walks `root` (a file or a folder) and returns its inputs, sorted; `display` turns a path into the name used in
 /// findings; `exclude` globs are matched against that name.
 pub fn walk(root: &Path, exclude: &[String], display: &dyn Fn(&Path) -> String, out: &mut Vec<Input>) {
-    if root.is_file() {
-        let kind = classify(root).or_else(|| sniff(root));
-        if let Some(kind) = kind {
-            out.push(Input { file: display(root), path: root.to_path_buf(), kind });
+    match std::fs::metadata(root) {
+        Ok(meta) if meta.is_file() => {
+            let kind = classify(root).or_else(|| sniff(root));
+            if let Some(kind) = kind {
+                out.push(Input { file: display(root), path: root.to_path_buf(), kind });
+            }
+            return;
         }
-        return;
+        // A FIFO or device named as a root (`lint /dev/zero`): reading it could block or never end, and skipping it
+        // would pass silently, so it is kept as an input that `read_text` reports as unreadable (GN002).
+        Ok(meta) if !meta.is_dir() => {
+            let kind = root.file_name().and_then(|n| kind_by_name(&n.to_string_lossy())).unwrap_or(Kind::Dockerfile);
+            out.push(Input { file: display(root), path: root.to_path_buf(), kind });
+            return;
+        }
+        _ => {}
     }
     let mut stack: Vec<PathBuf> = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -142,6 +154,7 @@ pub fn walk(root: &Path, exclude: &[String], display: &dyn Fn(&Path) -> String, 
 /// A file named explicitly that no name rule matches: look at its content.
 fn sniff(path: &Path) -> Option<Kind> {
     let text = std::fs::read_to_string(path).ok()?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let first = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'))?;
     let word = first.split_whitespace().next()?.to_uppercase();
     if word == "FROM" || word == "ARG" {

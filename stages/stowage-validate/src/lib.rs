@@ -233,6 +233,13 @@ pub fn lint_text(kind: Kind, file: &str, text: &str, policy: &Policy) -> Vec<Fin
 
 /// Reads a file as UTF-8 text; the error names the file as `shown` and says what to do.
 pub fn read_text(path: &std::path::Path, shown: &str) -> Result<String, String> {
+    // Reading a FIFO blocks until a writer comes, /dev/zero never ends: only regular files are read.
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "cannot read {shown}: not a regular file (a pipe, socket or device); check the file itself"
+        ));
+    }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
     String::from_utf8(bytes).map_err(|e| {
         format!("{shown} is not UTF-8 (invalid byte at offset {}): re-encode it as UTF-8", e.utf8_error().valid_up_to())

@@ -318,6 +318,56 @@ fn output_file_is_atomic_and_never_an_input() {
     assert_eq!(listing(&dir), ["app", "report.txt", "taken"]);
 }
 
+/// Paths that are not regular files: a symlink named on the command line is checked like its file; the walk
+/// checks regular files only, so a symlink loop cannot trap it; a FIFO or device named on the command line is
+/// reported as unreadable (GN002) instead of being read forever or passing silently; a UTF-8 byte order mark does
+/// not hide a manifest or a Dockerfile.
+#[cfg(unix)]
+#[test]
+fn special_files_are_checked_or_reported() {
+    let dir = tmp("special");
+    write(&dir, "real/api.Dockerfile", "FROM alpine:latest\n");
+    std::os::unix::fs::symlink("real/api.Dockerfile", dir.join("linked-Dockerfile")).unwrap();
+    std::os::unix::fs::symlink("..", dir.join("real/loop")).unwrap();
+    let (code, out, err) = run(bin().args(["lint", "--format", "json"]).arg(dir.join("linked-Dockerfile")));
+    assert_eq!(code, 1, "{out}{err}");
+    let (code, out, err) = run(bin().args(["lint", "--format", "json", "real"]).current_dir(&dir));
+    assert_eq!(code, 1, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(json["files_checked"], 1, "{out}");
+
+    let fifo_dir = dir.join("fifo");
+    std::fs::create_dir_all(&fifo_dir).unwrap();
+    let status = Command::new("mkfifo").arg(fifo_dir.join("Dockerfile")).status();
+    if status.is_ok_and(|s| s.success()) {
+        std::os::unix::fs::symlink("/dev/zero", fifo_dir.join("zero.Dockerfile")).unwrap();
+        let (code, out, err) = run(bin()
+            .args(["lint", "--format", "json"])
+            .arg(fifo_dir.join("Dockerfile"))
+            .arg(fifo_dir.join("zero.Dockerfile"))
+            .arg("/dev/null"));
+        assert_eq!(code, 1, "{out}{err}");
+        let json: serde_json::Value = serde_json::from_str(&out).expect("json");
+        let found: Vec<(&str, &str)> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["rule"].as_str().unwrap(), f["message"].as_str().unwrap()))
+            .collect();
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert!(found.iter().all(|(r, m)| *r == "GN002" && m.contains("not a regular file")), "{found:?}");
+    }
+
+    let manifest =
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  type: NodePort\n";
+    write(&dir, "bom/app.yaml", &format!("\u{feff}{manifest}"));
+    write(&dir, "bom/other", "\u{feff}FROM alpine:latest\n");
+    for path in [dir.join("bom"), dir.join("bom/app.yaml"), dir.join("bom/other")] {
+        let (code, out, _) = run(bin().args(["lint", "--format", "json"]).arg(&path));
+        assert_eq!(code, 1, "{}: {out}", path.display());
+    }
+}
+
 /// YAML that would take unbounded time to check is a finding or quick: a mapping with many keys is checked in
 /// about linear time (duplicate keys were found by comparing every pair).
 #[test]
