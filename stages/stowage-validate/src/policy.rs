@@ -109,14 +109,14 @@ impl LabelType {
 impl Policy {
     pub fn from_toml(text: &str, origin: &str) -> Result<Policy, String> {
         let policy: Policy = toml::from_str(text).map_err(|e| format!("invalid policy {origin}: {e}"))?;
-        policy.check(origin)?;
+        policy.check(origin, Some(text))?;
         Ok(policy)
     }
 
     pub fn from_json(value: &serde_json::Value, origin: &str) -> Result<Policy, String> {
         let policy: Policy =
             serde_json::from_value(value.clone()).map_err(|e| format!("invalid options in {origin}: {e}"))?;
-        policy.check(origin)?;
+        policy.check(origin, None)?;
         Ok(policy)
     }
 
@@ -125,12 +125,18 @@ impl Policy {
         Policy { only: Some(code), ..Policy::default() }
     }
 
-    fn check(&self, origin: &str) -> Result<(), String> {
+    /// Refuses unknown rule codes; with the policy's TOML `text`, the error names the line the code is on (the
+    /// parsed policy keeps no positions, and a code is rarely written twice).
+    fn check(&self, origin: &str, text: Option<&str>) -> Result<(), String> {
         let codes = self.enable.iter().chain(&self.disable).chain(self.severity.keys());
         for code in codes {
             if code != "all" && registry::find(code).is_none() {
+                let line = text.and_then(|t| {
+                    t.lines().position(|l| !l.trim_start().starts_with('#') && l.contains(code.as_str())).map(|i| i + 1)
+                });
+                let at = line.map_or_else(|| origin.to_string(), |l| format!("{origin}:{l}"));
                 return Err(format!(
-                    "{origin}: unknown rule `{code}`; `stowage-validate explain` lists the codes (docs/rules/README.md)"
+                    "{at}: unknown rule `{code}`; `stowage-validate explain` lists the codes (docs/rules/README.md)"
                 ));
             }
         }

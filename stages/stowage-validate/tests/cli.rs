@@ -114,11 +114,12 @@ fn ignores_and_policy() {
         .arg(dir.join("policy.toml"))
         .arg(dir.join("Dockerfile")));
     assert_eq!(code, 0, "{out}");
-    write(&dir, "bad-policy.toml", "disable = [\"XX999\"]\n");
+    // An unknown code is named with the line it is on.
+    write(&dir, "bad-policy.toml", "disable = [\"DF019\"]\n\n[severity]\nDF008 = \"error\"\nXX999 = \"info\"\n");
     let (code, _, err) =
         run(bin().args(["lint", "--policy"]).arg(dir.join("bad-policy.toml")).arg(dir.join("Dockerfile")));
     assert_eq!(code, 2);
-    assert!(err.contains("unknown rule `XX999`"), "{err}");
+    assert!(err.contains("bad-policy.toml:5: unknown rule `XX999`"), "{err}");
 }
 
 #[test]
