@@ -332,7 +332,7 @@ pub fn check(text: &str, policy: &Policy, out: &mut Vec<Diag>) {
             None => Vec::new(),
         };
         for (k, v, pos) in env {
-            if is_secret(&k) && !v.is_empty() && !v.starts_with('$') {
+            if crate::secret::is_secret_name(&k) && !v.is_empty() && !v.starts_with('$') {
                 out.push(Diag::new("CP024", pos, format!("{who} has a plaintext secret in `{k}`; use `secrets:`")));
             }
         }
@@ -361,14 +361,6 @@ fn split_port(spec: &str) -> (Option<String>, Option<String>, String) {
         [ip, h, t] => (Some(ip.to_string()), Some(h.to_string()).filter(|h| !h.is_empty()), t.to_string()),
         _ => (None, None, spec.to_string()),
     }
-}
-
-fn is_secret(name: &str) -> bool {
-    let u = name.to_uppercase();
-    ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "ACCESS_KEY"]
-        .iter()
-        .any(|w| u.contains(w))
-        && !["_FILE", "_PATH", "_NAME", "_URL", "_HOST"].iter().any(|s| u.ends_with(s))
 }
 
 /// Keys of one section (`top` or `service`) of the Compose Specification, from the committed data file derived from

@@ -763,7 +763,7 @@ impl<'a, 'b> Checker<'a, 'b> {
         for (k, v) in pairs {
             let upper = k.to_uppercase();
             let value = v.as_deref().unwrap_or("");
-            if is_secret_name(&upper) && !value.is_empty() && !value.starts_with('$') {
+            if crate::secret::is_secret_name(&upper) && !value.is_empty() && !value.starts_with('$') {
                 self.emit("DF037", at, format!("`{k}` looks like a secret and is stored in the image metadata"));
             }
             let falsy = matches!(value.to_lowercase().as_str(), "0" | "false" | "no" | "off");
@@ -1533,13 +1533,6 @@ fn references(value: &str, name: &str) -> bool {
         let rest = rest.strip_prefix('{').unwrap_or(rest);
         rest.starts_with(name) && !rest[name.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
     })
-}
-
-fn is_secret_name(upper: &str) -> bool {
-    const WORDS: &[&str] = &["PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY", "API_KEY", "ACCESS_KEY", "PRIVATE_KEY"];
-    WORDS.iter().any(|w| upper.contains(w))
-        && !upper.contains("GPG")
-        && !["_FILE", "_PATH", "_DIR", "_URL", "_ENDPOINT", "_NAME", "_VERSION"].iter().any(|s| upper.ends_with(s))
 }
 
 fn label_key_valid(k: &str) -> bool {

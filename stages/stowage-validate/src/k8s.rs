@@ -788,7 +788,7 @@ fn check_container(
         }
         if let Some(v) = e.get("value").and_then(Node::str)
             && !v.is_empty()
-            && is_sensitive_name(name)
+            && crate::secret::is_secret_name(name)
             && !v.starts_with('$')
         {
             out.push(Diag::new("KS047", e.pos(), format!("{who} has a literal secret-looking value in env `{name}`")));
@@ -865,14 +865,6 @@ fn annotation_to_type(v: &str) -> &'static str {
         v if v.starts_with("localhost/") => "Localhost",
         _ => "",
     }
-}
-
-fn is_sensitive_name(name: &str) -> bool {
-    let u = name.to_uppercase();
-    ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "ACCESS_KEY"]
-        .iter()
-        .any(|w| u.contains(w))
-        && !["_FILE", "_PATH", "_NAME", "_URL"].iter().any(|s| u.ends_with(s))
 }
 
 /// A node's content without positions, to compare two probes.

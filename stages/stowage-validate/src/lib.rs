@@ -15,6 +15,7 @@ pub mod k8s;
 pub mod output;
 pub mod policy;
 pub mod registry;
+pub mod secret;
 pub mod shell;
 pub mod source;
 pub mod stage;

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::{LintResult, Severity, registry};
+use crate::{LintResult, Severity, registry, secret};
 
 /// Human output: one block per finding, then a summary line.
 pub fn human(result: &LintResult, color: bool) -> String {
@@ -20,12 +20,18 @@ pub fn human(result: &LintResult, color: bool) -> String {
         let line = f.line.unwrap_or(1);
         let column = f.column.unwrap_or(1);
         let _ = writeln!(out, "  {} {}:{line}:{column}", paint("1;34", "-->"), f.file);
-        if let Some(src) = result.sources.get(&f.file).and_then(|t| t.lines().nth(line as usize - 1)) {
+        let lines: Vec<&str> = result.sources.get(&f.file).map(|t| t.lines().collect()).unwrap_or_default();
+        if let Some(index) = (line as usize).checked_sub(1).filter(|&i| i < lines.len()) {
             let width = line.to_string().len();
             let pad = " ".repeat(width);
-            let shown = src.replace('\t', "    ");
+            // The line is shown with secret values masked: this output ends up in terminals, CI logs and the
+            // stage's log files.
+            let redacted = secret::redact_line(&lines, index);
+            let src = lines[index];
+            let shown = redacted.text.replace('\t', "    ");
             // Tabs are shown as four spaces, so the caret moves with them.
-            let prefix: String = src.chars().take(column as usize - 1).collect();
+            let at = src.char_indices().nth((column as usize).saturating_sub(1)).map_or(src.len(), |(i, _)| i);
+            let prefix = &redacted.text[..redacted.map(at).min(redacted.text.len())];
             let caret_at = prefix.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum::<usize>();
             let _ = writeln!(out, "{pad} {}", paint("1;34", "|"));
             let _ = writeln!(out, "{} {} {}", paint("1;34", &line.to_string()), paint("1;34", "|"), shown);

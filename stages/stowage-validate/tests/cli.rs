@@ -388,3 +388,44 @@ fn wide_yaml_mappings_are_checked_quickly() {
     // Generous for an unoptimised build on a busy machine; comparing every pair took minutes.
     assert!(took.as_secs() < 20, "checking 60,000 keys took {took:?}");
 }
+
+#[test]
+fn secret_values_never_reach_the_output() {
+    let dir = tmp("secrets");
+    let app = dir.join("app");
+    let secrets = ["hunter2", "ghp_abc123", "Docker!", "s3cr3t words", "k8s-literal"];
+    write(
+        &app,
+        "Dockerfile",
+        "FROM alpine:3.20\nENV DB_PASSWORD=hunter2 PORT=80\nARG GITHUB_TOKEN=\"ghp_abc123\"\n\
+         ENV API_TOKEN=\"s3cr3t words\"\nRUN echo \"root:Docker!\" | chpasswd\nUSER 10001\n",
+    );
+    write(
+        &app,
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx:1.27\n    environment:\n      DB_PASSWORD: hunter2\n",
+    );
+    write(
+        &app,
+        "pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: a\n      image: nginx:1.27\n      \
+         env:\n        - name: DB_PASSWORD\n          value: k8s-literal\n",
+    );
+    let mut outputs = Vec::new();
+    for format in ["human", "json"] {
+        let (code, out, err) = run(bin().args(["lint", "--format", format]).arg(&app));
+        assert_eq!(code, 1, "{err}");
+        // The findings are there; only the values are not.
+        for rule in ["DF037", "DF078", "CP024", "KS047"] {
+            assert!(out.contains(rule), "{format} output lacks {rule}:\n{out}");
+        }
+        outputs.push(out + &err);
+    }
+    let (_, report, err) = run_stage(&dir, &context(&app, Vec::new(), None, FailOn::Error));
+    outputs.push(report.to_string() + &err);
+    for text in outputs {
+        for secret in secrets {
+            assert!(!text.contains(secret), "`{secret}` is shown:\n{text}");
+        }
+    }
+}
