@@ -22,7 +22,9 @@ usage: stowage-validate lint [OPTIONS] [PATH...]
 Checks every file found under each PATH (default: the current folder) with one rule set: Dockerfiles and
 Containerfiles (Dockerfile, Dockerfile.prod, api.Dockerfile), compose files (*compose*.yaml or .yml, or YAML with
 top-level `services`), Kubernetes manifests (YAML with `apiVersion` and `kind`) and Helm charts (Chart.yaml; their
-templates are not rendered). .git, target and node_modules are skipped.
+templates are not rendered). .git, target and node_modules are skipped, and so are symbolic links inside a
+folder (the file they point to is checked under its own name); a link named as a PATH is followed. A file named
+as a PATH that is none of these kinds is noted on standard error and not checked.
 
 options:
   -f, --format <FORMAT>   output format: `human` (the source line with a caret, like rustc) or `json`
@@ -221,7 +223,15 @@ fn lint_main(args: &[String]) -> ExitCode {
             let s = p.to_string_lossy().replace('\\', "/");
             s.strip_prefix("./").map(str::to_string).unwrap_or(s)
         };
+        let before = inputs.len();
         discover::walk(path, &[], &display, &mut inputs);
+        // A file named on the command line that is none of the kinds checked would otherwise pass unnoticed.
+        if inputs.len() == before && path.is_file() {
+            eprintln!(
+                "note: {} is not a Dockerfile, compose file, Kubernetes manifest or Helm chart; not checked",
+                path.display()
+            );
+        }
     }
     inputs.sort();
     inputs.dedup();

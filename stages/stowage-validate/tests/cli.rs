@@ -367,6 +367,12 @@ fn special_files_are_checked_or_reported() {
         let (code, out, _) = run(bin().args(["lint", "--format", "json"]).arg(&path));
         assert_eq!(code, 1, "{}: {out}", path.display());
     }
+    // A file named on the command line that is none of the kinds checked is said so, and passes.
+    write(&dir, "README.md", "# shop\n");
+    let (code, out, err) = run(bin().args(["lint"]).arg(dir.join("README.md")));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("README.md is not a Dockerfile, compose file, Kubernetes manifest or Helm chart"), "{err}");
+    assert!(out.contains("0 files checked"), "{out}");
 }
 
 /// YAML that would take unbounded time to check is a finding or quick: a mapping with many keys is checked in
