@@ -133,12 +133,20 @@ fn write_report(path: &Path, text: &str) -> std::io::Result<()> {
 /// Without `--policy`, the `[stages.validate]` table of ./stowage.toml applies, so that `stowage lint` in a
 /// pre-commit hook judges like the pipeline's validate stage.
 fn policy_from_stowage_toml(path: &Path) -> Result<Policy, String> {
+    /// Only `[stages.validate]` is read; the rest of stowage.toml belongs to the runner and other stages.
+    #[derive(serde::Deserialize)]
+    struct File {
+        stages: Option<Stages>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Stages {
+        validate: Option<Policy>,
+    }
     let Ok(text) = std::fs::read_to_string(path) else { return Ok(Policy::default()) };
-    let value: toml::Value = toml::from_str(&text).map_err(|e| format!("invalid {}: {e}", path.display()))?;
-    let Some(table) = value.get("stages").and_then(|s| s.get("validate")) else { return Ok(Policy::default()) };
-    let json =
-        serde_json::to_value(table).map_err(|e| format!("invalid [stages.validate] in {}: {e}", path.display()))?;
-    Policy::from_json(&json, &format!("[stages.validate] of {}", path.display()))
+    // Read as TOML, not through JSON, so that a wrong type or key is reported at its line.
+    let file: File = toml::from_str(&text).map_err(|e| format!("invalid {}: {e}", path.display()))?;
+    let Some(policy) = file.stages.and_then(|s| s.validate) else { return Ok(Policy::default()) };
+    policy.checked(&path.display().to_string(), &text)
 }
 
 fn lint_main(args: &[String]) -> ExitCode {

@@ -113,6 +113,13 @@ impl Policy {
         Ok(policy)
     }
 
+    /// A policy read from a larger TOML file (`[stages.validate]` of stowage.toml), checked against that file's
+    /// `text` so that an unknown code is reported at its line.
+    pub fn checked(self, origin: &str, text: &str) -> Result<Policy, String> {
+        self.check(origin, Some(text))?;
+        Ok(self)
+    }
+
     pub fn from_json(value: &serde_json::Value, origin: &str) -> Result<Policy, String> {
         let policy: Policy =
             serde_json::from_value(value.clone()).map_err(|e| format!("invalid options in {origin}: {e}"))?;

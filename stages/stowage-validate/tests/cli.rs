@@ -235,10 +235,15 @@ fn lint_reads_stages_validate_from_stowage_toml() {
     write(&dir, "stowage.toml", "[app]\nname = \"shop\"\n\n[stages.validate]\ndisable = [\"DF002\"]\n");
     let (code, out, err) = run(bin().args(["lint", "Dockerfile"]).current_dir(&dir));
     assert_eq!(code, 0, "{out}{err}");
-    write(&dir, "stowage.toml", "[stages.validate]\ndisable = [\"NOPE9\"]\n");
+    // Mistakes are reported at their line of stowage.toml.
+    write(&dir, "stowage.toml", "[app]\nname = \"shop\"\n\n[stages.validate]\ndisable = [\"NOPE9\"]\n");
     let (code, _, err) = run(bin().args(["lint"]).current_dir(&dir));
     assert_eq!(code, 2);
-    assert!(err.contains("[stages.validate] of stowage.toml: unknown rule `NOPE9`"), "{err}");
+    assert!(err.contains("stowage.toml:5: unknown rule `NOPE9`"), "{err}");
+    write(&dir, "stowage.toml", "[stages.validate]\nfail_on = \"warning\"\ndisable = \"DF002\"\n");
+    let (code, _, err) = run(bin().args(["lint"]).current_dir(&dir));
+    assert_eq!(code, 2);
+    assert!(err.contains("invalid stowage.toml") && err.contains("line 3"), "{err}");
 }
 
 /// `lint --help` and `explain --help` print their own usage with every flag and the exit codes, and exit 0; the
