@@ -445,9 +445,22 @@ const SAFE_SYSCTLS: &[&str] = &[
     "net.ipv4.tcp_fin_timeout",
     "net.ipv4.tcp_keepalive_intvl",
     "net.ipv4.tcp_keepalive_probes",
+    "net.ipv4.tcp_rmem",
+    "net.ipv4.tcp_wmem",
+    "net.ipv4.tcp_slow_start_after_idle",
+    "net.ipv4.tcp_notsent_lowat",
 ];
-const RESTRICTED_VOLUMES: &[&str] =
-    &["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
+const RESTRICTED_VOLUMES: &[&str] = &[
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "image",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+];
 const SOCKETS: &[&str] = &[
     "/var/run/docker.sock",
     "/run/docker.sock",
@@ -516,6 +529,31 @@ fn check_pod(c: &Ctx<'_>, root: &Node, spec: &Node, policy: &Policy, out: &mut V
             if let Some(g) = psc.get(field).filter(|g| g.as_i64() == Some(0)) {
                 out.push(Diag::new("KS005", g.pos(), format!("{label} runs with root {what} (0)")));
             }
+        }
+        if let Some(t) = psc.path(&["appArmorProfile", "type"]).filter(|t| !apparmor_type_allowed(t.str())) {
+            out.push(Diag::new("KS020", t.pos(), format!("{label} runs with AppArmor {}", t.str().unwrap_or(""))));
+        }
+        // The admission controller rejects a forbidden pod-level value even when every container overrides it;
+        // when some container inherits it, that container's finding already reports it.
+        let containers: Vec<&Node> = ["containers", "initContainers", "ephemeralContainers"]
+            .into_iter()
+            .flat_map(|g| spec.get(g).map(Node::seq).unwrap_or(&[]))
+            .collect();
+        let all_set =
+            |keys: &[&str]| containers.iter().all(|ct| ct.get("securityContext").and_then(|s| s.path(keys)).is_some());
+        if let Some(u) = psc.get("runAsUser").filter(|u| u.as_i64() == Some(0) && all_set(&["runAsUser"])) {
+            out.push(Diag::new("KS004", u.pos(), format!("{label} sets pod-level runAsUser: 0")));
+        }
+        if let Some(n) = psc.get("runAsNonRoot").filter(|n| n.as_bool() == Some(false))
+            && psc.get("runAsUser").and_then(Node::as_i64).is_none_or(|u| u == 0)
+            && all_set(&["runAsNonRoot"])
+        {
+            out.push(Diag::new("KS003", n.pos(), format!("{label} sets pod-level runAsNonRoot: false")));
+        }
+        if let Some(t) = psc.path(&["seccompProfile", "type"]).filter(|t| t.str() == Some("Unconfined"))
+            && all_set(&["seccompProfile", "type"])
+        {
+            out.push(Diag::new("KS019", t.pos(), format!("{label} sets pod-level seccomp Unconfined")));
         }
     }
     for v in spec.get("volumes").map(Node::seq).unwrap_or(&[]) {
@@ -674,12 +712,14 @@ fn check_container(
     let apparmor = field("appArmorProfile").and_then(|a| a.get("type")).and_then(Node::str);
     let ann_aa =
         annotations.get(&format!("container.apparmor.security.beta.kubernetes.io/{cname}")).map(String::as_str);
-    if apparmor == Some("Unconfined") || ann_aa == Some("unconfined") {
+    let ann_bad = ann_aa.is_some_and(|v| !(v.is_empty() || v == "runtime/default" || v.starts_with("localhost/")));
+    if !apparmor_type_allowed(apparmor) || ann_bad {
         out.push(Diag::new("KS020", at, format!("{who} runs with AppArmor unconfined")));
     }
     for se in [field("seLinuxOptions"), psc.and_then(|p| p.get("seLinuxOptions"))].into_iter().flatten() {
         let t = se.get("type").and_then(Node::str).unwrap_or("");
-        if !SELINUX_TYPES.contains(&t) || se.get("user").is_some() || se.get("role").is_some() {
+        let set = |k: &str| se.get(k).and_then(Node::str).is_some_and(|v| !v.is_empty());
+        if !SELINUX_TYPES.contains(&t) || set("user") || set("role") {
             out.push(Diag::new("KS021", se.pos(), format!("{who} sets a custom SELinux user, role or type")));
         }
     }
@@ -830,23 +870,30 @@ fn check_container(
                         ),
                     ));
                 }
-                if let Some(h) = probe.path(&[handler, "host"]) {
-                    out.push(Diag::new(
-                        "KS026",
-                        h.pos(),
-                        format!("{who} probe sets `host`, letting it reach other hosts"),
-                    ));
-                }
-            }
-        }
-        for hook in ["postStart", "preStop"] {
-            for handler in ["httpGet", "tcpSocket"] {
-                if let Some(h) = ct.path(&["lifecycle", hook, handler, "host"]) {
-                    out.push(Diag::new("KS026", h.pos(), format!("{who} {hook} hook sets `host`")));
-                }
             }
         }
     }
+    // Probe and hook hosts are judged on every container, init and ephemeral ones and those of Jobs included.
+    let host = |n: &Node, keys: &[&str]| n.path(keys).filter(|h| h.str().is_some_and(|s| !s.is_empty())).map(Node::pos);
+    for probe in ["livenessProbe", "readinessProbe", "startupProbe"].into_iter().filter_map(|p| ct.get(p)) {
+        for handler in ["httpGet", "tcpSocket"] {
+            if let Some(pos) = host(probe, &[handler, "host"]) {
+                out.push(Diag::new("KS026", pos, format!("{who} probe sets `host`, letting it reach other hosts")));
+            }
+        }
+    }
+    for hook in ["postStart", "preStop"] {
+        for handler in ["httpGet", "tcpSocket"] {
+            if let Some(pos) = host(ct, &["lifecycle", hook, handler, "host"]) {
+                out.push(Diag::new("KS026", pos, format!("{who} {hook} hook sets `host`")));
+            }
+        }
+    }
+}
+
+/// The AppArmor profile types PSS baseline allows; unset is allowed too.
+fn apparmor_type_allowed(t: Option<&str>) -> bool {
+    matches!(t, None | Some("RuntimeDefault" | "Localhost"))
 }
 
 /// A Kubernetes label value: at most 63 characters, alphanumerics with `-`, `_`, `.` inside.
