@@ -644,9 +644,17 @@ fn check_container(
     }
     let non_root = effective("runAsNonRoot").and_then(Node::as_bool);
     let uid = effective("runAsUser").and_then(Node::as_i64);
-    if non_root != Some(true) && uid.is_none_or(|u| u == 0) {
+    // The restricted profile requires runAsNonRoot: true whatever runAsUser says: the kubelet then refuses an image
+    // whose user is root, where a UID in the manifest only covers the user it names.
+    if non_root != Some(true) {
         let pos = effective("runAsNonRoot").map_or(at, Node::pos);
-        out.push(Diag::new("KS003", pos, format!("{who} may run as root; set runAsNonRoot: true")));
+        let message = match uid {
+            Some(u) if u != 0 => {
+                format!("{who} sets runAsUser {u} but not runAsNonRoot: true, which restricted requires")
+            }
+            _ => format!("{who} may run as root; set runAsNonRoot: true"),
+        };
+        out.push(Diag::new("KS003", pos, message));
     }
     if let Some(u) = effective("runAsUser").filter(|u| u.as_i64() == Some(0)) {
         out.push(Diag::new("KS004", u.pos(), format!("{who} runs as UID 0")));

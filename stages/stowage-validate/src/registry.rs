@@ -97,7 +97,10 @@ pub fn peer_notes(code: &str) -> &'static str {
         "KS038" | "KS039" | "KS040" => {
             "A kustomize strategic-merge patch names a container without an image, since the image comes from the base (kubernetes-engine-samples' llm-serving-gemma `patch.yaml` overlays). checkov judges the image it does not see (no tag, no digest, no pull policy) and reports; this rule has no image to judge and stays silent, which is right: the base's image is where the finding belongs."
         }
-        "KS003" | "KS006" | "KS018" | "KS027" | "KS043" => {
+        "KS003" => {
+            "A `$patch: delete` directive (microservices-demo's delete-loadgenerator.patch.yaml) is a kustomize instruction to remove a Deployment, not a workload. checkov judges it as a pod with no securityContext and reports; this rule finds no pod in it and stays silent, which is right. checkov's CKV_K8S_23 and kube-linter accept a non-zero runAsUser in place of runAsNonRoot: true; the Pod Security Standards restricted profile does not, so this rule reports hubble-ui's containers (runAsUser 1000, no runAsNonRoot), which a restricted namespace would reject."
+        }
+        "KS006" | "KS018" | "KS027" | "KS043" => {
             "A `$patch: delete` directive (microservices-demo's delete-loadgenerator.patch.yaml) is a kustomize instruction to remove a Deployment, not a workload. checkov judges it as a pod with no securityContext and reports; this rule finds no pod in it and stays silent, which is right."
         }
         "KS030" | "KS031" => {
@@ -685,7 +688,7 @@ rules! {
         refs "PSS Restricted 'Privilege Escalation'; NSA/CISA 1.7" hadolint "" checkov "CKV_K8S_20" kube_linter "privilege-escalation-container" trivy "KSV-0001";
     "KS003" Kubernetes "K03" Warning true
         title "container may run as root"
-        why "Unless runAsNonRoot is true (or a non-zero runAsUser is set), the image decides, and most images run as root."
+        why "Unless runAsNonRoot is true, the image decides, and most images run as root. A non-zero runAsUser covers only the user it names; the Pod Security Standards restricted profile requires runAsNonRoot: true whatever runAsUser says, so the kubelet also refuses a root image."
         fix "Set `runAsNonRoot: true` in the pod or container securityContext."
         refs "PSS Restricted 'Running as Non-root'; NSA/CISA 'Non-root containers'" hadolint "" checkov "CKV_K8S_23" kube_linter "run-as-non-root" trivy "KSV-0012";
     "KS004" Kubernetes "K03" Error true
@@ -790,7 +793,7 @@ rules! {
         refs "PSS Baseline 'Sysctls'" hadolint "" checkov "" kube_linter "unsafe-sysctls" trivy "KSV-0026";
     "KS024" Kubernetes "K13" Warning true
         title "volume type not allowed by the restricted profile"
-        why "Only configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected and secret are allowed."
+        why "Only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected and secret are allowed."
         fix "Use an allowed volume type."
         refs "PSS Restricted 'Volume Types'" hadolint "" checkov "" kube_linter "" trivy "KSV-0028";
     "KS025" Kubernetes "K13" Error true
