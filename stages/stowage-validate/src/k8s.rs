@@ -545,7 +545,6 @@ fn check_pod(c: &Ctx<'_>, root: &Node, spec: &Node, policy: &Policy, out: &mut V
             out.push(Diag::new("KS004", u.pos(), format!("{label} sets pod-level runAsUser: 0")));
         }
         if let Some(n) = psc.get("runAsNonRoot").filter(|n| n.as_bool() == Some(false))
-            && psc.get("runAsUser").and_then(Node::as_i64).is_none_or(|u| u == 0)
             && all_set(&["runAsNonRoot"])
         {
             out.push(Diag::new("KS003", n.pos(), format!("{label} sets pod-level runAsNonRoot: false")));
