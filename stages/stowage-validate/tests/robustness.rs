@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use stowage_validate::{Input, Kind, Policy, discover, lint, lint_text};
+use stowage_validate::{Input, Kind, LintResult, Policy, discover, lint, lint_text, output};
 
 fn kind_of(name: &str) -> Kind {
     if name.ends_with(".Dockerfile") {
@@ -182,15 +182,24 @@ fn mutated_corpus_files_never_crash() {
     }
 }
 
+/// The fuzz targets' last step: the findings rendered as the linter prints them.
+fn render(file: &str, text: &str, findings: Vec<stowage_validate::Finding>) {
+    let result = LintResult {
+        findings,
+        sources: std::collections::BTreeMap::from([(file.to_string(), text.to_string())]),
+        files_checked: 1,
+    };
+    let _ = output::human(&result, false);
+    let _ = output::json(&result);
+}
+
 /// What each fuzz target in fuzz/fuzz_targets/ runs on one input, with the same policy (every rule on).
 fn fuzz_target(target: &str, text: &str, policy: &Policy) {
     match target {
-        "dockerfile" => {
-            let _ = lint_text(Kind::Dockerfile, "Dockerfile", text, policy);
-        }
+        "dockerfile" => render("Dockerfile", text, lint_text(Kind::Dockerfile, "Dockerfile", text, policy)),
         "yaml" => {
-            let _ = lint_text(Kind::Kubernetes, "app.yaml", text, policy);
-            let _ = lint_text(Kind::Compose, "compose.yaml", text, policy);
+            render("app.yaml", text, lint_text(Kind::Kubernetes, "app.yaml", text, policy));
+            render("compose.yaml", text, lint_text(Kind::Compose, "compose.yaml", text, policy));
         }
         "shell" => {
             let script = stowage_validate::shell::parse(text);

@@ -1,20 +1,32 @@
 //! Any text must be checked as a Kubernetes manifest and as a compose file without a panic, with every rule on
-//! (fuzz/policy.toml).
+//! (fuzz/policy.toml), and its findings must render.
 #![no_main]
 
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use stowage_validate::{Kind, Policy, lint_text};
+use stowage_validate::{Kind, LintResult, Policy, lint_text, output};
 
 fn policy() -> &'static Policy {
     static POLICY: OnceLock<Policy> = OnceLock::new();
     POLICY.get_or_init(|| Policy::from_toml(include_str!("../policy.toml"), "fuzz/policy.toml").expect("valid policy"))
 }
 
+/// Renders the findings as the linter prints them: the human output shows each finding's source line, with
+/// secret values masked, and a caret under its column, so any position a rule reports must render.
+fn render(file: &str, text: &str, findings: Vec<stowage_validate::Finding>) {
+    let result = LintResult {
+        findings,
+        sources: std::collections::BTreeMap::from([(file.to_string(), text.to_string())]),
+        files_checked: 1,
+    };
+    let _ = output::human(&result, false);
+    let _ = output::json(&result);
+}
+
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = lint_text(Kind::Kubernetes, "app.yaml", text, policy());
-        let _ = lint_text(Kind::Compose, "compose.yaml", text, policy());
+        render("app.yaml", text, lint_text(Kind::Kubernetes, "app.yaml", text, policy()));
+        render("compose.yaml", text, lint_text(Kind::Compose, "compose.yaml", text, policy()));
     }
 });
