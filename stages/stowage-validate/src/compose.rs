@@ -55,7 +55,12 @@ pub fn check(text: &str, policy: &Policy, out: &mut Vec<Diag>) {
     check_style(&root, out);
     let Some(services) = root.get("services") else { return };
     for (key, svc) in services.entries() {
-        for (k, _) in svc.entries() {
+        // Keys merged in by `<<: *anchor` (a mapping or a list of them) count too, unless set in the service itself.
+        let merged = svc.entries().iter().filter(|(k, _)| k.str() == Some("<<")).flat_map(|(_, v)| {
+            if v.is_map() { std::slice::from_ref(v) } else { v.seq() }.iter().flat_map(Node::entries)
+        });
+        let merged = merged.filter(|(k, _)| k.str().is_none_or(|f| svc.key(f).is_none()));
+        for (k, _) in svc.entries().iter().chain(merged) {
             if let Some(field) = k.str()
                 && !field.starts_with("x-")
                 && field != "<<"
