@@ -1,0 +1,367 @@
+//! CP037 (unknown top-level key), CP039 (unknown service key) and GN001 (file cannot be parsed) judged by the real
+//! compose-spec JSON schema, through the copy check-jsonschema vendors (`--builtin-schema vendor.compose-spec`).
+//!
+//! Inputs: every file of ../shared/corpus/compose, every compose fixture of the CP rules (bad and good), the
+//! malformed compose files of tests/malformed (the only inputs that do not parse), and the compose entries of
+//! tests/corpus_mutations.toml with their line edit made. One check-jsonschema process judges
+//! them all; its JSON output names the file of each error. From its errors we derive verdicts:
+//! - a parse error → GN001 (and a root that is not a mapping, which GN001 also reports);
+//! - an unexpected property at `$` → CP037 with the key; at `$.services.<name>` → CP039 with the key, unless the
+//!   same key has an error of its own (the schema then lists a known key whose value is wrong as "unevaluated").
+//!
+//! Our verdicts are the CP037, CP039 and GN001 findings of `lint_text` with the default policy. Both sets are
+//! compared per (file, rule, key); every difference must be explained in tests/compose_schema_disputes.toml, and
+//! every entry there must still be a difference. The schema's other errors (types, enums, patterns, ...) are beyond
+//! these rules: they are printed and counted by kind, never failed on. There is no skipping: without the judges
+//! venv (`cargo xtask judges`) the test fails and says how to install it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+use stowage_validate::{Kind, Policy, lint_text};
+
+/// (file, rule, key); the key is empty for GN001.
+type Verdict = (String, String, String);
+
+fn crate_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The venv's check-jsonschema, or a failure that names the command installing it.
+fn check_jsonschema() -> PathBuf {
+    let venv = crate_dir().join("../../target/judges/venv");
+    let bin = venv.join("bin/check-jsonschema");
+    assert!(
+        bin.is_file(),
+        "the judges venv is missing at {}: run `cargo xtask judges` first (CI does, before `cargo test`); \
+         CP037, CP039 and GN001 on compose files are judged by check-jsonschema installed there",
+        venv.display()
+    );
+    bin
+}
+
+/// One compose file to judge: its name in the report, where it is on disk and its text.
+struct Input {
+    name: String,
+    path: PathBuf,
+    text: String,
+}
+
+fn read(name: String, path: PathBuf) -> Input {
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    Input { name, path, text }
+}
+
+#[derive(Deserialize)]
+struct Mutations {
+    mutation: Vec<Mutation>,
+}
+
+#[derive(Deserialize)]
+struct Mutation {
+    rule: String,
+    file: String,
+    after_line: Option<usize>,
+    insert: Option<String>,
+    replace_line: Option<usize>,
+    with: Option<String>,
+}
+
+/// `text` with the mutation's line edit made (the semantics of tests/corpus_mutations.rs, which checks the entries).
+fn edit(text: &str, m: &Mutation) -> String {
+    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let mut lines: Vec<String> = text.split_inclusive('\n').map(str::to_string).collect();
+    match (m.after_line, &m.insert, m.replace_line, &m.with) {
+        (Some(n), Some(insert), None, None) => {
+            if n > 0 && !lines[n - 1].ends_with('\n') {
+                lines[n - 1].push_str(eol);
+            }
+            lines.insert(n, insert.lines().map(|l| format!("{l}{eol}")).collect());
+        }
+        (None, None, Some(n), Some(with)) => {
+            let old = &mut lines[n - 1];
+            let content_len = old.trim_end_matches(['\r', '\n']).len();
+            *old = format!("{with}{}", &old[content_len..]);
+        }
+        _ => panic!("{} on {}: not a line edit", m.rule, m.file),
+    }
+    lines.concat()
+}
+
+fn inputs() -> Vec<Input> {
+    let mut inputs = Vec::new();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/compose");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&corpus)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", corpus.display()))
+        .map(|e| e.expect("corpus entry").path())
+        .collect();
+    files.sort();
+    for path in files {
+        inputs.push(read(format!("compose/{}", path.file_name().unwrap().to_string_lossy()), path));
+    }
+    let fixtures = crate_dir().join("tests/fixtures");
+    let mut rules: Vec<PathBuf> = std::fs::read_dir(&fixtures)
+        .expect("tests/fixtures")
+        .map(|e| e.expect("fixture entry").path())
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("CP")))
+        .collect();
+    rules.sort();
+    for rule in rules {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&rule)
+            .expect("fixture folder")
+            .map(|e| e.expect("fixture file").path())
+            .filter(|p| p.to_string_lossy().ends_with(".compose.yaml"))
+            .collect();
+        files.sort();
+        for path in files {
+            let name = path.strip_prefix(&fixtures).expect("under fixtures").to_string_lossy();
+            inputs.push(read(format!("fixtures/{name}"), path));
+        }
+    }
+    let malformed = crate_dir().join("tests/malformed");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&malformed)
+        .expect("tests/malformed")
+        .map(|e| e.expect("malformed entry").path())
+        .filter(|p| p.to_string_lossy().ends_with(".compose.yaml"))
+        .collect();
+    files.sort();
+    for path in files {
+        inputs.push(read(format!("malformed/{}", path.file_name().unwrap().to_string_lossy()), path));
+    }
+    let toml_text = std::fs::read_to_string(crate_dir().join("tests/corpus_mutations.toml")).expect("mutations");
+    let mutations: Mutations = toml::from_str(&toml_text).expect("tests/corpus_mutations.toml parses");
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("compose_schema");
+    std::fs::create_dir_all(&scratch).expect("scratch folder");
+    for m in mutations.mutation.iter().filter(|m| m.file.starts_with("compose/")) {
+        let original = corpus.join(m.file.trim_start_matches("compose/"));
+        let text = edit(&std::fs::read_to_string(&original).expect("mutated corpus file"), m);
+        let path = scratch.join(format!("{}.yaml", m.rule));
+        std::fs::write(&path, &text).expect("write mutated file");
+        inputs.push(Input { name: format!("mutation {} ({})", m.rule, m.file), path, text });
+    }
+    inputs
+}
+
+/// The keys of a jsonschema "... ('a', 'b' were unexpected)" message, or of "'a' does not match any of the
+/// regexes: ..." (additionalProperties false beside patternProperties).
+fn unexpected_keys(message: &str) -> Option<Vec<String>> {
+    let list = if let Some(rest) = message
+        .strip_prefix("Unevaluated properties are not allowed (")
+        .or_else(|| message.strip_prefix("Additional properties are not allowed ("))
+    {
+        rest.strip_suffix(" were unexpected)").or_else(|| rest.strip_suffix(" was unexpected)"))?
+    } else {
+        let (key, _) = message.split_once(" does not match any of the regexes: ")?;
+        key
+    };
+    // Python reprs, quoted with ' (or " when the key holds a ').
+    let mut keys = Vec::new();
+    let mut rest = list;
+    while let Some(quote) = rest.chars().next() {
+        let end = rest[1..].find(quote)? + 1;
+        keys.push(rest[1..end].to_string());
+        rest = rest[end + 1..].trim_start_matches(", ");
+    }
+    Some(keys)
+}
+
+/// The kind of a schema error that no compared rule covers, from its message.
+fn keyword(message: &str) -> &'static str {
+    [
+        ("is not of type", "type"),
+        ("is not one of", "enum"),
+        ("does not match", "pattern"),
+        ("is not valid under any of the given schemas", "oneOf/anyOf"),
+        ("is valid under each of", "oneOf"),
+        ("is a required property", "required"),
+        ("non-unique elements", "uniqueItems"),
+        ("should be non-empty", "minItems"),
+        ("is too short", "minItems"),
+        ("unexpected", "additionalProperties below a service"),
+    ]
+    .iter()
+    .find(|(needle, _)| message.contains(needle))
+    .map_or("other", |(_, k)| k)
+}
+
+/// The service a `$.services.<name>` path names (check-jsonschema writes `['<name>']` for names that need quoting).
+fn service_of(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("$.services")?;
+    let name = rest.strip_prefix('.').or_else(|| rest.strip_prefix("['")?.strip_suffix("']"))?;
+    (!name.contains(['.', '['])).then_some(name)
+}
+
+/// Runs check-jsonschema once over every input: its verdicts, and its other errors as (file, keyword, path: message).
+fn check(inputs: &[Input]) -> (BTreeSet<Verdict>, Vec<(String, &'static str, String)>) {
+    let out = std::process::Command::new(check_jsonschema())
+        .args(["--builtin-schema", "vendor.compose-spec", "--output-format", "json"])
+        .args(inputs.iter().map(|i| &i.path))
+        .output()
+        .expect("run check-jsonschema");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("check-jsonschema printed no JSON ({e}):\n{}", String::from_utf8_lossy(&out.stderr))
+    });
+    let names: BTreeMap<String, &str> =
+        inputs.iter().map(|i| (i.path.to_string_lossy().into_owned(), i.name.as_str())).collect();
+    let name = |e: &Value| -> String {
+        let file = e["filename"].as_str().expect("filename");
+        names.get(file).unwrap_or_else(|| panic!("check-jsonschema named a file it was not given: {file}")).to_string()
+    };
+    let mut verdicts = BTreeSet::new();
+    let mut other = Vec::new();
+    for e in report["parse_errors"].as_array().expect("parse_errors") {
+        verdicts.insert((name(e), "GN001".to_string(), String::new()));
+    }
+    let errors = report["errors"].as_array().expect("errors");
+    for e in errors {
+        let file = name(e);
+        let path = e["path"].as_str().expect("path");
+        let message = e["message"].as_str().expect("message");
+        let keys = unexpected_keys(message);
+        match (path, keys) {
+            ("$", Some(keys)) => {
+                verdicts.extend(keys.into_iter().map(|k| (file.clone(), "CP037".to_string(), k)));
+                continue;
+            }
+            ("$", None) if message.ends_with("is not of type 'object'") && !message.starts_with("None ") => {
+                verdicts.insert((file, "GN001".to_string(), String::new()));
+                continue;
+            }
+            (_, Some(keys)) if service_of(path).is_some() => {
+                let own_error = |k: &str| {
+                    let prefix = format!("{path}.{k}");
+                    errors.iter().any(|o| {
+                        o["filename"] == e["filename"]
+                            && o["path"].as_str().is_some_and(|p| {
+                                p.strip_prefix(&prefix).is_some_and(|r| r.is_empty() || r.starts_with(['.', '[']))
+                            })
+                    })
+                };
+                let (unknown, known): (Vec<String>, Vec<String>) = keys.into_iter().partition(|k| !own_error(k));
+                verdicts.extend(unknown.into_iter().map(|k| (file.clone(), "CP039".to_string(), k)));
+                if !known.is_empty() {
+                    other.push((
+                        file,
+                        "known key with an error of its own",
+                        format!("{path}: {known:?} unevaluated (own error)"),
+                    ));
+                }
+                continue;
+            }
+            _ => {}
+        }
+        other.push((file, keyword(message), format!("{path}: {message}")));
+    }
+    (verdicts, other)
+}
+
+/// Our CP037, CP039 and GN001 verdicts on `input`; the key is the last backquoted word of the message.
+fn ours(input: &Input) -> BTreeSet<Verdict> {
+    lint_text(Kind::Compose, &input.name, &input.text, &Policy::default())
+        .into_iter()
+        .filter(|f| ["CP037", "CP039", "GN001"].contains(&f.rule.as_str()))
+        .map(|f| {
+            let key = if f.rule == "GN001" {
+                String::new()
+            } else {
+                let quoted: Vec<&str> = f.message.split('`').collect();
+                quoted[quoted.len().saturating_sub(2)].to_string()
+            };
+            (input.name.clone(), f.rule.to_string(), key)
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct Disputes {
+    #[serde(default)]
+    dispute: Vec<Dispute>,
+}
+
+/// A difference between the schema and our rules, with whose answer is right and why.
+#[derive(Deserialize)]
+struct Dispute {
+    file: String,
+    rule: String,
+    #[serde(default)]
+    key: String,
+    reported_by: String,
+    right: String,
+    why: String,
+}
+
+#[test]
+fn unknown_keys_and_parse_errors_agree_with_the_compose_spec_schema() {
+    let inputs = inputs();
+    let (theirs, other) = check(&inputs);
+    let ours: BTreeSet<Verdict> = inputs.iter().flat_map(ours).collect();
+
+    let disputes: Disputes = toml::from_str(
+        &std::fs::read_to_string(crate_dir().join("tests/compose_schema_disputes.toml")).unwrap_or_default(),
+    )
+    .expect("tests/compose_schema_disputes.toml parses");
+    let mut explained = BTreeSet::new();
+    let mut unexplained = Vec::new();
+    for (verdict, by) in
+        theirs.difference(&ours).map(|v| (v, "schema")).chain(ours.difference(&theirs).map(|v| (v, "stowage")))
+    {
+        let (file, rule, key) = verdict;
+        match disputes
+            .dispute
+            .iter()
+            .position(|d| (&d.file, &d.rule, &d.key, d.reported_by.as_str()) == (file, rule, key, by))
+        {
+            Some(i) => {
+                let d = &disputes.dispute[i];
+                println!("explained: {by} reports {rule} `{key}` in {file}; {} is right: {}", d.right, d.why);
+                explained.insert(i);
+            }
+            None => unexplained.push(format!("{by} alone reports {rule} `{key}` in {file}")),
+        }
+    }
+    let stale: Vec<String> = disputes
+        .dispute
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !explained.contains(i))
+        .map(|(_, d)| format!("{} `{}` in {} (reported by {})", d.rule, d.key, d.file, d.reported_by))
+        .collect();
+
+    let mut by_keyword: BTreeMap<&str, usize> = BTreeMap::new();
+    for (file, keyword, error) in &other {
+        println!("other schema error [{keyword}] {file}: {error}");
+        *by_keyword.entry(keyword).or_default() += 1;
+    }
+    let agreed = theirs.intersection(&ours).count();
+    println!("\n| compose files | verdicts agreed | disagreements (explained) | other schema errors |");
+    println!("|---|---|---|---|");
+    println!(
+        "| {} | {agreed} | {} ({}) | {} |",
+        inputs.len(),
+        explained.len() + unexplained.len(),
+        explained.len(),
+        other.len()
+    );
+    for rule in ["CP037", "CP039", "GN001"] {
+        println!("{rule}: {} agreed", theirs.intersection(&ours).filter(|v| v.1 == rule).count());
+    }
+    let silent = inputs.iter().filter(|i| !theirs.iter().chain(&ours).any(|v| v.0 == i.name)).count();
+    println!("files without a CP037, CP039 or GN001 verdict from either side: {silent}");
+    if by_keyword.is_empty() {
+        println!("other schema errors: none");
+    }
+    for (keyword, n) in &by_keyword {
+        println!("other schema errors, {keyword}: {n}");
+    }
+
+    assert!(agreed > 0, "no verdict agreed: the CP037 and CP039 bad fixtures should at least");
+    assert!(
+        unexplained.is_empty(),
+        "CP037/CP039/GN001 disagree with the compose-spec schema (fix the rule, or explain the case in \
+         tests/compose_schema_disputes.toml):\n{}",
+        unexplained.join("\n")
+    );
+    assert!(stale.is_empty(), "disputes that no longer occur (remove them):\n{}", stale.join("\n"));
+}
