@@ -69,6 +69,13 @@ pub struct LintResult {
     pub files_checked: usize,
 }
 
+impl LintResult {
+    /// The result of checking one text, as `lint` reports it: lets the findings of `lint_text` be rendered.
+    pub fn of_text(file: &str, text: &str, findings: Vec<Finding>) -> LintResult {
+        LintResult { findings, sources: BTreeMap::from([(file.to_string(), text.to_string())]), files_checked: 1 }
+    }
+}
+
 /// Checks every input, then the relations between Kubernetes objects across all of them.
 /// What checking one file produced, before ignores and the policy are applied.
 struct Checked {

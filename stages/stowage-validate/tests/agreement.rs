@@ -23,6 +23,9 @@ use std::process::Command;
 use serde::Deserialize;
 use stowage_validate::{Input, Kind, Policy, dockerfile, lint, registry, yaml};
 
+#[path = "support/judges.rs"]
+mod judges;
+
 fn crate_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -65,13 +68,7 @@ fn case(k: &Key) -> String {
 /// What checkov passed or failed, by `framework` (kubernetes, dockerfile), over a corpus folder, for `checks`.
 /// Returns (judged, failed) keyed like the comparison, with the folder prefixed to the file name.
 fn checkov_judged(framework: &str, folder: &str, checks: &BTreeSet<&str>) -> (BTreeSet<Key>, BTreeSet<Key>) {
-    let venv = crate_dir().join("../../target/judges/venv");
-    let python = venv.join("bin/python");
-    assert!(
-        python.exists(),
-        "the judges venv is missing at {}: run `cargo xtask judges` first (CI does, before `cargo test`)",
-        venv.display()
-    );
+    let python = judges::judge("python", "the agreement figures ask the checkov installed there what it judged");
     let ids: Vec<&str> = checks.iter().copied().collect();
     let out = Command::new(&python)
         .arg(crate_dir().join("tests/agreement/checkov_judged.py"))

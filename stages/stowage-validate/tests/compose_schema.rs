@@ -22,6 +22,11 @@ use serde::Deserialize;
 use serde_json::Value;
 use stowage_validate::{Kind, Policy, lint_text};
 
+#[path = "support/judges.rs"]
+mod judges;
+#[path = "support/mutations.rs"]
+mod mutations;
+
 /// (file, rule, key); the key is empty for GN001.
 type Verdict = (String, String, String);
 
@@ -29,17 +34,12 @@ fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The venv's check-jsonschema, or a failure that names the command installing it.
+/// The venv's check-jsonschema.
 fn check_jsonschema() -> PathBuf {
-    let venv = crate_dir().join("../../target/judges/venv");
-    let bin = venv.join("bin/check-jsonschema");
-    assert!(
-        bin.is_file(),
-        "the judges venv is missing at {}: run `cargo xtask judges` first (CI does, before `cargo test`); \
-         CP037, CP039 and GN001 on compose files are judged by check-jsonschema installed there",
-        venv.display()
-    );
-    bin
+    judges::judge(
+        "check-jsonschema",
+        "CP037, CP039 and GN001 on compose files are judged by check-jsonschema installed there",
+    )
 }
 
 /// One compose file to judge: its name in the report, where it is on disk and its text.
@@ -52,42 +52,6 @@ struct Input {
 fn read(name: String, path: PathBuf) -> Input {
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     Input { name, path, text }
-}
-
-#[derive(Deserialize)]
-struct Mutations {
-    mutation: Vec<Mutation>,
-}
-
-#[derive(Deserialize)]
-struct Mutation {
-    rule: String,
-    file: String,
-    after_line: Option<usize>,
-    insert: Option<String>,
-    replace_line: Option<usize>,
-    with: Option<String>,
-}
-
-/// `text` with the mutation's line edit made (the semantics of tests/corpus_mutations.rs, which checks the entries).
-fn edit(text: &str, m: &Mutation) -> String {
-    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    let mut lines: Vec<String> = text.split_inclusive('\n').map(str::to_string).collect();
-    match (m.after_line, &m.insert, m.replace_line, &m.with) {
-        (Some(n), Some(insert), None, None) => {
-            if n > 0 && !lines[n - 1].ends_with('\n') {
-                lines[n - 1].push_str(eol);
-            }
-            lines.insert(n, insert.lines().map(|l| format!("{l}{eol}")).collect());
-        }
-        (None, None, Some(n), Some(with)) => {
-            let old = &mut lines[n - 1];
-            let content_len = old.trim_end_matches(['\r', '\n']).len();
-            *old = format!("{with}{}", &old[content_len..]);
-        }
-        _ => panic!("{} on {}: not a line edit", m.rule, m.file),
-    }
-    lines.concat()
 }
 
 fn inputs() -> Vec<Input> {
@@ -130,13 +94,12 @@ fn inputs() -> Vec<Input> {
     for path in files {
         inputs.push(read(format!("malformed/{}", path.file_name().unwrap().to_string_lossy()), path));
     }
-    let toml_text = std::fs::read_to_string(crate_dir().join("tests/corpus_mutations.toml")).expect("mutations");
-    let mutations: Mutations = toml::from_str(&toml_text).expect("tests/corpus_mutations.toml parses");
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("compose_schema");
     std::fs::create_dir_all(&scratch).expect("scratch folder");
-    for m in mutations.mutation.iter().filter(|m| m.file.starts_with("compose/")) {
+    for m in mutations::data().mutation.iter().filter(|m| m.file.starts_with("compose/")) {
         let original = corpus.join(m.file.trim_start_matches("compose/"));
-        let text = edit(&std::fs::read_to_string(&original).expect("mutated corpus file"), m);
+        let text = mutations::edit(&std::fs::read_to_string(&original).expect("mutated corpus file"), m)
+            .unwrap_or_else(|e| panic!("{} on {}: {e}", m.rule, m.file));
         let path = scratch.join(format!("{}.yaml", m.rule));
         std::fs::write(&path, &text).expect("write mutated file");
         inputs.push(Input { name: format!("mutation {} ({})", m.rule, m.file), path, text });

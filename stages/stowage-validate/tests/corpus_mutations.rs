@@ -10,48 +10,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use stowage_validate::{Finding, Input, Kind, Policy, lint, lint_text};
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Data {
-    /// Chart-relative path to text, for the Helm entries.
-    chart: BTreeMap<String, String>,
-    mutation: Vec<Mutation>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Mutation {
-    rule: String,
-    file: String,
-    after_line: Option<usize>,
-    insert: Option<String>,
-    replace_line: Option<usize>,
-    with: Option<String>,
-    /// The chart file the edit is made in (Helm rules only).
-    #[serde(rename = "in")]
-    in_chart: Option<String>,
-    #[serde(default)]
-    remove: bool,
-    #[serde(default)]
-    as_directory: bool,
-    #[serde(default)]
-    alongside: Vec<String>,
-    policy: Option<Policy>,
-    at: String,
-    why: String,
-}
+#[path = "support/mutations.rs"]
+mod mutations;
+use mutations::{Mutation, data, edit};
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-}
-
-fn data() -> Data {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus_mutations.toml");
-    let text = std::fs::read_to_string(&path).expect("read corpus_mutations.toml");
-    toml::from_str(&text).unwrap_or_else(|e| panic!("corpus_mutations.toml: {e}"))
 }
 
 fn kind_of(file: &str) -> Kind {
@@ -67,42 +33,6 @@ fn kind_of(file: &str) -> Kind {
 fn repo_name(file: &str) -> &str {
     let base = file.rsplit('/').next().unwrap_or(file);
     base.rsplit("__").next().unwrap_or(base)
-}
-
-/// `text` with the entry's line edit made, keeping the file's line endings.
-fn edit(text: &str, m: &Mutation) -> Result<String, String> {
-    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    let mut lines: Vec<String> = text.split_inclusive('\n').map(str::to_string).collect();
-    match (m.after_line, &m.insert, m.replace_line, &m.with) {
-        (Some(n), Some(insert), None, None) => {
-            // A mutation is meant to be read at a glance; a bigger edit is a fixture, not a mutation.
-            if insert.lines().count() > 2 {
-                return Err("insert more than two lines".into());
-            }
-            if n > lines.len() {
-                return Err(format!("after_line {n} is past the end ({} lines)", lines.len()));
-            }
-            if n > 0 && !lines[n - 1].ends_with('\n') {
-                lines[n - 1].push_str(eol);
-            }
-            lines.insert(n, insert.lines().map(|l| format!("{l}{eol}")).collect());
-        }
-        (None, None, Some(n), Some(with)) => {
-            if with.lines().count() != 1 {
-                return Err("`with` must be one line".into());
-            }
-            let Some(old) = n.checked_sub(1).and_then(|i| lines.get_mut(i)) else {
-                return Err(format!("replace_line {n} is not a line of the file"));
-            };
-            let content = old.trim_end_matches(['\r', '\n']);
-            if content == with {
-                return Err(format!("replace_line {n} already reads `{with}`"));
-            }
-            *old = format!("{with}{}", &old[content.len()..]);
-        }
-        _ => return Err("declare one edit: after_line + insert, or replace_line + with".into()),
-    }
-    Ok(lines.concat())
 }
 
 /// Removes the folder when dropped, also when an assertion fails.

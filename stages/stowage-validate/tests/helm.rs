@@ -13,22 +13,16 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use stowage_validate::{Input, Kind, Policy, Severity, lint, yaml};
+#[path = "support/judges.rs"]
+mod judges;
 
 fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The venv's python, or a failure that names the command installing it.
+/// The venv's python, with Helm's own library.
 fn python() -> PathBuf {
-    let venv = crate_dir().join("../../target/judges/venv");
-    let python = venv.join("bin/python");
-    assert!(
-        python.is_file(),
-        "the judges venv is missing at {}: run `cargo xtask judges` first (CI does, before `cargo test`); \
-         the Helm rows that need rendering are tested through Helm's own library installed there",
-        venv.display()
-    );
-    python
+    judges::judge("python", "the Helm rows that need rendering are tested through Helm's own library installed there")
 }
 
 /// What Helm says about `chart` (with the values file, if any): see tests/helm/judge.py.

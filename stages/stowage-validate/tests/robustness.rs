@@ -184,13 +184,8 @@ fn mutated_corpus_files_never_crash() {
 
 /// The fuzz targets' last step: the findings rendered as the linter prints them.
 fn render(file: &str, text: &str, findings: Vec<stowage_validate::Finding>) {
-    let result = LintResult {
-        findings,
-        sources: std::collections::BTreeMap::from([(file.to_string(), text.to_string())]),
-        files_checked: 1,
-    };
-    let _ = output::human(&result, false);
-    let _ = output::json(&result);
+    let result = LintResult::of_text(file, text, findings);
+    let _ = (output::human(&result, false), output::json(&result));
 }
 
 /// What each fuzz target in fuzz/fuzz_targets/ runs on one input, with the same policy (every rule on).

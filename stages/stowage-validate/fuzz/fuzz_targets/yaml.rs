@@ -12,16 +12,11 @@ fn policy() -> &'static Policy {
     POLICY.get_or_init(|| Policy::from_toml(include_str!("../policy.toml"), "fuzz/policy.toml").expect("valid policy"))
 }
 
-/// Renders the findings as the linter prints them: the human output shows each finding's source line, with
-/// secret values masked, and a caret under its column, so any position a rule reports must render.
+/// Renders the findings as the linter prints them: each finding's source line (secret values masked) and a caret
+/// under its column, so any position a rule reports must render.
 fn render(file: &str, text: &str, findings: Vec<stowage_validate::Finding>) {
-    let result = LintResult {
-        findings,
-        sources: std::collections::BTreeMap::from([(file.to_string(), text.to_string())]),
-        files_checked: 1,
-    };
-    let _ = output::human(&result, false);
-    let _ = output::json(&result);
+    let result = LintResult::of_text(file, text, findings);
+    let _ = (output::human(&result, false), output::json(&result));
 }
 
 fuzz_target!(|data: &[u8]| {
