@@ -117,13 +117,15 @@ pub const MAX_DEPTH: usize = 256;
 /// aliases of aliases ("billion laughs") would otherwise take all memory; real files copy a few thousand at most.
 pub const MAX_ALIAS_NODES: usize = 250_000;
 
-/// A collection being parsed: its node, the key waiting for its value, its anchor, how many nodes it holds, and
-/// (for a mapping) the line of each key so far, to find duplicates without comparing every pair.
+/// A collection being parsed: its node, the key waiting for its value, its anchor, how many nodes it holds, how
+/// many levels it spans, and (for a mapping) the line of each key so far, to find duplicates without comparing
+/// every pair.
 struct Open {
     node: Node,
     pending_key: Option<Node>,
     anchor: usize,
     size: usize,
+    height: usize,
     keys: HashMap<String, u32>,
 }
 
@@ -134,7 +136,8 @@ pub fn parse(text: &str) -> (Vec<Document>, Vec<Diag>) {
     let mut docs = Vec::new();
     let mut diags = Vec::new();
     let mut stack: Vec<Open> = Vec::new();
-    let mut anchors: BTreeMap<usize, (Node, usize)> = BTreeMap::new();
+    // An anchored node, its size and its height: an alias copies all three into the tree.
+    let mut anchors: BTreeMap<usize, (Node, usize, usize)> = BTreeMap::new();
     let mut copied = 0;
     let mut doc_line = 1;
     let mut root: Option<Node> = None;
@@ -152,7 +155,7 @@ pub fn parse(text: &str) -> (Vec<Document>, Vec<Diag>) {
             }
         };
         let (line, column) = (span.start.line().max(1) as u32, span.start.col() as u32 + 1);
-        let (node, size) = match event {
+        let (node, size, height) = match event {
             Event::DocumentStart(_) => {
                 doc_line = line;
                 root = None;
@@ -169,12 +172,17 @@ pub fn parse(text: &str) -> (Vec<Document>, Vec<Diag>) {
                     column,
                 };
                 if anchor > 0 {
-                    anchors.insert(anchor, (n.clone(), 1));
+                    anchors.insert(anchor, (n.clone(), 1, 1));
                 }
-                (n, 1)
+                (n, 1, 1)
             }
             Event::Alias(id) => match anchors.get(&id) {
-                Some((n, size)) => {
+                // Anchors nested in anchors stack their depths: the copy must fit under MAX_DEPTH like the rest.
+                Some((_, _, height)) if stack.len() + height > MAX_DEPTH => {
+                    diags.push(too_deep((line, column)));
+                    break;
+                }
+                Some((n, size, height)) => {
                     copied += size;
                     if copied > MAX_ALIAS_NODES {
                         diags.push(Diag::new(
@@ -187,17 +195,13 @@ pub fn parse(text: &str) -> (Vec<Document>, Vec<Diag>) {
                         ));
                         break;
                     }
-                    (n.clone(), *size)
+                    (n.clone(), *size, *height)
                 }
-                None => (Node { value: Value::Scalar { text: String::new(), plain: true }, line, column }, 1),
+                None => (Node { value: Value::Scalar { text: String::new(), plain: true }, line, column }, 1, 1),
             },
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 if stack.len() >= MAX_DEPTH {
-                    diags.push(Diag::new(
-                        "GN001",
-                        (line, column),
-                        format!("YAML nests deeper than {MAX_DEPTH} levels; the rest of the file is not checked"),
-                    ));
+                    diags.push(too_deep((line, column)));
                     break;
                 }
                 let value = if matches!(event, Event::SequenceStart(..)) {
@@ -210,6 +214,7 @@ pub fn parse(text: &str) -> (Vec<Document>, Vec<Diag>) {
                     pending_key: None,
                     anchor,
                     size: 1,
+                    height: 1,
                     keys: HashMap::new(),
                 });
                 continue;
@@ -217,9 +222,9 @@ pub fn parse(text: &str) -> (Vec<Document>, Vec<Diag>) {
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(open) = stack.pop() else { continue };
                 if open.anchor > 0 {
-                    anchors.insert(open.anchor, (open.node.clone(), open.size));
+                    anchors.insert(open.anchor, (open.node.clone(), open.size, open.height));
                 }
-                (open.node, open.size)
+                (open.node, open.size, open.height)
             }
             _ => continue,
         };
@@ -228,6 +233,7 @@ pub fn parse(text: &str) -> (Vec<Document>, Vec<Diag>) {
             None => root = Some(node),
             Some(parent) => {
                 parent.size += size;
+                parent.height = parent.height.max(height + 1);
                 match &mut parent.node.value {
                     Value::Seq(items) => items.push(node),
                     Value::Map(entries) => match parent.pending_key.take() {
@@ -252,6 +258,10 @@ pub fn parse(text: &str) -> (Vec<Document>, Vec<Diag>) {
         }
     }
     (docs, diags)
+}
+
+fn too_deep(at: (u32, u32)) -> Diag {
+    Diag::new("GN001", at, format!("YAML nests deeper than {MAX_DEPTH} levels; the rest of the file is not checked"))
 }
 
 #[cfg(test)]
