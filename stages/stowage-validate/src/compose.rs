@@ -29,7 +29,8 @@ const DANGEROUS_CAPS: &[&str] = &[
 pub fn check(text: &str, policy: &Policy, out: &mut Vec<Diag>) {
     let (docs, diags) = yaml::parse(text);
     out.extend(diags);
-    let Some(root) = docs.into_iter().find_map(|d| d.root) else { return };
+    // Compose reads a file of several YAML documents as one, each later document overriding the earlier ones.
+    let Some(root) = docs.into_iter().filter_map(|d| d.root).reduce(merge_documents) else { return };
     if !root.is_map() {
         out.push(Diag::new("GN001", root.pos(), "a compose file must be a mapping with a `services` key"));
         return;
@@ -365,6 +366,26 @@ fn split_port(spec: &str) -> (Option<String>, Option<String>, String) {
         [h, t] => (None, Some(h.to_string()), t.to_string()),
         [ip, h, t] => (Some(ip.to_string()), Some(h.to_string()).filter(|h| !h.is_empty()), t.to_string()),
         _ => (None, None, spec.to_string()),
+    }
+}
+
+/// `over` laid on `base` as Compose merges documents: mappings merge key by key (recursively), anything else is
+/// replaced. Every node keeps its own position, so a finding points into the document that set the value.
+fn merge_documents(base: Node, over: Node) -> Node {
+    match (base.value, over.value) {
+        (yaml::Value::Map(mut entries), yaml::Value::Map(over_entries)) => {
+            for (k, v) in over_entries {
+                match entries.iter().position(|(e, _)| e.str().is_some() && e.str() == k.str()) {
+                    Some(i) => {
+                        let (first, old) = entries.remove(i);
+                        entries.insert(i, (first, merge_documents(old, v)));
+                    }
+                    None => entries.push((k, v)),
+                }
+            }
+            Node { value: yaml::Value::Map(entries), line: base.line, column: base.column }
+        }
+        (_, value) => Node { value, line: over.line, column: over.column },
     }
 }
 

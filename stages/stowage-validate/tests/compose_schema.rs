@@ -4,7 +4,8 @@
 //! Inputs: every file of ../shared/corpus/compose, every compose fixture of the CP rules (bad and good), the
 //! malformed compose files of tests/malformed (the only inputs that do not parse), and the compose entries of
 //! tests/corpus_mutations.toml with their line edit made. One check-jsonschema process judges
-//! them all; its JSON output names the file of each error. From its errors we derive verdicts:
+//! them all; its JSON output names the file of each error. A file of several YAML documents is judged document by
+//! document (check-jsonschema reads one per file; Compose reads each later one as an override). From its errors we derive verdicts:
 //! - a parse error → GN001 (and a root that is not a mapping, which GN001 also reports);
 //! - an unexpected property at `$` → CP037 with the key; at `$.services.<name>` → CP039 with the key, unless the
 //!   same key has an error of its own (the schema then lists a known key whose value is wrong as "unevaluated").
@@ -157,17 +158,47 @@ fn service_of(path: &str) -> Option<&str> {
 }
 
 /// Runs check-jsonschema once over every input: its verdicts, and its other errors as (file, keyword, path: message).
+/// The files check-jsonschema is given for `input`: the file itself, or one file per YAML document. It reads one
+/// document per file, while Compose reads later documents as overrides of the earlier ones, so each document is
+/// judged as the partial compose file it is.
+fn judged_files(input: &Input) -> Vec<PathBuf> {
+    let mut documents = vec![String::new()];
+    for line in input.text.split_inclusive('\n') {
+        if line.trim_end() == "---" && !documents.last().is_some_and(|d| d.trim().is_empty()) {
+            documents.push(String::new());
+        } else {
+            documents.last_mut().expect("one document").push_str(line);
+        }
+    }
+    if documents.len() == 1 {
+        return vec![input.path.clone()];
+    }
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("compose_schema/documents");
+    std::fs::create_dir_all(&scratch).expect("scratch folder");
+    let stem: String = input.name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    documents
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let path = scratch.join(format!("{stem}.{i}.yaml"));
+            std::fs::write(&path, text).expect("write one document");
+            path
+        })
+        .collect()
+}
+
 fn check(inputs: &[Input]) -> (BTreeSet<Verdict>, Vec<(String, &'static str, String)>) {
+    let judged: Vec<(PathBuf, &str)> =
+        inputs.iter().flat_map(|i| judged_files(i).into_iter().map(move |p| (p, i.name.as_str()))).collect();
     let out = std::process::Command::new(check_jsonschema())
         .args(["--builtin-schema", "vendor.compose-spec", "--output-format", "json"])
-        .args(inputs.iter().map(|i| &i.path))
+        .args(judged.iter().map(|(p, _)| p))
         .output()
         .expect("run check-jsonschema");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!("check-jsonschema printed no JSON ({e}):\n{}", String::from_utf8_lossy(&out.stderr))
     });
-    let names: BTreeMap<String, &str> =
-        inputs.iter().map(|i| (i.path.to_string_lossy().into_owned(), i.name.as_str())).collect();
+    let names: BTreeMap<String, &str> = judged.iter().map(|(p, n)| (p.to_string_lossy().into_owned(), *n)).collect();
     let name = |e: &Value| -> String {
         let file = e["filename"].as_str().expect("filename");
         names.get(file).unwrap_or_else(|| panic!("check-jsonschema named a file it was not given: {file}")).to_string()
