@@ -332,11 +332,26 @@ fn deprecated_api(api: &str, kind: &str) -> Option<&'static str> {
         ("apiextensions.k8s.io/v1beta1", _) => "apiextensions.k8s.io/v1",
         ("admissionregistration.k8s.io/v1beta1", _) => "admissionregistration.k8s.io/v1",
         ("scheduling.k8s.io/v1beta1" | "scheduling.k8s.io/v1alpha1", _) => "scheduling.k8s.io/v1",
-        ("storage.k8s.io/v1beta1", "CSIDriver" | "CSINode" | "StorageClass" | "VolumeAttachment") => {
-            "storage.k8s.io/v1"
-        }
+        (
+            "storage.k8s.io/v1beta1",
+            "CSIDriver" | "CSINode" | "StorageClass" | "VolumeAttachment" | "CSIStorageCapacity",
+        ) => "storage.k8s.io/v1",
         ("discovery.k8s.io/v1beta1", _) => "discovery.k8s.io/v1",
         ("events.k8s.io/v1beta1", _) => "events.k8s.io/v1",
+        // Removed in 1.21 to 1.32; these beta groups still serve other kinds (LeaseCandidate, ClusterTrustBundle,
+        // IPAddress, ServiceCIDR), so only the removed kinds are named where that is so.
+        (
+            "flowcontrol.apiserver.k8s.io/v1alpha1"
+            | "flowcontrol.apiserver.k8s.io/v1beta1"
+            | "flowcontrol.apiserver.k8s.io/v1beta2"
+            | "flowcontrol.apiserver.k8s.io/v1beta3",
+            _,
+        ) => "flowcontrol.apiserver.k8s.io/v1",
+        ("node.k8s.io/v1beta1" | "node.k8s.io/v1alpha1", "RuntimeClass") => "node.k8s.io/v1",
+        ("coordination.k8s.io/v1beta1", "Lease") => "coordination.k8s.io/v1",
+        ("certificates.k8s.io/v1beta1", "CertificateSigningRequest") => "certificates.k8s.io/v1",
+        ("networking.k8s.io/v1beta1", "IngressClass") => "networking.k8s.io/v1",
+        ("apiregistration.k8s.io/v1beta1", "APIService") => "apiregistration.k8s.io/v1",
         _ => return None,
     })
 }
