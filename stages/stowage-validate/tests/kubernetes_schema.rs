@@ -1,0 +1,376 @@
+//! KS060 (removed apiVersion), KS061 (manifest without apiVersion, kind or name) and GN001 (file cannot be parsed)
+//! judged by kubernetes-validate, the Kubernetes 1.35 JSON schemas in their strict form (`-k 1.35.0 --strict`).
+//!
+//! Inputs: every file of ../shared/corpus/k8s and every fixture of the KS rules (bad and good). One Python process
+//! of the judges venv runs the tool's own code over them all: for each file `resources_from_file` (PyYAML's
+//! `load_all`, so a file of several documents is judged object by object) and `validate_resource` per object, the
+//! two calls its CLI makes. The CLI itself is not run per file list because it exits the whole run at the first file
+//! PyYAML cannot parse, and stops a file at the first object with a schema error and no name; the loop around the
+//! two calls only keeps going, it decides nothing. From the printed lines we derive verdicts:
+//! - "Couldn't parse YAML" → GN001;
+//! - "Couldn't find schema for kind K with api version A", with A in a built-in API group → KS060 `K A`: Kubernetes
+//!   1.35 does not serve that kind at that version. Other groups are custom resources (CRDs): no schema exists for
+//!   them, and KS060 must not flag them, so they are only counted;
+//! - "could not be validated: 'apiVersion'" or `'kind'` (the tool indexes both before anything else) → KS061
+//!   `apiVersion/kind`; `'metadata'` or `'name'` (raised while naming the object) → KS061 `metadata.name`.
+//!
+//! Our verdicts are the KS060, KS061 and GN001 findings of `lint_text` with the default policy. Both sets are compared
+//! per (file, rule, key); every difference must be explained in tests/kubernetes_schema_disputes.toml, and every
+//! entry there must still be a difference. The schema's other errors (unknown fields under --strict, types, required
+//! fields, ...; the tool reports the best-matching one per object) are beyond these rules: they are printed and
+//! counted by kind, never failed on. There is no skipping: without the judges venv (`cargo xtask judges`) the test
+//! fails and says how to install it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Deserialize;
+use stowage_validate::{Kind, Policy, lint_text};
+
+#[path = "support/judges.rs"]
+mod judges;
+
+/// (file, rule, key); the key is empty for GN001.
+type Verdict = (String, String, String);
+
+fn crate_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The venv's python, which has kubernetes_validate installed (its `kubernetes-validate` script is checked too, so
+/// the failure names the missing judge).
+fn python() -> PathBuf {
+    let why = "KS060, KS061 and GN001 on manifests are judged by kubernetes-validate installed there";
+    judges::judge("kubernetes-validate", why);
+    judges::judge("python", why)
+}
+
+/// The tool's CLI loop (`validate_file`) with each file and each object guarded, so one bad input cannot end the run
+/// for the others. `===` opens a file's lines; everything else is printed by kubernetes_validate itself, except
+/// `CRASH`, an exception the tool does not catch (it raises one naming an object without `metadata.name` whose
+/// schema check failed).
+const RUN: &str = r#"
+import sys
+import kubernetes_validate.utils as kv
+for i, f in enumerate(sys.argv[1:]):
+    print("=== %d" % i, flush=True)
+    try:
+        resources = kv.resources_from_file(f)
+    except SystemExit as e:
+        print("EXIT %s" % e, flush=True)
+        continue
+    for r in resources:
+        try:
+            kv.validate_resource(resource=r, filename=f, version="1.35.0", strict=True, quiet=False, no_warn=False)
+        except Exception as e:
+            print("CRASH %s %r" % (f, e), flush=True)
+"#;
+
+/// API groups Kubernetes serves or once served (the part of apiVersion before `/`; "" is the core group). Anything
+/// else is a custom resource, for which kubernetes-validate has no schema at any version.
+const BUILTIN_GROUPS: &[&str] = &[
+    "",
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "apiregistration.k8s.io",
+    "apps",
+    "authentication.k8s.io",
+    "authorization.k8s.io",
+    "autoscaling",
+    "batch",
+    "certificates.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "events.k8s.io",
+    "extensions",
+    "flowcontrol.apiserver.k8s.io",
+    "internal.apiserver.k8s.io",
+    "networking.k8s.io",
+    "node.k8s.io",
+    "policy",
+    "rbac.authorization.k8s.io",
+    "resource.k8s.io",
+    "scheduling.k8s.io",
+    "settings.k8s.io",
+    "storage.k8s.io",
+    "storagemigration.k8s.io",
+];
+
+fn group(api: &str) -> &str {
+    api.rsplit_once('/').map_or("", |(g, _)| g)
+}
+
+/// One manifest file to judge: its name in the report, where it is on disk and its text.
+struct Input {
+    name: String,
+    path: PathBuf,
+    text: String,
+}
+
+fn read(name: String, path: PathBuf) -> Input {
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    Input { name, path, text }
+}
+
+fn sorted_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .collect();
+    files.sort();
+    files
+}
+
+fn inputs() -> Vec<Input> {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/k8s");
+    let mut inputs: Vec<Input> = sorted_files(&corpus)
+        .into_iter()
+        .map(|p| read(format!("k8s/{}", p.file_name().unwrap().to_string_lossy()), p))
+        .collect();
+    let fixtures = crate_dir().join("tests/fixtures");
+    for rule in sorted_files(&fixtures) {
+        if !rule.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("KS")) {
+            continue;
+        }
+        for path in sorted_files(&rule).into_iter().filter(|p| p.extension().is_some_and(|e| e == "yaml")) {
+            let name = path.strip_prefix(&fixtures).expect("under fixtures").to_string_lossy().into_owned();
+            inputs.push(read(format!("fixtures/{name}"), path));
+        }
+    }
+    inputs
+}
+
+/// The kind of a schema error that no compared rule covers, from its message.
+fn keyword(message: &str) -> &'static str {
+    [
+        ("were unexpected", "unknown field (--strict)"),
+        ("was unexpected", "unknown field (--strict)"),
+        ("is not of type", "wrong type"),
+        ("is a required property", "missing required field"),
+        ("is not one of", "enum"),
+        ("does not match", "pattern"),
+        ("is not valid under any of the given schemas", "oneOf/anyOf"),
+    ]
+    .iter()
+    .find(|(needle, _)| message.contains(needle))
+    .map_or("other", |(_, k)| k)
+}
+
+/// What one run of kubernetes-validate says, beyond the verdicts.
+#[derive(Default)]
+struct Judged {
+    verdicts: BTreeSet<Verdict>,
+    /// (file, kind of error, object path: message)
+    other: Vec<(String, &'static str, String)>,
+    /// Objects that passed the schema.
+    passed: usize,
+    /// Objects of a custom resource (no schema, not judged).
+    custom: BTreeMap<String, usize>,
+}
+
+fn judge(inputs: &[Input]) -> Judged {
+    let started = Instant::now();
+    let out = std::process::Command::new(python())
+        .args(["-c", RUN])
+        .args(inputs.iter().map(|i| &i.path))
+        .output()
+        .expect("run kubernetes-validate");
+    println!("kubernetes-validate on {} files: {:.1} s", inputs.len(), started.elapsed().as_secs_f64());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.starts_with("=== 0"),
+        "kubernetes-validate did not run: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Records: a line starting with a level opens one; other lines continue it (PyYAML's messages span lines).
+    let mut records: Vec<(usize, String)> = Vec::new();
+    let mut current = None;
+    for line in stdout.lines() {
+        if let Some(i) = line.strip_prefix("=== ") {
+            current = Some(i.parse::<usize>().expect("file index"));
+        } else if ["INFO ", "WARN ", "ERROR ", "EXIT ", "CRASH "].iter().any(|l| line.starts_with(l)) {
+            records.push((current.expect("a file before any output"), line.to_string()));
+        } else {
+            let last = records.last_mut().unwrap_or_else(|| panic!("kubernetes-validate printed {line:?}"));
+            last.1.push('\n');
+            last.1.push_str(line);
+        }
+    }
+    let mut judged = Judged::default();
+    for (i, record) in records {
+        let input = &inputs[i];
+        let file = input.path.to_string_lossy();
+        let (level, rest) = record.split_once(' ').expect("level");
+        // Every line but EXIT names the file it was given; strip it to keep what follows.
+        let rest = rest.strip_prefix(&format!("{file} ")).unwrap_or(rest);
+        let mut verdict = |rule: &str, key: &str| {
+            judged.verdicts.insert((input.name.clone(), rule.to_string(), key.to_string()));
+        };
+        match level {
+            "INFO" => judged.passed += 1,
+            "EXIT" => {
+                assert!(rest.starts_with("Couldn't parse YAML"), "unexpected exit on {}: {rest}", input.name);
+                verdict("GN001", "");
+            }
+            "WARN" => {
+                let (kind, api) = rest
+                    .strip_prefix("Couldn't find schema for kind ")
+                    .and_then(|r| r.split_once(" with api version "))
+                    .and_then(|(k, r)| Some((k, r.split_once(" for kubernetes version ")?.0)))
+                    .unwrap_or_else(|| panic!("unexpected warning on {}: {rest}", input.name));
+                if BUILTIN_GROUPS.contains(&group(api)) {
+                    verdict("KS060", &format!("{kind} {api}"));
+                } else {
+                    *judged.custom.entry(group(api).to_string()).or_default() += 1;
+                }
+            }
+            "ERROR" if rest.starts_with("could not be validated: ") => {
+                match rest.trim_start_matches("could not be validated: ") {
+                    "'apiVersion'" | "'kind'" => verdict("KS061", "apiVersion/kind"),
+                    "'metadata'" | "'name'" => verdict("KS061", "metadata.name"),
+                    other => judged.other.push((input.name.clone(), "could not be validated", other.to_string())),
+                }
+            }
+            "ERROR" => {
+                // "did not validate for resource kind/name against version 1.35: path: message"
+                let (object, error) = rest
+                    .strip_prefix("did not validate for resource ")
+                    .and_then(|r| r.split_once(" against version "))
+                    .and_then(|(o, r)| Some((o, r.split_once(": ")?.1)))
+                    .unwrap_or_else(|| panic!("unexpected error line on {}: {rest}", input.name));
+                let message = error.split_once(": ").map_or(error, |(_, m)| m);
+                judged.other.push((input.name.clone(), keyword(message), format!("{object} {error}")));
+            }
+            "CRASH" if rest.ends_with("KeyError('metadata')") || rest.ends_with("KeyError('name')") => {
+                verdict("KS061", "metadata.name");
+            }
+            _ => panic!("kubernetes-validate failed on {}: {record}", input.name),
+        }
+    }
+    judged
+}
+
+/// Our KS060, KS061 and GN001 verdicts on `input`, keyed as [`judge`] keys the tool's.
+fn ours(input: &Input) -> BTreeSet<Verdict> {
+    lint_text(Kind::Kubernetes, &input.name, &input.text, &Policy::default())
+        .into_iter()
+        .filter_map(|f| {
+            let key = match f.rule.as_str() {
+                "GN001" => String::new(),
+                // "Deployment extensions/v1beta1 is removed; use apps/v1"
+                "KS060" => f.message.split_once(" is removed").expect("KS060 message").0.to_string(),
+                "KS061" if f.message.ends_with("`metadata.name`") => "metadata.name".to_string(),
+                "KS061" => "apiVersion/kind".to_string(),
+                _ => return None,
+            };
+            Some((input.name.clone(), f.rule.to_string(), key))
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct Disputes {
+    #[serde(default)]
+    dispute: Vec<Dispute>,
+}
+
+/// A difference between kubernetes-validate and our rules, with whose answer is right and why.
+#[derive(Deserialize)]
+struct Dispute {
+    file: String,
+    rule: String,
+    #[serde(default)]
+    key: String,
+    reported_by: String,
+    right: String,
+    why: String,
+}
+
+#[test]
+fn removed_apis_missing_identity_and_parse_errors_agree_with_kubernetes_validate() {
+    let inputs = inputs();
+    let judged = judge(&inputs);
+    let theirs = &judged.verdicts;
+    let ours: BTreeSet<Verdict> = inputs.iter().flat_map(ours).collect();
+
+    let disputes: Disputes = toml::from_str(
+        &std::fs::read_to_string(crate_dir().join("tests/kubernetes_schema_disputes.toml")).unwrap_or_default(),
+    )
+    .expect("tests/kubernetes_schema_disputes.toml parses");
+    let mut explained = BTreeSet::new();
+    let mut unexplained = Vec::new();
+    for (verdict, by) in theirs
+        .difference(&ours)
+        .map(|v| (v, "kubernetes-validate"))
+        .chain(ours.difference(theirs).map(|v| (v, "stowage")))
+    {
+        let (file, rule, key) = verdict;
+        match disputes
+            .dispute
+            .iter()
+            .position(|d| (&d.file, &d.rule, &d.key, d.reported_by.as_str()) == (file, rule, key, by))
+        {
+            Some(i) => {
+                let d = &disputes.dispute[i];
+                println!("explained: {by} reports {rule} `{key}` in {file}; {} is right: {}", d.right, d.why);
+                explained.insert(i);
+            }
+            None => unexplained.push(format!("{by} alone reports {rule} `{key}` in {file}")),
+        }
+    }
+    let stale: Vec<String> = disputes
+        .dispute
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !explained.contains(i))
+        .map(|(_, d)| format!("{} `{}` in {} (reported by {})", d.rule, d.key, d.file, d.reported_by))
+        .collect();
+
+    let mut by_keyword: BTreeMap<&str, usize> = BTreeMap::new();
+    for (file, keyword, error) in &judged.other {
+        println!("other schema error [{keyword}] {file}: {error}");
+        *by_keyword.entry(keyword).or_default() += 1;
+    }
+    let agreed = theirs.intersection(&ours).count();
+    println!("\n| manifest files | verdicts agreed | disagreements (explained) | other schema errors |");
+    println!("|---|---|---|---|");
+    println!(
+        "| {} | {agreed} | {} ({}) | {} |",
+        inputs.len(),
+        explained.len() + unexplained.len(),
+        explained.len(),
+        judged.other.len()
+    );
+    for rule in ["KS060", "KS061", "GN001"] {
+        let count = |set: &BTreeSet<Verdict>| set.iter().filter(|v| v.1 == rule).count();
+        println!(
+            "{rule}: {} agreed, kubernetes-validate {}, stowage {}",
+            theirs.intersection(&ours).filter(|v| v.1 == rule).count(),
+            count(theirs),
+            count(&ours)
+        );
+    }
+    println!(
+        "objects that passed the schema: {}; custom resources without a schema (not judged): {} in {} groups",
+        judged.passed,
+        judged.custom.values().sum::<usize>(),
+        judged.custom.len()
+    );
+    if by_keyword.is_empty() {
+        println!("other schema errors: none");
+    }
+    for (keyword, n) in &by_keyword {
+        println!("other schema errors, {keyword}: {n}");
+    }
+
+    assert!(agreed > 0, "no verdict agreed: the KS060 and KS061 bad fixtures should at least");
+    assert!(
+        unexplained.is_empty(),
+        "KS060/KS061/GN001 disagree with kubernetes-validate (fix the rule, or explain the case in \
+         tests/kubernetes_schema_disputes.toml):\n{}",
+        unexplained.join("\n")
+    );
+    assert!(stale.is_empty(), "disputes that no longer occur (remove them):\n{}", stale.join("\n"));
+}
