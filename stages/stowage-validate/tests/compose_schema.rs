@@ -19,7 +19,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use serde_json::Value;
 use stowage_validate::{Kind, Policy, lint_text};
 
@@ -27,9 +26,9 @@ use stowage_validate::{Kind, Policy, lint_text};
 mod judges;
 #[path = "support/mutations.rs"]
 mod mutations;
-
-/// (file, rule, key); the key is empty for GN001.
-type Verdict = (String, String, String);
+#[path = "support/verdicts.rs"]
+mod verdicts;
+use verdicts::Verdict;
 
 fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -268,94 +267,19 @@ fn ours(input: &Input) -> BTreeSet<Verdict> {
         .collect()
 }
 
-#[derive(Deserialize)]
-struct Disputes {
-    #[serde(default)]
-    dispute: Vec<Dispute>,
-}
-
-/// A difference between the schema and our rules, with whose answer is right and why.
-#[derive(Deserialize)]
-struct Dispute {
-    file: String,
-    rule: String,
-    #[serde(default)]
-    key: String,
-    reported_by: String,
-    right: String,
-    why: String,
-}
-
 #[test]
 fn unknown_keys_and_parse_errors_agree_with_the_compose_spec_schema() {
     let inputs = inputs();
     let (theirs, other) = check(&inputs);
     let ours: BTreeSet<Verdict> = inputs.iter().flat_map(ours).collect();
 
-    let disputes: Disputes = toml::from_str(
-        &std::fs::read_to_string(crate_dir().join("tests/compose_schema_disputes.toml")).unwrap_or_default(),
-    )
-    .expect("tests/compose_schema_disputes.toml parses");
-    let mut explained = BTreeSet::new();
-    let mut unexplained = Vec::new();
-    for (verdict, by) in
-        theirs.difference(&ours).map(|v| (v, "schema")).chain(ours.difference(&theirs).map(|v| (v, "stowage")))
-    {
-        let (file, rule, key) = verdict;
-        match disputes
-            .dispute
-            .iter()
-            .position(|d| (&d.file, &d.rule, &d.key, d.reported_by.as_str()) == (file, rule, key, by))
-        {
-            Some(i) => {
-                let d = &disputes.dispute[i];
-                println!("explained: {by} reports {rule} `{key}` in {file}; {} is right: {}", d.right, d.why);
-                explained.insert(i);
-            }
-            None => unexplained.push(format!("{by} alone reports {rule} `{key}` in {file}")),
-        }
-    }
-    let stale: Vec<String> = disputes
-        .dispute
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !explained.contains(i))
-        .map(|(_, d)| format!("{} `{}` in {} (reported by {})", d.rule, d.key, d.file, d.reported_by))
-        .collect();
-
-    let mut by_keyword: BTreeMap<&str, usize> = BTreeMap::new();
-    for (file, keyword, error) in &other {
-        println!("other schema error [{keyword}] {file}: {error}");
-        *by_keyword.entry(keyword).or_default() += 1;
-    }
-    let agreed = theirs.intersection(&ours).count();
-    println!("\n| compose files | verdicts agreed | disagreements (explained) | other schema errors |");
-    println!("|---|---|---|---|");
-    println!(
-        "| {} | {agreed} | {} ({}) | {} |",
-        inputs.len(),
-        explained.len() + unexplained.len(),
-        explained.len(),
-        other.len()
-    );
+    let review = verdicts::review("schema", &theirs, &ours, "compose_schema_disputes.toml");
+    verdicts::print_other(&other);
+    verdicts::print_table("compose files", inputs.len(), &review, other.len());
     for rule in ["CP037", "CP039", "GN001"] {
         println!("{rule}: {} agreed", theirs.intersection(&ours).filter(|v| v.1 == rule).count());
     }
     let silent = inputs.iter().filter(|i| !theirs.iter().chain(&ours).any(|v| v.0 == i.name)).count();
     println!("files without a CP037, CP039 or GN001 verdict from either side: {silent}");
-    if by_keyword.is_empty() {
-        println!("other schema errors: none");
-    }
-    for (keyword, n) in &by_keyword {
-        println!("other schema errors, {keyword}: {n}");
-    }
-
-    assert!(agreed > 0, "no verdict agreed: the CP037 and CP039 bad fixtures should at least");
-    assert!(
-        unexplained.is_empty(),
-        "CP037/CP039/GN001 disagree with the compose-spec schema (fix the rule, or explain the case in \
-         tests/compose_schema_disputes.toml):\n{}",
-        unexplained.join("\n")
-    );
-    assert!(stale.is_empty(), "disputes that no longer occur (remove them):\n{}", stale.join("\n"));
+    verdicts::assert_explained(&review, "CP037/CP039/GN001", "the compose-spec schema", "compose_schema_disputes.toml");
 }

@@ -25,14 +25,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use serde::Deserialize;
 use stowage_validate::{Kind, Policy, lint_text};
 
 #[path = "support/judges.rs"]
 mod judges;
-
-/// (file, rule, key); the key is empty for GN001.
-type Verdict = (String, String, String);
+#[path = "support/verdicts.rs"]
+mod verdicts;
+use verdicts::Verdict;
 
 fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -270,24 +269,6 @@ fn ours(input: &Input) -> BTreeSet<Verdict> {
         .collect()
 }
 
-#[derive(Deserialize)]
-struct Disputes {
-    #[serde(default)]
-    dispute: Vec<Dispute>,
-}
-
-/// A difference between kubernetes-validate and our rules, with whose answer is right and why.
-#[derive(Deserialize)]
-struct Dispute {
-    file: String,
-    rule: String,
-    #[serde(default)]
-    key: String,
-    reported_by: String,
-    right: String,
-    why: String,
-}
-
 #[test]
 fn removed_apis_missing_identity_and_parse_errors_agree_with_kubernetes_validate() {
     let inputs = inputs();
@@ -295,54 +276,9 @@ fn removed_apis_missing_identity_and_parse_errors_agree_with_kubernetes_validate
     let theirs = &judged.verdicts;
     let ours: BTreeSet<Verdict> = inputs.iter().flat_map(ours).collect();
 
-    let disputes: Disputes = toml::from_str(
-        &std::fs::read_to_string(crate_dir().join("tests/kubernetes_schema_disputes.toml")).unwrap_or_default(),
-    )
-    .expect("tests/kubernetes_schema_disputes.toml parses");
-    let mut explained = BTreeSet::new();
-    let mut unexplained = Vec::new();
-    for (verdict, by) in theirs
-        .difference(&ours)
-        .map(|v| (v, "kubernetes-validate"))
-        .chain(ours.difference(theirs).map(|v| (v, "stowage")))
-    {
-        let (file, rule, key) = verdict;
-        match disputes
-            .dispute
-            .iter()
-            .position(|d| (&d.file, &d.rule, &d.key, d.reported_by.as_str()) == (file, rule, key, by))
-        {
-            Some(i) => {
-                let d = &disputes.dispute[i];
-                println!("explained: {by} reports {rule} `{key}` in {file}; {} is right: {}", d.right, d.why);
-                explained.insert(i);
-            }
-            None => unexplained.push(format!("{by} alone reports {rule} `{key}` in {file}")),
-        }
-    }
-    let stale: Vec<String> = disputes
-        .dispute
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !explained.contains(i))
-        .map(|(_, d)| format!("{} `{}` in {} (reported by {})", d.rule, d.key, d.file, d.reported_by))
-        .collect();
-
-    let mut by_keyword: BTreeMap<&str, usize> = BTreeMap::new();
-    for (file, keyword, error) in &judged.other {
-        println!("other schema error [{keyword}] {file}: {error}");
-        *by_keyword.entry(keyword).or_default() += 1;
-    }
-    let agreed = theirs.intersection(&ours).count();
-    println!("\n| manifest files | verdicts agreed | disagreements (explained) | other schema errors |");
-    println!("|---|---|---|---|");
-    println!(
-        "| {} | {agreed} | {} ({}) | {} |",
-        inputs.len(),
-        explained.len() + unexplained.len(),
-        explained.len(),
-        judged.other.len()
-    );
+    let review = verdicts::review("kubernetes-validate", theirs, &ours, "kubernetes_schema_disputes.toml");
+    verdicts::print_other(&judged.other);
+    verdicts::print_table("manifest files", inputs.len(), &review, judged.other.len());
     for rule in ["KS060", "KS061", "GN001"] {
         let count = |set: &BTreeSet<Verdict>| set.iter().filter(|v| v.1 == rule).count();
         println!(
@@ -358,19 +294,5 @@ fn removed_apis_missing_identity_and_parse_errors_agree_with_kubernetes_validate
         judged.custom.values().sum::<usize>(),
         judged.custom.len()
     );
-    if by_keyword.is_empty() {
-        println!("other schema errors: none");
-    }
-    for (keyword, n) in &by_keyword {
-        println!("other schema errors, {keyword}: {n}");
-    }
-
-    assert!(agreed > 0, "no verdict agreed: the KS060 and KS061 bad fixtures should at least");
-    assert!(
-        unexplained.is_empty(),
-        "KS060/KS061/GN001 disagree with kubernetes-validate (fix the rule, or explain the case in \
-         tests/kubernetes_schema_disputes.toml):\n{}",
-        unexplained.join("\n")
-    );
-    assert!(stale.is_empty(), "disputes that no longer occur (remove them):\n{}", stale.join("\n"));
+    verdicts::assert_explained(&review, "KS060/KS061/GN001", "kubernetes-validate", "kubernetes_schema_disputes.toml");
 }
