@@ -28,7 +28,7 @@ mod judges;
 mod mutations;
 #[path = "support/verdicts.rs"]
 mod verdicts;
-use verdicts::Verdict;
+use verdicts::{Input, Verdict, read, sorted_files};
 
 fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -42,57 +42,22 @@ fn check_jsonschema() -> PathBuf {
     )
 }
 
-/// One compose file to judge: its name in the report, where it is on disk and its text.
-struct Input {
-    name: String,
-    path: PathBuf,
-    text: String,
-}
-
-fn read(name: String, path: PathBuf) -> Input {
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    Input { name, path, text }
-}
-
 fn inputs() -> Vec<Input> {
     let mut inputs = Vec::new();
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/compose");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&corpus)
-        .unwrap_or_else(|e| panic!("cannot list {}: {e}", corpus.display()))
-        .map(|e| e.expect("corpus entry").path())
-        .collect();
-    files.sort();
-    for path in files {
-        inputs.push(read(format!("compose/{}", path.file_name().unwrap().to_string_lossy()), path));
+    let file_name = |p: &Path| p.file_name().expect("a file").to_string_lossy().into_owned();
+    for path in sorted_files(&corpus) {
+        inputs.push(read(format!("compose/{}", file_name(&path)), path));
     }
+    let compose = |p: &PathBuf| p.to_string_lossy().ends_with(".compose.yaml");
     let fixtures = crate_dir().join("tests/fixtures");
-    let mut rules: Vec<PathBuf> = std::fs::read_dir(&fixtures)
-        .expect("tests/fixtures")
-        .map(|e| e.expect("fixture entry").path())
-        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("CP")))
-        .collect();
-    rules.sort();
-    for rule in rules {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&rule)
-            .expect("fixture folder")
-            .map(|e| e.expect("fixture file").path())
-            .filter(|p| p.to_string_lossy().ends_with(".compose.yaml"))
-            .collect();
-        files.sort();
-        for path in files {
-            let name = path.strip_prefix(&fixtures).expect("under fixtures").to_string_lossy();
-            inputs.push(read(format!("fixtures/{name}"), path));
+    for rule in sorted_files(&fixtures).into_iter().filter(|p| file_name(p).starts_with("CP")) {
+        for path in sorted_files(&rule).into_iter().filter(compose) {
+            inputs.push(read(format!("fixtures/{}/{}", file_name(&rule), file_name(&path)), path));
         }
     }
-    let malformed = crate_dir().join("tests/malformed");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&malformed)
-        .expect("tests/malformed")
-        .map(|e| e.expect("malformed entry").path())
-        .filter(|p| p.to_string_lossy().ends_with(".compose.yaml"))
-        .collect();
-    files.sort();
-    for path in files {
-        inputs.push(read(format!("malformed/{}", path.file_name().unwrap().to_string_lossy()), path));
+    for path in sorted_files(&crate_dir().join("tests/malformed")).into_iter().filter(compose) {
+        inputs.push(read(format!("malformed/{}", file_name(&path)), path));
     }
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("compose_schema");
     std::fs::create_dir_all(&scratch).expect("scratch folder");

@@ -31,7 +31,7 @@ use stowage_validate::{Kind, Policy, lint_text};
 mod judges;
 #[path = "support/verdicts.rs"]
 mod verdicts;
-use verdicts::Verdict;
+use verdicts::{Input, Verdict, read, sorted_files};
 
 fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -98,27 +98,6 @@ const BUILTIN_GROUPS: &[&str] = &[
 
 fn group(api: &str) -> &str {
     api.rsplit_once('/').map_or("", |(g, _)| g)
-}
-
-/// One manifest file to judge: its name in the report, where it is on disk and its text.
-struct Input {
-    name: String,
-    path: PathBuf,
-    text: String,
-}
-
-fn read(name: String, path: PathBuf) -> Input {
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    Input { name, path, text }
-}
-
-fn sorted_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").path())
-        .collect();
-    files.sort();
-    files
 }
 
 fn inputs() -> Vec<Input> {

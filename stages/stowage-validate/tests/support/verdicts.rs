@@ -3,13 +3,35 @@
 //! entry there must still be a difference.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 /// (file, rule, key); the key says what the verdict is about (an unknown key, a removed apiVersion), empty when
 /// the rule has no key (GN001).
 pub type Verdict = (String, String, String);
+
+/// One file to judge: its name in the report, where it is on disk and its text.
+pub struct Input {
+    pub name: String,
+    pub path: PathBuf,
+    pub text: String,
+}
+
+pub fn read(name: String, path: PathBuf) -> Input {
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    Input { name, path, text }
+}
+
+/// The entries of `dir`, sorted, so that inputs and reports come in the same order on every machine.
+pub fn sorted_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .collect();
+    files.sort();
+    files
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
