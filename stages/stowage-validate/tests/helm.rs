@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use stowage_validate::{Input, Kind, Policy, Severity, lint, yaml};
+#[path = "support/findings.rs"]
+mod findings;
 #[path = "support/judges.rs"]
 mod judges;
 
@@ -66,24 +68,6 @@ fn lint_rendered(report: &Value, scratch: &str, policy: &Policy) -> stowage_vali
     }
     inputs.sort();
     lint(&inputs, policy)
-}
-
-fn render_findings(result: &stowage_validate::LintResult) -> String {
-    result
-        .findings
-        .iter()
-        .map(|f| {
-            format!(
-                "{}:{}:{} {} {}: {}\n",
-                f.file,
-                f.line.unwrap_or(0),
-                f.column.unwrap_or(0),
-                f.severity,
-                f.rule,
-                f.message
-            )
-        })
-        .collect()
 }
 
 fn snapshot(name: &str, found: &str) {
@@ -210,7 +194,7 @@ fn web_chart_renders_clean_with_its_defaults() {
     assert!(result.files_checked >= 6, "expected every template rendered, got {}", result.files_checked);
     let loud: Vec<_> = result.findings.iter().filter(|f| f.severity >= Severity::Warning).collect();
     assert!(loud.is_empty(), "rendered defaults of tests/helm/web trip the Kubernetes rules: {loud:#?}");
-    snapshot("web-defaults.txt", &render_findings(&result));
+    snapshot("web-defaults.txt", &findings::as_lines(&result.findings));
 }
 
 /// H01 with careless values: the rendered release trips the rules the values switch off.
@@ -220,7 +204,7 @@ fn web_chart_with_insecure_values_trips_the_kubernetes_rules() {
     let report = judge(&crate_dir.join("tests/helm/web"), Some(&crate_dir.join("tests/helm/values/insecure.yaml")));
     assert_eq!(text(&report, "render_error"), None);
     let result = lint_rendered(&report, "web-insecure", &Policy::default());
-    let found = render_findings(&result);
+    let found = findings::as_lines(&result.findings);
     // Privileged, privilege escalation, no resources, single-replica HPA, PDB above the HPA's minimum.
     for code in ["KS001", "KS002", "KS030", "KS072", "KS096"] {
         assert!(found.contains(&format!(" {code}: ")), "{code} not reported on the insecure render:\n{found}");

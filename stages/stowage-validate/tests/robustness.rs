@@ -97,16 +97,19 @@ fn whole_corpus_is_checked_without_a_crash() {
     assert_eq!(awesome_parse_errors, 0, "awesome-compose Dockerfiles with heredocs must parse");
 }
 
+/// The files of a corpus folder, in the same order on every machine.
+fn sorted_files(dir: &Path) -> Vec<PathBuf> {
+    let mut names: Vec<PathBuf> =
+        std::fs::read_dir(dir).expect("corpus folder").filter_map(Result::ok).map(|e| e.path()).collect();
+    names.sort();
+    names
+}
+
 #[test]
 fn truncated_corpus_files_never_crash() {
     let corpus = corpus();
     for (dir, kind) in [("dockerfiles", Kind::Dockerfile), ("k8s", Kind::Kubernetes), ("compose", Kind::Compose)] {
-        let mut names: Vec<PathBuf> = std::fs::read_dir(corpus.join(dir))
-            .expect("corpus folder")
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .collect();
-        names.sort();
+        let names = sorted_files(&corpus.join(dir));
         for path in names.iter().step_by(3) {
             let Ok(text) = std::fs::read_to_string(path) else { continue };
             for cut in 1..8 {
@@ -141,12 +144,7 @@ fn mutated_corpus_files_never_crash() {
     const NASTY: &[&str] =
         &["\\", "`", "'", "\"", "$(", "${", "<<EOF", "\t", ":", "- ", "[", "{", "#", "&&", "|", "\u{0}", "é"];
     for (dir, kind) in [("dockerfiles", Kind::Dockerfile), ("k8s", Kind::Kubernetes), ("compose", Kind::Compose)] {
-        let mut names: Vec<PathBuf> = std::fs::read_dir(corpus.join(dir))
-            .expect("corpus folder")
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .collect();
-        names.sort();
+        let names = sorted_files(&corpus.join(dir));
         for (n, path) in names.iter().step_by(5).enumerate() {
             let Ok(text) = std::fs::read_to_string(path) else { continue };
             let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ n as u64);

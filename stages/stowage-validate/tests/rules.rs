@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 
 use stowage_validate::{Input, Kind, Policy, lint, registry};
 
+#[path = "support/findings.rs"]
+mod findings;
+
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
@@ -40,21 +43,7 @@ pub fn check(code: &'static str, dir: &Path, path: &Path, kind: Kind) -> String 
     policy.only = Some(code);
     let file = path.strip_prefix(dir).unwrap_or(path).to_string_lossy().replace('\\', "/");
     let result = lint(&[Input { file, path: path.to_path_buf(), kind }], &policy);
-    result
-        .findings
-        .iter()
-        .map(|f| {
-            format!(
-                "{}:{}:{} {} {}: {}\n",
-                f.file,
-                f.line.unwrap_or(0),
-                f.column.unwrap_or(0),
-                f.severity,
-                f.rule,
-                f.message
-            )
-        })
-        .collect()
+    findings::as_lines(&result.findings)
 }
 
 #[test]
