@@ -1,6 +1,6 @@
 //! The stage contract as committed JSON Schema: every context the runner writes and every report a stage writes
 //! must validate against `stages/stowage-kit/contract.schema.json` (which `cargo xtask codegen` keeps in step with
-//! the types).
+//! the types). The application model analyze publishes as facts follows `stages/stowage-model/model.schema.json`.
 
 use std::process::Command;
 
@@ -18,11 +18,42 @@ fn schema_for(part: &str) -> serde_json::Value {
 }
 
 fn validate(part: &str, instance: &serde_json::Value) -> Result<(), String> {
+    validate_against(schema_for(part), instance)
+}
+
+fn validate_against(schema: serde_json::Value, instance: &serde_json::Value) -> Result<(), String> {
     let mut schemas = boon::Schemas::new();
     let mut compiler = boon::Compiler::new();
-    compiler.add_resource("contract.json", schema_for(part)).unwrap();
-    let index = compiler.compile("contract.json", &mut schemas).map_err(|e| e.to_string())?;
+    compiler.add_resource("schema.json", schema).unwrap();
+    let index = compiler.compile("schema.json", &mut schemas).map_err(|e| e.to_string())?;
     schemas.validate(instance, index).map_err(|e| format!("{e:#}"))
+}
+
+/// analyze's expected models (which its fixture tests compare with what it publishes) follow the model's schema.
+#[test]
+fn models_follow_the_model_schema() {
+    let read = |path: &std::path::Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let schema = read(&repo_root().join("stages/stowage-model/model.schema.json"));
+    let mut checked = 0;
+    for entry in std::fs::read_dir(repo_root().join("stages/stowage-analyze/tests/expected")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let model = read(&path);
+            validate_against(schema.clone(), &model)
+                .unwrap_or_else(|e| panic!("{} does not follow the model schema: {e}", path.display()));
+            checked += 1;
+            // And the schema is not vacuous: a model without its services, or with an unknown kind, is refused.
+            let mut broken = model.clone();
+            broken.as_object_mut().unwrap().remove("services");
+            assert!(validate_against(schema.clone(), &broken).is_err());
+            let mut broken = model;
+            broken["services"][0]["kind"]["value"] = serde_json::json!("daemon");
+            assert!(validate_against(schema.clone(), &broken).is_err());
+        }
+    }
+    assert!(checked > 20, "only {checked} expected models");
 }
 
 #[test]

@@ -2,7 +2,8 @@
 //!
 //! - `docs/cli.md`: every command and flag of `cargo xtask` and `stowage`, from the clap declarations;
 //! - `docs/stages.md`: every workspace stage, from its `[package.metadata.stowage]` table and `//!` docs;
-//! - `stages/stowage-kit/contract.schema.json`: the JSON Schema of the stage contract, from its types.
+//! - `stages/stowage-kit/contract.schema.json`: the JSON Schema of the stage contract, from its types;
+//! - `stages/stowage-model/model.schema.json`: the JSON Schema of the application model (analyze's facts).
 //!
 //! A `#[test]` runs this in check mode, so a stale file fails `cargo test` with the command that fixes it.
 
@@ -39,6 +40,7 @@ pub fn generate(root: &Path, check: bool) -> Result<Vec<String>> {
         ("docs/cli.md", cli_reference(&linter_usage(root)?)),
         ("docs/stages.md", stage_reference(root)?),
         ("stages/stowage-kit/contract.schema.json", contract_schema()),
+        ("stages/stowage-model/model.schema.json", model_schema()),
     ];
     let mut stale = Vec::new();
     for (path, contents) in files {
@@ -234,6 +236,11 @@ fn contract_schema() -> String {
         describe: stowage_kit::Describe,
     }
     let schema = schemars::schema_for!(StageContract);
+    serde_json::to_string_pretty(&schema).expect("schema serializes") + "\n"
+}
+
+fn model_schema() -> String {
+    let schema = schemars::schema_for!(stowage_model::Model);
     serde_json::to_string_pretty(&schema).expect("schema serializes") + "\n"
 }
 

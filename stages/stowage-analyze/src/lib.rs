@@ -96,7 +96,6 @@ mod detect;
 pub mod doc;
 mod eco;
 mod glob;
-pub mod model;
 pub mod options;
 mod scan;
 mod schedule;
@@ -107,6 +106,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use stowage_kit::{Run, StageError};
+/// The model's types live in the `stowage-model` crate, shared with every generator.
+pub use stowage_model as model;
 
 pub use model::Model;
 pub use options::Overrides;
