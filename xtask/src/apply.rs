@@ -134,6 +134,20 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan> {
         files.push(Planned { path: entry.path.clone(), stage: entry.stage.clone(), status, current, generated: None });
     }
     for output in input.outputs {
+        // An unmanaged path is never written, so whatever stands there (a symlink to docker/Dockerfile.prod, a
+        // folder) is the team's business; only a regular file's bytes are shown.
+        if stowage_kit::any_glob_match(input.unmanaged, &output.path) {
+            let path = input.app_root.join(&output.path);
+            let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
+            files.push(Planned {
+                path: output.path.clone(),
+                stage: output.stage.clone(),
+                status: Status::Unmanaged,
+                current: if regular { std::fs::read(&path).ok() } else { None },
+                generated: Some(output.bytes.clone()),
+            });
+            continue;
+        }
         check_destination(input.app_root, &output.path)?;
         check_no_file_in_the_way(input.app_root, &output.path, &removed)?;
         let current = match read_current(input.app_root, &output.path) {
@@ -141,16 +155,6 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan> {
             other => other?,
         };
         let in_lock = locked.get(output.path.as_str());
-        if stowage_kit::any_glob_match(input.unmanaged, &output.path) {
-            files.push(Planned {
-                path: output.path.clone(),
-                stage: output.stage.clone(),
-                status: Status::Unmanaged,
-                current,
-                generated: Some(output.bytes.clone()),
-            });
-            continue;
-        }
         let new_hash = lock::hash(&output.bytes);
         let status = match &current {
             None => Status::Created,

@@ -16,7 +16,7 @@ pub fn run(home: &Home, args: &CleanArgs) -> Result<i32> {
         return Ok(0);
     };
     // Cleaning is a run in which every stage ran and generated nothing.
-    let plan: Plan = apply::plan(PlanInput {
+    let mut plan: Plan = apply::plan(PlanInput {
         app_root: &root,
         outputs: &[],
         lock: Some(&lock),
@@ -39,14 +39,21 @@ pub fn run(home: &Home, args: &CleanArgs) -> Result<i32> {
             if kept.len() == 1 { "it" } else { "them" },
         )));
     }
+    // A lock listing no files is removed too: clean leaves no trace of stowage.
+    plan.lock_changed |= plan.lock.files.is_empty();
     apply::apply(&root, &plan)?;
-    for file in plan.files.iter().filter(|f| f.status == Status::Removed) {
-        eprintln!("stowage: removed    {}", file.path);
+    let removed: Vec<&str> =
+        plan.files.iter().filter(|f| f.status == Status::Removed).map(|f| f.path.as_str()).collect();
+    for path in &removed {
+        eprintln!("stowage: removed    {path}");
     }
+    // Said only of what is gone now: the summary is what a person trusts.
+    let lock_gone = std::fs::symlink_metadata(root.join(LOCK_FILE)).is_err();
     eprintln!(
-        "stowage: removed {} file{} and {LOCK_FILE}",
-        plan.files.len(),
-        if plan.files.len() == 1 { "" } else { "s" }
+        "stowage: removed {} file{}{}",
+        removed.len(),
+        if removed.len() == 1 { "" } else { "s" },
+        if lock_gone { format!(" and {LOCK_FILE}") } else { format!("; {LOCK_FILE} is kept") }
     );
     Ok(0)
 }

@@ -91,8 +91,13 @@ pub fn default_report_dir(home: &Home, app_root: &Path, name: &str) -> PathBuf {
 }
 
 pub fn run(home: &Home, args: &ContainerizeArgs) -> Result<i32> {
-    let result = execute(home, args, false);
+    let mut reported = false;
+    let result = execute(home, args, false, &mut reported);
     let Err(failure) = result else { return result };
+    // The full report of a run that got as far as writing one is kept: CI needs exactly the failing runs' reports.
+    if reported {
+        return Err(failure);
+    }
     // A failure before the pipeline ran (configuration, discovery) still leaves a report, so that the folder never
     // shows an older run's success, and gives scripts a summary to read.
     let summary = serde_json::json!({
@@ -128,10 +133,11 @@ fn report_dir(home: &Home, args: &ContainerizeArgs, app_root: &Path, name: &str)
 
 /// Runs without printing anything but errors; the caller reads the report file.
 pub fn run_quiet(home: &Home, args: &ContainerizeArgs) -> Result<i32> {
-    execute(home, args, true)
+    execute(home, args, true, &mut false)
 }
 
-fn execute(home: &Home, args: &ContainerizeArgs, silent: bool) -> Result<i32> {
+/// Runs the pipeline; `reported` is set once the run's full report is written.
+fn execute(home: &Home, args: &ContainerizeArgs, silent: bool, reported: &mut bool) -> Result<i32> {
     let mode = if args.check { Mode::Check } else { Mode::Apply };
     let app_root = app_root(home, args.app.app.as_deref())?;
     let flags = Flags {
@@ -306,6 +312,7 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool) -> Result<i32> {
     };
     summary.error = outcome.as_ref().err().map(|f| f.message.clone());
     write_report(&report_dir, &summary)?;
+    *reported = true;
     if !human && !silent {
         crate::print_stdout(&(serde_json::to_string_pretty(&summary).expect("summary serializes") + "\n"));
     }

@@ -39,8 +39,17 @@ pub struct LockedFile {
 impl Lock {
     pub fn read(app_root: &Path) -> Result<Option<Lock>> {
         let path = app_root.join(LOCK_FILE);
-        if !path.exists() {
-            return Ok(None);
+        match std::fs::symlink_metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            // Read through, the lock would describe another file; replaced, the link would silently become a file.
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(Failure::usage(format!(
+                    "{} is a symlink; stowage never reads, writes or removes its lock through a symlink, and nothing \
+                     was changed: replace the link with a copy of the file it points to, or remove it",
+                    path.display()
+                )));
+            }
+            _ => {}
         }
         let text = crate::failure::read_to_string(&path)?;
         let lock: Lock = toml::from_str(&text).map_err(|e| {

@@ -192,9 +192,14 @@ impl Pipeline<'_> {
                                 outcome.files = files.len();
                                 for file in files {
                                     let unmanaged = stowage_kit::any_glob_match(&self.config.unmanaged, &file.path);
-                                    let source =
-                                        if unmanaged { self.app_root.join(&file.path) } else { out.join(&file.path) };
-                                    if !unmanaged || source.is_file() {
+                                    // The team's own file is judged in place of the generated one: a regular file
+                                    // inside the app (a symlink to one, as the file it names), never one outside.
+                                    let source = if unmanaged {
+                                        unmanaged_source(self.app_root, &file.path)
+                                    } else {
+                                        Some(out.join(&file.path))
+                                    };
+                                    if let Some(source) = source {
                                         staged.push(StagedFile {
                                             path: file.path.clone(),
                                             stage: stage.name.clone(),
@@ -293,6 +298,14 @@ impl Pipeline<'_> {
             Err(e) => Err(Failure::crash(format!("waiting for stage `{}` failed: {e}", stage.name))),
         }
     }
+}
+
+/// The file a stage reads for an unmanaged path: the app's own regular file there, or the regular file inside the
+/// app a symlink there leads to; nothing for anything else (a link out of the app, a folder, a FIFO).
+fn unmanaged_source(app_root: &Path, rel: &str) -> Option<PathBuf> {
+    let resolved = app_root.join(rel).canonicalize().ok()?;
+    let regular = std::fs::metadata(&resolved).is_ok_and(|m| m.is_file());
+    (regular && resolved.starts_with(app_root)).then_some(resolved)
 }
 
 /// Stops a timed-out stage with everything it started (its process group).

@@ -1,7 +1,7 @@
 //! Rules for the paths a stage may write, shared by stages (to fail early) and the runner (to enforce).
 
 /// Checks that `path` is a plain app-relative path: `/` separators, no empty, `.` or `..` components, not absolute,
-/// and not the runner's own lock file. Returns why not.
+/// no `.git` component (in any case), and not the runner's own lock file or the app's stowage.toml. Returns why not.
 pub fn check_output_path(path: &str) -> Result<(), String> {
     if path.is_empty() {
         return Err("empty path".into());
@@ -26,7 +26,9 @@ pub fn check_output_path(path: &str) -> Result<(), String> {
     }
     // Compared without case: on a case-insensitive file system `Stowage.lock` is the lock.
     let lower = path.to_ascii_lowercase();
-    if lower == ".git" || lower.starts_with(".git/") {
+    // Any `.git` component, not only the top one: `libs/inner/.git/hooks/pre-commit` is a nested repository's hook,
+    // which git would run; `x/.GIT` is `.git` on a case-insensitive file system.
+    if lower.split('/').any(|c| c == ".git") {
         return Err(format!("`{path}` is inside `.git`, which belongs to version control"));
     }
     if lower == "stowage.lock" {
@@ -54,7 +56,7 @@ mod tests {
 
     #[test]
     fn output_paths() {
-        for ok in ["Dockerfile", "deploy/k8s/app.yaml", ".dockerignore", "a..b/c"] {
+        for ok in ["Dockerfile", "deploy/k8s/app.yaml", ".dockerignore", "a..b/c", "x/.github/ci.yml", "a.git/b"] {
             assert_eq!(check_output_path(ok), Ok(()), "{ok}");
         }
         for bad in [
@@ -70,6 +72,9 @@ mod tests {
             "stowage.toml",
             "Stowage.Lock",
             ".git/config",
+            "libs/inner/.git/hooks/pre-commit",
+            "x/.GIT/hooks/post-checkout",
+            "a/.Git",
             "a\nb",
         ] {
             assert!(check_output_path(bad).is_err(), "{bad}");
