@@ -1,7 +1,8 @@
-//! The real-app section of `cargo xtask bench --apps-dir DIR`: analyze's per-fact accuracy on the apps of
-//! ../shared/corpus/apps.tsv, and its wall time on a generated 200-service monorepo (issue 3, "Measure").
+//! The real-app section of `cargo xtask bench --apps-dir DIR`: analyze's per-fact accuracy on the apps listed in
+//! `tests/apps-expected/apps.tsv`, one table per set (issue 3's apps from ../shared/corpus/apps.tsv, issue 8's added
+//! apps) and one over all, and its wall time on a generated 200-service monorepo (issue 3, "Measure").
 //!
-//! The apps are fetched, never committed: `DIR/<owner>__<name>/` holds each app's tree at the corpus commit, and
+//! The apps are fetched, never committed: `DIR/<owner>__<name>/` holds each app's tree at the listed commit, and
 //! `tests/apps-expected/<owner>__<name>.toml` holds the model written by reading that app before analyze was first
 //! measured on it. Each expected service is matched to one of analyze's by name or root folder, then compared fact
 //! by fact: language, framework (on its family name), ports (numbers plus the variable that overrides them), health
@@ -20,6 +21,8 @@ use crate::failure::Failure;
 
 /// Where the expected models live, relative to the workspace root.
 const EXPECTED_DIR: &str = "tests/apps-expected";
+/// The list of measured apps in that folder: `repo`, `commit`, `set`, `notes`, tab-separated, with a header line.
+const APPS_LIST: &str = "apps.tsv";
 /// Services in the generated monorepo, and how many timed runs its median is taken over.
 const GENERATED_SERVICES: usize = 200;
 const TIMING_RUNS: usize = 5;
@@ -79,8 +82,50 @@ struct ExpectedService {
     #[serde(default)]
     ports: Vec<Port>,
     health_path: Option<String>,
+    /// The backing services the default configuration needs (compared).
     #[serde(default)]
     backing_services: Vec<String>,
+    /// The ones only an optional profile, driver or setting uses (documented; analyze lists them as optional, and
+    /// the comparison takes only the required ones).
+    #[serde(default)]
+    #[allow(dead_code)]
+    optional_backing_services: Vec<String>,
+}
+
+/// One line of `apps.tsv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ListedApp {
+    repo: String,
+    commit: String,
+    set: String,
+}
+
+/// Reads `apps.tsv`: each line's repository, commit and set; a malformed line is a usage error naming it.
+fn read_apps_list(path: &Path) -> Result<Vec<ListedApp>, Failure> {
+    let text = crate::failure::read_to_string(path)?;
+    let mut apps = Vec::new();
+    for (index, line) in text.lines().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let cells: Vec<&str> = line.split('\t').collect();
+        let (Some(repo), Some(commit), Some(set)) = (cells.first(), cells.get(1), cells.get(2)) else {
+            return Err(Failure::usage(format!(
+                "{}:{}: expected `repo<TAB>commit<TAB>set<TAB>notes`",
+                path.display(),
+                index + 1
+            )));
+        };
+        if !repo.contains('/') || commit.len() != 40 || set.is_empty() {
+            return Err(Failure::usage(format!(
+                "{}:{}: `{repo}` needs an owner/name, a 40-digit commit and a set",
+                path.display(),
+                index + 1
+            )));
+        }
+        apps.push(ListedApp { repo: repo.to_string(), commit: commit.to_string(), set: set.to_string() });
+    }
+    Ok(apps)
 }
 
 /// A listening port as compared: the number (absent when only a variable sets it) and the variable overriding it.
@@ -123,28 +168,91 @@ struct AppScore {
     disagreements: Vec<Disagreement>,
 }
 
+/// The figures of one set of apps (or of all): (correct, total) per fact, exactly found apps, disagreements.
+#[derive(Debug, Default)]
+struct SetScore {
+    name: String,
+    apps: usize,
+    services: usize,
+    facts: [(usize, usize); 5],
+    exact: usize,
+    disagreements: Vec<Disagreement>,
+}
+
+impl SetScore {
+    fn add(&mut self, score: &AppScore, services: usize) {
+        for (total, app) in self.facts.iter_mut().zip(score.facts) {
+            total.0 += app.0;
+            total.1 += app.1;
+        }
+        self.apps += 1;
+        self.services += services;
+        self.exact += usize::from(score.services_exact);
+    }
+
+    fn merge(&mut self, other: &SetScore) {
+        for (total, part) in self.facts.iter_mut().zip(other.facts) {
+            total.0 += part.0;
+            total.1 += part.1;
+        }
+        self.apps += other.apps;
+        self.services += other.services;
+        self.exact += other.exact;
+    }
+}
+
 /// The Markdown section: the accuracy table, every disagreement, and the 200-service timing.
 pub fn section(root: &Path, apps_dir: &Path) -> Result<String, Failure> {
     let xtask = xtask_binary(root)?;
     let expected_dir = root.join(EXPECTED_DIR);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&expected_dir)
+    let list_path = expected_dir.join(APPS_LIST);
+    let listed = read_apps_list(&list_path)?;
+    if listed.is_empty() {
+        return Err(Failure::usage(format!("{} lists no app", list_path.display())));
+    }
+    // Every expected model is listed, and every listed app has one: a model left out would silently not count.
+    let mut models: Vec<String> = std::fs::read_dir(&expected_dir)
         .map_err(|e| Failure::usage(format!("cannot read {}: {e}", expected_dir.display())))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .collect();
-    files.sort();
-    if files.is_empty() {
-        return Err(Failure::usage(format!("{} holds no expected model (*.toml)", expected_dir.display())));
+    models.sort();
+    for stem in &models {
+        if !listed.iter().any(|a| a.repo.replace('/', "__") == *stem) {
+            return Err(Failure::usage(format!(
+                "{}/{stem}.toml is not listed in {}: add its repo, commit and set",
+                expected_dir.display(),
+                list_path.display()
+            )));
+        }
     }
 
-    let mut totals = [(0usize, 0usize); 5];
-    let (mut exact_apps, mut services) = (0usize, 0usize);
-    let (mut disagreements, mut notes) = (Vec::new(), Vec::new());
-    for file in &files {
-        let stem = file.file_stem().expect("a *.toml file has a stem").to_string_lossy().into_owned();
-        let text = crate::failure::read_to_string(file)?;
+    let mut sets: Vec<SetScore> = Vec::new();
+    let mut notes = Vec::new();
+    for listed_app in &listed {
+        let stem = listed_app.repo.replace('/', "__");
+        let file = expected_dir.join(format!("{stem}.toml"));
+        if !file.is_file() {
+            return Err(Failure::usage(format!(
+                "{}: `{}` has no expected model {}",
+                list_path.display(),
+                listed_app.repo,
+                file.display()
+            )));
+        }
+        let text = crate::failure::read_to_string(&file)?;
         let expected: ExpectedApp =
             toml::from_str(&text).map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
+        if expected.repo != listed_app.repo || expected.commit != listed_app.commit {
+            return Err(Failure::usage(format!(
+                "{}: repo and commit differ from {} (`{}` at {})",
+                file.display(),
+                list_path.display(),
+                listed_app.repo,
+                listed_app.commit
+            )));
+        }
         let app = apps_dir.join(&stem);
         if !app.is_dir() {
             return Err(Failure::usage(format!(
@@ -171,16 +279,37 @@ pub fn section(root: &Path, apps_dir: &Path) -> Result<String, Failure> {
                 score
             }
         };
-        for (total, app_score) in totals.iter_mut().zip(score.facts) {
-            total.0 += app_score.0;
-            total.1 += app_score.1;
-        }
-        exact_apps += usize::from(score.services_exact);
-        services += expected.services.len();
-        disagreements.extend(score.disagreements);
+        let index = match sets.iter().position(|s| s.name == listed_app.set) {
+            Some(i) => i,
+            None => {
+                sets.push(SetScore { name: listed_app.set.clone(), ..SetScore::default() });
+                sets.len() - 1
+            }
+        };
+        sets[index].add(&score, expected.services.len());
+        sets[index].disagreements.extend(score.disagreements);
     }
 
-    let mut out = render_accuracy(files.len(), services, &totals, (exact_apps, files.len()), &disagreements);
+    let mut out = String::from("## Real apps: analyze accuracy\n\n");
+    let _ = writeln!(
+        out,
+        "Each app of `{EXPECTED_DIR}/{APPS_LIST}` exported at its listed commit into the apps folder, analysed with \
+         `target/debug/xtask analyze --app <apps-dir>/<owner>__<name> --json`, and compared with its expected model \
+         in `{EXPECTED_DIR}/`, which was written by reading each app before the first measured run. A service is \
+         matched by name or root folder; a fact counts as correct when it agrees (names case-insensitive, frameworks \
+         on their family name, ports as numbers plus the variable that overrides them, the required backing services \
+         as a set). The facts of an expected service analyze did not find count as missed. One table per set of \
+         apps (`issue-3`: ../shared/corpus/apps.tsv; `issue-8`: the apps added for issue 8), then all together.\n"
+    );
+    let mut all = SetScore { name: "all".into(), ..SetScore::default() };
+    for set in &sets {
+        all.merge(set);
+        out.push_str(&render_accuracy(set));
+    }
+    if sets.len() > 1 {
+        all.disagreements.clear();
+        out.push_str(&render_accuracy(&all));
+    }
     for note in &notes {
         let _ = writeln!(out, "Note: {note}\n");
     }
@@ -262,10 +391,23 @@ fn got_services(model: &Value) -> Vec<GotService> {
             backing_services: s
                 .get("backing_services")
                 .and_then(Value::as_array)
-                .map(|list| list.iter().filter_map(|b| unwrap_fact(b).as_str().map(str::to_string)).collect())
+                .map(|list| list.iter().filter_map(required_backing).collect())
                 .unwrap_or_default(),
         })
         .collect()
+}
+
+/// A backing service's name when the default configuration needs it: a bare name or `{value}` (model version 1,
+/// where every listed service was taken as required), or `{name, required}` (version 2), skipped when not required.
+fn required_backing(b: &Value) -> Option<String> {
+    let inner = unwrap_fact(b);
+    if let Some(name) = inner.as_str() {
+        return Some(name.to_string());
+    }
+    if inner.get("required").and_then(Value::as_bool) == Some(false) {
+        return None;
+    }
+    inner.get("name").and_then(Value::as_str).map(str::to_string)
 }
 
 fn unwrap_fact(v: &Value) -> &Value {
@@ -455,6 +597,7 @@ fn backing(list: &[String]) -> BTreeSet<String> {
                 "opensearch" => "elasticsearch".into(),
                 "mongo" => "mongodb".into(),
                 "minio" => "s3".into(),
+                "mssql" | "sql-server" | "sql server" => "sqlserver".into(),
                 _ => lower,
             }
         })
@@ -482,27 +625,11 @@ fn show_set(set: &BTreeSet<String>) -> String {
     if set.is_empty() { "(none)".into() } else { set.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ") }
 }
 
-/// The accuracy table and the disagreement list.
-fn render_accuracy(
-    apps: usize,
-    services: usize,
-    totals: &[(usize, usize); 5],
-    exact: (usize, usize),
-    disagreements: &[Disagreement],
-) -> String {
-    let mut out = String::from("## Real apps: analyze accuracy\n\n");
-    let _ = writeln!(
-        out,
-        "Each app of `../shared/corpus/apps.tsv` exported at its listed commit into the apps folder, analysed with \
-         `target/debug/xtask analyze --app <apps-dir>/<owner>__<name> --json`, and compared with `{EXPECTED_DIR}/` \
-         ({apps} apps, {services} expected services), which was written by reading each app before the first \
-         measured run. A service is matched by name or root folder; a fact counts as correct when it agrees \
-         (names case-insensitive, frameworks on their family name, ports as numbers plus the variable that \
-         overrides them, backing services as a set). The facts of an expected service analyze did not find count as \
-         missed.\n"
-    );
+/// One set's accuracy table and its disagreement list (none for the `all` table, whose lines the sets list).
+fn render_accuracy(set: &SetScore) -> String {
+    let mut out = format!("### Set `{}` ({} apps, {} expected services)\n\n", set.name, set.apps, set.services);
     out.push_str("| fact | correct | total | accuracy | target | met |\n| --- | --- | --- | --- | --- | --- |\n");
-    for (fact, (correct, total)) in FACTS.iter().zip(totals) {
+    for (fact, (correct, total)) in FACTS.iter().zip(&set.facts) {
         let pct = percent(*correct, *total);
         let met = if pct >= fact.target() { "yes" } else { "no" };
         let _ =
@@ -511,16 +638,19 @@ fn render_accuracy(
     let _ = writeln!(
         out,
         "| services found exactly (per app, no target) | {} | {} | {:.1}% | - | - |\n",
-        exact.0,
-        exact.1,
-        percent(exact.0, exact.1)
+        set.exact,
+        set.apps,
+        percent(set.exact, set.apps)
     );
-    if disagreements.is_empty() {
+    if set.name == "all" {
+        return out;
+    }
+    if set.disagreements.is_empty() {
         out.push_str("Disagreements: none.\n\n");
     } else {
-        let _ = writeln!(out, "Disagreements ({}):\n", disagreements.len());
+        let _ = writeln!(out, "Disagreements ({}):\n", set.disagreements.len());
         out.push_str("| app | service | fact | expected | got |\n| --- | --- | --- | --- | --- |\n");
-        for d in disagreements {
+        for d in &set.disagreements {
             let cells = [&d.app, &d.service, &d.fact, &d.expected, &d.got].map(|c| c.replace('|', "\\|"));
             let _ = writeln!(out, "| {} |", cells.join(" | "));
         }
@@ -845,10 +975,53 @@ ports = [{ env = "PORT" }]
     #[test]
     fn the_table_shows_each_fact_against_its_target() {
         let score = score();
-        let text = render_accuracy(1, 4, &score.facts, (0, 1), &score.disagreements);
+        let mut set = SetScore { name: "issue-8".into(), ..SetScore::default() };
+        set.add(&score, 4);
+        set.disagreements = score.disagreements.clone();
+        let text = render_accuracy(&set);
+        assert!(text.contains("### Set `issue-8` (1 apps, 4 expected services)"), "{text}");
         assert!(text.contains("| language | 3 | 4 | 75.0% | ≥ 95% | no |"), "{text}");
         assert!(text.contains("| health path | 2 | 4 | 50.0% | ≥ 90% | no |"), "{text}");
         assert!(text.contains("| example__shop | web | port | `5000` | `8000` (`PORT`) |"), "{text}");
+    }
+
+    #[test]
+    fn only_required_backing_services_are_compared() {
+        let list = serde_json::json!([
+            "redis",
+            { "value": "postgres" },
+            { "name": "mysql", "required": true, "evidence": [] },
+            { "name": "s3", "required": false, "evidence": [] }
+        ]);
+        let names: Vec<String> = list.as_array().unwrap().iter().filter_map(required_backing).collect();
+        assert_eq!(names, ["redis", "postgres", "mysql"]);
+    }
+
+    #[test]
+    fn every_listed_app_has_its_expected_model_at_the_listed_commit() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(EXPECTED_DIR);
+        let listed = read_apps_list(&dir.join(APPS_LIST)).unwrap();
+        assert!(listed.iter().filter(|a| a.set == "issue-8").count() >= 10, "issue 8 asks for at least 10 added apps");
+        for app in &listed {
+            let file = dir.join(format!("{}.toml", app.repo.replace('/', "__")));
+            let expected: ExpectedApp = toml::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+            assert_eq!((expected.repo.as_str(), expected.commit.as_str()), (app.repo.as_str(), app.commit.as_str()));
+        }
+        let models = std::fs::read_dir(&dir).unwrap().filter(|e| {
+            e.as_ref().unwrap().path().extension().is_some_and(|x| x == "toml")
+        });
+        assert_eq!(models.count(), listed.len(), "every expected model is listed in {APPS_LIST}");
+    }
+
+    #[test]
+    fn a_malformed_apps_list_line_is_a_usage_error_naming_it() {
+        let dir = std::env::temp_dir().join(format!("stowage-bench-apps-list-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(APPS_LIST);
+        std::fs::write(&path, "repo\tcommit\tset\tnotes\nowner/name\tabc\tissue-8\tshort commit\n").unwrap();
+        let err = read_apps_list(&path).unwrap_err();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(err.to_string().contains("apps.tsv:2"), "{err}");
     }
 
     #[test]
