@@ -19,6 +19,16 @@ const CHECK_FIXTURE: &str = "tests/fixtures/apps/monorepo";
 
 pub fn run(home: &Home, args: &BenchArgs) -> Result<i32> {
     let root = home.root().expect("bench runs in the workspace");
+    if args.apps_only
+        && let Some(dir) = &args.apps_dir
+    {
+        let section = crate::bench_apps::section(root, dir)?;
+        let path = root.join("BENCHMARKS.md");
+        let current = crate::failure::read_to_string(&path)?;
+        crate::codegen::ensure_file_contents(&path, &crate::bench_apps::splice(&current, &section), false)?;
+        print!("{section}");
+        return Ok(0);
+    }
     let invocation = match &args.apps_dir {
         Some(_) => "cargo xtask bench --apps-dir <apps folder>",
         None => "cargo xtask bench",

@@ -305,6 +305,9 @@ pub fn section(root: &Path, apps_dir: &Path) -> Result<String, Failure> {
     for set in &sets {
         all.merge(set);
         out.push_str(&render_accuracy(set));
+        if BLIND_SETS.contains(&set.name.as_str()) {
+            out.push_str(&first_run(&expected_dir, set)?);
+        }
     }
     if sets.len() > 1 {
         all.disagreements.clear();
@@ -315,6 +318,40 @@ pub fn section(root: &Path, apps_dir: &Path) -> Result<String, Failure> {
     }
     out.push_str(&monorepo_timing(&xtask)?);
     Ok(out)
+}
+
+/// The sets whose expected models were committed before analyze first ran on them: their first run is kept beside
+/// every later one, as issue 8 asks ("measured blind first").
+const BLIND_SETS: [&str; 1] = ["issue-8"];
+
+/// A blind set's first-run figures: read from `first-run-<set>.md` beside the expected models, or, when that file
+/// does not exist yet, this run's figures, written there so later runs show them unchanged.
+fn first_run(expected_dir: &Path, set: &SetScore) -> Result<String, Failure> {
+    let path = expected_dir.join(format!("first-run-{}.md", set.name));
+    if path.is_file() {
+        return crate::failure::read_to_string(&path);
+    }
+    let text = render_accuracy(set).replacen("### Set", "#### First run, blind: set", 1);
+    std::fs::write(&path, &text).map_err(|e| Failure::crash(format!("cannot write {}: {e}", path.display())))?;
+    Ok(text)
+}
+
+/// The headings this module writes, in order: BENCHMARKS.md's real-app sections run from the first to the heading
+/// after the last.
+const HEADINGS: [&str; 2] = ["## Real apps: analyze accuracy", "## Analyze on a generated"];
+
+/// `benchmarks` with its real-app sections replaced by `section` (appended when it has none), the other sections
+/// (cold build, linter speed, agreement) left as their own run wrote them.
+pub fn splice(benchmarks: &str, section: &str) -> String {
+    let Some(start) = benchmarks.find(HEADINGS[0]) else {
+        let mut out = benchmarks.trim_end().to_string();
+        out.push_str("\n\n");
+        out.push_str(section);
+        return out;
+    };
+    let last = benchmarks[start..].find(HEADINGS[1]).map_or(start, |i| start + i);
+    let end = benchmarks[last + 3..].find("\n## ").map_or(benchmarks.len(), |i| last + 3 + i + 1);
+    format!("{}{section}{}", &benchmarks[..start], &benchmarks[end..])
 }
 
 /// The runner binary that `cargo xtask` built: this process when it is xtask, else the workspace's debug build.
@@ -986,6 +1023,16 @@ ports = [{ env = "PORT" }]
     }
 
     #[test]
+    fn the_apps_sections_are_replaced_and_the_others_kept() {
+        let file = "# Benchmarks\n\n## Cold build\n\nx\n\n## Real apps: analyze accuracy\n\nold\n\n### Set `a`\n\nold\n\n\
+                    ## Analyze on a generated 200-service monorepo\n\nold\n\n## Later\n\nkept\n";
+        let new = "## Real apps: analyze accuracy\n\nnew\n\n## Analyze on a generated 200-service monorepo\n\nnew\n\n";
+        let spliced = splice(file, new);
+        assert_eq!(spliced, format!("# Benchmarks\n\n## Cold build\n\nx\n\n{new}## Later\n\nkept\n"));
+        assert_eq!(splice("# Benchmarks\n", new), format!("# Benchmarks\n\n{new}"));
+    }
+
+    #[test]
     fn only_required_backing_services_are_compared() {
         let list = serde_json::json!([
             "redis",
@@ -1007,9 +1054,9 @@ ports = [{ env = "PORT" }]
             let expected: ExpectedApp = toml::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
             assert_eq!((expected.repo.as_str(), expected.commit.as_str()), (app.repo.as_str(), app.commit.as_str()));
         }
-        let models = std::fs::read_dir(&dir).unwrap().filter(|e| {
-            e.as_ref().unwrap().path().extension().is_some_and(|x| x == "toml")
-        });
+        let models = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "toml"));
         assert_eq!(models.count(), listed.len(), "every expected model is listed in {APPS_LIST}");
     }
 

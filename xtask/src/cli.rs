@@ -187,9 +187,12 @@ pub struct CodegenArgs {
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Folder holding the real apps of ../shared/corpus/apps.tsv, fetched beforehand (enables the accuracy figures).
+    /// Folder holding the real apps of tests/apps-expected/apps.tsv, fetched beforehand (enables the accuracy figures).
     #[arg(long, value_name = "DIR")]
     pub apps_dir: Option<PathBuf>,
+    /// Measure only the real apps and the generated monorepo, and replace only those sections of BENCHMARKS.md.
+    #[arg(long, requires = "apps_dir")]
+    pub apps_only: bool,
 }
 
 #[derive(Debug, Args)]
