@@ -109,3 +109,63 @@ fn describe_follows_the_schema() {
         validate("describe", &value).unwrap_or_else(|e| panic!("{stage} --describe: {e}"));
     }
 }
+
+/// The run report (`report.json`) follows `docs/report.schema.json`, carries the rules section of an external
+/// stage's report with its findings and suppressions, and the report folder holds every format, even though the
+/// run failed.
+#[test]
+fn run_report_follows_its_schema_and_carries_rules() {
+    let scratch = Scratch::new("run-report");
+    let app = scratch.0.join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        app.join("stowage.toml"),
+        format!(
+            "only = [\"judge\"]\n[thresholds]\nfail_on = \"warning\"\n\
+             [[external_stages]]\nname = \"judge\"\nkind = \"gate\"\ncommand = [\"python3\", \"{s}/scripted.py\"]\n\
+             [stages.judge]\n\
+             findings = [{{ file = \"Dockerfile\", line = 2, rule = \"TEAM001\", severity = \"warning\", message = \"no owner\" }}]\n\
+             suppressed = [{{ finding = {{ file = \"Dockerfile\", line = 5, rule = \"TEAM001\", severity = \"warning\", message = \"no owner\" }}, reason = \"legacy image\" }}]\n\
+             rules = [{{ code = \"TEAM001\", title = \"Dockerfile names no owning team\", severity = \"warning\", help = \"Add a maintainer label.\", doc = \"https://example.com/rules/TEAM001\", peers = [\"checkov:CKV_TEAM_1\"], security = true }}]\n",
+            s = repo_root().join("tests/stages").display()
+        ),
+    )
+    .unwrap();
+    let report_dir = scratch.0.join("report");
+    let sarif = scratch.0.join("out/extra.sarif");
+    let out = Command::new(xtask())
+        .args(["containerize", "--format", "json", "--app"])
+        .arg(&app)
+        .arg("--report-dir")
+        .arg(&report_dir)
+        .arg("--report")
+        .arg(format!("sarif={}", sarif.display()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "the warning fails the run");
+    let text = std::fs::read_to_string(report_dir.join("report.json")).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo_root().join("docs/report.schema.json")).unwrap()).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.add_resource("report.json", schema).unwrap();
+    let index = compiler.compile("report.json", &mut schemas).unwrap();
+    schemas.validate(&report, index).unwrap_or_else(|e| panic!("report.json does not follow its schema: {e:#}"));
+    assert_eq!(report["rules"][0]["title"], "Dockerfile names no owning team");
+    assert_eq!(report["suppressed"][0]["reason"], "legacy image");
+    assert_eq!(report["suppressed"][0]["stage"], "judge");
+    // And the schema is not vacuous.
+    let mut broken = report.clone();
+    broken.as_object_mut().unwrap().remove("rules");
+    assert!(schemas.validate(&broken, index).is_err());
+    for name in ["report.sarif", "report.junit.xml", "report.md", "report.html"] {
+        assert!(report_dir.join(name).is_file(), "the report folder lacks {name}");
+    }
+    let sarif: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let run = &sarif["runs"][0];
+    assert_eq!(run["tool"]["driver"]["rules"][0]["helpUri"], "https://example.com/rules/TEAM001");
+    assert_eq!(run["tool"]["driver"]["rules"][0]["properties"]["tags"][0], "checkov:CKV_TEAM_1");
+    assert_eq!(run["results"][1]["suppressions"][0]["justification"], "legacy image");
+    assert_eq!(run["automationDetails"]["id"], "stowage/app/");
+}

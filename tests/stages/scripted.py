@@ -9,7 +9,8 @@ stderr (text printed to stderr first), stderr_filler (int: that many `x` bytes o
 child process that waits that long, then writes the path, relative to the app root, holding "leaked\n"; a child the
 runner stopped with the stage never writes it), signal (int: after writing its files, the stage kills itself with
 this signal, as the OOM killer does with 9), report_text (text written as the report instead of a JSON report; ""
-writes no report at all), many_files (int: that many small files under many/, a hundred per folder).
+writes no report at all), many_files (int: that many small files under many/, a hundred per folder), suppressed and rules (lists: the
+report's sections of those names).
 """
 import json
 import os
@@ -70,6 +71,8 @@ def main():
         "stage": name,
         "facts": opts.get("facts", {"saw_staged": [s["path"] for s in ctx["staged"]]}),
         "findings": opts.get("findings", []),
+        "suppressed": opts.get("suppressed", []),
+        "rules": opts.get("rules", []),
         "notes": opts.get("notes", []),
     }
     if "report_text" in opts:

@@ -16,7 +16,7 @@ use crate::failure::{Failure, Result};
 use crate::lock::{self, LOCK_FILE, Lock, LockedFile};
 use crate::pipeline::Output;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     Created,

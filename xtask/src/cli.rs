@@ -94,6 +94,14 @@ pub struct ContainerizeArgs {
     /// `human` prints progress and findings; `json` prints the run summary for scripts on stdout.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Also write the run's findings to PATH as FORMAT: `sarif`, `junit`, `markdown`, `html` or `json` (the run
+    /// report); written whatever the exit code. The report folder keeps every format anyway.
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
+    pub reports: Vec<(stowage_render::Format, PathBuf)>,
+}
+
+fn parse_report(value: &str) -> Result<(stowage_render::Format, PathBuf), String> {
+    stowage_render::parse_report_arg(value)
 }
 
 /// Settings that override stowage.toml, the profile and the defaults.

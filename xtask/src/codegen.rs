@@ -3,7 +3,8 @@
 //! - `docs/cli.md`: every command and flag of `cargo xtask` and `stowage`, from the clap declarations;
 //! - `docs/stages.md`: every workspace stage, from its `[package.metadata.stowage]` table and `//!` docs;
 //! - `stages/stowage-kit/contract.schema.json`: the JSON Schema of the stage contract, from its types;
-//! - `stages/stowage-model/model.schema.json`: the JSON Schema of the application model (analyze's facts).
+//! - `stages/stowage-model/model.schema.json`: the JSON Schema of the application model (analyze's facts);
+//! - `docs/report.schema.json`: the JSON Schema of a run's report (`report.json`, `--format json`), from its types.
 //!
 //! A `#[test]` runs this in check mode, so a stale file fails `cargo test` with the command that fixes it.
 
@@ -41,6 +42,7 @@ pub fn generate(root: &Path, check: bool) -> Result<Vec<String>> {
         ("docs/stages.md", stage_reference(root)?),
         ("stages/stowage-kit/contract.schema.json", contract_schema()),
         ("stages/stowage-model/model.schema.json", model_schema()),
+        ("docs/report.schema.json", report_schema()),
     ];
     let mut stale = Vec::new();
     for (path, contents) in files {
@@ -241,6 +243,11 @@ fn contract_schema() -> String {
 
 fn model_schema() -> String {
     let schema = schemars::schema_for!(stowage_model::Model);
+    serde_json::to_string_pretty(&schema).expect("schema serializes") + "\n"
+}
+
+fn report_schema() -> String {
+    let schema = schemars::schema_for!(crate::containerize::Summary);
     serde_json::to_string_pretty(&schema).expect("schema serializes") + "\n"
 }
 

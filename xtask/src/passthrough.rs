@@ -35,6 +35,7 @@ pub fn analyze(home: &Home, args: &AnalyzeArgs) -> Result<i32> {
         settings: Settings { profile: None, fail_on: None, stage_timeout: None },
         report_dir: Some(report_dir.clone()),
         format: Format::Json,
+        reports: Vec::new(),
     };
     let printed = print_model(home, &run, &report_dir, args.json);
     let _ = std::fs::remove_dir_all(&report_dir);

@@ -26,7 +26,7 @@ pub struct Output {
     pub bytes: Vec<u8>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct StageOutcome {
     pub name: String,
     /// `ok`, `gate-failed`, `bad-input`, `crashed`, `timed-out` or `not-run`.

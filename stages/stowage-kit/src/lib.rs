@@ -21,12 +21,12 @@ pub use config::{Config, ExternalStage, FailOn, StageKind, Thresholds};
 pub use context::{App, Context, Mode, StagedFile};
 pub use glob::{any_glob_match, glob_match, glob_match_exact};
 pub use paths::{check_output_path, normalize_newlines};
-pub use report::{Finding, Report, Severity};
+pub use report::{Finding, Report, RuleInfo, Severity, Suppressed};
 pub use stage::{Describe, Run, StageError, describe_from_manifest, run_main};
 
 /// The version of the stage contract spoken by this build.
 /// A runner refuses a stage that speaks another version, naming both.
-pub const CONTRACT_VERSION: u32 = 1;
+pub const CONTRACT_VERSION: u32 = 2;
 
 /// The exit codes of a stage process.
 pub mod exit {

@@ -14,6 +14,14 @@ pub struct Report {
     pub facts: serde_json::Value,
     #[serde(default)]
     pub findings: Vec<Finding>,
+    /// Findings an inline ignore comment silenced, with the reason written there; they never fail a run, and
+    /// reports show them as suppressed (SARIF `suppressions`, JUnit skipped).
+    #[serde(default)]
+    pub suppressed: Vec<Suppressed>,
+    /// What the runner needs to render this stage's findings in any format: one entry per rule code that appears
+    /// in `findings` or `suppressed`, sorted by code.
+    #[serde(default)]
+    pub rules: Vec<RuleInfo>,
     /// Free-form remarks for the person running the pipeline (skipped files, choices made).
     #[serde(default)]
     pub notes: Vec<String>,
@@ -30,6 +38,8 @@ impl Report {
             stage: stage.to_string(),
             facts: empty_object(),
             findings: Vec::new(),
+            suppressed: Vec::new(),
+            rules: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -49,6 +59,45 @@ pub struct Finding {
     pub rule: String,
     pub severity: Severity,
     pub message: String,
+    /// The source line the finding points at, with secret values already masked by the stage; reports show it
+    /// (SARIF `region.snippet`). Never a secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
+}
+
+/// A finding silenced by an inline ignore comment.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Suppressed {
+    pub finding: Finding,
+    /// The reason written in the ignore comment (empty when the comment gave none).
+    pub reason: String,
+}
+
+/// A rule's metadata, carried in the report so that any stage's findings (external stages' included) render with
+/// their title, help and documentation link.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RuleInfo {
+    /// The stable rule code, e.g. `DF001`.
+    pub code: String,
+    /// What the rule reports, in a few words.
+    pub title: String,
+    /// The rule's default severity (a finding's own severity may differ by policy).
+    pub severity: Severity,
+    /// How to fix what the rule reports.
+    pub help: String,
+    /// An absolute URL of the rule's documentation page; empty when there is none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub doc: String,
+    /// The equivalent checks of other tools, as `tool:ID` (`hadolint:DL3006`, `checkov:CKV_DOCKER_7`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<String>,
+    /// Whether the rule guards security (SARIF consumers then get a `security-severity` from the severity).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub security: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -224,6 +224,9 @@ pub fn run_main(manifest: &str, version: &str, run: impl FnOnce(&mut Run) -> Res
     }
     let mut report = stage_run.report;
     report.findings.sort();
+    report.suppressed.sort();
+    report.rules.sort();
+    report.rules.dedup();
     let json = serde_json::to_string_pretty(&report).expect("report serializes") + "\n";
     if let Err(e) = std::fs::write(&args.report, json) {
         eprintln!("error: cannot write report {}: {e}", args.report.display());

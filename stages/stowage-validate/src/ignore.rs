@@ -7,20 +7,27 @@ use crate::{Diag, registry};
 
 #[derive(Debug, Default)]
 pub struct Ignores {
-    /// (codes, first line, last line) of each ignore comment's reach.
-    ranges: Vec<(Vec<&'static str>, u32, u32)>,
-    file_wide: Vec<&'static str>,
+    /// (codes, first line, last line, reason) of each ignore comment's reach.
+    ranges: Vec<(Vec<&'static str>, u32, u32, String)>,
+    /// (code, reason) of each file-wide ignore.
+    file_wide: Vec<(&'static str, String)>,
     /// Findings about the ignore comments themselves (missing reason, unknown code).
     pub diags: Vec<Diag>,
 }
 
 impl Ignores {
     pub fn ignored(&self, diag: &Diag) -> bool {
-        self.file_wide.contains(&diag.rule)
-            || self
-                .ranges
+        self.reason(diag).is_some()
+    }
+
+    /// The reason written in the comment that ignores `diag`, if one does (reports show it with the finding).
+    pub fn reason(&self, diag: &Diag) -> Option<&str> {
+        self.file_wide.iter().find(|(code, _)| *code == diag.rule).map(|(_, r)| r.as_str()).or_else(|| {
+            self.ranges
                 .iter()
-                .any(|(codes, first, last)| codes.contains(&diag.rule) && (*first..=*last).contains(&diag.line))
+                .find(|(codes, first, last, _)| codes.contains(&diag.rule) && (*first..=*last).contains(&diag.line))
+                .map(|(_, _, _, r)| r.as_str())
+        })
     }
 }
 
@@ -78,10 +85,11 @@ pub fn scan(text: &str, extent: &dyn Fn(u32) -> u32) -> Ignores {
                     format!("ignore of {} gives no reason; write it after the `]`", codes.trim()),
                 ));
             }
+            let reason = reason.trim().to_string();
             if file_wide {
-                out.file_wide.extend(known);
+                out.file_wide.extend(known.into_iter().map(|c| (c, reason.clone())));
             } else {
-                out.ranges.push((known, target, extent(target).max(target)));
+                out.ranges.push((known, target, extent(target).max(target), reason));
             }
         } else if let Some(rest) = comment.strip_prefix("hadolint") {
             let rest = rest.trim_start();
@@ -93,10 +101,12 @@ pub fn scan(text: &str, extent: &dyn Fn(u32) -> u32) -> Ignores {
             let list = list.split_whitespace().next().unwrap_or("");
             let codes: Vec<&'static str> =
                 list.split(',').flat_map(|id| registry::by_hadolint(id.trim())).map(|r| r.code).collect();
+            // hadolint's comments carry no reason; the comment itself is the best account of why.
+            let reason = format!("# {}", comment.trim());
             if global {
-                out.file_wide.extend(codes);
+                out.file_wide.extend(codes.into_iter().map(|c| (c, reason.clone())));
             } else {
-                out.ranges.push((codes, target, extent(target).max(target)));
+                out.ranges.push((codes, target, extent(target).max(target), reason));
             }
         }
     }

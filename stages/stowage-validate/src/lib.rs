@@ -15,6 +15,7 @@ pub mod k8s;
 pub mod output;
 pub mod policy;
 pub mod registry;
+pub mod reporting;
 pub mod secret;
 pub mod shell;
 pub mod source;
@@ -65,6 +66,8 @@ pub struct Input {
 #[derive(Debug, Default)]
 pub struct LintResult {
     pub findings: Vec<Finding>,
+    /// Findings an inline ignore comment silenced, with its reason; they never fail a run.
+    pub suppressed: Vec<stowage_kit::Suppressed>,
     pub sources: BTreeMap<String, String>,
     pub files_checked: usize,
 }
@@ -72,7 +75,12 @@ pub struct LintResult {
 impl LintResult {
     /// The result of checking one text, as `lint` reports it: lets the findings of `lint_text` be rendered.
     pub fn of_text(file: &str, text: &str, findings: Vec<Finding>) -> LintResult {
-        LintResult { findings, sources: BTreeMap::from([(file.to_string(), text.to_string())]), files_checked: 1 }
+        LintResult {
+            findings,
+            suppressed: Vec::new(),
+            sources: BTreeMap::from([(file.to_string(), text.to_string())]),
+            files_checked: 1,
+        }
     }
 }
 
@@ -180,24 +188,37 @@ pub fn lint(inputs: &[Input], policy: &Policy) -> LintResult {
     }
     for (file, diags) in per_file {
         let file_ignores = ignores.remove(&file).unwrap_or_default();
-        let mut diags: Vec<Diag> = diags.into_iter().filter(|d| !file_ignores.ignored(d)).collect();
-        diags.extend(file_ignores.diags.iter().cloned());
-        diags.sort();
-        diags.dedup();
+        let mut kept = Vec::new();
+        let mut silenced = Vec::new();
         for d in diags {
-            let Some(rule) = registry::find(d.rule) else { continue };
-            if !policy.enabled(rule) {
-                continue;
+            match file_ignores.reason(&d) {
+                Some(reason) => silenced.push((d, reason.to_string())),
+                None => kept.push(d),
             }
-            result.findings.push(Finding {
+        }
+        kept.extend(file_ignores.diags.iter().cloned());
+        kept.sort();
+        kept.dedup();
+        silenced.sort();
+        silenced.dedup();
+        let finding = |d: Diag| {
+            let rule = registry::find(d.rule).filter(|r| policy.enabled(r))?;
+            Some(Finding {
                 file: file.clone(),
                 line: Some(d.line),
                 column: Some(d.column),
                 rule: d.rule.to_string(),
                 severity: policy.severity(rule),
                 message: d.message,
-            });
-        }
+                snippet: None,
+            })
+        };
+        result.findings.extend(kept.into_iter().filter_map(finding));
+        result.suppressed.extend(
+            silenced
+                .into_iter()
+                .filter_map(|(d, reason)| finding(d).map(|finding| stowage_kit::Suppressed { finding, reason })),
+        );
     }
     result.findings.sort_by(|a, b| (&a.file, a.line, a.column, &a.rule).cmp(&(&b.file, b.line, b.column, &b.rule)));
     result
@@ -234,6 +255,7 @@ pub fn lint_text(kind: Kind, file: &str, text: &str, policy: &Policy) -> Vec<Fin
                 rule: d.rule.to_string(),
                 severity: policy.severity(rule),
                 message: d.message,
+                snippet: None,
             })
         })
         .collect()

@@ -30,6 +30,10 @@ options:
   -f, --format <FORMAT>   output format: `human` (the source line with a caret, like rustc) or `json`
                           (findings[].rule, .severity, .file, .line, .column, .message); default: human
   -o, --output <FILE>     write the report to FILE instead of standard output
+      --report <FORMAT=PATH>
+                          also write the findings to PATH as FORMAT: sarif (SARIF 2.1.0 for code scanning, paths
+                          relative to the repository root), junit, markdown, html or json; may be repeated, and
+                          is written whatever the exit code
       --policy <FILE>     policy TOML (enable, disable, severity, trusted registries, allowed base images, required
                           labels, label schema); default: the [stages.validate] table of ./stowage.toml, if any
       --fail-on <LEVEL>   lowest severity that fails the run: info, warning, error or never; default: the policy's
@@ -154,6 +158,7 @@ fn lint_main(args: &[String]) -> ExitCode {
     let mut output_file: Option<PathBuf> = None;
     let mut policy_file: Option<PathBuf> = None;
     let mut fail_on: Option<FailOn> = None;
+    let mut reports: Vec<(stowage_render::Format, PathBuf)> = Vec::new();
     let mut paths: Vec<PathBuf> = Vec::new();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -167,6 +172,7 @@ fn lint_main(args: &[String]) -> ExitCode {
             "--format" | "-f" => value(flag).map(|v| format = v),
             "--output" | "-o" => value(flag).map(|v| output_file = Some(v.into())),
             "--policy" => value(flag).map(|v| policy_file = Some(v.into())),
+            "--report" => value(flag).and_then(|v| stowage_render::parse_report_arg(&v)).map(|r| reports.push(r)),
             "--fail-on" => value(flag).and_then(|v| {
                 serde_json::from_value(serde_json::Value::String(v.clone()))
                     .map(|f| fail_on = Some(f))
@@ -192,7 +198,7 @@ fn lint_main(args: &[String]) -> ExitCode {
     }
     if !matches!(format.as_str(), "human" | "json") {
         return usage_error(&format!(
-            "unknown format `{format}`: use human or json (sarif, junit, markdown and html come with the reporting stage)"
+            "unknown format `{format}`: use human or json (`--report FORMAT=PATH` writes sarif, junit, markdown and html)"
         ));
     }
     let policy = match &policy_file {
@@ -243,18 +249,42 @@ fn lint_main(args: &[String]) -> ExitCode {
     }
     inputs.sort();
     inputs.dedup();
-    // The report would replace a file the run reads: refuse before anything is written.
-    if let Some(out) = output_file.as_ref().and_then(|f| std::fs::canonicalize(f).ok())
-        && let Some(input) = inputs.iter().find(|i| std::fs::canonicalize(&i.path).is_ok_and(|p| p == out))
-    {
-        eprintln!(
-            "error: --output {} is one of the files being checked ({}); write the report elsewhere",
-            output_file.as_ref().map_or(String::new(), |f| f.display().to_string()),
-            input.file
-        );
-        return ExitCode::from(2);
+    // A report would replace a file the run reads: refuse before anything is written.
+    let outputs = output_file.iter().map(|f| ("--output", f)).chain(reports.iter().map(|(_, p)| ("--report", p)));
+    for (flag, file) in outputs {
+        if let Some(out) = std::fs::canonicalize(file).ok()
+            && let Some(input) = inputs.iter().find(|i| std::fs::canonicalize(&i.path).is_ok_and(|p| p == out))
+        {
+            eprintln!(
+                "error: {flag} {} is one of the files being checked ({}); write the report elsewhere",
+                file.display(),
+                input.file
+            );
+            return ExitCode::from(2);
+        }
     }
-    let result = lint(&inputs, &policy);
+    let mut result = lint(&inputs, &policy);
+    if !reports.is_empty() {
+        stowage_validate::reporting::add_snippets(&mut result);
+        let rules = stowage_validate::reporting::rules_of(&result);
+        let prefix = stowage_render::src_prefix(Path::new("."));
+        let app = if prefix.is_empty() { "lint".to_string() } else { prefix.trim_end_matches('/').to_string() };
+        let input = stowage_render::Input {
+            app: &app,
+            version: env!("CARGO_PKG_VERSION"),
+            src_prefix: &prefix,
+            findings: &result.findings,
+            suppressed: &result.suppressed,
+            rules: &rules,
+        };
+        for (format, path) in &reports {
+            let text = format.render(&input).unwrap_or_else(|| output::json(&result));
+            if let Err(e) = write_report(path, &text) {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
     let to_terminal =
         output_file.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let text = match format.as_str() {

@@ -59,6 +59,15 @@ pub fn human(result: &LintResult, color: bool) -> String {
 struct JsonReport<'a> {
     files_checked: usize,
     findings: Vec<JsonFinding<'a>>,
+    /// Findings silenced by inline ignores, with the reason written there.
+    suppressed: Vec<JsonSuppressed<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSuppressed<'a> {
+    #[serde(flatten)]
+    finding: JsonFinding<'a>,
+    reason: &'a str,
 }
 
 #[derive(Serialize)]
@@ -72,21 +81,26 @@ struct JsonFinding<'a> {
     title: &'a str,
 }
 
+fn json_finding(f: &crate::Finding) -> JsonFinding<'_> {
+    JsonFinding {
+        rule: &f.rule,
+        severity: f.severity,
+        file: &f.file,
+        line: f.line.unwrap_or(1),
+        column: f.column.unwrap_or(1),
+        message: &f.message,
+        title: registry::find(&f.rule).map_or("", |r| r.title),
+    }
+}
+
 pub fn json(result: &LintResult) -> String {
     let report = JsonReport {
         files_checked: result.files_checked,
-        findings: result
-            .findings
+        findings: result.findings.iter().map(json_finding).collect(),
+        suppressed: result
+            .suppressed
             .iter()
-            .map(|f| JsonFinding {
-                rule: &f.rule,
-                severity: f.severity,
-                file: &f.file,
-                line: f.line.unwrap_or(1),
-                column: f.column.unwrap_or(1),
-                message: &f.message,
-                title: registry::find(&f.rule).map_or("", |r| r.title),
-            })
+            .map(|s| JsonSuppressed { finding: json_finding(&s.finding), reason: &s.reason })
             .collect(),
     };
     serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"

@@ -47,7 +47,9 @@ pub fn run(run: &mut Run) -> Result<(), StageError> {
     let own_count = own.len();
     inputs.extend(own.into_iter().filter(|i| !staged.contains(i.file.as_str())));
     inputs.sort();
-    let result = lint(&inputs, &policy);
+    let mut result = lint(&inputs, &policy);
+    crate::reporting::add_snippets(&mut result);
+    run.report.rules = crate::reporting::rules_of(&result);
     run.note(format!(
         "validated {} files ({} staged, {} of the app's own)",
         result.files_checked,
@@ -64,6 +66,7 @@ pub fn run(run: &mut Run) -> Result<(), StageError> {
         },
         "files": inputs.iter().map(|i| i.file.clone()).collect::<Vec<_>>(),
     }));
+    run.report.suppressed = std::mem::take(&mut result.suppressed);
     for finding in result.findings {
         run.finding(finding);
     }

@@ -1,0 +1,197 @@
+//! Rendering of findings in the report formats CI systems, code hosts and people read: SARIF 2.1.0 (GitHub code
+//! scanning), JUnit XML (test report viewers), Markdown (pull-request comments and step summaries) and a
+//! self-contained HTML page with inline SVG charts.
+//!
+//! One crate shared by `lint` (the validate stage's binary) and the runner, so that both render alike. It knows no
+//! rule itself: every finding is rendered from the `rules` section stages put in their reports
+//! ([`stowage_kit::RuleInfo`]), which is how an external stage's findings get titles, help and links too.
+//! Secret values are masked by the stage that read the file (snippets arrive masked); this crate only escapes.
+//! Every format is deterministic: the same input gives the same bytes (no timestamps, no absolute paths).
+
+mod html;
+mod junit;
+mod markdown;
+mod sarif;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use stowage_kit::{Finding, RuleInfo, Severity, Suppressed};
+
+/// Everything a report is rendered from.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// The app's name: titles, and SARIF's `automationDetails.id` so that a monorepo's uploads stay apart.
+    pub app: &'a str,
+    /// The version of stowage that produced the findings.
+    pub version: &'a str,
+    /// Where the files the findings name sit inside the repository (`services/api/`, or empty at the root): SARIF
+    /// URIs are relative to the repository root (`%SRCROOT%`), as code scanning expects.
+    pub src_prefix: &'a str,
+    pub findings: &'a [Finding],
+    pub suppressed: &'a [Suppressed],
+    pub rules: &'a [RuleInfo],
+}
+
+impl Input<'_> {
+    fn rule(&self, code: &str) -> Option<&RuleInfo> {
+        self.rules.iter().find(|r| r.code == code)
+    }
+
+    /// The rules findings or suppressions use, by code; a code no stage described gets its own title.
+    fn used_rules(&self) -> BTreeMap<&str, RuleInfo> {
+        let mut used = BTreeMap::new();
+        for f in self.findings.iter().chain(self.suppressed.iter().map(|s| &s.finding)) {
+            used.entry(f.rule.as_str()).or_insert_with(|| {
+                self.rule(&f.rule).cloned().unwrap_or_else(|| RuleInfo {
+                    code: f.rule.clone(),
+                    title: f.rule.clone(),
+                    severity: f.severity,
+                    help: String::new(),
+                    doc: String::new(),
+                    peers: Vec::new(),
+                    security: false,
+                })
+            });
+        }
+        used
+    }
+
+    fn count(&self, severity: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity == severity).count()
+    }
+}
+
+/// A report format `--report FORMAT=PATH` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Format {
+    Json,
+    Sarif,
+    Junit,
+    Markdown,
+    Html,
+}
+
+impl Format {
+    pub const ALL: [Format; 5] = [Format::Json, Format::Sarif, Format::Junit, Format::Markdown, Format::Html];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Markdown => "markdown",
+            Format::Html => "html",
+        }
+    }
+
+    /// The file name the report folder keeps this format under.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Format::Json => "report.json",
+            Format::Sarif => "report.sarif",
+            Format::Junit => "report.junit.xml",
+            Format::Markdown => "report.md",
+            Format::Html => "report.html",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == name.to_ascii_lowercase())
+    }
+
+    /// Renders `input` in this format; JSON is each command's own document, so the caller renders it.
+    pub fn render(self, input: &Input) -> Option<String> {
+        match self {
+            Format::Json => None,
+            Format::Sarif => Some(sarif::render(input)),
+            Format::Junit => Some(junit::render(input)),
+            Format::Markdown => Some(markdown::render(input)),
+            Format::Html => Some(html::render(input)),
+        }
+    }
+}
+
+/// Parses one `--report FORMAT=PATH` value.
+pub fn parse_report_arg(value: &str) -> Result<(Format, PathBuf), String> {
+    let names = Format::ALL.map(Format::name).join(", ");
+    let Some((format, path)) = value.split_once('=') else {
+        return Err(format!("`--report {value}`: write FORMAT=PATH, e.g. `--report sarif=stowage.sarif` ({names})"));
+    };
+    let format =
+        Format::parse(format).ok_or_else(|| format!("`--report {value}`: unknown format `{format}`; use {names}"))?;
+    if path.is_empty() {
+        return Err(format!("`--report {value}`: the path after `=` is empty"));
+    }
+    Ok((format, PathBuf::from(path)))
+}
+
+/// Where `dir` sits inside its repository (the nearest folder above it holding `.git`), as a `/`-separated prefix
+/// ending in `/`, or empty when `dir` is the repository root or in no repository.
+pub fn src_prefix(dir: &Path) -> String {
+    let Ok(dir) = dir.canonicalize() else { return String::new() };
+    let Some(root) = dir.ancestors().find(|a| a.join(".git").exists()) else { return String::new() };
+    let rel = dir.strip_prefix(root).unwrap_or(Path::new(""));
+    let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    if parts.is_empty() { String::new() } else { parts.join("/") + "/" }
+}
+
+/// Escapes text for HTML and XML content and attribute values.
+pub(crate) fn escape_xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // Characters XML 1.0 does not allow at all (control characters other than tab and newlines).
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A finding's place as `file:line:column`.
+pub(crate) fn place(f: &Finding) -> String {
+    match (f.line, f.column) {
+        (Some(l), Some(c)) => format!("{}:{l}:{c}", f.file),
+        (Some(l), None) => format!("{}:{l}", f.file),
+        _ => f.file.clone(),
+    }
+}
+
+/// Findings most severe first, then by place: the order "top findings" lists use.
+pub(crate) fn by_severity(findings: &[Finding]) -> Vec<&Finding> {
+    let mut sorted: Vec<&Finding> = findings.iter().collect();
+    sorted.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| (&a.file, a.line, a.column, &a.rule).cmp(&(&b.file, b.line, b.column, &b.rule)))
+    });
+    sorted
+}
+
+/// Counts per rule code, most frequent first (ties by code).
+pub(crate) fn per_rule(findings: &[Finding]) -> Vec<(&str, usize)> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in findings {
+        *counts.entry(f.rule.as_str()).or_default() += 1;
+    }
+    let mut list: Vec<(&str, usize)> = counts.into_iter().collect();
+    list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    list
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn report_args() {
+        assert_eq!(super::parse_report_arg("SARIF=out/x.sarif").unwrap().0, super::Format::Sarif);
+        assert!(super::parse_report_arg("pdf=x").unwrap_err().contains("unknown format `pdf`"));
+        assert!(super::parse_report_arg("sarif").unwrap_err().contains("FORMAT=PATH"));
+        assert!(super::parse_report_arg("sarif=").unwrap_err().contains("empty"));
+    }
+}

@@ -1,0 +1,62 @@
+//! What the validate stage and `lint` hand to the report formats: each rule's metadata (the report's `rules`
+//! section) and each finding's source line with secret values masked (SARIF snippets, the HTML page).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use stowage_kit::{Finding, RuleInfo};
+
+use crate::registry::{self, Rule};
+use crate::{LintResult, secret};
+
+/// Where the rule pages of docs/rules/ are published; a rule's `doc` link is this followed by `CODE.md`.
+pub const DOCS_URL: &str = "https://github.com/stowage-dev/stowage/blob/main/docs/rules/";
+
+/// The metadata of one rule, as reports carry it.
+pub fn rule_info(rule: &Rule) -> RuleInfo {
+    let mut peers = Vec::new();
+    for (tool, ids) in [
+        ("hadolint", rule.hadolint),
+        ("checkov", rule.checkov),
+        ("kube-linter", rule.kube_linter),
+        ("trivy", rule.trivy),
+    ] {
+        peers.extend(ids.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|id| format!("{tool}:{id}")));
+    }
+    RuleInfo {
+        code: rule.code.to_string(),
+        title: rule.title.to_string(),
+        severity: rule.severity,
+        help: rule.fix.to_string(),
+        doc: format!("{DOCS_URL}{}.md", rule.code),
+        peers,
+        // A rule guards security when a security benchmark cites it or a security scanner (Trivy) has it.
+        security: !rule.trivy.is_empty() || ["CIS", "NSA", "PSS"].iter().any(|w| rule.references.contains(w)),
+    }
+}
+
+/// The `rules` section for a result: every rule its findings and suppressions use, sorted by code.
+pub fn rules_of(result: &LintResult) -> Vec<RuleInfo> {
+    let codes: BTreeSet<&str> =
+        result.findings.iter().chain(result.suppressed.iter().map(|s| &s.finding)).map(|f| f.rule.as_str()).collect();
+    codes.into_iter().filter_map(registry::find).map(rule_info).collect()
+}
+
+/// Fills in every finding's `snippet`: its source line, secret values masked by the same redaction the human
+/// output uses.
+pub fn add_snippets(result: &mut LintResult) {
+    let mut lines: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let sources = &result.sources;
+    let mut fill = |f: &mut Finding| {
+        let Some(text) = sources.get(&f.file) else { return };
+        let lines = lines.entry(text.as_str()).or_insert_with(|| text.lines().collect());
+        if let Some(index) = f.line.and_then(|l| (l as usize).checked_sub(1)).filter(|&i| i < lines.len()) {
+            f.snippet = Some(secret::redact_line(lines, index).text);
+        }
+    };
+    for f in &mut result.findings {
+        fill(f);
+    }
+    for s in &mut result.suppressed {
+        fill(&mut s.finding);
+    }
+}
