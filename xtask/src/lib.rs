@@ -12,6 +12,7 @@ pub mod cli;
 pub mod codegen;
 pub mod config;
 pub mod containerize;
+pub mod corpus_check;
 pub mod diff;
 pub mod discover;
 pub mod failure;

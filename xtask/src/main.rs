@@ -19,6 +19,7 @@ fn main() -> ExitCode {
         Xtask::Bench(args) => xtask::bench::run(&home, args),
         Xtask::Install(args) => xtask::install::run(&home, args),
         Xtask::Judges => xtask::judges::run(&home),
+        Xtask::CorpusCheck(args) => xtask::corpus_check::run(&home, args),
     };
     xtask::exit(result)
 }

@@ -1,42 +1,59 @@
-//! The coverage bar: every row of the merged check list (../shared/research/validation.md, section 13)
-//! for Dockerfiles, compose, Kubernetes and Helm has at least one rule, and every rule names a row that exists.
-//! The built-image rows (13b) belong to the verify gate, not to this engine. General rules (malformed input,
-//! ignore comments) have no row (`-`); the ShellCheck subset has the list's unnumbered ShellCheck row (`D+SC`).
+//! The coverage bar: every row of the check list (tests/checklist.toml: the properties of Dockerfiles, compose files,
+//! Kubernetes manifests and Helm charts that the surveyed linters and standards check) has at least one rule, and
+//! every rule names a row that exists. Built-image properties belong to the verify gate, not to this engine, and are
+//! not rows. General rules (malformed input, ignore comments) have no row (`-`); the ShellCheck subset has `D+SC`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use stowage_validate::registry;
+use serde::Deserialize;
+use stowage_validate::registry::{self, Target};
+
+#[derive(Deserialize)]
+struct Checklist {
+    row: Vec<Row>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Row {
+    row: String,
+    target: String,
+    checks: String,
+}
+
+fn rows() -> BTreeMap<String, Row> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/checklist.toml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let list: Checklist = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut rows = BTreeMap::new();
+    for r in list.row {
+        let prefix = match r.target.as_str() {
+            "dockerfile" => "D",
+            "compose" => "C",
+            "kubernetes" => "K",
+            "helm" => "H",
+            other => panic!("row {}: unknown target {other}", r.row),
+        };
+        assert!(r.row.starts_with(prefix) && r.row.len() == 3, "row {} is not {prefix}NN", r.row);
+        assert!(!r.checks.trim().is_empty(), "row {} says nothing it checks", r.row);
+        assert!(rows.insert(r.row.clone(), r).is_none(), "a row is listed twice");
+    }
+    rows
+}
 
 #[test]
 fn every_check_list_row_has_a_rule() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/research/validation.md");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let start = text.find("## 13.").expect("section 13 of validation.md");
-    let end = text[start + 1..].find("\n## ").map_or(text.len(), |i| start + 1 + i);
-    let mut rows: BTreeMap<String, String> = BTreeMap::new();
-    let mut section = "";
-    for line in text[start..end].lines() {
-        if let Some(title) = line.strip_prefix("### ") {
-            section = title;
-            continue;
-        }
-        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-        if let [_, id, check, ..] = cells[..]
-            && id.len() == 3
-            && id.starts_with(['D', 'I', 'C', 'K', 'H'])
-            && id[1..].bytes().all(|b| b.is_ascii_digit())
-            && !section.starts_with("13b")
-        {
-            rows.insert(id.to_string(), check.to_string());
-        }
-    }
-    // The four sections' own row totals: 48 Dockerfile, 28 compose, 37 Kubernetes, 4 Helm.
-    assert_eq!(rows.len(), 48 + 28 + 37 + 4, "rows read from section 13: {:?}", rows.keys());
+    let rows = rows();
+    // The four targets' row counts: 48 Dockerfile, 28 compose, 37 Kubernetes, 4 Helm.
+    assert_eq!(rows.len(), 48 + 28 + 37 + 4, "rows: {:?}", rows.keys());
 
     let claimed: BTreeSet<&str> = registry::RULES.iter().map(|r| r.row).collect();
-    let uncovered: Vec<String> =
-        rows.iter().filter(|(id, _)| !claimed.contains(id.as_str())).map(|(id, c)| format!("{id} {c}")).collect();
+    let uncovered: Vec<String> = rows
+        .values()
+        .filter(|r| !claimed.contains(r.row.as_str()))
+        .map(|r| format!("{} {}", r.row, r.checks))
+        .collect();
     assert!(uncovered.is_empty(), "check-list rows without a rule:\n{}", uncovered.join("\n"));
     let unknown: Vec<String> = registry::RULES
         .iter()
@@ -44,4 +61,18 @@ fn every_check_list_row_has_a_rule() {
         .map(|r| format!("{} names row {}", r.code, r.row))
         .collect();
     assert!(unknown.is_empty(), "rules naming a row that is not in the list:\n{}", unknown.join("\n"));
+    // A rule's row is about what the rule checks: a Kubernetes rule names a K row, and so on (Helm rules may
+    // name a Kubernetes row, since a chart is checked through its rendered manifests).
+    let misplaced: Vec<String> = registry::RULES
+        .iter()
+        .filter_map(|r| Some((r, rows.get(r.row)?)))
+        .filter(|(r, row)| match r.target {
+            Target::Dockerfile => row.target != "dockerfile",
+            Target::Compose => row.target != "compose",
+            Target::Kubernetes => row.target != "kubernetes",
+            _ => false,
+        })
+        .map(|(r, row)| format!("{} ({:?}) names row {} about {}", r.code, r.target, row.row, row.target))
+        .collect();
+    assert!(misplaced.is_empty(), "rules naming a row of another target:\n{}", misplaced.join("\n"));
 }

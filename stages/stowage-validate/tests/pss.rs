@@ -4,9 +4,8 @@
 //! boundary. The cases are in `pss.toml`, each a YAML patch onto a restricted-compliant base Pod; the rules compared
 //! are those whose registry references name PSS, and exactly the expected ones must fire.
 //!
-//! The field list comes from ../shared/research/validation.md, section 10 (itself from
-//! kubernetes/pod-security-admission `policy/check_*.go`); the controls of its two tables are read at test time, so
-//! a control without a case fails here.
+//! The controls are those of the standard (kubernetes/pod-security-admission `policy/check_*.go`), listed per
+//! profile in tests/checklist.toml (`[[pss]]`); a control without a violating case fails here.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -250,38 +249,29 @@ fn every_case_fires_exactly_its_rules() {
     assert!(failures.is_empty(), "{} of {count} case runs fail:\n\n{}", failures.len(), failures.join("\n\n"));
 }
 
-/// The controls of section 10's Baseline and Restricted tables, by profile.
+#[derive(Deserialize)]
+struct Checklist {
+    pss: Vec<Control>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Control {
+    profile: String,
+    control: String,
+    checks: String,
+}
+
+/// The controls of the baseline and restricted profiles, from tests/checklist.toml.
 fn spec_controls() -> BTreeSet<(String, String)> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/research/validation.md");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/checklist.toml");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let start = text.find("## 10.").expect("section 10 of validation.md");
-    let end = text[start + 1..].find("\n## ").map_or(text.len(), |i| start + 1 + i);
-    let mut controls = BTreeSet::new();
-    let mut profile: Option<&str> = None;
-    let mut in_table = false;
-    for line in text[start..end].lines() {
-        if let Some(title) = line.strip_prefix("### ") {
-            profile = ["baseline", "restricted"].into_iter().find(|p| title.to_lowercase().starts_with(p));
-            continue;
-        }
-        let Some(p) = profile else { continue };
-        if !line.starts_with('|') {
-            // Only the first table under each heading: the KSV mapping follows the restricted one.
-            if in_table {
-                profile = None;
-                in_table = false;
-            }
-            continue;
-        }
-        in_table = true;
-        let first = line.split('|').nth(1).unwrap_or("").trim();
-        let name = first.split(" (").next().unwrap_or("").trim();
-        if name.is_empty() || name.starts_with("Control") || name.starts_with("---") {
-            continue;
-        }
-        controls.insert((p.to_string(), name.to_string()));
+    let list: Checklist = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for c in &list.pss {
+        assert!(!c.checks.trim().is_empty(), "{} {}: say what the control requires", c.profile, c.control);
     }
-    assert_eq!(controls.len(), 12 + 7, "controls read from section 10: {controls:?}");
+    let controls: BTreeSet<(String, String)> = list.pss.into_iter().map(|c| (c.profile, c.control)).collect();
+    assert_eq!(controls.len(), 12 + 7, "controls in checklist.toml: {controls:?}");
     controls
 }
 
@@ -292,7 +282,7 @@ fn every_pss_control_has_a_violating_case() {
     let mut per_control: BTreeMap<(String, String), usize> = BTreeMap::new();
     for case in &cases.case {
         let key = (case.profile.clone(), case.control.clone());
-        assert!(spec.contains(&key), "case names a control not in section 10: {key:?}");
+        assert!(spec.contains(&key), "case names a control not in tests/checklist.toml: {key:?}");
         if !case.fires.is_empty() {
             *per_control.entry(key).or_default() += 1;
         }

@@ -1,4 +1,4 @@
-//! The real tools that judge the linter (../shared/judges.md), installed by `cargo xtask judges` into
+//! The real tools that judge the linter, installed by `cargo xtask judges` into
 //! target/judges/venv. Tests never skip a judge: without the venv they fail and name the command that installs it.
 
 use std::path::PathBuf;

@@ -1,13 +1,14 @@
-//! The entries of tests/corpus_mutations.toml and their line edits, shared by the tests that read them
-//! (corpus_mutations.rs checks each entry; compose_schema.rs judges the compose ones by the compose-spec schema).
-// Each test crate reads only some of the fields and functions.
-#![allow(dead_code)]
+//! The entries of a corpus folder's mutations.toml (shared/mutations.toml for ../shared/corpus) and their line
+//! edits, shared by the checks that read them (mutations_check.rs checks each entry; compose_schema.rs judges the
+//! compose ones by the compose-spec schema).
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
 use stowage_validate::Policy;
+
+use crate::{Fatal, Result};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,10 +41,11 @@ pub struct Mutation {
     pub why: String,
 }
 
-pub fn data() -> Data {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus_mutations.toml");
-    let text = std::fs::read_to_string(&path).expect("read corpus_mutations.toml");
-    toml::from_str(&text).unwrap_or_else(|e| panic!("corpus_mutations.toml: {e}"))
+/// The mutations.toml in the snapshots folder `snapshots`.
+pub fn data(snapshots: &Path) -> Result<Data> {
+    let path = snapshots.join("mutations.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| Fatal(format!("cannot read {}: {e}", path.display())))?;
+    toml::from_str(&text).map_err(|e| Fatal(format!("{}: {e}", path.display())))
 }
 
 /// `text` with the entry's line edit made, keeping the file's line endings.

@@ -1,11 +1,13 @@
-//! Comparing a real tool's verdicts with our rules' (tests/compose_schema.rs, tests/kubernetes_schema.rs): every
-//! difference must be explained in a disputes file next to the test, with whose answer is right and why, and every
-//! entry there must still be a difference.
+//! Comparing a real tool's verdicts with our rules' (compose_schema.rs, kubernetes_schema.rs): every difference must
+//! be explained in the folder's disputes file, with whose answer is right and why, and every entry there must still
+//! be a difference.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Deserialize;
+
+use crate::{Fatal, Problems, Result};
 
 /// (file, rule, key); the key says what the verdict is about (an unknown key, a removed apiVersion), empty when
 /// the rule has no key (GN001).
@@ -18,32 +20,15 @@ pub struct Input {
     pub text: String,
 }
 
-pub fn read(name: String, path: PathBuf) -> Input {
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    Input { name, path, text }
-}
-
-/// The entries of `dir`, sorted, so that inputs and reports come in the same order on every machine.
-pub fn sorted_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").path())
-        .collect();
-    files.sort();
-    files
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Disputes {
-    #[serde(default)]
-    dispute: Vec<Dispute>,
+pub fn read(name: String, path: PathBuf) -> Result<Input> {
+    let text = std::fs::read_to_string(&path).map_err(|e| Fatal(format!("cannot read {}: {e}", path.display())))?;
+    Ok(Input { name, path, text })
 }
 
 /// A difference between the tool and our rules, with whose answer is right and why.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Dispute {
+pub struct Dispute {
     file: String,
     rule: String,
     #[serde(default)]
@@ -62,23 +47,16 @@ pub struct Review {
     pub stale: Vec<String>,
 }
 
-/// Compares `theirs` (from `tool`) with `ours`, against the disputes in `disputes` (a file under tests/, which may
-/// be absent when nothing differs); prints each explained difference.
-pub fn review(tool: &str, theirs: &BTreeSet<Verdict>, ours: &BTreeSet<Verdict>, disputes: &str) -> Review {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(disputes);
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
-    let disputes: Disputes = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+/// Compares `theirs` (from `tool`) with `ours`, against `disputes`; prints each explained difference.
+pub fn review(tool: &str, theirs: &BTreeSet<Verdict>, ours: &BTreeSet<Verdict>, disputes: &[Dispute]) -> Review {
     let mut explained = BTreeSet::new();
     let mut unexplained = Vec::new();
     let differences = theirs.difference(ours).map(|v| (v, tool)).chain(ours.difference(theirs).map(|v| (v, "stowage")));
     for ((file, rule, key), by) in differences {
-        match disputes
-            .dispute
-            .iter()
-            .position(|d| (&d.file, &d.rule, &d.key, d.reported_by.as_str()) == (file, rule, key, by))
+        match disputes.iter().position(|d| (&d.file, &d.rule, &d.key, d.reported_by.as_str()) == (file, rule, key, by))
         {
             Some(i) => {
-                let d = &disputes.dispute[i];
+                let d = &disputes[i];
                 println!("explained: {by} reports {rule} `{key}` in {file}; {} is right: {}", d.right, d.why);
                 explained.insert(i);
             }
@@ -86,7 +64,6 @@ pub fn review(tool: &str, theirs: &BTreeSet<Verdict>, ours: &BTreeSet<Verdict>, 
         }
     }
     let stale = disputes
-        .dispute
         .iter()
         .enumerate()
         .filter(|(i, _)| !explained.contains(i))
@@ -118,13 +95,15 @@ pub fn print_table(what: &str, files: usize, review: &Review, other: usize) {
     println!("| {files} | {} | {differences} ({}) | {other} |", review.agreed, review.explained);
 }
 
-/// Fails on a difference not explained in `disputes`, or on a dispute that no longer occurs.
-pub fn assert_explained(review: &Review, rules: &str, tool: &str, disputes: &str) {
-    assert!(review.agreed > 0, "no verdict agreed: the bad fixtures of {rules} should at least");
-    assert!(
-        review.unexplained.is_empty(),
-        "{rules} disagree with {tool} (fix the rule, or explain the case in tests/{disputes}):\n{}",
-        review.unexplained.join("\n")
-    );
-    assert!(review.stale.is_empty(), "disputes that no longer occur (remove them):\n{}", review.stale.join("\n"));
+/// The problems: a difference not explained in `disputes` (named for the message), or a dispute that no longer
+/// occurs.
+pub fn problems(review: &Review, rules: &str, tool: &str, disputes: &str) -> Problems {
+    let mut problems = Vec::new();
+    for u in &review.unexplained {
+        problems.push(format!("{rules} disagree with {tool} (fix the rule, or explain the case in {disputes}): {u}"));
+    }
+    for s in &review.stale {
+        problems.push(format!("dispute in {disputes} no longer occurs (remove it): {s}"));
+    }
+    problems
 }

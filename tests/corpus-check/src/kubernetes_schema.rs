@@ -1,7 +1,8 @@
 //! KS060 (removed apiVersion), KS061 (manifest without apiVersion, kind or name) and GN001 (file cannot be parsed)
 //! judged by kubernetes-validate, the Kubernetes 1.35 JSON schemas in their strict form (`-k 1.35.0 --strict`).
 //!
-//! Inputs: every file of ../shared/corpus/k8s and every fixture of the KS rules (bad and good). One Python process
+//! Inputs: every file of a corpus folder's k8s/ (`cargo xtask corpus-check`), or every fixture of the KS rules, bad
+//! and good (this crate's tests, in `cargo test`). One Python process
 //! of the judges venv runs the tool's own code over them all: for each file `resources_from_file` (PyYAML's
 //! `load_all`, so a file of several documents is judged object by object) and `validate_resource` per object, the
 //! two calls its CLI makes. The CLI itself is not run per file list because it exits the whole run at the first file
@@ -15,34 +16,27 @@
 //!   `apiVersion/kind`; `'metadata'` or `'name'` (raised while naming the object) → KS061 `metadata.name`.
 //!
 //! Our verdicts are the KS060, KS061 and GN001 findings of `lint_text` with the default policy. Both sets are compared
-//! per (file, rule, key); every difference must be explained in tests/kubernetes_schema_disputes.toml, and every
-//! entry there must still be a difference. The schema's other errors (unknown fields under --strict, types, required
+//! per (file, rule, key); every difference must be explained in the folder's disputes file (`[[kubernetes_schema]]`),
+//! and every entry there must still be a difference. The schema's other errors (unknown fields under --strict, types, required
 //! fields, ...; the tool reports the best-matching one per object) are beyond these rules: they are printed and
-//! counted by kind, never failed on. There is no skipping: without the judges venv (`cargo xtask judges`) the test
+//! counted by kind, never failed on. There is no skipping: without the judges venv (`cargo xtask judges`) the check
 //! fails and says how to install it.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use stowage_validate::{Kind, Policy, lint_text};
 
-#[path = "support/judges.rs"]
-mod judges;
-#[path = "support/verdicts.rs"]
-mod verdicts;
-use verdicts::{Input, Verdict, read, sorted_files};
-
-fn crate_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::verdicts::{self, Dispute, Input, Verdict, read};
+use crate::{Corpus, Fatal, Problems, Result, judge, sorted_files, validate_dir};
 
 /// The venv's python, which has kubernetes_validate installed (its `kubernetes-validate` script is checked too, so
 /// the failure names the missing judge).
-fn python() -> PathBuf {
+fn python() -> Result<PathBuf> {
     let why = "KS060, KS061 and GN001 on manifests are judged by kubernetes-validate installed there";
-    judges::judge("kubernetes-validate", why);
-    judges::judge("python", why)
+    judge("kubernetes-validate", why)?;
+    judge("python", why)
 }
 
 /// The tool's CLI loop (`validate_file`) with each file and each object guarded, so one bad input cannot end the run
@@ -100,23 +94,25 @@ fn group(api: &str) -> &str {
     api.rsplit_once('/').map_or("", |(g, _)| g)
 }
 
-fn inputs() -> Vec<Input> {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/k8s");
-    let mut inputs: Vec<Input> = sorted_files(&corpus)
-        .into_iter()
-        .map(|p| read(format!("k8s/{}", p.file_name().unwrap().to_string_lossy()), p))
-        .collect();
-    let fixtures = crate_dir().join("tests/fixtures");
-    for rule in sorted_files(&fixtures) {
+/// Every file of the corpus folder's k8s/.
+pub fn corpus_inputs(corpus: &Corpus) -> Result<Vec<Input>> {
+    corpus.files("k8s")?.into_iter().map(|p| read(corpus.name(&p), p)).collect()
+}
+
+/// Every YAML fixture of the KS rules, bad and good.
+pub fn fixture_inputs() -> Result<Vec<Input>> {
+    let fixtures = validate_dir().join("tests/fixtures");
+    let mut inputs = Vec::new();
+    for rule in sorted_files(&fixtures)? {
         if !rule.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("KS")) {
             continue;
         }
-        for path in sorted_files(&rule).into_iter().filter(|p| p.extension().is_some_and(|e| e == "yaml")) {
-            let name = path.strip_prefix(&fixtures).expect("under fixtures").to_string_lossy().into_owned();
-            inputs.push(read(format!("fixtures/{name}"), path));
+        for path in sorted_files(&rule)?.into_iter().filter(|p| p.extension().is_some_and(|e| e == "yaml")) {
+            let name = path.strip_prefix(&fixtures).unwrap_or(&path).to_string_lossy().into_owned();
+            inputs.push(read(format!("fixtures/{name}"), path)?);
         }
     }
-    inputs
+    Ok(inputs)
 }
 
 /// The kind of a schema error that no compared rule covers, from its message.
@@ -147,40 +143,47 @@ struct Judged {
     custom: BTreeMap<String, usize>,
 }
 
-fn judge(inputs: &[Input]) -> Judged {
+fn judge_all(inputs: &[Input]) -> Result<Judged> {
+    if inputs.is_empty() {
+        return Ok(Judged::default());
+    }
     let started = Instant::now();
-    let out = std::process::Command::new(python())
+    let out = std::process::Command::new(python()?)
         .args(["-c", RUN])
         .args(inputs.iter().map(|i| &i.path))
         .output()
-        .expect("run kubernetes-validate");
+        .map_err(|e| Fatal(format!("cannot run kubernetes-validate: {e}")))?;
     println!("kubernetes-validate on {} files: {:.1} s", inputs.len(), started.elapsed().as_secs_f64());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.starts_with("=== 0"),
-        "kubernetes-validate did not run: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    if !(out.status.success() && stdout.starts_with("=== 0")) {
+        return Err(Fatal(format!(
+            "kubernetes-validate did not run: {}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    let unexpected =
+        |what: &str, name: &str, rest: &str| Fatal(format!("kubernetes-validate: {what} on {name}: {rest}"));
     // Records: a line starting with a level opens one; other lines continue it (PyYAML's messages span lines).
     let mut records: Vec<(usize, String)> = Vec::new();
     let mut current = None;
     for line in stdout.lines() {
         if let Some(i) = line.strip_prefix("=== ") {
-            current = Some(i.parse::<usize>().expect("file index"));
+            current = i.parse::<usize>().ok();
         } else if ["INFO ", "WARN ", "ERROR ", "EXIT ", "CRASH "].iter().any(|l| line.starts_with(l)) {
-            records.push((current.expect("a file before any output"), line.to_string()));
+            let Some(current) = current else { return Err(unexpected("output before a file", "-", line)) };
+            records.push((current, line.to_string()));
         } else {
-            let last = records.last_mut().unwrap_or_else(|| panic!("kubernetes-validate printed {line:?}"));
+            let Some(last) = records.last_mut() else { return Err(unexpected("a stray line", "-", line)) };
             last.1.push('\n');
             last.1.push_str(line);
         }
     }
     let mut judged = Judged::default();
     for (i, record) in records {
-        let input = &inputs[i];
+        let Some(input) = inputs.get(i) else { return Err(unexpected("a file it was not given", "-", &record)) };
         let file = input.path.to_string_lossy();
-        let (level, rest) = record.split_once(' ').expect("level");
+        let (level, rest) = record.split_once(' ').unwrap_or((&record, ""));
         // Every line but EXIT names the file it was given; strip it to keep what follows.
         let rest = rest.strip_prefix(&format!("{file} ")).unwrap_or(rest);
         let mut verdict = |rule: &str, key: &str| {
@@ -189,15 +192,19 @@ fn judge(inputs: &[Input]) -> Judged {
         match level {
             "INFO" => judged.passed += 1,
             "EXIT" => {
-                assert!(rest.starts_with("Couldn't parse YAML"), "unexpected exit on {}: {rest}", input.name);
+                if !rest.starts_with("Couldn't parse YAML") {
+                    return Err(unexpected("an exit", &input.name, rest));
+                }
                 verdict("GN001", "");
             }
             "WARN" => {
-                let (kind, api) = rest
+                let Some((kind, api)) = rest
                     .strip_prefix("Couldn't find schema for kind ")
                     .and_then(|r| r.split_once(" with api version "))
                     .and_then(|(k, r)| Some((k, r.split_once(" for kubernetes version ")?.0)))
-                    .unwrap_or_else(|| panic!("unexpected warning on {}: {rest}", input.name));
+                else {
+                    return Err(unexpected("a warning", &input.name, rest));
+                };
                 if BUILTIN_GROUPS.contains(&group(api)) {
                     verdict("KS060", &format!("{kind} {api}"));
                 } else {
@@ -213,24 +220,26 @@ fn judge(inputs: &[Input]) -> Judged {
             }
             "ERROR" => {
                 // "did not validate for resource kind/name against version 1.35: path: message"
-                let (object, error) = rest
+                let Some((object, error)) = rest
                     .strip_prefix("did not validate for resource ")
                     .and_then(|r| r.split_once(" against version "))
                     .and_then(|(o, r)| Some((o, r.split_once(": ")?.1)))
-                    .unwrap_or_else(|| panic!("unexpected error line on {}: {rest}", input.name));
+                else {
+                    return Err(unexpected("an error line", &input.name, rest));
+                };
                 let message = error.split_once(": ").map_or(error, |(_, m)| m);
                 judged.other.push((input.name.clone(), keyword(message), format!("{object} {error}")));
             }
             "CRASH" if rest.ends_with("KeyError('metadata')") || rest.ends_with("KeyError('name')") => {
                 verdict("KS061", "metadata.name");
             }
-            _ => panic!("kubernetes-validate failed on {}: {record}", input.name),
+            _ => return Err(unexpected("a failure", &input.name, &record)),
         }
     }
-    judged
+    Ok(judged)
 }
 
-/// Our KS060, KS061 and GN001 verdicts on `input`, keyed as [`judge`] keys the tool's.
+/// Our KS060, KS061 and GN001 verdicts on `input`, keyed as [`judge_all`] keys the tool's.
 fn ours(input: &Input) -> BTreeSet<Verdict> {
     lint_text(Kind::Kubernetes, &input.name, &input.text, &Policy::default())
         .into_iter()
@@ -238,7 +247,7 @@ fn ours(input: &Input) -> BTreeSet<Verdict> {
             let key = match f.rule.as_str() {
                 "GN001" => String::new(),
                 // "Deployment extensions/v1beta1 is removed; use apps/v1"
-                "KS060" => f.message.split_once(" is removed").expect("KS060 message").0.to_string(),
+                "KS060" => f.message.split_once(" is removed").map_or(f.message.as_str(), |m| m.0).to_string(),
                 "KS061" if f.message.ends_with("`metadata.name`") => "metadata.name".to_string(),
                 "KS061" => "apiVersion/kind".to_string(),
                 _ => return None,
@@ -248,14 +257,20 @@ fn ours(input: &Input) -> BTreeSet<Verdict> {
         .collect()
 }
 
-#[test]
-fn removed_apis_missing_identity_and_parse_errors_agree_with_kubernetes_validate() {
-    let inputs = inputs();
-    let judged = judge(&inputs);
+/// The check on a corpus folder.
+pub fn run(corpus: &Corpus) -> Result<Problems> {
+    let shown = corpus.disputes_path.display().to_string();
+    compare(&corpus_inputs(corpus)?, &corpus.disputes.kubernetes_schema, &shown)
+}
+
+/// Judges `inputs`, prints the comparison, and returns the differences not explained in `disputes` (a list read
+/// from the file named `shown`) and the disputes that no longer occur.
+pub fn compare(inputs: &[Input], disputes: &[Dispute], shown: &str) -> Result<Problems> {
+    let judged = judge_all(inputs)?;
     let theirs = &judged.verdicts;
     let ours: BTreeSet<Verdict> = inputs.iter().flat_map(ours).collect();
 
-    let review = verdicts::review("kubernetes-validate", theirs, &ours, "kubernetes_schema_disputes.toml");
+    let review = verdicts::review("kubernetes-validate", theirs, &ours, disputes);
     verdicts::print_other(&judged.other);
     verdicts::print_table("manifest files", inputs.len(), &review, judged.other.len());
     for rule in ["KS060", "KS061", "GN001"] {
@@ -273,5 +288,5 @@ fn removed_apis_missing_identity_and_parse_errors_agree_with_kubernetes_validate
         judged.custom.values().sum::<usize>(),
         judged.custom.len()
     );
-    verdicts::assert_explained(&review, "KS060/KS061/GN001", "kubernetes-validate", "kubernetes_schema_disputes.toml");
+    Ok(verdicts::problems(&review, "KS060/KS061/GN001", "kubernetes-validate", shown))
 }

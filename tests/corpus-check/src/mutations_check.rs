@@ -1,8 +1,9 @@
-//! Peerless rules that never fire in ../shared/corpus (listed as "not in the corpus" in `corpus_spans.txt`) are
-//! still shown on real files: `corpus_mutations.toml` names, per rule, a corpus file and one small edit of the kind
-//! people make (a `privileged: true`, a copied port, a typo). The file is read from the corpus at test time, never
-//! copied into the project; the rule must be absent before the edit, so that the test can fail, and fire at the
-//! declared line and column after it, without the edit breaking the file's syntax.
+//! Peerless rules that never fire in the corpus (listed as "not in the corpus" in the snapshots' `spans.txt`) are
+//! still shown on real files: `mutations.toml` names, per rule, a corpus file and one small edit of the kind people
+//! make (a `privileged: true`, a copied port, a typo). The file is read from the corpus when the check runs, never
+//! copied into the project; the rule must be absent before the edit, so that the check can fail, and fire at the
+//! declared line and column after it, without the edit breaking the file's syntax. Runs only on the folder the
+//! snapshots were made for (../shared/corpus).
 //!
 //! Helm rules check a chart folder, which the corpus lacks: the chart is written to a temporary folder from the
 //! TOML's `[chart]`, with the corpus file as its template, and the edit is made in one of the chart's files.
@@ -12,13 +13,8 @@ use std::path::{Path, PathBuf};
 
 use stowage_validate::{Finding, Input, Kind, Policy, lint, lint_text};
 
-#[path = "support/mutations.rs"]
-mod mutations;
-use mutations::{Mutation, data, edit};
-
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-}
+use crate::mutations::{Mutation, data, edit};
+use crate::{Corpus, Fatal, Problems, Result};
 
 fn kind_of(file: &str) -> Kind {
     match file.split('/').next() {
@@ -88,7 +84,7 @@ fn lint_chart(
 }
 
 /// Lints the file with the corpus files it relates to; the edited text is written to a temporary folder.
-fn lint_alongside(m: &Mutation, text: Option<&str>, policy: &Policy) -> Vec<Finding> {
+fn lint_alongside(corpus: &Path, m: &Mutation, text: Option<&str>, policy: &Policy) -> Vec<Finding> {
     let dir = TempDir::new(&m.rule);
     let path = match text {
         Some(text) => {
@@ -96,19 +92,19 @@ fn lint_alongside(m: &Mutation, text: Option<&str>, policy: &Policy) -> Vec<Find
             std::fs::write(&path, text).expect("write edited file");
             path
         }
-        None => corpus().join(&m.file),
+        None => corpus.join(&m.file),
     };
     let mut inputs = vec![Input { file: m.file.clone(), path, kind: kind_of(&m.file) }];
     for other in &m.alongside {
-        inputs.push(Input { file: other.clone(), path: corpus().join(other), kind: kind_of(other) });
+        inputs.push(Input { file: other.clone(), path: corpus.join(other), kind: kind_of(other) });
     }
     lint(&inputs, policy).findings
 }
 
 /// Lints the file as it is in the corpus, then as a folder of the same name (which cannot be read).
-fn lint_as_directory(m: &Mutation, policy: &Policy) -> (Vec<Finding>, Vec<Finding>) {
+fn lint_as_directory(corpus: &Path, m: &Mutation, policy: &Policy) -> (Vec<Finding>, Vec<Finding>) {
     let kind = kind_of(&m.file);
-    let before = lint(&[Input { file: m.file.clone(), path: corpus().join(&m.file), kind }], policy).findings;
+    let before = lint(&[Input { file: m.file.clone(), path: corpus.join(&m.file), kind }], policy).findings;
     let dir = TempDir::new(&m.rule);
     let folder = dir.0.join(repo_name(&m.file));
     std::fs::create_dir(&folder).expect("create folder named like the file");
@@ -129,7 +125,7 @@ fn show(findings: &[Finding], file: &str) -> String {
 }
 
 /// Checks one entry: the rule is absent on the unedited file and fires at `at` after the edit.
-fn check(m: &Mutation, chart: &BTreeMap<String, String>) -> Result<(), String> {
+fn check(corpus: &Path, m: &Mutation, chart: &BTreeMap<String, String>) -> Result<(), String> {
     // An entry with two edits would leave it unclear which one makes the rule fire.
     let line_edit = m.after_line.is_some() || m.insert.is_some() || m.replace_line.is_some() || m.with.is_some();
     if [line_edit, m.remove, m.as_directory].into_iter().filter(|e| *e).count() != 1 {
@@ -140,10 +136,10 @@ fn check(m: &Mutation, chart: &BTreeMap<String, String>) -> Result<(), String> {
     }
     let mut policy = m.policy.clone().unwrap_or_default();
     policy.enable = vec!["all".into()];
-    let path = corpus().join(&m.file);
+    let path = corpus.join(&m.file);
     let original = std::fs::read_to_string(&path).map_err(|e| format!("cannot read corpus file {}: {e}", m.file))?;
     let (before, after) = if m.as_directory {
-        lint_as_directory(m, &policy)
+        lint_as_directory(corpus, m, &policy)
     } else if m.in_chart.is_some() {
         (lint_chart(m, chart, &original, false, &policy)?, lint_chart(m, chart, &original, true, &policy)?)
     } else if m.remove {
@@ -154,7 +150,7 @@ fn check(m: &Mutation, chart: &BTreeMap<String, String>) -> Result<(), String> {
             let kind = kind_of(&m.file);
             (lint_text(kind, &m.file, &original, &policy), lint_text(kind, &m.file, &edited, &policy))
         } else {
-            (lint_alongside(m, None, &policy), lint_alongside(m, Some(&edited), &policy))
+            (lint_alongside(corpus, m, None, &policy), lint_alongside(corpus, m, Some(&edited), &policy))
         }
     };
     let mut at = m.at.rsplitn(3, ':');
@@ -183,38 +179,26 @@ fn check(m: &Mutation, chart: &BTreeMap<String, String>) -> Result<(), String> {
     Ok(())
 }
 
-#[test]
-fn each_rule_missing_from_the_corpus_fires_after_one_edit_of_a_real_file() {
-    assert!(corpus().is_dir(), "the shared corpus is missing at {}", corpus().display());
-    let data = data();
-    let failures: Vec<String> = data
+/// The check on the folder the mutations were made for.
+pub fn run(corpus: &Corpus) -> Result<Problems> {
+    let Some(snapshots) = &corpus.snapshots else { return Ok(Vec::new()) };
+    let data = data(snapshots)?;
+    let failures: Problems = data
         .mutation
         .iter()
-        .filter_map(|m| check(m, &data.chart).err().map(|e| format!("{} on {} ({}): {e}", m.rule, m.file, m.why)))
+        .filter_map(|m| {
+            check(&corpus.dir, m, &data.chart)
+                .err()
+                .map(|e| format!("mutation {} on {} ({}): {e}", m.rule, m.file, m.why))
+        })
         .collect();
-    assert!(failures.is_empty(), "{} corpus mutations fail:\n{}", failures.len(), failures.join("\n"));
+    println!("{} mutations checked, {} fail", data.mutation.len(), failures.len());
+    Ok(failures)
 }
 
-/// The rules corpus_spans.txt finds nowhere in the corpus.
-fn not_in_the_corpus() -> BTreeSet<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus_spans.txt");
-    let text = std::fs::read_to_string(&path).expect("read corpus_spans.txt");
-    text.lines().filter_map(|l| l.strip_suffix(" not in the corpus")).map(str::to_string).collect()
-}
-
-#[test]
-fn mutations_cover_exactly_the_rules_absent_from_the_corpus() {
-    let mut seen = BTreeSet::new();
-    for m in &data().mutation {
-        assert!(seen.insert(m.rule.clone()), "{} has two entries in corpus_mutations.toml", m.rule);
-    }
-    let missing = not_in_the_corpus();
-    let uncovered: Vec<&String> = missing.difference(&seen).collect();
-    let redundant: Vec<&String> = seen.difference(&missing).collect();
-    assert!(
-        uncovered.is_empty() && redundant.is_empty(),
-        "corpus_spans.txt lists {uncovered:?} as not in the corpus, but corpus_mutations.toml has no entry for them; \
-         corpus_mutations.toml has entries for {redundant:?}, which corpus_spans.txt does not list as not in the \
-         corpus (pinned to a real span already, or not peerless): drop them"
-    );
+/// The rules spans.txt in `snapshots` finds nowhere in the corpus.
+pub fn not_in_the_corpus(snapshots: &Path) -> Result<BTreeSet<String>> {
+    let path = snapshots.join("spans.txt");
+    let text = std::fs::read_to_string(&path).map_err(|e| Fatal(format!("cannot read {}: {e}", path.display())))?;
+    Ok(text.lines().filter_map(|l| l.strip_suffix(" not in the corpus")).map(str::to_string).collect())
 }

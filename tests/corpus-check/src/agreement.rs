@@ -1,65 +1,36 @@
-//! Agreement with hadolint and checkov on the shared corpus, for the rules mapped to their IDs: precision and
-//! recall per peer ID (run with `--nocapture` to see the tables). The corpus is always present in CI at
-//! ../shared/corpus, so a missing corpus fails the test.
+//! Agreement with hadolint and checkov on a corpus folder, for the rules mapped to their IDs: precision and recall
+//! per peer ID, one table per peer with an `all` line.
 //!
 //! Matching: hadolint by (file, instruction start line, code); checkov Dockerfiles by (file, check), since checkov
 //! names a Dockerfile resource by instruction rather than position; checkov Kubernetes by (file, check, object).
+//! The peers' findings are the folder's `expected/` files (written by `--write-expected` with the pinned versions).
 //!
 //! Scope: a figure counts only what the peer judged. Files hadolint failed to parse (DL1000) are left out of its
-//! figures. checkov reports only failures, so `agreement/checkov_judged.py` asks the installed checkov (the judges
-//! venv) what it passed or failed; a finding of ours on an object checkov did not judge (a kind its check does not
-//! cover, an UNKNOWN result, a file it cannot parse) is counted as beyond its scope, not as a disagreement. That
-//! run's failures must equal ../shared/corpus/expected exactly, or the installed checkov is not the one measured.
+//! figures. checkov reports only failures, so `checkov_judged.py` (beside this crate) asks the installed checkov
+//! (the judges venv) what it passed or failed; a finding of ours on an object checkov did not judge (a kind its
+//! check does not cover, an UNKNOWN result, a file it cannot parse) is counted as beyond its scope, not as a
+//! disagreement. That run's failures must equal `expected/` exactly, or the installed checkov is not the one measured.
 //!
-//! Review: every remaining disagreement is listed in `agreement/disputes.toml` with who is right and why, and the
-//! rule's doc page says the same (registry::peer_notes). The tables show the raw figures against the peer and the
-//! reviewed ones, where a case the peer gets wrong counts for the right answer. The issue's bar, 95% precision
-//! and recall per peer ID, is asserted on the reviewed figures; an unlisted disagreement or a stale case fails.
+//! Review: every remaining disagreement is listed in the folder's disputes file (`[[agreement]]`) with who is right
+//! and why, and the rule's doc page says the same (registry::peer_notes). The tables show the raw figures against the
+//! peer and the reviewed ones, where a case the peer gets wrong counts for the right answer. The bar, 95% precision
+//! and recall per peer ID, holds on the reviewed figures; an unlisted disagreement or a stale case fails, after the
+//! tables are printed.
+//!
+//! Adding a peer: a function building its [`Comparison`] from the folder, listed in [`PEERS`].
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde::Deserialize;
-use stowage_validate::{Input, Kind, Policy, dockerfile, lint, registry, yaml};
+use stowage_validate::{LintResult, Policy, dockerfile, lint, registry, yaml};
 
-#[path = "support/judges.rs"]
-mod judges;
-
-fn crate_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn corpus() -> PathBuf {
-    let dir = crate_dir().join("../../../shared/corpus");
-    assert!(
-        dir.join("expected").is_dir(),
-        "the shared corpus is missing at {}: CI provides ../shared next to the repo",
-        dir.display()
-    );
-    dir
-}
-
-fn read_tsv(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(b'\t')
-        .quoting(true)
-        .flexible(true)
-        .from_path(path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let headers = reader.headers().expect("headers").clone();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap_or_else(|e| panic!("bad row in {}: {e}", path.display()));
-            headers.iter().zip(r.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
-        })
-        .collect()
-}
+use crate::expected::{CHECKOV, HADOLINT};
+use crate::{Corpus, Fatal, Problems, Result, crate_dir, judge, read_tsv};
 
 /// A finding, peer-side or ours: (file, peer ID, where). `where` is the instruction line for hadolint, the
 /// `Kind.namespace.name` object for checkov on Kubernetes, and empty for checkov on Dockerfiles.
-type Key = (String, String, String);
+pub type Key = (String, String, String);
 
 fn case(k: &Key) -> String {
     if k.2.is_empty() { k.0.clone() } else { format!("{}:{}", k.0, k.2) }
@@ -67,54 +38,55 @@ fn case(k: &Key) -> String {
 
 /// What checkov passed or failed, by `framework` (kubernetes, dockerfile), over a corpus folder, for `checks`.
 /// Returns (judged, failed) keyed like the comparison, with the folder prefixed to the file name.
-fn checkov_judged(framework: &str, folder: &str, checks: &BTreeSet<&str>) -> (BTreeSet<Key>, BTreeSet<Key>) {
-    let python = judges::judge("python", "the agreement figures ask the checkov installed there what it judged");
+fn checkov_judged(
+    corpus: &Corpus,
+    framework: &str,
+    folder: &str,
+    checks: &BTreeSet<&str>,
+) -> Result<(BTreeSet<Key>, BTreeSet<Key>)> {
+    let python = judge("python", "the agreement figures ask the checkov installed there what it judged")?;
     let ids: Vec<&str> = checks.iter().copied().collect();
+    // checkov skips Kubernetes files under a path with `..` in it, so give it the resolved folder.
+    let dir = corpus.dir.join(folder);
+    let dir = dir.canonicalize().map_err(|e| Fatal(format!("cannot resolve {}: {e}", dir.display())))?;
+    let script = crate_dir().join("checkov_judged.py");
     let out = Command::new(&python)
-        .arg(crate_dir().join("tests/agreement/checkov_judged.py"))
-        // checkov skips Kubernetes files under a path with `..` in it, so give it the resolved folder.
-        .args([
-            framework,
-            &corpus().join(folder).canonicalize().expect("corpus folder").to_string_lossy(),
-            &ids.join(","),
-        ])
+        .arg(&script)
+        .args([framework, &dir.to_string_lossy(), &ids.join(",")])
         .output()
-        .expect("run tests/agreement/checkov_judged.py");
-    assert!(
-        out.status.success(),
-        "tests/agreement/checkov_judged.py failed (is checkov in the venv? run `cargo xtask judges`):\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .map_err(|e| Fatal(format!("cannot run {}: {e}", script.display())))?;
+    if !out.status.success() {
+        return Err(Fatal(format!(
+            "tests/corpus-check/checkov_judged.py failed (is checkov in the venv? run `cargo xtask judges`):\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
     let (mut judged, mut failed) = (BTreeSet::new(), BTreeSet::new());
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let cols: Vec<&str> = line.split('\t').collect();
-        let [file, id, resource, result] = cols[..] else { panic!("bad line from checkov_judged.py: {line}") };
+        let [file, id, resource, result] = cols[..] else {
+            return Err(Fatal(format!("bad line from checkov_judged.py: {line}")));
+        };
         let key = (format!("{folder}/{file}"), id.to_string(), resource.to_string());
         if result == "FAILED" {
             failed.insert(key.clone());
         }
         judged.insert(key);
     }
-    (judged, failed)
+    Ok((judged, failed))
 }
 
+/// Disagreements sharing one peer ID, one side and one reason (`[[agreement]]` in a disputes file).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Disputes {
-    dispute: Vec<Dispute>,
-}
-
-/// Disagreements sharing one peer ID, one side and one reason.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Dispute {
+pub struct Dispute {
     id: String,
     /// Who reports the finding: `stowage` or the peer's name.
     reported_by: String,
     /// Whose answer is right: `stowage` or the peer's name.
     right: String,
     why: String,
-    /// `file` or `file:where`, as printed by a failing run of this test.
+    /// `file` or `file:where`, as printed by a failing run of the check.
     cases: Vec<String>,
 }
 
@@ -158,16 +130,23 @@ fn pct(n: usize, d: usize) -> String {
 }
 
 /// One peer's comparison: both finding sets inside the peer's scope, and our findings beyond it per peer ID.
-struct Comparison {
-    peer: &'static str,
-    title: &'static str,
-    ours: BTreeSet<Key>,
-    theirs: BTreeSet<Key>,
-    beyond: BTreeMap<String, usize>,
+pub struct Comparison {
+    /// The peer's name, as `reported_by` writes it.
+    pub peer: &'static str,
+    /// The table's title: the peer, its pinned version and what a case is.
+    pub title: &'static str,
+    pub ours: BTreeSet<Key>,
+    pub theirs: BTreeSet<Key>,
+    pub beyond: BTreeMap<String, usize>,
 }
 
 /// Raw and reviewed scores per peer ID, the table, and the problems with the disputes file.
-fn score(c: &Comparison, disputes: &[Dispute], used: &mut BTreeSet<(usize, String)>) -> (String, Vec<String>) {
+fn score(
+    c: &Comparison,
+    disputes: &[Dispute],
+    disputes_path: &str,
+    used: &mut BTreeSet<(usize, String)>,
+) -> (String, Vec<String>) {
     let mut raw: BTreeMap<&str, Score> = BTreeMap::new();
     let mut reviewed: BTreeMap<&str, Score> = BTreeMap::new();
     let mut problems = Vec::new();
@@ -192,7 +171,7 @@ fn score(c: &Comparison, disputes: &[Dispute], used: &mut BTreeSet<(usize, Strin
             .find(|(_, d)| d.id == k.1 && d.reported_by == reporter && d.cases.contains(&text));
         let Some((i, d)) = found else {
             problems.push(format!(
-                "{} case not in tests/agreement/disputes.toml: id {}, reported by {reporter}: \"{text}\"",
+                "{} case not in {disputes_path}: id {}, reported by {reporter}: \"{text}\"",
                 c.title, k.1
             ));
             if in_ours {
@@ -235,26 +214,85 @@ fn score(c: &Comparison, disputes: &[Dispute], used: &mut BTreeSet<(usize, Strin
     (table, problems)
 }
 
-#[test]
-fn agreement_with_hadolint_and_checkov() {
-    let corpus = corpus();
-    let mut inputs = Vec::new();
-    for (dir, kind) in [("dockerfiles", Kind::Dockerfile), ("k8s", Kind::Kubernetes)] {
-        let mut names: Vec<_> = std::fs::read_dir(corpus.join(dir))
-            .expect("corpus folder")
-            .filter_map(Result::ok)
-            .map(|e| e.file_name())
+/// What every peer comparison starts from: the folder, our findings on it with the default policy, and the peer
+/// IDs our rules map to.
+pub struct Context<'a> {
+    pub corpus: &'a Corpus,
+    pub result: LintResult,
+    /// checkov IDs some rule maps to.
+    pub checkov_ids: BTreeSet<&'static str>,
+}
+
+/// A peer: its name (as `reported_by` and `right` write it) and how its comparison is built.
+pub struct Peer {
+    pub name: &'static str,
+    pub compare: fn(&Context) -> Result<Comparison>,
+}
+
+/// Every peer, in the order their tables are printed.
+pub const PEERS: &[Peer] = &[
+    Peer { name: "hadolint", compare: hadolint },
+    Peer { name: "checkov", compare: checkov_dockerfiles },
+    Peer { name: "checkov", compare: checkov_kubernetes },
+];
+
+/// The agreement check on one corpus folder: every peer's table, then the problems.
+pub fn run(corpus: &Corpus) -> Result<Problems> {
+    let expected = corpus.dir.join("expected");
+    if !expected.is_dir() {
+        return Err(Fatal(format!(
+            "{} has no expected/ folder: write the pinned peers' findings with `cargo xtask corpus-check --corpus {} \
+             --write-expected`",
+            corpus.dir.display(),
+            corpus.dir.display()
+        )));
+    }
+    let inputs: Vec<_> = corpus.inputs()?.into_iter().filter(|i| !i.file.starts_with("compose/")).collect();
+    let checkov_ids = registry::RULES.iter().flat_map(|r| r.checkov_ids()).collect();
+    let cx = Context { corpus, result: lint(&inputs, &Policy::default()), checkov_ids };
+    let disputes = &corpus.disputes.agreement;
+    let shown = corpus.disputes_path.display().to_string();
+    let mut used = BTreeSet::new();
+    let mut problems = Vec::new();
+    for peer in PEERS {
+        let c = (peer.compare)(&cx)?;
+        let (table, p) = score(&c, disputes, &shown, &mut used);
+        println!("\n{table}");
+        problems.extend(p);
+    }
+    let names: BTreeSet<&str> = PEERS.iter().map(|p| p.name).chain(["stowage"]).collect();
+    for (i, d) in disputes.iter().enumerate() {
+        for text in &d.cases {
+            if !used.contains(&(i, text.clone())) {
+                problems.push(format!("stale case in {shown}: id {}, \"{text}\" is no longer a disagreement", d.id));
+            }
+        }
+        if !names.contains(d.right.as_str()) || d.why.trim().is_empty() {
+            problems.push(format!(
+                "dispute for {} in {shown}: `right` must name stowage or the peer, and `why` must say why",
+                d.id
+            ));
+        }
+        // The rule's doc page must carry the same explanation for its readers.
+        let rules: Vec<&str> = registry::RULES
+            .iter()
+            .filter(|r| r.hadolint_ids().chain(r.checkov_ids()).any(|i| i == d.id))
+            .map(|r| r.code)
             .collect();
-        names.sort();
-        for n in names {
-            let name = n.to_string_lossy().to_string();
-            inputs.push(Input { file: format!("{dir}/{name}"), path: corpus.join(dir).join(&name), kind });
+        if !rules.iter().any(|code| !registry::peer_notes(code).is_empty()) {
+            problems.push(format!(
+                "{} ({rules:?}) is disputed but no mapped rule explains it in registry::peer_notes",
+                d.id
+            ));
         }
     }
-    let result = lint(&inputs, &Policy::default());
+    Ok(problems)
+}
 
-    // hadolint: by instruction.
-    let hadolint = read_tsv(&corpus.join("expected/hadolint-2.15.1.tsv"));
+/// hadolint: by instruction.
+fn hadolint(cx: &Context) -> Result<Comparison> {
+    let corpus = &cx.corpus.dir;
+    let hadolint = read_tsv(&corpus.join(format!("expected/hadolint-{HADOLINT}.tsv")))?;
     let failed: BTreeSet<&str> =
         hadolint.iter().filter(|r| r["code"] == "DL1000").map(|r| r["file"].as_str()).collect();
     // DL3057 (HEALTHCHECK missing) is off in hadolint's default configuration, which produced the expected findings.
@@ -273,7 +311,7 @@ fn agreement_with_hadolint_and_checkov() {
     // hadolint shows at most one ShellCheck finding per instruction, the last one in the RUN (they all get the
     // instruction's position and the later ones replace the earlier). Compare the ShellCheck subset the same way.
     let mut last_shellcheck: BTreeMap<(String, u32), ((u32, u32), String)> = BTreeMap::new();
-    for f in &result.findings {
+    for f in &cx.result.findings {
         if !f.file.starts_with("dockerfiles/") || failed.contains(f.file.as_str()) {
             continue;
         }
@@ -300,33 +338,33 @@ fn agreement_with_hadolint_and_checkov() {
     for ((file, start), (_, id)) in last_shellcheck {
         ours.insert((file, id, start.to_string()));
     }
-    let hadolint = Comparison {
-        peer: "hadolint",
-        title: "hadolint 2.15.1 (file, line, code)",
-        ours,
-        theirs,
-        beyond: BTreeMap::new(),
-    };
+    Ok(Comparison { peer: "hadolint", title: HADOLINT_TITLE, ours, theirs, beyond: BTreeMap::new() })
+}
 
-    // checkov Dockerfiles: by file and check.
-    let mapped: BTreeSet<&str> = registry::RULES.iter().flat_map(|r| r.checkov_ids()).collect();
-    let docker_ids: BTreeSet<&str> = mapped.iter().copied().filter(|id| id.contains("DOCKER")).collect();
-    let k8s_ids: BTreeSet<&str> = mapped.iter().copied().filter(|id| id.contains("K8S")).collect();
-    let rows = read_tsv(&corpus.join("expected/checkov-3.3.30-dockerfile.tsv"));
+const HADOLINT_TITLE: &str = "hadolint 2.15.1 (file, line, code)";
+
+/// checkov on Dockerfiles: by file and check.
+fn checkov_dockerfiles(cx: &Context) -> Result<Comparison> {
+    let docker_ids: BTreeSet<&str> = cx.checkov_ids.iter().copied().filter(|id| id.contains("DOCKER")).collect();
+    let expected = format!("expected/checkov-{CHECKOV}-dockerfile.tsv");
+    let rows = read_tsv(&cx.corpus.dir.join(&expected))?;
     let theirs: BTreeSet<Key> = rows
         .iter()
-        .filter(|r| mapped.contains(r["check_id"].as_str()))
+        .filter(|r| cx.checkov_ids.contains(r["check_id"].as_str()))
         .map(|r| (r["file"].clone(), r["check_id"].clone(), String::new()))
         .collect();
-    let (judged, failed) = checkov_judged("dockerfile", "dockerfiles", &docker_ids);
+    let (judged, failed) = checkov_judged(cx.corpus, "dockerfile", "dockerfiles", &docker_ids)?;
     let strip =
         |set: BTreeSet<Key>| -> BTreeSet<Key> { set.into_iter().map(|(f, id, _)| (f, id, String::new())).collect() };
     let (judged, failed) = (strip(judged), strip(failed));
-    assert_eq!(
-        failed, theirs,
-        "the installed checkov's Dockerfile failures differ from expected/checkov-3.3.30-dockerfile.tsv"
-    );
-    let ours_all: BTreeSet<Key> = result
+    if failed != theirs {
+        return Err(Fatal(format!(
+            "the installed checkov's Dockerfile failures differ from {expected}: run `cargo xtask judges`, or \
+             rewrite expected/ with --write-expected"
+        )));
+    }
+    let ours_all: BTreeSet<Key> = cx
+        .result
         .findings
         .iter()
         .filter(|f| f.file.starts_with("dockerfiles/"))
@@ -337,23 +375,33 @@ fn agreement_with_hadolint_and_checkov() {
                 .map(move |id| (f.file.clone(), id.to_string(), String::new()))
         })
         .collect();
-    let checkov_docker = within_scope("checkov", "checkov 3.3.30 Dockerfiles (file, check)", ours_all, theirs, &judged);
+    Ok(within_scope("checkov", CHECKOV_DOCKERFILE_TITLE, ours_all, theirs, &judged))
+}
 
-    // checkov Kubernetes: by object, named as checkov names it (`Kind.namespace.name`).
-    let rows = read_tsv(&corpus.join("expected/checkov-3.3.30-k8s.tsv"));
+const CHECKOV_DOCKERFILE_TITLE: &str = "checkov 3.3.30 Dockerfiles (file, check)";
+const CHECKOV_K8S_TITLE: &str = "checkov 3.3.30 Kubernetes (file, check, object)";
+
+/// checkov on Kubernetes: by object, named as checkov names it (`Kind.namespace.name`).
+fn checkov_kubernetes(cx: &Context) -> Result<Comparison> {
+    let corpus = &cx.corpus.dir;
+    let k8s_ids: BTreeSet<&str> = cx.checkov_ids.iter().copied().filter(|id| id.contains("K8S")).collect();
+    let expected = format!("expected/checkov-{CHECKOV}-k8s.tsv");
+    let rows = read_tsv(&corpus.join(&expected))?;
     let theirs: BTreeSet<Key> = rows
         .iter()
-        .filter(|r| mapped.contains(r["check_id"].as_str()))
+        .filter(|r| cx.checkov_ids.contains(r["check_id"].as_str()))
         .map(|r| (r["file"].clone(), r["check_id"].clone(), r["resource"].clone()))
         .collect();
-    let (judged, failed) = checkov_judged("kubernetes", "k8s", &k8s_ids);
-    assert_eq!(
-        failed, theirs,
-        "the installed checkov's Kubernetes failures differ from expected/checkov-3.3.30-k8s.tsv"
-    );
+    let (judged, failed) = checkov_judged(cx.corpus, "kubernetes", "k8s", &k8s_ids)?;
+    if failed != theirs {
+        return Err(Fatal(format!(
+            "the installed checkov's Kubernetes failures differ from {expected}: run `cargo xtask judges`, or \
+             rewrite expected/ with --write-expected"
+        )));
+    }
     let mut objects: BTreeMap<String, Vec<(u32, String)>> = BTreeMap::new();
     let mut ours_all = BTreeSet::new();
-    for f in result.findings.iter().filter(|f| f.file.starts_with("k8s/")) {
+    for f in cx.result.findings.iter().filter(|f| f.file.starts_with("k8s/")) {
         let docs = objects.entry(f.file.clone()).or_insert_with(|| {
             let text = std::fs::read_to_string(corpus.join(&f.file)).unwrap_or_default();
             yaml::parse(&text)
@@ -375,46 +423,7 @@ fn agreement_with_hadolint_and_checkov() {
             ours_all.insert((f.file.clone(), id.to_string(), resource.clone()));
         }
     }
-    let checkov_k8s =
-        within_scope("checkov", "checkov 3.3.30 Kubernetes (file, check, object)", ours_all, theirs, &judged);
-
-    let path = crate_dir().join("tests/agreement/disputes.toml");
-    let text = std::fs::read_to_string(&path).expect("read tests/agreement/disputes.toml");
-    let disputes: Disputes = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut used = BTreeSet::new();
-    let mut problems = Vec::new();
-    for c in [&hadolint, &checkov_docker, &checkov_k8s] {
-        let (table, p) = score(c, &disputes.dispute, &mut used);
-        println!("\n{table}");
-        problems.extend(p);
-    }
-    for (i, d) in disputes.dispute.iter().enumerate() {
-        for text in &d.cases {
-            if !used.contains(&(i, text.clone())) {
-                problems.push(format!(
-                    "stale case in tests/agreement/disputes.toml: id {}, \"{text}\" is no longer a disagreement",
-                    d.id
-                ));
-            }
-        }
-        if !["stowage", "hadolint", "checkov"].contains(&d.right.as_str()) || d.why.trim().is_empty() {
-            problems
-                .push(format!("dispute for {}: `right` must name stowage or the peer, and `why` must say why", d.id));
-        }
-        // The rule's doc page must carry the same explanation for its readers.
-        let rules: Vec<&str> = registry::RULES
-            .iter()
-            .filter(|r| r.hadolint_ids().chain(r.checkov_ids()).any(|i| i == d.id))
-            .map(|r| r.code)
-            .collect();
-        if !rules.iter().any(|code| !registry::peer_notes(code).is_empty()) {
-            problems.push(format!(
-                "{} ({rules:?}) is disputed but no mapped rule explains it in registry::peer_notes",
-                d.id
-            ));
-        }
-    }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    Ok(within_scope("checkov", CHECKOV_K8S_TITLE, ours_all, theirs, &judged))
 }
 
 /// Splits our findings into those on what the peer judged and those beyond it (counted per peer ID).

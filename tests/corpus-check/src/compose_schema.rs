@@ -1,9 +1,10 @@
 //! CP037 (unknown top-level key), CP039 (unknown service key) and GN001 (file cannot be parsed) judged by the real
 //! compose-spec JSON schema, through the copy check-jsonschema vendors (`--builtin-schema vendor.compose-spec`).
 //!
-//! Inputs: every file of ../shared/corpus/compose, every compose fixture of the CP rules (bad and good), the
-//! malformed compose files of tests/malformed (the only inputs that do not parse), and the compose entries of
-//! tests/corpus_mutations.toml with their line edit made. One check-jsonschema process judges
+//! Inputs: on a corpus folder (`cargo xtask corpus-check`), every file of its compose/ and, on the folder the
+//! mutations were made for, the compose entries of its mutations.toml with their line edit made; in `cargo test`
+//! (this crate's tests), every compose fixture of the CP rules (bad and good) and the malformed compose files of
+//! the validate stage's tests/malformed (the only inputs that do not parse). One check-jsonschema process judges
 //! them all; its JSON output names the file of each error. A file of several YAML documents is judged document by
 //! document (check-jsonschema reads one per file; Compose reads each later one as an override). From its errors we derive verdicts:
 //! - a parse error → GN001 (and a root that is not a mapping, which GN001 also reports);
@@ -11,10 +12,10 @@
 //!   same key has an error of its own (the schema then lists a known key whose value is wrong as "unevaluated").
 //!
 //! Our verdicts are the CP037, CP039 and GN001 findings of `lint_text` with the default policy. Both sets are
-//! compared per (file, rule, key); every difference must be explained in tests/compose_schema_disputes.toml, and
-//! every entry there must still be a difference. The schema's other errors (types, enums, patterns, ...) are beyond
+//! compared per (file, rule, key); every difference must be explained in the folder's disputes file
+//! (`[[compose_schema]]`), and every entry there must still be a difference. The schema's other errors (types, enums, patterns, ...) are beyond
 //! these rules: they are printed and counted by kind, never failed on. There is no skipping: without the judges
-//! venv (`cargo xtask judges`) the test fails and says how to install it.
+//! venv (`cargo xtask judges`) the check fails and says how to install it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -22,54 +23,75 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use stowage_validate::{Kind, Policy, lint_text};
 
-#[path = "support/judges.rs"]
-mod judges;
-#[path = "support/mutations.rs"]
-mod mutations;
-#[path = "support/verdicts.rs"]
-mod verdicts;
-use verdicts::{Input, Verdict, read, sorted_files};
-
-fn crate_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::verdicts::{self, Dispute, Input, Verdict, read};
+use crate::{Corpus, Fatal, Problems, Result, judge, mutations, sorted_files, validate_dir};
 
 /// The venv's check-jsonschema.
-fn check_jsonschema() -> PathBuf {
-    judges::judge(
-        "check-jsonschema",
-        "CP037, CP039 and GN001 on compose files are judged by check-jsonschema installed there",
-    )
+fn check_jsonschema() -> Result<PathBuf> {
+    judge("check-jsonschema", "CP037, CP039 and GN001 on compose files are judged by check-jsonschema installed there")
 }
 
-fn inputs() -> Vec<Input> {
+fn file_name(p: &Path) -> String {
+    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// Every file of the corpus folder's compose/, and the compose mutations made for it, written to `scratch`.
+pub fn corpus_inputs(corpus: &Corpus, scratch: &Path) -> Result<Vec<Input>> {
     let mut inputs = Vec::new();
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/compose");
-    let file_name = |p: &Path| p.file_name().expect("a file").to_string_lossy().into_owned();
-    for path in sorted_files(&corpus) {
-        inputs.push(read(format!("compose/{}", file_name(&path)), path));
+    for path in corpus.files("compose")? {
+        inputs.push(read(corpus.name(&path), path)?);
     }
-    let compose = |p: &PathBuf| p.to_string_lossy().ends_with(".compose.yaml");
-    let fixtures = crate_dir().join("tests/fixtures");
-    for rule in sorted_files(&fixtures).into_iter().filter(|p| file_name(p).starts_with("CP")) {
-        for path in sorted_files(&rule).into_iter().filter(compose) {
-            inputs.push(read(format!("fixtures/{}/{}", file_name(&rule), file_name(&path)), path));
-        }
-    }
-    for path in sorted_files(&crate_dir().join("tests/malformed")).into_iter().filter(compose) {
-        inputs.push(read(format!("malformed/{}", file_name(&path)), path));
-    }
-    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("compose_schema");
-    std::fs::create_dir_all(&scratch).expect("scratch folder");
-    for m in mutations::data().mutation.iter().filter(|m| m.file.starts_with("compose/")) {
-        let original = corpus.join(m.file.trim_start_matches("compose/"));
-        let text = mutations::edit(&std::fs::read_to_string(&original).expect("mutated corpus file"), m)
-            .unwrap_or_else(|e| panic!("{} on {}: {e}", m.rule, m.file));
+    let Some(snapshots) = &corpus.snapshots else { return Ok(inputs) };
+    let data = mutations::data(snapshots)?;
+    for m in data.mutation.iter().filter(|m| m.file.starts_with("compose/")) {
+        let original = corpus.dir.join(&m.file);
+        let text = std::fs::read_to_string(&original)
+            .map_err(|e| Fatal(format!("cannot read {}: {e}", original.display())))?;
+        let text = mutations::edit(&text, m).map_err(|e| Fatal(format!("{} on {}: {e}", m.rule, m.file)))?;
         let path = scratch.join(format!("{}.yaml", m.rule));
-        std::fs::write(&path, &text).expect("write mutated file");
+        write(&path, &text)?;
         inputs.push(Input { name: format!("mutation {} ({})", m.rule, m.file), path, text });
     }
-    inputs
+    Ok(inputs)
+}
+
+/// Every compose fixture of the CP rules, and the malformed compose files.
+pub fn fixture_inputs() -> Result<Vec<Input>> {
+    let mut inputs = Vec::new();
+    let compose = |p: &PathBuf| p.to_string_lossy().ends_with(".compose.yaml");
+    let fixtures = validate_dir().join("tests/fixtures");
+    for rule in sorted_files(&fixtures)?.into_iter().filter(|p| file_name(p).starts_with("CP")) {
+        for path in sorted_files(&rule)?.into_iter().filter(compose) {
+            inputs.push(read(format!("fixtures/{}/{}", file_name(&rule), file_name(&path)), path)?);
+        }
+    }
+    for path in sorted_files(&validate_dir().join("tests/malformed"))?.into_iter().filter(compose) {
+        inputs.push(read(format!("malformed/{}", file_name(&path)), path)?);
+    }
+    Ok(inputs)
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| Fatal(format!("cannot write {}: {e}", path.display())))
+}
+
+/// A scratch folder under the system's temporary folder, removed when dropped.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(what: &str) -> Result<Scratch> {
+        let path = std::env::temp_dir().join(format!("stowage-corpus-check-{what}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(path.join("documents"))
+            .map_err(|e| Fatal(format!("cannot create {}: {e}", path.display())))?;
+        Ok(Scratch(path))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// The keys of a jsonschema "... ('a', 'b' were unexpected)" message, or of "'a' does not match any of the
@@ -125,7 +147,7 @@ fn service_of(path: &str) -> Option<&str> {
 /// The files check-jsonschema is given for `input`: the file itself, or one file per YAML document. It reads one
 /// document per file, while Compose reads later documents as overrides of the earlier ones, so each document is
 /// judged as the partial compose file it is.
-fn judged_files(input: &Input) -> Vec<PathBuf> {
+fn judged_files(input: &Input, scratch: &Path) -> Result<Vec<PathBuf>> {
     let mut documents = vec![String::new()];
     for line in input.text.split_inclusive('\n') {
         if line.trim_end() == "---" && !documents.last().is_some_and(|d| d.trim().is_empty()) {
@@ -135,48 +157,54 @@ fn judged_files(input: &Input) -> Vec<PathBuf> {
         }
     }
     if documents.len() == 1 {
-        return vec![input.path.clone()];
+        return Ok(vec![input.path.clone()]);
     }
-    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("compose_schema/documents");
-    std::fs::create_dir_all(&scratch).expect("scratch folder");
     let stem: String = input.name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
-    documents
-        .iter()
-        .enumerate()
-        .map(|(i, text)| {
-            let path = scratch.join(format!("{stem}.{i}.yaml"));
-            std::fs::write(&path, text).expect("write one document");
-            path
-        })
-        .collect()
+    let mut files = Vec::new();
+    for (i, text) in documents.iter().enumerate() {
+        let path = scratch.join("documents").join(format!("{stem}.{i}.yaml"));
+        write(&path, text)?;
+        files.push(path);
+    }
+    Ok(files)
 }
 
-fn check(inputs: &[Input]) -> (BTreeSet<Verdict>, Vec<(String, &'static str, String)>) {
-    let judged: Vec<(PathBuf, &str)> =
-        inputs.iter().flat_map(|i| judged_files(i).into_iter().map(move |p| (p, i.name.as_str()))).collect();
-    let out = std::process::Command::new(check_jsonschema())
+type Other = Vec<(String, &'static str, String)>;
+
+fn check(inputs: &[Input], scratch: &Path) -> Result<(BTreeSet<Verdict>, Other)> {
+    let mut judged: Vec<(PathBuf, &str)> = Vec::new();
+    for i in inputs {
+        judged.extend(judged_files(i, scratch)?.into_iter().map(|p| (p, i.name.as_str())));
+    }
+    if judged.is_empty() {
+        return Ok((BTreeSet::new(), Vec::new()));
+    }
+    let out = std::process::Command::new(check_jsonschema()?)
         .args(["--builtin-schema", "vendor.compose-spec", "--output-format", "json"])
         .args(judged.iter().map(|(p, _)| p))
         .output()
-        .expect("run check-jsonschema");
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("check-jsonschema printed no JSON ({e}):\n{}", String::from_utf8_lossy(&out.stderr))
-    });
+        .map_err(|e| Fatal(format!("cannot run check-jsonschema: {e}")))?;
+    let report: Value = serde_json::from_slice(&out.stdout).map_err(|e| {
+        Fatal(format!("check-jsonschema printed no JSON ({e}):\n{}", String::from_utf8_lossy(&out.stderr)))
+    })?;
     let names: BTreeMap<String, &str> = judged.iter().map(|(p, n)| (p.to_string_lossy().into_owned(), *n)).collect();
-    let name = |e: &Value| -> String {
-        let file = e["filename"].as_str().expect("filename");
-        names.get(file).unwrap_or_else(|| panic!("check-jsonschema named a file it was not given: {file}")).to_string()
+    let name = |e: &Value| -> Result<String> {
+        let file = e["filename"].as_str().unwrap_or_default();
+        let name =
+            names.get(file).ok_or_else(|| Fatal(format!("check-jsonschema named a file it was not given: {file}")))?;
+        Ok(name.to_string())
     };
     let mut verdicts = BTreeSet::new();
     let mut other = Vec::new();
-    for e in report["parse_errors"].as_array().expect("parse_errors") {
-        verdicts.insert((name(e), "GN001".to_string(), String::new()));
+    let no_list = || Fatal("check-jsonschema's JSON has no `parse_errors` and `errors` lists".into());
+    for e in report["parse_errors"].as_array().ok_or_else(no_list)? {
+        verdicts.insert((name(e)?, "GN001".to_string(), String::new()));
     }
-    let errors = report["errors"].as_array().expect("errors");
+    let errors = report["errors"].as_array().ok_or_else(no_list)?;
     for e in errors {
-        let file = name(e);
-        let path = e["path"].as_str().expect("path");
-        let message = e["message"].as_str().expect("message");
+        let file = name(e)?;
+        let path = e["path"].as_str().unwrap_or_default();
+        let message = e["message"].as_str().unwrap_or_default();
         let keys = unexpected_keys(message);
         match (path, keys) {
             ("$", Some(keys)) => {
@@ -212,7 +240,7 @@ fn check(inputs: &[Input]) -> (BTreeSet<Verdict>, Vec<(String, &'static str, Str
         }
         other.push((file, keyword(message), format!("{path}: {message}")));
     }
-    (verdicts, other)
+    Ok((verdicts, other))
 }
 
 /// Our CP037, CP039 and GN001 verdicts on `input`; the key is the last backquoted word of the message.
@@ -232,13 +260,20 @@ fn ours(input: &Input) -> BTreeSet<Verdict> {
         .collect()
 }
 
-#[test]
-fn unknown_keys_and_parse_errors_agree_with_the_compose_spec_schema() {
-    let inputs = inputs();
-    let (theirs, other) = check(&inputs);
+/// The check on a corpus folder.
+pub fn run(corpus: &Corpus) -> Result<Problems> {
+    let scratch = Scratch::new("compose")?;
+    let inputs = corpus_inputs(corpus, &scratch.0)?;
+    compare(&inputs, &corpus.disputes.compose_schema, &corpus.disputes_path.display().to_string(), &scratch.0)
+}
+
+/// Judges `inputs`, prints the comparison, and returns the differences not explained in `disputes` (a list read
+/// from the file named `shown`) and the disputes that no longer occur. `scratch` takes one file per YAML document.
+pub fn compare(inputs: &[Input], disputes: &[Dispute], shown: &str, scratch: &Path) -> Result<Problems> {
+    let (theirs, other) = check(inputs, scratch)?;
     let ours: BTreeSet<Verdict> = inputs.iter().flat_map(ours).collect();
 
-    let review = verdicts::review("schema", &theirs, &ours, "compose_schema_disputes.toml");
+    let review = verdicts::review("schema", &theirs, &ours, disputes);
     verdicts::print_other(&other);
     verdicts::print_table("compose files", inputs.len(), &review, other.len());
     for rule in ["CP037", "CP039", "GN001"] {
@@ -246,5 +281,5 @@ fn unknown_keys_and_parse_errors_agree_with_the_compose_spec_schema() {
     }
     let silent = inputs.iter().filter(|i| !theirs.iter().chain(&ours).any(|v| v.0 == i.name)).count();
     println!("files without a CP037, CP039 or GN001 verdict from either side: {silent}");
-    verdicts::assert_explained(&review, "CP037/CP039/GN001", "the compose-spec schema", "compose_schema_disputes.toml");
+    Ok(verdicts::problems(&review, "CP037/CP039/GN001", "the compose-spec schema", shown))
 }

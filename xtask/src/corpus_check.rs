@@ -1,0 +1,82 @@
+//! `corpus-check`: the corpus-wide checks of the linter, apart from `cargo test` (which never reads anything beside
+//! the repository). The checks parse every corpus file, so they live in the `corpus-check` crate
+//! (tests/corpus-check), not here: this command only resolves the corpus folders and their disputes, makes sure the
+//! judges are installed, and runs that crate's binary through cargo.
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::CorpusCheckArgs;
+use crate::failure::{Failure, Result};
+use crate::home::Home;
+use crate::judges;
+
+/// The default folders, relative to the workspace: the shared corpus beside the repository, and the repository's
+/// own. Those that exist are checked.
+pub const DEFAULT_CORPORA: &[&str] = &["../shared/corpus", "tests/corpus"];
+
+pub fn run(home: &Home, args: &CorpusCheckArgs) -> Result<i32> {
+    let root = home.root().expect("corpus-check runs in the workspace");
+    let corpora = folders(root, &args.corpus)?;
+    if !args.disputes.is_empty() && args.disputes.len() != corpora.len() {
+        return Err(Failure::usage(format!(
+            "--disputes is given {} times for {} corpus folders: name one disputes file per --corpus, in the same order",
+            args.disputes.len(),
+            corpora.len()
+        )));
+    }
+    if judges::tool(root, "checkov").is_none() || judges::tool(root, "hadolint").is_none() {
+        return Err(Failure::usage(format!(
+            "the judges are not installed in {}: run `cargo xtask judges` first",
+            judges::venv(root).display()
+        )));
+    }
+    let mut command = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(root).args(["run", "--quiet", "--package", "corpus-check", "--"]);
+    for (i, dir) in corpora.iter().enumerate() {
+        command.arg("--corpus").arg(dir);
+        if let Some(file) = args.disputes.get(i) {
+            command.arg("--disputes").arg(absolute(file)?);
+        }
+    }
+    if let Some(only) = &args.only {
+        command.arg("--only").arg(only.join(","));
+    }
+    if args.write_expected {
+        command.arg("--write-expected");
+    }
+    let status = command.status().map_err(|e| Failure::crash(format!("cannot run cargo: {e}")))?;
+    match status.code() {
+        Some(code) => Ok(code),
+        None => Err(Failure::crash("corpus-check was killed by a signal")),
+    }
+}
+
+/// The folders named with --corpus (each must exist), or the default ones that exist (at least one must).
+fn folders(root: &Path, named: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    if named.is_empty() {
+        // Relative to the workspace, where the checks run, so that reports name them as this help does.
+        let found: Vec<PathBuf> = DEFAULT_CORPORA.iter().filter(|d| root.join(d).is_dir()).map(PathBuf::from).collect();
+        if found.is_empty() {
+            return Err(Failure::usage(format!(
+                "no corpus folder: neither {} exists; name one with --corpus DIR",
+                DEFAULT_CORPORA.join(" nor ")
+            )));
+        }
+        return Ok(found);
+    }
+    named
+        .iter()
+        .map(|dir| {
+            if dir.is_dir() {
+                absolute(dir)
+            } else {
+                Err(Failure::usage(format!("--corpus {}: no such folder", dir.display())))
+            }
+        })
+        .collect()
+}
+
+/// `path` from the current folder, since cargo runs the checks from the workspace root.
+fn absolute(path: &Path) -> Result<PathBuf> {
+    std::path::absolute(path).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
+}
