@@ -3,8 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::build::build_facts;
 use crate::containers;
-use crate::model::{Confidence, Evidence, Fact, Kind, Port, Service, Skipped};
+use crate::model::{BuildFacts, Confidence, Evidence, Fact, Kind, Port, Service, Skipped};
 use crate::scan::{self, Scan};
 use crate::schedule;
 use crate::walk::{Tree, file_name, is_under, join, parent};
@@ -44,6 +45,8 @@ pub struct Draft {
     /// CronJobs of the app's own Kubernetes manifests that run this deployable.
     pub manifest_jobs: Vec<schedule::Job>,
     pub writable: Vec<Fact<String>>,
+    /// The build facts the detector found; native dependencies from `deps` and cgo are added by the common pass.
+    pub build: BuildFacts,
 }
 
 /// A service-wide route prefix and where it is set.
@@ -92,6 +95,7 @@ impl Draft {
             manifest_ports: Vec::new(),
             manifest_jobs: Vec::new(),
             writable: Vec::new(),
+            build: BuildFacts::default(),
         }
     }
 }
@@ -578,6 +582,7 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         env_vars,
         backing_services: backing.into_values().collect(),
         writable_paths: writable.into_values().collect(),
+        build: build_facts(&draft),
     };
     let mut out = Vec::new();
     let background =

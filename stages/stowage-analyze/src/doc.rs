@@ -151,6 +151,24 @@ pub fn render(model: &Model) -> String {
         out.push_str(&fact_line("lockfile", &s.lockfile, |v| format!("`{v}`")));
         out.push_str(&fact_line("build command", &s.build_command, |v| format!("`{v}`")));
         out.push_str(&fact_line("start command", &s.start_command, |v| format!("`{v}`")));
+        // Build facts appear only when found: most apps state a few of them.
+        let b = &s.build;
+        for (label, fact) in [
+            ("declared version", &b.version),
+            ("artifact", &b.artifact),
+            ("build output", &b.output_dir),
+            ("build tool wrapper", &b.wrapper),
+            ("Spring Boot version", &b.spring_boot_version),
+        ] {
+            if fact.is_some() {
+                out.push_str(&fact_line(label, fact, |v| format!("`{v}`")));
+            }
+        }
+        for (label, facts) in [("PHP extension", &b.php_extensions), ("native dependency", &b.native_dependencies)] {
+            for f in facts {
+                let _ = writeln!(out, "- {label}: `{}` {} [{}]", f.value, cite(&f.evidence), confidence(f));
+            }
+        }
         // Only services with scheduled work get a schedule line, so other services' documents stay as they were.
         match (&s.schedule, s.kind.value) {
             (Some(_), Kind::Job) => out.push_str(&fact_line("schedule (CronJob)", &s.schedule, |v| format!("`{v}`"))),

@@ -12,7 +12,11 @@
 //! static), `language`, `runtime_version`, `package_manager`, `lockfile`, `framework`, `build_command`,
 //! `start_command`, `schedule` (see below), `ports[]` (value `{ number, env }`: `number` is null when only the
 //! variable sets the port), `health_path`, `readiness_path`, `env_vars[]` (names only), `backing_services[]`
-//! (postgres, mysql, redis, mongodb, rabbitmq, kafka, elasticsearch, s3) and `writable_paths[]`. Every fact is
+//! (postgres, mysql, redis, mongodb, rabbitmq, kafka, elasticsearch, s3), `writable_paths[]` and `build`, the facts
+//! a Dockerfile recipe needs: `version` (declared in the manifest), `artifact` (Go/Rust binary, Java jar, .NET
+//! assembly), `output_dir` (Vite, Create React App, Angular, Next.js standalone/export, tsc `outDir`), `wrapper`
+//! (mvnw, gradlew), `spring_boot_version`, `php_extensions[]` (composer.json `ext-*`) and `native_dependencies[]`
+//! (cgo, `-sys` crates reached in Cargo.lock, Node native modules, Python and Ruby C extensions). Every fact is
 //! `{ value, evidence: [{ file, line?, detail }], confidence: high | medium | low }`; a fact that was not found is
 //! null (or an empty list), never a guess. `skipped[]` lists projects that are not deployables (libraries,
 //! examples, test projects, workspace roots) with the reason; `unread[]` the files that were not read (binary,
@@ -91,6 +95,7 @@
 //!
 //! Files stowage generated earlier (the lock's list) and `exclude`d paths are never read.
 
+mod build;
 mod containers;
 mod detect;
 pub mod doc;

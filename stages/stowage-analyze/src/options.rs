@@ -238,6 +238,7 @@ pub fn declared_service(name: &str, facts: &BTreeMap<String, Override>) -> Optio
         env_vars: vec![],
         backing_services: vec![],
         writable_paths: vec![],
+        build: Default::default(),
     })
 }
 

@@ -174,6 +174,43 @@ pub struct Service {
     pub backing_services: Vec<Fact<String>>,
     /// Paths the service writes at run time (uploads, caches), relative to its working folder or absolute.
     pub writable_paths: Vec<Fact<String>>,
+    /// What the image build needs beyond the commands: the artifact, output folder, native dependencies, version.
+    pub build: BuildFacts,
+}
+
+/// The facts a Dockerfile recipe needs to build and package a service. The Java build tool is the service's
+/// `package_manager` (`maven` or `gradle`); `wrapper` says whether the app carries its wrapper script.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct BuildFacts {
+    /// The version the service's own manifest declares, as written: package.json `version`, Cargo.toml
+    /// `[package] version` (or the workspace's), pyproject `[project] version` or Poetry's, the pom's `<version>`
+    /// (or its parent's), Gradle `version = "..."` (or gradle.properties), a csproj `<Version>`/`<VersionPrefix>`,
+    /// composer.json `version`, a gemspec or `version.rb` `VERSION`. Go modules declare none.
+    pub version: Option<Fact<String>>,
+    /// What the build produces and the runtime image runs, relative to the service's `root`: a Go or Rust binary's
+    /// file name (`server`), a Java jar (`target/app-1.0.jar`, `build/libs/app-1.0.jar`) or an `application`
+    /// plugin's launcher (`build/install/app/bin/app`), a .NET assembly (`MyApp.dll`, from `<AssemblyName>` or the
+    /// project file's name).
+    pub artifact: Option<Fact<String>>,
+    /// App-relative folder the build writes the files to ship: Vite `build.outDir` (default `dist`), Create React
+    /// App `build`, Angular's `outputPath` (`/browser` under the application builder), Next.js `.next/standalone`
+    /// (`output: 'standalone'`), `out` (`output: 'export'`) or `.next`, a TypeScript server's `outDir`.
+    pub output_dir: Option<Fact<String>>,
+    /// App-relative path of the build tool's wrapper script (`mvnw`, `gradlew`) when the app has one; the build
+    /// then runs it instead of an installed Maven or Gradle.
+    pub wrapper: Option<Fact<String>>,
+    /// The Spring Boot version the build declares (parent pom, BOM, `spring-boot.version`, Gradle plugin or version
+    /// catalog), as written.
+    pub spring_boot_version: Option<Fact<String>>,
+    /// PHP extensions composer.json `require`s (`ext-intl` gives `intl`), sorted.
+    pub php_extensions: Vec<Fact<String>>,
+    /// Dependencies that compile or link native code, so the build needs a C toolchain (and often libc at run
+    /// time): `cgo` (a Go file imports "C", or a cgo module such as go-sqlite3), Rust `-sys` crates the package
+    /// reaches in Cargo.lock (or declares), Node native modules (bcrypt, sharp, better-sqlite3, a `binding.gyp`),
+    /// Python packages with C extensions (psycopg2, lxml, numpy, mysqlclient, ...), Ruby gems with C extensions.
+    /// Sorted by name; the detail names the reason.
+    pub native_dependencies: Vec<Fact<String>>,
 }
 
 /// A Dockerfile, compose file or Kubernetes manifest the app already has.
@@ -218,7 +255,7 @@ pub struct Model {
 }
 
 /// The model version this build reads and writes.
-pub const MODEL_VERSION: u32 = 1;
+pub const MODEL_VERSION: u32 = 2;
 
 /// The stage whose facts are the model: `Context::facts["analyze"]`.
 pub const ANALYZE_STAGE: &str = "analyze";
@@ -304,7 +341,7 @@ mod tests {
         other["model_version"] = serde_json::json!(MODEL_VERSION + 1);
         check(other, Err(&format!("published model version {}", MODEL_VERSION + 1)));
         check(serde_json::json!({}), Err("published model version none"));
-        check(serde_json::json!([1]), Err("facts are not a model"));
+        check(serde_json::json!("text"), Err("facts are not a model"));
         let mut broken = empty;
         broken["services"] = serde_json::json!([{ "name": "web" }]);
         check(broken, Err("facts are not a model: missing field"));

@@ -115,6 +115,12 @@ fn project(tree: &Tree, projects: &[String], path: &str) -> Found {
             Evidence::new(path, line_of(xml, "OutputType"), "console application"),
         ));
     }
+    let assembly_line = line_of(xml, "<AssemblyName>");
+    let detail = if assembly_line.is_some() { "`<AssemblyName>`" } else { "assembly named after the project file" };
+    draft.build.artifact = Some(fact(format!("{assembly}.dll"), Confidence::High, path, assembly_line, detail));
+    if let Some((version, n)) = tag(xml, "Version").or_else(|| tag(xml, "VersionPrefix")) {
+        draft.build.version = Some(fact(version, Confidence::High, path, Some(n), "project `<Version>`"));
+    }
     draft.deps = refs;
     draft.sources = sources(tree, dir, projects, EXTS, &[]);
     // launchSettings.json holds development profiles only; production ports come from code or the defaults.

@@ -198,6 +198,20 @@ fn service(
     for (dep, n) in &gomod.requires {
         draft.deps.push((dep.clone(), Evidence::new(mod_path, Some(*n), format!("requires `{dep}`"))));
     }
+    // cgo: a file of the program imports "C", or a required module is a cgo binding.
+    let cgo_file = files.iter().find_map(|f| {
+        let text = tree.text(f)?;
+        imports(text).iter().any(|i| i == "C").then(|| (f.clone(), crate::detect::line_of(text, "\"C\"")))
+    });
+    let cgo_module = gomod.requires.iter().find_map(|(dep, n)| {
+        crate::build::GO_CGO_MODULES.iter().find(|(m, _)| dep.starts_with(m)).map(|(_, why)| (dep, n, why))
+    });
+    if let Some((file, line)) = cgo_file {
+        draft.build.native_dependencies.push(fact("cgo", Confidence::High, &file, line, "imports \"C\" (cgo)"));
+    } else if let Some((dep, n, why)) = cgo_module {
+        let detail = format!("requires `{dep}`: {why}");
+        draft.build.native_dependencies.push(fact("cgo", Confidence::High, mod_path, Some(*n), &detail));
+    }
     let rel_main = if main == dir {
         ".".to_string()
     } else {
@@ -205,6 +219,7 @@ fn service(
     };
     let main_file = files.iter().find(|f| parent(f) == main).cloned().unwrap_or(mod_path.to_string());
     let bin = draft.name.clone();
+    draft.build.artifact = Some(fact(bin.clone(), Confidence::High, &main_file, None, "binary of the main package"));
     draft.build_command =
         Some(fact(format!("go build -o /out/{bin} {rel_main}"), Confidence::High, &main_file, None, "main package"));
     draft.start_command = Some(fact(format!("/out/{bin}"), Confidence::Medium, &main_file, None, "the built binary"));

@@ -236,16 +236,121 @@ fn maven(tree: &Tree, projects: &[String], path: &str) -> Found {
         draft.runtime_version = Some(fact(v, Confidence::High, path, Some(n), &format!("<{t}>")));
     }
     draft.package_manager = Some(fact("maven", Confidence::High, path, None, "pom.xml"));
-    let mvn = wrapper.map_or("mvn".to_string(), |_| "./mvnw".to_string());
+    let mvn = wrapper.as_ref().map_or("mvn".to_string(), |_| "./mvnw".to_string());
     draft.build_command =
         Some(fact(format!("{mvn} -B package -DskipTests"), Confidence::High, path, None, "Maven build"));
     let version = tag(&top, "version").map(|(v, _)| v);
-    let jar = match version {
+    let jar = match &version {
         Some(v) => format!("target/{artifact}-{v}.jar"),
         None => format!("target/{artifact}.jar"),
     };
     draft.start_command = Some(fact(format!("java -jar {jar}"), Confidence::Medium, path, None, "the packaged jar"));
+    if let Some(wrapper) = &wrapper {
+        draft.build.wrapper = Some(fact(wrapper.clone(), Confidence::High, wrapper, None, "Maven wrapper"));
+    }
+    // The declared version (a property reference resolved from <properties>), else the parent's, which the
+    // module inherits.
+    let parent_block = tag(xml, "parent").map(|(p, _)| p).unwrap_or_default();
+    let declared = tag(&top, "version").map(|(v, n)| (v, Some(n), "project `<version>`")).or_else(|| {
+        let (v, _) = tag(&parent_block, "version")?;
+        let line = line_of(xml, &format!("<version>{v}</version>"));
+        Some((v, line, "inherited from `<parent>`"))
+    });
+    let declared = declared.and_then(|(v, n, d)| Some((maven_resolve(xml, &v)?, n, d)));
+    if let Some((v, n, detail)) = &declared {
+        draft.build.version = Some(fact(v.clone(), Confidence::High, path, *n, detail));
+    }
+    // The jar Maven writes: `<build><finalName>`, else artifactId-version.
+    let final_name = tag(&tag(xml, "build").map(|(b, _)| b).unwrap_or_default(), "finalName")
+        .and_then(|(f, _)| maven_resolve(xml, &f))
+        .map(|f| (f, line_of(xml, "<finalName>"), "`<finalName>`"));
+    let jar = final_name.or_else(|| {
+        let (v, n, _) = declared.as_ref()?;
+        Some((format!("{artifact}-{v}"), *n, "artifactId and version"))
+    });
+    if let Some((name, line, detail)) = jar {
+        draft.build.artifact = Some(fact(format!("target/{name}.jar"), Confidence::High, path, line, detail));
+    }
+    draft.build.spring_boot_version = maven_boot_version(xml, path, &parent_block);
     finish(draft, tree, projects, path, main, artifacts)
+}
+
+/// `value` with `${name}` references replaced from the pom's `<properties>` (and `project.version`); `None` when a
+/// reference cannot be resolved there (it comes from a parent or the command line).
+fn maven_resolve(xml: &str, value: &str) -> Option<String> {
+    let properties = tag(xml, "properties").map(|(p, _)| p).unwrap_or_default();
+    let mut out = value.to_string();
+    for _ in 0..4 {
+        let Some(start) = out.find("${") else { return Some(out) };
+        let end = start + out[start..].find('}')?;
+        let name = &out[start + 2..end];
+        let replacement = if name == "project.version" {
+            tag(&without(&without(xml, "parent"), "dependencies"), "version")?.0
+        } else {
+            tag(&properties, name)?.0
+        };
+        out.replace_range(start..=end, &replacement);
+    }
+    (!out.contains("${")).then_some(out)
+}
+
+/// Spring Boot's version in a pom: the `spring-boot-starter-parent` (or `-dependencies`) parent, the
+/// `spring-boot-dependencies` BOM, or a `spring-boot.version` property.
+fn maven_boot_version(xml: &str, path: &str, parent_block: &str) -> Option<Fact<String>> {
+    let parent_artifact = tag(parent_block, "artifactId").map(|(a, _)| a).unwrap_or_default();
+    if parent_artifact.starts_with("spring-boot-") {
+        let (v, _) = tag(parent_block, "version")?;
+        let v = maven_resolve(xml, &v)?;
+        let line = line_of(xml, &parent_artifact);
+        return Some(fact(v, Confidence::High, path, line, &format!("parent `{parent_artifact}`")));
+    }
+    if let Some((v, n)) = tag(xml, "spring-boot.version") {
+        return Some(fact(v, Confidence::High, path, Some(n), "`spring-boot.version` property"));
+    }
+    let management = tag(xml, "dependencyManagement").map(|(d, _)| d).unwrap_or_default();
+    let bom =
+        management.split("<dependency>").find(|d| d.contains("<artifactId>spring-boot-dependencies</artifactId>"))?;
+    let (v, _) = tag(bom, "version")?;
+    let v = maven_resolve(xml, &v)?;
+    Some(fact(v, Confidence::High, path, line_of(xml, "spring-boot-dependencies"), "`spring-boot-dependencies` BOM"))
+}
+
+/// A top-level `key = "literal"` (Groovy or Kotlin DSL, `.set("...")` too) of a Gradle build, with its line.
+fn gradle_assignment(text: &str, key: &str) -> Option<(String, u32)> {
+    text.lines().enumerate().find_map(|(i, line)| {
+        let t = line.trim();
+        let rest = t.strip_prefix(key).or_else(|| t.split_once(&format!(".{key}")).map(|(_, r)| r))?;
+        let rest = rest.trim_start();
+        let rest = rest.strip_prefix('=').or_else(|| rest.strip_prefix(".set("))?.trim_start();
+        let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        let value = rest[1..].split(quote).next()?;
+        (!value.is_empty() && !value.contains('$')).then(|| (value.to_string(), i as u32 + 1))
+    })
+}
+
+/// Spring Boot's version in a Gradle build: the plugin's `version`, the `spring-boot-gradle-plugin` classpath, or
+/// the version catalog's `spring-boot`/`springBoot` entry.
+fn gradle_boot_version(tree: &Tree, text: &str, path: &str, root: &str) -> Option<Fact<String>> {
+    for (i, line) in text.lines().enumerate() {
+        let n = Some(i as u32 + 1);
+        if line.contains("org.springframework.boot")
+            && let Some((_, rest)) = line.split_once(" version ")
+            && let Some(v) = rest.split(['"', '\'']).nth(1)
+        {
+            return Some(fact(v, Confidence::High, path, n, "Spring Boot plugin version"));
+        }
+        if let Some((_, rest)) = line.split_once("spring-boot-gradle-plugin:")
+            && let Some(v) = rest.split(['"', '\'', ')']).next().filter(|v| !v.is_empty() && !v.contains('$'))
+        {
+            return Some(fact(v, Confidence::High, path, n, "`spring-boot-gradle-plugin` classpath"));
+        }
+    }
+    let catalog = join(root, "gradle/libs.versions.toml");
+    let doc = tree.text(&catalog)?.parse::<toml::Table>().ok()?;
+    let versions = doc.get("versions")?.as_table()?;
+    let (key, v) = versions.iter().find(|(k, _)| matches!(k.as_str(), "spring-boot" | "springBoot" | "spring_boot"))?;
+    let line = line_of(tree.text(&catalog)?, key);
+    Some(fact(v.as_str()?, Confidence::High, &catalog, line, "version catalog"))
 }
 
 fn gradle(tree: &Tree, projects: &[String], path: &str, app_name: &str) -> Found {
@@ -320,7 +425,60 @@ fn gradle(tree: &Tree, projects: &[String], path: &str, app_name: &str) -> Found
         draft.runtime_version = Some(fact(v, Confidence::High, path, Some(i as u32 + 1), "Java toolchain"));
     }
     draft.package_manager = Some(fact("gradle", Confidence::High, path, None, "Gradle build"));
-    let gradlew = wrapper.map_or("gradle".to_string(), |_| "./gradlew".to_string());
+    let gradlew = wrapper.as_ref().map_or("gradle".to_string(), |_| "./gradlew".to_string());
+    if let Some(wrapper) = &wrapper {
+        draft.build.wrapper = Some(fact(wrapper.clone(), Confidence::High, wrapper, None, "Gradle wrapper"));
+    }
+    draft.build.version = gradle_assignment(text, "version")
+        .map(|(v, n)| fact(v, Confidence::High, path, Some(n), "Gradle `version`"))
+        .or_else(|| {
+            // gradle.properties of the project, else of the build's root.
+            [dir, draft.build_context.as_str()].iter().find_map(|d| {
+                let props = join(d, "gradle.properties");
+                let t = tree.text(&props)?;
+                let (n, value) = t.lines().enumerate().find_map(|(i, l)| {
+                    let (k, v) = l.split_once('=')?;
+                    (k.trim() == "version").then(|| (i as u32 + 1, v.trim().to_string()))
+                })?;
+                Some(fact(value, Confidence::High, &props, Some(n), "gradle.properties `version`"))
+            })
+        });
+    let project = if draft.build_context == dir { name.clone() } else { file_name(dir).to_string() };
+    draft.build.artifact = if boot {
+        let archive =
+            gradle_assignment(text, "archiveFileName").map(|(f, n)| (f, n, "`archiveFileName`")).or_else(|| {
+                let (base, n) = gradle_assignment(text, "archiveBaseName")?;
+                let file = match &draft.build.version {
+                    Some(v) => format!("{base}-{}.jar", v.value),
+                    None => format!("{base}.jar"),
+                };
+                Some((file, n, "`archiveBaseName`"))
+            });
+        match archive {
+            Some((file, n, detail)) => {
+                Some(fact(format!("build/libs/{file}"), Confidence::High, path, Some(n), detail))
+            }
+            None => {
+                let file = match &draft.build.version {
+                    Some(v) => format!("{project}-{}.jar", v.value),
+                    None => format!("{project}.jar"),
+                };
+                Some(fact(
+                    format!("build/libs/{file}"),
+                    Confidence::Medium,
+                    path,
+                    None,
+                    "bootJar: project name and version",
+                ))
+            }
+        }
+    } else if application {
+        let launcher = format!("build/install/{project}/bin/{project}");
+        Some(fact(launcher, Confidence::Medium, path, None, "`application` plugin launcher (installDist)"))
+    } else {
+        None
+    };
+    draft.build.spring_boot_version = gradle_boot_version(tree, text, path, &draft.build_context);
     let task = if boot { "bootJar" } else { "installDist" };
     // From the root of a multi-project build, a subproject's task is addressed by its path.
     let task = if draft.build_context != dir {

@@ -226,6 +226,16 @@ fn package(
     if framework.is_some_and(|(dep, ..)| *dep == "next") {
         draft.health_path = next_health_route(tree, dir);
     }
+    if let Some(version) = get_str("version") {
+        let line = line_of(text, "\"version\"");
+        draft.build.version = Some(fact(version, Confidence::High, path, line, "package.json `version`"));
+    }
+    draft.build.output_dir = output_dir(tree, dir, path, text, framework.map(|f| f.1), script("build"));
+    let gyp = join(dir, "binding.gyp");
+    if tree.exists(&gyp) {
+        let detail = "the package builds its own native addon with node-gyp";
+        draft.build.native_dependencies.push(fact("node-gyp", Confidence::High, &gyp, None, detail));
+    }
     draft.deps = deps;
     draft.sources = sources(tree, dir, projects, EXTS, &[]);
     if framework.is_some_and(|(dep, ..)| *dep == "@nestjs/core") {
@@ -294,4 +304,121 @@ fn next_health_route(tree: &Tree, dir: &str) -> Option<Fact<String>> {
         }
     }
     best.map(|(_, route, file)| fact(route, Confidence::High, &file, None, "Next.js file-system route"))
+}
+
+/// The first of `names` in `dir` that exists.
+fn config_file(tree: &Tree, dir: &str, names: &[&str]) -> Option<String> {
+    names.iter().map(|n| join(dir, n)).find(|p| tree.exists(p))
+}
+
+/// `dir`-relative `folder` as an app-relative path (`./dist/` and `dist` alike).
+fn under(dir: &str, folder: &str) -> String {
+    join(dir, folder.trim_start_matches("./").trim_end_matches('/'))
+}
+
+/// The first string literal after `key` on a line of `path` (`outDir: 'build'`), with its line.
+fn setting(tree: &Tree, path: &str, key: &str) -> Option<(String, u32)> {
+    let text = tree.text(path)?;
+    crate::scan::code_lines(text).find_map(|(n, line)| {
+        let (_, rest) = line.split_once(key)?;
+        let rest = rest.trim_start().trim_start_matches(['"', '\'']).trim_start();
+        let value = crate::scan::literals(rest.strip_prefix(':')?).into_iter().next()?;
+        Some((value.to_string(), n))
+    })
+}
+
+/// Where the build writes the files to ship (see the model's `output_dir`).
+fn output_dir(
+    tree: &Tree,
+    dir: &str,
+    path: &str,
+    text: &str,
+    framework: Option<&str>,
+    build: Option<&str>,
+) -> Option<Fact<String>> {
+    let dep_line = |dep: &str| line_of(text, &format!("\"{dep}\""));
+    match framework {
+        Some("Vite") => {
+            let names = ["vite.config.ts", "vite.config.js", "vite.config.mjs", "vite.config.mts", "vite.config.cjs"];
+            let config = config_file(tree, dir, &names);
+            if let Some((folder, n)) = config.as_ref().and_then(|c| setting(tree, c, "outDir")) {
+                let config = config.expect("read above");
+                return Some(fact(under(dir, &folder), Confidence::High, &config, Some(n), "Vite `build.outDir`"));
+            }
+            Some(fact(under(dir, "dist"), Confidence::Medium, path, dep_line("vite"), "Vite builds into dist/"))
+        }
+        Some("Create React App") => Some(fact(
+            under(dir, "build"),
+            Confidence::Medium,
+            path,
+            dep_line("react-scripts"),
+            "Create React App builds into build/",
+        )),
+        Some("Angular") => angular_output(tree, dir),
+        Some("Next.js") => {
+            let names = ["next.config.js", "next.config.mjs", "next.config.ts", "next.config.cjs"];
+            let config = config_file(tree, dir, &names);
+            match config.as_ref().and_then(|c| setting(tree, c, "output").map(|s| (c, s))) {
+                Some((c, (mode, n))) if mode == "standalone" => Some(fact(
+                    under(dir, ".next/standalone"),
+                    Confidence::High,
+                    c,
+                    Some(n),
+                    "Next.js `output: 'standalone'` (static files stay in .next/static and public/)",
+                )),
+                Some((c, (mode, n))) if mode == "export" => {
+                    Some(fact(under(dir, "out"), Confidence::High, c, Some(n), "Next.js `output: 'export'`"))
+                }
+                _ => Some(fact(
+                    under(dir, ".next"),
+                    Confidence::Medium,
+                    path,
+                    dep_line("next"),
+                    "Next.js builds into .next/",
+                )),
+            }
+        }
+        _ => {
+            // A TypeScript server compiled by tsc (or the Nest CLI) runs from tsconfig's outDir.
+            let build = build?;
+            if !(build.contains("tsc") || build.contains("nest build")) {
+                return None;
+            }
+            let tsconfig = join(dir, "tsconfig.json");
+            let (folder, n) = setting(tree, &tsconfig, "\"outDir")?;
+            Some(fact(under(dir, &folder), Confidence::High, &tsconfig, Some(n), "tsconfig `outDir` (built by `tsc`)"))
+        }
+    }
+}
+
+/// Angular: angular.json's build `outputPath` of the default (or first) project, `dist/<project>` when unset;
+/// the application builder (Angular 17+) writes the browser files to its `browser` subfolder.
+fn angular_output(tree: &Tree, dir: &str) -> Option<Fact<String>> {
+    let path = join(dir, "angular.json");
+    let text = tree.text(&path)?;
+    let doc: Value = serde_json::from_str(text).ok()?;
+    let projects = doc.get("projects")?.as_object()?;
+    let (name, project) = doc
+        .get("defaultProject")
+        .and_then(|d| d.as_str())
+        .and_then(|d| projects.get_key_value(d))
+        .or_else(|| projects.iter().find(|(_, p)| p.get("projectType").and_then(|t| t.as_str()) == Some("application")))
+        .or_else(|| projects.iter().next())?;
+    let build = project.get("architect").or_else(|| project.get("targets"))?.get("build")?;
+    let application = build.get("builder").and_then(|b| b.as_str()).is_some_and(|b| b.ends_with(":application"));
+    let output = build.get("options").and_then(|o| o.get("outputPath"));
+    let (base, browser) = match output {
+        Some(Value::String(s)) => (s.clone(), application.then(|| "browser".to_string())),
+        Some(Value::Object(o)) => (
+            o.get("base").and_then(|b| b.as_str()).unwrap_or("dist").to_string(),
+            Some(o.get("browser").and_then(|b| b.as_str()).unwrap_or("browser").to_string()),
+        ),
+        _ => (format!("dist/{name}"), application.then(|| "browser".to_string())),
+    };
+    let folder = match browser.filter(|b| !b.is_empty()) {
+        Some(b) => format!("{}/{b}", base.trim_end_matches('/')),
+        None => base,
+    };
+    let line = line_of(text, "\"outputPath\"").or_else(|| line_of(text, "\"builder\""));
+    Some(fact(under(dir, &folder), Confidence::High, &path, line, "angular.json build `outputPath`"))
 }

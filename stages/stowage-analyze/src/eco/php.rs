@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::detect::{Draft, Found, fact, line_of, skipped, sources, version_floor};
-use crate::model::{Confidence, Evidence};
+use crate::model::{Confidence, Evidence, Fact};
 use crate::walk::{Tree, file_name, join, parent};
 
 const EXTS: &[&str] = &["php", "yaml", "yml"];
@@ -100,6 +100,16 @@ fn project(tree: &Tree, projects: &[String], path: &str, app_name: &str) -> Foun
         };
         draft.start_command =
             Some(fact(cmd, Confidence::Low, front, None, "front controller served by PHP's built-in server"));
+    }
+    for (dep, ev) in &deps {
+        if let Some(ext) = dep.strip_prefix("ext-") {
+            let evidence = Evidence { detail: format!("requires `{dep}`"), ..ev.clone() };
+            draft.build.php_extensions.push(Fact::new(ext.to_ascii_lowercase(), Confidence::High, evidence));
+        }
+    }
+    if let Some(version) = doc.get("version").and_then(|v| v.as_str()) {
+        let line = line_of(text, "\"version\"");
+        draft.build.version = Some(fact(version, Confidence::High, path, line, "composer.json `version`"));
     }
     draft.deps = deps;
     draft.sources = sources(tree, dir, projects, EXTS, &[]);

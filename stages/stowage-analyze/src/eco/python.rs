@@ -101,6 +101,7 @@ fn project(
     }
     let pyproject = join(dir, "pyproject.toml");
     let mut poetry = false;
+    let mut version: Option<Fact<String>> = None;
     if let Some(text) = tree.text(&pyproject) {
         let doc = match text.parse::<toml::Table>() {
             Ok(doc) => doc,
@@ -112,6 +113,15 @@ fn project(
         poetry = poetry_table.is_some();
         if name.is_none() {
             name = poetry_table.and_then(|p| p.get("name")).and_then(|v| v.as_str()).map(str::to_string);
+        }
+        // `dynamic = ["version"]` leaves no version in the file: none is reported.
+        let declared = project
+            .and_then(|p| p.get("version"))
+            .map(|v| (v, "[project] version"))
+            .or_else(|| poetry_table.and_then(|p| p.get("version")).map(|v| (v, "[tool.poetry] version")));
+        if let Some((v, detail)) = declared.and_then(|(v, d)| Some((v.as_str()?, d))) {
+            let line = text.lines().position(|l| l.trim_start().starts_with("version")).map(|i| i as u32 + 1);
+            version = Some(fact(v, Confidence::High, &pyproject, line, detail));
         }
         let list = project.and_then(|p| p.get("dependencies")).and_then(|d| d.as_array());
         for dep in list.into_iter().flatten().filter_map(|d| d.as_str()) {
@@ -208,6 +218,7 @@ fn project(
     );
     let context = workspace_root.unwrap_or_else(|| dir.to_string());
     draft.build_context = context.clone();
+    draft.build.version = version;
     draft.runtime_version = version_file(tree, dir, &context, &[".python-version"], "Python version file").or(runtime);
     let lock = find_up(tree, dir, &context, &["uv.lock", "poetry.lock", "Pipfile.lock", "pdm.lock"]);
     draft.package_manager = Some(match &lock {

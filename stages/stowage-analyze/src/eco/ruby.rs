@@ -58,6 +58,7 @@ fn project(tree: &Tree, projects: &[String], path: &str, app_name: &str) -> Foun
         draft.lockfile = Some(fact(lock.clone(), Confidence::High, &lock, None, "lockfile"));
     }
     draft.web_framework = true;
+    draft.build.version = ruby_version(tree, dir);
     if let Some(ev) = rails {
         draft.framework = Some(Fact::new("Rails".to_string(), Confidence::High, ev.clone()));
         draft.default_port =
@@ -111,4 +112,36 @@ fn project(tree: &Tree, projects: &[String], path: &str, app_name: &str) -> Foun
     draft.deps = gems;
     draft.sources = sources(tree, dir, projects, EXTS, &[]);
     Found::Service(Box::new(draft))
+}
+
+/// The version a gemspec (`spec.version = "1.2.3"`) or a `version.rb` (`VERSION = "1.2.3"`) under `lib/` states as
+/// a literal; a version computed at load time is not reported.
+fn ruby_version(tree: &Tree, dir: &str) -> Option<Fact<String>> {
+    let mut candidates: Vec<&str> = tree
+        .texts_under(dir)
+        .map(|(p, _)| p)
+        .filter(|p| {
+            (parent(p) == dir && p.ends_with(".gemspec"))
+                || (file_name(p) == "version.rb" && p.starts_with(&join(dir, "lib/")))
+        })
+        .collect();
+    candidates.sort();
+    candidates.into_iter().find_map(|p| {
+        let text = tree.text(p)?;
+        code_lines(text).find_map(|(n, line)| {
+            let t = line.trim();
+            let rest = t.strip_prefix("VERSION").or_else(|| t.split_once(".version").map(|(_, r)| r))?;
+            let value = rest.trim_start().strip_prefix('=')?.trim().trim_end_matches(".freeze");
+            let literal = literals(value).into_iter().next().filter(|_| value.starts_with(['"', '\'']))?;
+            literal.chars().next().is_some_and(|c| c.is_ascii_digit()).then(|| {
+                fact(
+                    literal,
+                    Confidence::High,
+                    p,
+                    Some(n),
+                    if p.ends_with(".gemspec") { "gemspec version" } else { "VERSION constant" },
+                )
+            })
+        })
+    })
 }

@@ -21,6 +21,15 @@ struct Workspace {
     members: Vec<Glob>,
     exclude: Vec<Glob>,
     rust_version: Option<(String, Option<u32>)>,
+    /// `[workspace.package] version`, which members inherit with `version.workspace = true`.
+    version: Option<(String, Option<u32>)>,
+}
+
+/// The line of a `version = ...` key (not `rust-version`, not a dependency's inline version).
+fn version_line(text: &str) -> Option<u32> {
+    text.lines()
+        .position(|l| l.strip_prefix("version").is_some_and(|r| r.trim_start().starts_with(['=', '.'])))
+        .map(|i| i as u32 + 1)
 }
 
 fn strings(value: Option<&toml::Value>) -> Vec<String> {
@@ -47,7 +56,13 @@ pub fn detect(tree: &Tree) -> Vec<Found> {
                 .and_then(|p| p.get("rust-version"))
                 .and_then(|v| v.as_str())
                 .map(|v| (v.to_string(), line_of(text, "rust-version")));
+            let version = ws
+                .get("package")
+                .and_then(|p| p.get("version"))
+                .and_then(|v| v.as_str())
+                .map(|v| (v.to_string(), version_line(text)));
             Some(Workspace {
+                version,
                 members: strings(ws.get("members")).iter().map(|g| Glob::new(&join(&root, g))).collect(),
                 exclude: strings(ws.get("exclude")).iter().map(|g| Glob::new(&join(&root, g))).collect(),
                 root,
@@ -169,6 +184,27 @@ fn package_services(
             t.parse::<toml::Table>().is_ok_and(|d| d.contains_key("package") || d.contains_key("version"))
         })
     });
+    let version = match package.get("version") {
+        Some(toml::Value::String(v)) => {
+            Some(fact(v.clone(), Confidence::High, path, version_line(text), "[package] version"))
+        }
+        Some(toml::Value::Table(_)) => workspace.and_then(|w| {
+            let (v, line) = w.version.clone()?;
+            Some(fact(v, Confidence::High, &join(&w.root, "Cargo.toml"), line, "workspace package version"))
+        }),
+        _ => None,
+    };
+    // Native code: the `-sys` crates the package reaches in its lockfile, else those it declares itself.
+    let mut native = match &lock {
+        Some((p, _)) => crate::build::cargo_sys_crates(p, tree.text(p).unwrap_or(""), pkg_name),
+        None => Vec::new(),
+    };
+    if native.is_empty() {
+        for (dep, ev) in deps.iter().filter(|(d, _)| d.ends_with("-sys")) {
+            let detail = format!("`{dep}` compiles or links native code");
+            native.push(Fact::new(dep.clone(), Confidence::High, Evidence { detail, ..ev.clone() }));
+        }
+    }
     let src = join(dir, "src");
     let bin_files: Vec<String> = bins.iter().map(|(_, f, _)| f.clone()).collect();
     let mut out = Vec::new();
@@ -234,6 +270,10 @@ fn package_services(
             &format!("binary target `{name}`"),
         ));
         draft.start_command = Some(fact(name.clone(), Confidence::High, file, None, "the built binary"));
+        let detail = format!("binary target `{name}`");
+        draft.build.artifact = Some(fact(name.clone(), Confidence::High, path, *line, &detail));
+        draft.build.version = version.clone();
+        draft.build.native_dependencies = native.clone();
         draft.deps = deps.clone();
         out.push(Found::Service(Box::new(draft)));
     }
