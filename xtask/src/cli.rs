@@ -90,6 +90,10 @@ pub struct ContainerizeArgs {
     pub adopt: Vec<String>,
     #[command(flatten)]
     pub settings: Settings,
+    /// Judge these compliance frameworks control by control (comma-separated): `pss-baseline`, `pss-restricted`,
+    /// `cis-docker-1.6.0`, `nsa-cisa-k8s-1.2` [default: `compliance` in stowage.toml].
+    #[arg(long, value_delimiter = ',', value_name = "FRAMEWORKS")]
+    pub compliance: Option<Vec<String>>,
     /// Where the run's report and scratch files go [default: target/stowage/<app name>/ in the workspace,
     /// $XDG_CACHE_HOME/stowage/<app name>/ when installed].
     #[arg(long, value_name = "DIR")]

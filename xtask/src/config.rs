@@ -30,6 +30,7 @@ pub struct Flags {
     pub stage_timeout_seconds: Option<u64>,
     pub only: Option<Vec<String>>,
     pub skip: Option<Vec<String>>,
+    pub compliance: Option<Vec<String>>,
 }
 
 /// One configuration file, as written: every key optional, unknown keys rejected.
@@ -42,6 +43,7 @@ struct Layer {
     skip: Option<Vec<String>>,
     unmanaged: Option<Vec<String>>,
     exclude: Option<Vec<String>>,
+    compliance: Option<Vec<String>>,
     thresholds: Option<LayerThresholds>,
     external_stages: Option<Vec<ExternalStage>>,
     stages: Option<BTreeMap<String, toml::Table>>,
@@ -138,12 +140,18 @@ pub fn load(app_root: &Path, flags: &Flags) -> Result<Loaded> {
             stage_options.insert(stage.clone(), value);
         }
     }
+    // A flag's value has no place in the file: do not point at the file's line for it.
+    let mut key_locations = key_locations;
+    if flags.compliance.is_some() {
+        key_locations.remove("compliance");
+    }
     let config = Config {
         name,
         profile: profile_name,
         unmanaged,
         exclude: pick!(exclude).unwrap_or_default(),
         thresholds: Thresholds { fail_on, stage_timeout_seconds },
+        compliance: flags.compliance.clone().or_else(|| pick!(compliance)).unwrap_or_default(),
         external_stages: pick!(external_stages).unwrap_or_default(),
         stage_options,
         key_locations,

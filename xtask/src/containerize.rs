@@ -159,6 +159,7 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool, reported: &mut bo
         stage_timeout_seconds: args.settings.stage_timeout,
         only: args.only.clone(),
         skip: args.skip.clone(),
+        compliance: args.compliance.clone(),
     };
     let loaded = config::load(&app_root, &flags)?;
     let found = home.find()?;
@@ -585,6 +586,14 @@ fn write_report(
         .map(|s| stowage_kit::Suppressed { finding: s.finding.clone(), reason: s.reason.clone() })
         .collect();
     let prefix = stowage_render::src_prefix(app_root);
+    // Compliance controls any stage published as its `compliance` fact (the validate stage does).
+    let controls: Vec<stowage_render::ControlResult> = summary
+        .facts
+        .values()
+        .filter_map(|f| f.get("compliance"))
+        .filter_map(|c| serde_json::from_value::<Vec<stowage_render::ControlResult>>(c.clone()).ok())
+        .flatten()
+        .collect();
     let input = stowage_render::Input {
         app: &summary.app,
         version: env!("CARGO_PKG_VERSION"),
@@ -592,6 +601,7 @@ fn write_report(
         findings: &findings,
         suppressed: &suppressed,
         rules: &summary.rules,
+        controls: &controls,
     };
     let json = serde_json::to_string_pretty(summary).expect("summary serializes") + "\n";
     let render = |format: stowage_render::Format| format.render(&input).unwrap_or_else(|| json.clone());

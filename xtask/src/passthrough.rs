@@ -32,6 +32,7 @@ pub fn analyze(home: &Home, args: &AnalyzeArgs) -> Result<i32> {
         skip: None,
         force: false,
         adopt: Vec::new(),
+        compliance: None,
         settings: Settings { profile: None, fail_on: None, stage_timeout: None },
         report_dir: Some(report_dir.clone()),
         format: Format::Json,

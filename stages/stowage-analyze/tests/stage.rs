@@ -26,6 +26,7 @@ fn context(app: &Path, stage_options: Option<serde_json::Value>, managed: &[&str
             unmanaged: vec![],
             exclude: vec!["ignored/**".into()],
             thresholds: Thresholds { fail_on: FailOn::Error, stage_timeout_seconds: 60 },
+            compliance: vec![],
             external_stages: vec![],
             stage_options: options,
             key_locations: [("stages.analyze.bogus".to_string(), "stowage.toml:9".to_string())].into_iter().collect(),

@@ -22,6 +22,9 @@ pub struct Config {
     /// App-relative glob patterns of paths that are not part of the app (vendored code, fixtures).
     pub exclude: Vec<String>,
     pub thresholds: Thresholds,
+    /// Compliance frameworks to judge control by control (`compliance = [...]` in stowage.toml, `--compliance`).
+    #[serde(default)]
+    pub compliance: Vec<String>,
     /// Stages declared in configuration, run as commands.
     pub external_stages: Vec<ExternalStage>,
     /// Per-stage option tables (`[stages.NAME]` in stowage.toml), passed through as given.

@@ -20,7 +20,7 @@ pre{margin:0;white-space:pre-wrap}svg text{font-size:12px;fill:#1b1f23}";
 pub(crate) const STYLE_HASH: &str = "sha256-j0euzoTfSUyG5KDTlXFUv00Srqfun8rUDH7/jZfSf/0=";
 
 const BAR_HEIGHT: u32 = 20;
-const LABEL_WIDTH: u32 = 180;
+const LABEL_WIDTH: u32 = 240;
 const BAR_SPACE: u32 = 360;
 /// Bars of the per-rule chart; the table below lists every rule.
 const RULE_BARS: usize = 20;
@@ -91,6 +91,9 @@ pub fn render(input: &Input) -> String {
         }
         out.push_str("</table>\n");
     }
+    if !input.controls.is_empty() {
+        controls(&mut out, input);
+    }
     if !input.suppressed.is_empty() {
         out.push_str("<h2>Ignored inline</h2>\n<table id=\"suppressed\">\n<tr><th>rule</th><th>where</th><th>message</th><th>reason</th></tr>\n");
         for s in input.suppressed {
@@ -107,6 +110,36 @@ pub fn render(input: &Input) -> String {
     }
     out.push_str("</body>\n</html>\n");
     out
+}
+
+/// Compliance: the failed controls as a chart (findings behind each), then every control with its verdict.
+fn controls(out: &mut String, input: &Input) {
+    use crate::ControlStatus;
+    let failed: Vec<(String, usize, &str)> = input
+        .controls
+        .iter()
+        .filter(|c| c.status == ControlStatus::Fail)
+        .map(|c| (format!("{} {}", c.framework, c.control), c.findings, "#b42318"))
+        .collect();
+    out.push_str("<h2>Compliance</h2>\n");
+    if !failed.is_empty() {
+        out.push_str("<h3>Findings behind each failed control</h3>\n");
+        chart(out, "by-control", "Findings by failed control", &failed);
+    }
+    out.push_str("<table id=\"controls\">\n<tr><th>framework</th><th>control</th><th>title</th><th>verdict</th><th>why</th><th>rules</th></tr>\n");
+    for c in input.controls {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape_xml(&c.framework),
+            escape_xml(&c.control),
+            escape_xml(&c.title),
+            c.status.name(),
+            escape_xml(&c.reason),
+            escape_xml(&c.rules.join(", "))
+        );
+    }
+    out.push_str("</table>\n");
 }
 
 fn color(severity: Severity) -> &'static str {

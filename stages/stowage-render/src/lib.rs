@@ -18,6 +18,48 @@ use std::path::{Path, PathBuf};
 
 pub use stowage_kit::{Finding, RuleInfo, Severity, Suppressed};
 
+/// The verdict on one control of a compliance framework.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ControlStatus {
+    Pass,
+    Fail,
+    NotApplicable,
+    NotAssessed,
+}
+
+impl ControlStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            ControlStatus::Pass => "pass",
+            ControlStatus::Fail => "fail",
+            ControlStatus::NotApplicable => "not applicable",
+            ControlStatus::NotAssessed => "not assessed",
+        }
+    }
+}
+
+/// One control of a compliance framework, judged on the files checked.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ControlResult {
+    /// The framework's identifier (`pss-restricted`, `cis-docker-1.6.0`, `nsa-cisa-k8s-1.2`).
+    pub framework: String,
+    /// The control's number or name in the framework.
+    pub control: String,
+    pub title: String,
+    pub status: ControlStatus,
+    /// Why it failed (where), is not applicable, or is not assessed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    /// The rules whose findings fail it.
+    pub rules: Vec<String>,
+    /// How many checked objects it applies to.
+    pub applicable: usize,
+    /// How many findings of its rules were reported.
+    pub findings: usize,
+}
+
 /// Everything a report is rendered from.
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
@@ -31,6 +73,8 @@ pub struct Input<'a> {
     pub findings: &'a [Finding],
     pub suppressed: &'a [Suppressed],
     pub rules: &'a [RuleInfo],
+    /// Compliance controls, when frameworks were chosen.
+    pub controls: &'a [ControlResult],
 }
 
 impl Input<'_> {
@@ -110,6 +154,31 @@ impl Format {
             Format::Html => Some(html::render(input)),
         }
     }
+}
+
+/// Compliance controls as plain text, for terminals: per framework, the counts of each verdict, then every control
+/// that failed or was not assessed, with the reason.
+pub fn controls_text(controls: &[ControlResult]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let mut frameworks: Vec<&str> = controls.iter().map(|c| c.framework.as_str()).collect();
+    frameworks.dedup();
+    for framework in frameworks {
+        let of: Vec<&ControlResult> = controls.iter().filter(|c| c.framework == framework).collect();
+        let count = |s: ControlStatus| of.iter().filter(|c| c.status == s).count();
+        let _ = writeln!(
+            out,
+            "compliance {framework}: {} pass, {} fail, {} not applicable, {} not assessed",
+            count(ControlStatus::Pass),
+            count(ControlStatus::Fail),
+            count(ControlStatus::NotApplicable),
+            count(ControlStatus::NotAssessed)
+        );
+        for c in of.iter().filter(|c| c.status == ControlStatus::Fail) {
+            let _ = writeln!(out, "  fail {}: {} ({}; rules {})", c.control, c.title, c.reason, c.rules.join(", "));
+        }
+    }
+    out
 }
 
 /// Parses one `--report FORMAT=PATH` value.

@@ -59,6 +59,9 @@ pub fn render(input: &Input) -> String {
         }
         out.push_str("\n</details>\n\n");
     }
+    if !input.controls.is_empty() {
+        controls(&mut out, input);
+    }
     if !input.suppressed.is_empty() {
         let _ = writeln!(out, "<details><summary>Ignored inline ({})</summary>\n", input.suppressed.len());
         out.push_str("| rule | where | reason |\n| --- | --- | --- |\n");
@@ -107,4 +110,52 @@ fn cell(text: &str) -> String {
         out.push('…');
     }
     out
+}
+
+/// Compliance: one row of counts per framework, then every control that failed or was not assessed.
+fn controls(out: &mut String, input: &Input) {
+    use crate::ControlStatus;
+    let _ = writeln!(out, "### Compliance\n");
+    out.push_str("| framework | pass | fail | not applicable | not assessed |\n| --- | ---: | ---: | ---: | ---: |\n");
+    let mut frameworks: Vec<&str> = input.controls.iter().map(|c| c.framework.as_str()).collect();
+    frameworks.dedup();
+    for framework in &frameworks {
+        let count =
+            |s: ControlStatus| input.controls.iter().filter(|c| c.framework == *framework && c.status == s).count();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            cell(framework),
+            count(ControlStatus::Pass),
+            count(ControlStatus::Fail),
+            count(ControlStatus::NotApplicable),
+            count(ControlStatus::NotAssessed)
+        );
+    }
+    out.push('\n');
+    let listed: Vec<_> = input
+        .controls
+        .iter()
+        .filter(|c| matches!(c.status, ControlStatus::Fail | ControlStatus::NotAssessed))
+        .collect();
+    if !listed.is_empty() {
+        let _ =
+            writeln!(out, "<details><summary>Controls that failed or were not assessed ({})</summary>\n", listed.len());
+        out.push_str("| framework | control | title | verdict | why |\n| --- | --- | --- | --- | --- |\n");
+        for c in listed.iter().take(MORE) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                cell(&c.framework),
+                cell(&c.control),
+                cell(&c.title),
+                c.status.name(),
+                cell(&c.reason)
+            );
+        }
+        if listed.len() > MORE {
+            let _ = writeln!(out, "\n_and {} more_", listed.len() - MORE);
+        }
+        out.push_str("\n</details>\n\n");
+    }
 }

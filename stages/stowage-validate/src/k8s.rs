@@ -34,6 +34,11 @@ impl Object {
     fn pod_spec(&self) -> Option<&Node> {
         pod_spec(&self.kind, &self.root)
     }
+
+    /// Whether the object runs pods (a Pod, a workload or a CronJob): what pod security controls apply to.
+    pub fn runs_pods(&self) -> bool {
+        self.pod_spec().is_some()
+    }
 }
 
 const WORKLOADS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"];

@@ -5,6 +5,7 @@
 //! disabled rules and ignored lines, applies the policy's severities and returns sorted [`Finding`]s. The rules
 //! themselves are declared once in [`registry`].
 
+pub mod compliance;
 pub mod compose;
 pub mod discover;
 pub mod dockerfile;
@@ -70,6 +71,9 @@ pub struct LintResult {
     pub suppressed: Vec<stowage_kit::Suppressed>,
     pub sources: BTreeMap<String, String>,
     pub files_checked: usize,
+    /// What was checked, as compliance controls count it: each Dockerfile, compose file, object running pods
+    /// and RBAC object.
+    pub subjects: Vec<compliance::Subject>,
 }
 
 impl LintResult {
@@ -80,6 +84,7 @@ impl LintResult {
             suppressed: Vec::new(),
             sources: BTreeMap::from([(file.to_string(), text.to_string())]),
             files_checked: 1,
+            subjects: Vec::new(),
         }
     }
 }
@@ -181,6 +186,21 @@ pub fn lint(inputs: &[Input], policy: &Policy) -> LintResult {
         ignores.insert(c.file.clone(), c.ignores);
         if let Some(text) = c.text {
             result.sources.insert(c.file, text);
+        }
+    }
+    for input in inputs {
+        match input.kind {
+            Kind::Dockerfile => result.subjects.push(compliance::Subject::Dockerfile(input.file.clone())),
+            Kind::Compose => result.subjects.push(compliance::Subject::Compose(input.file.clone())),
+            Kind::Kubernetes | Kind::HelmChart => {}
+        }
+    }
+    for o in &objects {
+        let name = format!("{} {}/{}", o.file, o.kind, o.name);
+        if o.runs_pods() {
+            result.subjects.push(compliance::Subject::Pods(name));
+        } else if matches!(o.kind.as_str(), "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding") {
+            result.subjects.push(compliance::Subject::Rbac(name));
         }
     }
     for (file, diag) in k8s::check_relations(&objects, policy) {

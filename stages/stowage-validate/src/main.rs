@@ -36,6 +36,9 @@ options:
                           is written whatever the exit code
       --policy <FILE>     policy TOML (enable, disable, severity, trusted registries, allowed base images, required
                           labels, label schema); default: the [stages.validate] table of ./stowage.toml, if any
+      --compliance <LIST> judge these compliance frameworks control by control (comma-separated, may be
+                          repeated): pss-baseline, pss-restricted, cis-docker-1.6.0, nsa-cisa-k8s-1.2;
+                          default: the `compliance` list of ./stowage.toml, if any
       --fail-on <LEVEL>   lowest severity that fails the run: info, warning, error or never; default: the policy's
                           fail_on, else warning
   -h, --help              print this help
@@ -153,12 +156,35 @@ fn policy_from_stowage_toml(path: &Path) -> Result<Policy, String> {
     policy.checked(&path.display().to_string(), &text)
 }
 
+/// Without `--compliance`, the top-level `compliance` list of ./stowage.toml applies, as in the pipeline.
+fn compliance_from_stowage_toml(path: &Path) -> Result<Vec<String>, String> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        #[serde(default)]
+        compliance: Vec<String>,
+    }
+    let Ok(text) = std::fs::read_to_string(path) else { return Ok(Vec::new()) };
+    let file: File = toml::from_str(&text).map_err(|e| format!("invalid {}: {e}", path.display()))?;
+    Ok(file.compliance)
+}
+
+/// The JSON report with a `compliance` list of controls, when frameworks were chosen.
+fn with_controls(json: String, controls: &[stowage_render::ControlResult]) -> String {
+    if controls.is_empty() {
+        return json;
+    }
+    let mut value: serde_json::Value = serde_json::from_str(&json).expect("the JSON report parses");
+    value["compliance"] = serde_json::to_value(controls).expect("controls serialize");
+    serde_json::to_string_pretty(&value).expect("JSON serializes") + "\n"
+}
+
 fn lint_main(args: &[String]) -> ExitCode {
     let mut format = "human".to_string();
     let mut output_file: Option<PathBuf> = None;
     let mut policy_file: Option<PathBuf> = None;
     let mut fail_on: Option<FailOn> = None;
     let mut reports: Vec<(stowage_render::Format, PathBuf)> = Vec::new();
+    let mut compliance: Option<Vec<String>> = None;
     let mut paths: Vec<PathBuf> = Vec::new();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -172,6 +198,11 @@ fn lint_main(args: &[String]) -> ExitCode {
             "--format" | "-f" => value(flag).map(|v| format = v),
             "--output" | "-o" => value(flag).map(|v| output_file = Some(v.into())),
             "--policy" => value(flag).map(|v| policy_file = Some(v.into())),
+            "--compliance" => value(flag).map(|v| {
+                compliance
+                    .get_or_insert_with(Vec::new)
+                    .extend(v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from))
+            }),
             "--report" => value(flag).and_then(|v| stowage_render::parse_report_arg(&v)).map(|r| reports.push(r)),
             "--fail-on" => value(flag).and_then(|v| {
                 serde_json::from_value(serde_json::Value::String(v.clone()))
@@ -223,6 +254,16 @@ fn lint_main(args: &[String]) -> ExitCode {
             }
         },
     };
+    let frameworks = match compliance.map_or_else(|| compliance_from_stowage_toml(Path::new("stowage.toml")), Ok) {
+        Ok(names) => match stowage_validate::compliance::parse(&names) {
+            Ok(f) => f,
+            Err(e) => return usage_error(&e),
+        },
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let fail_on = fail_on.or(policy.fail_on).unwrap_or(FailOn::Warning);
     if paths.is_empty() {
         paths.push(".".into());
@@ -264,6 +305,7 @@ fn lint_main(args: &[String]) -> ExitCode {
         }
     }
     let mut result = lint(&inputs, &policy);
+    let controls = stowage_validate::compliance::evaluate(&frameworks, &result, &policy);
     if !reports.is_empty() {
         stowage_validate::reporting::add_snippets(&mut result);
         let rules = stowage_validate::reporting::rules_of(&result);
@@ -276,9 +318,10 @@ fn lint_main(args: &[String]) -> ExitCode {
             findings: &result.findings,
             suppressed: &result.suppressed,
             rules: &rules,
+            controls: &controls,
         };
         for (format, path) in &reports {
-            let text = format.render(&input).unwrap_or_else(|| output::json(&result));
+            let text = format.render(&input).unwrap_or_else(|| with_controls(output::json(&result), &controls));
             if let Err(e) = write_report(path, &text) {
                 eprintln!("error: cannot write {}: {e}", path.display());
                 return ExitCode::from(2);
@@ -288,8 +331,8 @@ fn lint_main(args: &[String]) -> ExitCode {
     let to_terminal =
         output_file.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let text = match format.as_str() {
-        "json" => output::json(&result),
-        _ => output::human(&result, to_terminal),
+        "json" => with_controls(output::json(&result), &controls),
+        _ => output::human(&result, to_terminal) + &stowage_render::controls_text(&controls),
     };
     let failed = result.findings.iter().any(|f| fail_on.fails(f.severity));
     // Freeing every parsed file one by one is a measurable share of a lint run; the process ends here anyway.

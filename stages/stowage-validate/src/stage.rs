@@ -22,6 +22,10 @@ pub fn run(run: &mut Run) -> Result<(), StageError> {
         }
         None => Policy::default(),
     };
+    let frameworks = crate::compliance::parse(&run.ctx.config.compliance).map_err(|e| {
+        let at = run.ctx.config.key_locations.get("compliance").map_or(String::new(), |l| format!("{l}: "));
+        StageError::BadInput(format!("{at}{e}"))
+    })?;
     let root = run.ctx.app.root.clone();
     let mut inputs = Vec::new();
     let staged: BTreeSet<&str> = run.ctx.staged.iter().map(|s| s.path.as_str()).collect();
@@ -57,7 +61,9 @@ pub fn run(run: &mut Run) -> Result<(), StageError> {
         own_count
     ));
     let count = |s: stowage_kit::Severity| result.findings.iter().filter(|f| f.severity == s).count();
+    let controls = crate::compliance::evaluate(&frameworks, &result, &policy);
     run.set_facts(serde_json::json!({
+        "compliance": controls,
         "files_checked": result.files_checked,
         "findings": {
             "error": count(stowage_kit::Severity::Error),

@@ -153,6 +153,7 @@ fn context(root: &Path, staged: Vec<StagedFile>, options: Option<serde_json::Val
             unmanaged: vec![],
             exclude: vec!["vendor/**".into()],
             thresholds: Thresholds { fail_on, stage_timeout_seconds: 60 },
+            compliance: vec![],
             external_stages: vec![],
             stage_options,
             key_locations: BTreeMap::new(),

@@ -61,7 +61,13 @@ fn lint_hostile(repo: &Path, out: &Path) -> (i32, BTreeMap<&'static str, String>
     }
     std::fs::create_dir_all(out).unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_stowage-validate"));
-    cmd.current_dir(&svc).args(["lint", "--format", "json"]);
+    cmd.current_dir(&svc).args([
+        "lint",
+        "--format",
+        "json",
+        "--compliance",
+        "pss-restricted,cis-docker-1.6.0,nsa-cisa-k8s-1.2",
+    ]);
     for (format, file) in FORMATS {
         cmd.arg("--report").arg(format!("{format}={}", out.join(file).display()));
     }
@@ -91,6 +97,7 @@ fn every_format_escapes_masks_and_repeats_itself() {
     assert!(json["suppressed"][0]["reason"].as_str().unwrap().contains("<script>"), "the fixture is hostile");
     assert!(texts["html"].contains("&lt;script&gt;alert(2)&lt;/script&gt;"));
     assert!(texts["markdown"].contains("&lt;script&gt;alert(1).yaml"));
+    assert!(texts["markdown"].contains("| pss-restricted | "), "the Markdown counts the controls");
     let sarif: Value = serde_json::from_str(&texts["sarif"]).unwrap();
     let snippets: Vec<&str> = sarif["runs"][0]["results"]
         .as_array()
@@ -217,6 +224,7 @@ fn markdown_of_10000_findings_fits_a_pull_request_comment() {
         findings: &findings,
         suppressed: &suppressed,
         rules: &rules,
+        controls: &[],
     };
     let md = stowage_render::Format::Markdown.render(&input).unwrap();
     assert!(md.chars().count() < 65_536, "{} characters", md.chars().count());
@@ -318,6 +326,21 @@ fn html_opens_in_chromium_with_the_json_numbers() {
         assert_eq!(value, count(&|f: &Value| f["rule"] == unescape(&rule).as_str()), "bar of {rule}");
     }
     assert!(!bars(&dom, "by-rule").is_empty());
+    let failed: Vec<(String, String)> = json["compliance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .map(|c| {
+            (
+                format!("{} {}", c["framework"].as_str().unwrap(), c["control"].as_str().unwrap()),
+                c["findings"].to_string(),
+            )
+        })
+        .collect();
+    assert!(!failed.is_empty(), "the fixture fails some controls");
+    let shown: Vec<(String, String)> = bars(&dom, "by-control").into_iter().map(|(l, v)| (unescape(&l), v)).collect();
+    assert_eq!(shown, failed);
 
     // 10,000 findings: the page opens in the browser within the stated time, with the right numbers.
     let (findings, suppressed, rules) = synthetic(10_000);
@@ -328,6 +351,7 @@ fn html_opens_in_chromium_with_the_json_numbers() {
         findings: &findings,
         suppressed: &suppressed,
         rules: &rules,
+        controls: &[],
     };
     let page = dir.join("big.html");
     std::fs::write(&page, stowage_render::Format::Html.render(&input).unwrap()).unwrap();
