@@ -26,6 +26,8 @@
 //! tmpfs = ["deploy"]            # (case) folders of the app that are mount points of another file system (a tmpfs),
 //!                               # as bind mounts and volumes are in dev containers; the case is skipped where
 //!                               # mounting is not permitted
+//! tmpfs_options = { "deploy" = "ro" }   # (case) mount options of those tmpfs (`ro`, `size=16k`)
+//! fifos = ["pipe"]              # (case) named pipes (FIFOs) made in the app before the first step
 //! [[step]]
 //! code = [1, 2]                 # any of these exit codes (when the table allows more than one reading)
 //! cwd = "."                     # run from this folder, relative to the app (default: the tests crate)
@@ -44,6 +46,8 @@
 //! interrupt_after_ms = 1500     # run in a process group of its own and send that group SIGINT after this long,
 //!                               # as Ctrl-C in a terminal does; a runner killed by a signal N exits as 128 + N
 //! interrupt_on_stderr = "text"  # with interrupt_after_ms: count the wait from the first stderr line holding this
+//! interrupt_signal = "KILL"     # with interrupt_after_ms: send this signal instead of INT (`kill -s` names)
+//! file_max_bytes = { "../report/run/gen/stderr.log" = 9000000 }   # a file afterwards is at most this long
 //! files_under = { "many" = [0, 20000] }   # the number of files below a folder is one of these (all or nothing)
 //! no_name_starting_with = [".stowage-apply"]   # nothing in the app has a name starting with these
 //! run_named_fix = true          # run the command the output names as the fix (the text in "run `...`"), with
@@ -80,6 +84,10 @@ struct Case {
     outside_symlinks: BTreeMap<String, String>,
     #[serde(default)]
     tmpfs: Vec<String>,
+    #[serde(default)]
+    tmpfs_options: BTreeMap<String, String>,
+    #[serde(default)]
+    fifos: Vec<String>,
     step: Vec<Step>,
 }
 
@@ -171,6 +179,9 @@ struct Step {
     #[serde(default)]
     untouched: Vec<String>,
     interrupt_on_stderr: Option<String>,
+    interrupt_signal: Option<String>,
+    #[serde(default)]
+    file_max_bytes: BTreeMap<String, u64>,
     #[serde(default)]
     files_under: BTreeMap<String, Vec<usize>>,
     #[serde(default)]
@@ -220,8 +231,11 @@ fn check(path: &Path) -> Result<(), String> {
     for rel in &case.tmpfs {
         let dir = app.join(rel);
         std::fs::create_dir_all(&dir).unwrap();
+        let options = case.tmpfs_options.get(rel).map(|o| vec!["-o", o.as_str()]).unwrap_or_default();
         let mounted = Command::new("mount")
-            .args(["-t", "tmpfs", "stowage-case", &dir.display().to_string()])
+            .args(["-t", "tmpfs"])
+            .args(options)
+            .args(["stowage-case", &dir.display().to_string()])
             .stderr(std::process::Stdio::null())
             .status()
             .is_ok_and(|s| s.success());
@@ -238,6 +252,12 @@ fn check(path: &Path) -> Result<(), String> {
         std::fs::create_dir_all(&other_app).unwrap();
         for (rel, contents) in &case.other_app {
             write(&other_app, rel, &fill(contents));
+        }
+    }
+    for rel in &case.fifos {
+        let made = Command::new("mkfifo").arg(app.join(rel)).status().is_ok_and(|s| s.success());
+        if !made {
+            return Err(format!("cannot make the FIFO {rel}"));
         }
     }
     for (rel, target) in &case.symlinks {
@@ -322,10 +342,11 @@ fn check(path: &Path) -> Result<(), String> {
                     .spawn()
                     .map_err(|e| format!("{at}: cannot run xtask: {e}"))?;
                 let group = format!("-{}", child.id());
+                let signal = step.interrupt_signal.clone().unwrap_or_else(|| "INT".into());
                 // The terminal's Ctrl-C: SIGINT to every process of the foreground group.
                 let interrupt = move || {
                     std::thread::sleep(std::time::Duration::from_millis(ms));
-                    let _ = Command::new("kill").args(["-s", "INT", "--", &group]).status();
+                    let _ = Command::new("kill").args(["-s", &signal, "--", &group]).status();
                 };
                 match &step.interrupt_on_stderr {
                     None => {
@@ -467,6 +488,13 @@ fn verify(
             if !actual.contains(&w) {
                 return Err(format!("{at}: {rel} lacks `{w}`; it holds:\n{}{}", clip(&actual), shown()));
             }
+        }
+    }
+    for (rel, max) in &step.file_max_bytes {
+        let len =
+            std::fs::metadata(app.join(rel)).map_err(|e| format!("{at}: {rel} not readable: {e}{}", shown()))?.len();
+        if len > *max {
+            return Err(format!("{at}: {rel} is {len} bytes, expected at most {max}{}", shown()));
         }
     }
     for (rel, expected) in &step.modes {

@@ -54,3 +54,53 @@ fn lint_and_explain_follow_the_exit_code_table() {
     let (code, _, _) = run(&["explain", "XX999"]);
     assert_eq!(code, Some(2));
 }
+
+#[test]
+fn analyze_keeps_its_report_in_a_private_temp_folder_removed_even_on_ctrl_c() {
+    use std::os::unix::fs::PermissionsExt;
+    let scratch = Scratch::new("analyze-temp");
+    let tmp = scratch.0.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let app = scratch.0.join("app");
+    crate::support::copy_tree(&repo_root().join("tests/fixtures/apps/node-express"), &app);
+    // Enough files that the analyze stage is still reading when Ctrl-C comes.
+    for d in 0..300 {
+        let dir = app.join(format!("src/gen{d:03}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in 0..100 {
+            std::fs::write(dir.join(format!("m{f:03}.js")), "module.exports = 1;\n").unwrap();
+        }
+    }
+    let analyze = || {
+        let mut command = Command::new(xtask());
+        command.args(["analyze", "--json", "--app"]).arg(&app).env("TMPDIR", &tmp);
+        command
+    };
+    // A finished run leaves nothing behind.
+    let (code, _, stderr) = outcome(&mut analyze());
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "a finished analyze leaves its temp folder behind");
+    // Interrupted once its stage runs: the folder (private while it lived) goes too.
+    let mut command = analyze();
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let started = std::time::Instant::now();
+    let folder = loop {
+        let found = std::fs::read_dir(&tmp).unwrap().flatten().map(|e| e.path()).next();
+        if let Some(folder) = found.filter(|f| f.join("run/analyze/context.json").is_file()) {
+            break folder;
+        }
+        assert!(started.elapsed().as_secs() < 60, "the analyze stage never started");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    let name = folder.file_name().unwrap().to_string_lossy().to_string();
+    assert!(name.starts_with("stowage-analyze-") && name != format!("stowage-analyze-{}", child.id()), "{name}");
+    let mode = std::fs::metadata(&folder).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "the temp folder is readable by others: {mode:o}");
+    Command::new("kill").args(["-s", "INT", "--", &format!("-{}", child.id())]).status().unwrap();
+    let status = child.wait().unwrap();
+    let code = status.code().or_else(|| std::os::unix::process::ExitStatusExt::signal(&status).map(|s| 128 + s));
+    // 0 when analyze finished before the signal landed; then it removed the folder itself.
+    assert!(matches!(code, Some(130) | Some(0)), "{code:?}");
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "Ctrl-C left the temp folder behind");
+}

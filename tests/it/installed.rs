@@ -90,3 +90,52 @@ fn python_executable() -> String {
     let output = Command::new("python3").args(["-c", "import sys; print(sys.executable)"]).output().unwrap();
     String::from_utf8(output.stdout).unwrap().trim().to_string()
 }
+
+/// Without HOME or XDG_CACHE_HOME, reports go to a private `<temp>/stowage-<uid>` (mode 0700), and a folder of that
+/// name that anyone else could have made first is refused, never used as it is.
+#[test]
+fn installed_stowage_without_a_home_keeps_reports_private() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let scratch = Scratch::new("installed-no-home");
+    let bin = scratch.0.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::copy(built().join("stowage"), bin.join("stowage")).unwrap();
+    let tmp = scratch.0.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let app = scratch.0.join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        app.join("stowage.toml"),
+        format!(
+            "only = [\"gen\"]\n[[external_stages]]\nname = \"gen\"\ncommand = [{:?}, {:?}]\n\
+             [stages.gen]\nfiles = {{ \"Dockerfile\" = \"FROM scratch\\n\" }}\n",
+            python_executable(),
+            repo_root().join("tests/stages/scripted.py").display().to_string()
+        ),
+    )
+    .unwrap();
+    let run = || {
+        outcome(
+            Command::new(bin.join("stowage"))
+                .args(["containerize", "--check"])
+                .current_dir(&app)
+                .env_clear()
+                .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+                .env("TMPDIR", &tmp),
+        )
+    };
+    let (code, _, stderr) = run();
+    assert_eq!(code, Some(1), "{stderr}");
+    let uid = std::fs::metadata(&scratch.0).unwrap().uid();
+    let private = tmp.join(format!("stowage-{uid}"));
+    let meta = std::fs::symlink_metadata(&private).unwrap_or_else(|e| panic!("{}: {e}; {stderr}", private.display()));
+    assert_eq!(meta.permissions().mode() & 0o777, 0o700);
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 1, "only the private folder");
+    let reports: Vec<_> = std::fs::read_dir(&private).unwrap().map(|e| e.unwrap().path()).collect();
+    assert!(reports.len() == 1 && reports[0].join("report.json").is_file(), "{reports:?}");
+    // Open to everyone, as another user could have made it before this one ran: refused.
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let (code, _, stderr) = run();
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("is not a private folder of yours") && stderr.contains("--report-dir"), "{stderr}");
+}

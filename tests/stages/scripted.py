@@ -10,7 +10,11 @@ child process that waits that long, then writes the path, relative to the app ro
 runner stopped with the stage never writes it), signal (int: after writing its files, the stage kills itself with
 this signal, as the OOM killer does with 9), report_text (text written as the report instead of a JSON report; ""
 writes no report at all), many_files (int: that many small files under many/, a hundred per folder), suppressed and rules (lists: the
-report's sections of those names).
+report's sections of those names), detached_child_writes (path -> seconds: like child_writes, but the child leaves the
+stage's process group and session with setsid first, as a daemon does), app_writes (path -> text: written straight
+into the app, which stages must never do), read_app_file (path: the stage reads that app file first, as a stage
+reading a FIFO would hang), busy (seconds: the stage computes that long, using the processor, before going on),
+stderr_lines (int: that many 100-byte lines printed to stderr).
 """
 import json
 import os
@@ -26,11 +30,34 @@ def main():
     name = ctx["stage"]
     opts = ctx["config"]["stage_options"].get(name, {})
     out = args["--out"]
+    for _ in range(int(opts.get("stderr_lines", 0))):
+        sys.stderr.write("y" * 99 + "\n")
     if opts.get("stderr_filler"):
         sys.stderr.write("x" * int(opts["stderr_filler"]) + "\n")
     if opts.get("stderr"):
         sys.stderr.write(opts["stderr"])
     sys.stderr.flush()
+    if opts.get("read_app_file"):
+        with open(os.path.join(ctx["app"]["root"], opts["read_app_file"]), "rb") as f:
+            f.read()
+    if opts.get("busy"):
+        until = time.monotonic() + float(opts["busy"])
+        while time.monotonic() < until:
+            pass
+    for path, text in sorted(opts.get("app_writes", {}).items()):
+        with open(os.path.join(ctx["app"]["root"], path), "w", encoding="utf-8") as f:
+            f.write(text)
+    for path, seconds in sorted(opts.get("detached_child_writes", {}).items()):
+        dest = os.path.join(ctx["app"]["root"], path)
+        code = (
+            "import os, sys, time; os.setsid(); time.sleep(float(sys.argv[1])); "
+            "open(sys.argv[2], 'w').write('leaked\\n')"
+        )
+        subprocess.Popen([sys.executable, "-c", code, str(seconds), dest], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if opts.get("detached_child_writes"):
+        # Time for the children to leave the process group before the stage ends.
+        time.sleep(0.5)
     for path, seconds in sorted(opts.get("child_writes", {}).items()):
         dest = os.path.join(ctx["app"]["root"], path)
         code = "import sys, time; time.sleep(float(sys.argv[1])); open(sys.argv[2], 'w').write('leaked\\n')"

@@ -292,15 +292,18 @@ pub fn apply(app_root: &Path, plan: &Plan) -> Result<()> {
             removes.push(app_root.join(LOCK_FILE));
         }
     }
-    crate::interrupt::install();
     crate::interrupt::while_applying(|| Transaction::default().run(&writes, &removes, app_root))
 }
 
 /// Undo information for a set of writes and removals. Temporaries and backups live in a staging folder at the top of
 /// each file system the app spans (its root, and any folder mounted inside it), so every move is an atomic rename
 /// within one file system; the transaction creates and removes them.
+/// Every step is written to a journal in the app root's staging folder before it is taken, so that a run killed
+/// mid-change (SIGKILL, a power cut aside) is rolled back by the next run (`recover`).
 #[derive(Default)]
 struct Transaction {
+    app_root: PathBuf,
+    journal: Option<std::fs::File>,
     /// Staging folder by file-system device.
     stagings: BTreeMap<u64, PathBuf>,
     created_dirs: Vec<PathBuf>,
@@ -316,7 +319,8 @@ impl Transaction {
         if writes.is_empty() && removes.is_empty() {
             return Ok(());
         }
-        match self.try_run(writes, removes, app_root) {
+        self.app_root = app_root.to_path_buf();
+        match self.start_journal(app_root).and_then(|()| self.try_run(writes, removes, app_root)) {
             Ok(()) => {
                 self.finish();
                 Ok(())
@@ -328,15 +332,36 @@ impl Transaction {
         }
     }
 
+    /// Makes the app root's staging folder and its journal, before anything else.
+    fn start_journal(&mut self, app_root: &Path) -> std::io::Result<()> {
+        let staging = self.staging_for(app_root, &app_root.join(LOCK_FILE))?;
+        let path = staging.join("journal");
+        self.journal = Some(std::fs::File::create(&path).map_err(|e| cannot_write(e, app_root, app_root))?);
+        Ok(())
+    }
+
+    /// Appends one step to the journal: a JSON array of the step's name and app-relative paths.
+    fn log(&mut self, step: &str, paths: &[&Path]) -> std::io::Result<()> {
+        use std::io::Write;
+        let mut entry = vec![step.to_string()];
+        entry.extend(paths.iter().map(|p| relative(&self.app_root, p)));
+        let line = serde_json::to_string(&entry).expect("strings serialize") + "\n";
+        match &mut self.journal {
+            Some(journal) => journal.write_all(line.as_bytes()),
+            None => Ok(()),
+        }
+    }
+
     fn try_run(&mut self, writes: &[(PathBuf, Vec<u8>)], removes: &[PathBuf], app_root: &Path) -> std::io::Result<()> {
         // 1. Every new byte goes to a temporary file first, with the mode of the file it replaces.
         let mut temps = Vec::new();
         for (i, (dest, bytes)) in writes.iter().enumerate() {
             let staging = self.staging_for(app_root, dest)?;
             let temp = staging.join(format!("new-{i}"));
-            std::fs::write(&temp, bytes).map_err(|e| with_path(e, &temp))?;
+            // Named as the app's file: the staging file is stowage's detail (a full disk is full for that file).
+            std::fs::write(&temp, bytes).map_err(|e| cannot_write(e, dest, app_root))?;
             if let Some(meta) = std::fs::metadata(dest).ok().filter(|m| m.is_file()) {
-                std::fs::set_permissions(&temp, meta.permissions()).map_err(|e| with_path(e, &temp))?;
+                std::fs::set_permissions(&temp, meta.permissions()).map_err(|e| cannot_write(e, dest, app_root))?;
             }
             temps.push(temp);
         }
@@ -344,7 +369,8 @@ impl Transaction {
         for (i, dest) in writes.iter().map(|(d, _)| d).chain(removes).enumerate() {
             if std::fs::symlink_metadata(dest).is_ok_and(|m| m.is_file()) {
                 let backup = self.staging_for(app_root, dest)?.join(format!("old-{i}"));
-                std::fs::rename(dest, &backup).map_err(|e| with_path(e, dest))?;
+                self.log("backup", &[dest, &backup])?;
+                std::fs::rename(dest, &backup).map_err(|e| cannot_write(e, dest, app_root))?;
                 self.backups.push((dest.clone(), backup));
             }
         }
@@ -352,7 +378,11 @@ impl Transaction {
         for removed in removes {
             let mut dir = removed.parent();
             while let Some(d) = dir {
-                if d == app_root || std::fs::remove_dir(d).is_err() {
+                if d == app_root || std::fs::read_dir(d).map_or(true, |mut e| e.next().is_some()) {
+                    break;
+                }
+                self.log("rmdir", &[d])?;
+                if std::fs::remove_dir(d).is_err() {
                     break;
                 }
                 self.removed_dirs.push(d.to_path_buf());
@@ -361,19 +391,25 @@ impl Transaction {
         }
         // 4. New bytes move into place.
         for (n, (temp, (dest, _))) in temps.iter().zip(writes).enumerate() {
-            // Fault injection for the rollback test: an I/O error before the Nth file moves into place. A failure
-            // this late cannot otherwise be provoked reliably, least of all as root.
-            if std::env::var("STOWAGE_TEST_FAIL_APPLY_AT").ok().and_then(|v| v.parse::<usize>().ok()) == Some(n) {
+            // Fault injection for the rollback tests: an I/O error, or a pause (in which the test kills the run),
+            // before the Nth file moves into place. A failure this late cannot otherwise be provoked reliably.
+            let injected = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<usize>().ok()) == Some(n);
+            if injected("STOWAGE_TEST_FAIL_APPLY_AT") {
                 return Err(std::io::Error::other(format!(
                     "injected failure before moving {} into place",
                     dest.display()
                 )));
             }
+            if injected("STOWAGE_TEST_PAUSE_APPLY_AT") {
+                eprintln!("stowage: test pause before moving {} into place", relative(app_root, dest));
+                std::thread::sleep(std::time::Duration::from_secs(3));
+            }
             self.create_dirs(dest.parent().expect("destinations are inside the app"))?;
-            std::fs::rename(temp, dest).map_err(|e| with_path(e, dest))?;
+            self.log("place", &[temp, dest])?;
+            std::fs::rename(temp, dest).map_err(|e| cannot_write(e, dest, app_root))?;
             self.placed.push(dest.clone());
         }
-        Ok(())
+        self.log("done", &[])
     }
 
     /// The staging folder on the file system `path` will live on: at the top of that file system within the app.
@@ -393,8 +429,9 @@ impl Transaction {
                 _ => break,
             }
         }
-        let staging = top.join(format!(".stowage-apply-{}", std::process::id()));
-        std::fs::create_dir(&staging).map_err(|e| with_path(e, &staging))?;
+        let staging = top.join(format!("{STAGING_PREFIX}{}", std::process::id()));
+        self.log("staging", &[&staging])?;
+        std::fs::create_dir(&staging).map_err(|e| cannot_write(e, top, app_root))?;
         self.stagings.insert(device, staging.clone());
         Ok(staging)
     }
@@ -406,7 +443,8 @@ impl Transaction {
         if let Some(parent) = dir.parent() {
             self.create_dirs(parent)?;
         }
-        std::fs::create_dir(dir).map_err(|e| with_path(e, dir))?;
+        self.log("mkdir", &[dir])?;
+        std::fs::create_dir(dir).map_err(|e| cannot_write(e, dir, &self.app_root.clone()))?;
         self.created_dirs.push(dir.to_path_buf());
         Ok(())
     }
@@ -430,10 +468,138 @@ impl Transaction {
     }
 
     fn finish(&mut self) {
-        for (_, staging) in std::mem::take(&mut self.stagings) {
+        self.journal = None;
+        // The app root's staging folder (with the journal) goes last: while it is there, the change can be undone.
+        let root_device = device_of(&self.app_root);
+        let mut stagings: Vec<(u64, PathBuf)> = std::mem::take(&mut self.stagings).into_iter().collect();
+        stagings.sort_by_key(|(device, _)| Some(*device) == root_device);
+        for (_, staging) in stagings {
             let _ = std::fs::remove_dir_all(&staging);
         }
     }
+}
+
+/// The name of staging folders, followed by the applying run's process id.
+const STAGING_PREFIX: &str = ".stowage-apply-";
+
+/// Undoes what a run that was killed while changing the app left half done, from the journal in its staging
+/// folder at the app root; called at the start of every run that reads the app (under the app lock, so no live
+/// run's folder is taken for a leftover). A journal that ends with `done` was complete: only its folders go.
+pub fn recover(app_root: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(app_root) else { return Ok(()) };
+    let mut leftovers: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(STAGING_PREFIX))
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    leftovers.sort();
+    for staging in leftovers {
+        let name = staging.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let refuse = |why: String| {
+            Failure::usage(format!(
+                "`{name}` in {} is what an interrupted stowage run left while changing the app, and {why}; nothing \
+                 was changed: put each original back by hand (compare with version control), then remove `{name}`",
+                app_root.display()
+            ))
+        };
+        let text = match std::fs::read_to_string(staging.join("journal")) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // Stopped before its journal (or an older stowage's): without `old-*` originals, nothing had moved.
+                let moved = std::fs::read_dir(&staging)
+                    .map(|es| es.flatten().any(|e| e.file_name().to_string_lossy().starts_with("old-")))
+                    .unwrap_or(true);
+                if moved {
+                    return Err(refuse("it has no journal to restore the originals from".into()));
+                }
+                std::fs::remove_dir_all(&staging).map_err(|e| refuse(format!("it cannot be removed: {e}")))?;
+                continue;
+            }
+            Err(e) => return Err(refuse(format!("its journal cannot be read: {e}"))),
+        };
+        // A line cut short by the kill is the step that was not taken yet.
+        let steps: Vec<Vec<String>> = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+        for step in &steps {
+            // Only plain paths below the app root: a journal is the app's content, and a checkout may hold anything.
+            let plain = |p: &str| {
+                !p.starts_with('/')
+                    && !p.contains('\\')
+                    && p.split('/').all(|c| !matches!(c, "" | "." | "..") && !c.eq_ignore_ascii_case(".git"))
+            };
+            if let Some(bad) = step.iter().skip(1).find(|p| !plain(p)) {
+                return Err(refuse(format!("its journal names `{bad}`, which is not a path inside the app")));
+            }
+        }
+        let done = steps.last().is_some_and(|s| s.first().map(String::as_str) == Some("done"));
+        let path = |step: &[String], i: usize| step.get(i).map(|p| app_root.join(p));
+        let mut stagings = vec![staging.clone()];
+        let mut failures = Vec::new();
+        for step in steps.iter().rev() {
+            match (step.first().map(String::as_str), path(step, 1), path(step, 2)) {
+                (Some("staging"), Some(other), _) => stagings.push(other),
+                _ if done => {}
+                (Some("place"), Some(temp), Some(dest)) => {
+                    if std::fs::symlink_metadata(&temp).is_err()
+                        && std::fs::symlink_metadata(&dest).is_ok_and(|m| m.is_file())
+                        && let Err(e) = std::fs::remove_file(&dest)
+                    {
+                        failures.push(format!("cannot remove {}: {e}", dest.display()));
+                    }
+                }
+                (Some("mkdir"), Some(dir), _) => {
+                    let _ = std::fs::remove_dir(dir);
+                }
+                (Some("rmdir"), Some(dir), _) => {
+                    let _ = std::fs::create_dir(dir);
+                }
+                (Some("backup"), Some(original), Some(backup)) => {
+                    if std::fs::symlink_metadata(&backup).is_ok()
+                        && let Err(e) = std::fs::rename(&backup, &original)
+                    {
+                        failures.push(format!("cannot move {} back to {}: {e}", backup.display(), original.display()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !failures.is_empty() {
+            return Err(refuse(format!("rolling it back failed ({})", failures.join("; "))));
+        }
+        // The root's folder, with the journal, goes last.
+        for dir in stagings.iter().rev() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        eprintln!(
+            "stowage: {} the change to the app that an interrupted run left in `{name}`",
+            if done { "cleaned up after" } else { "rolled back" }
+        );
+    }
+    Ok(())
+}
+
+/// A path inside the app as the journal records it.
+fn relative(app_root: &Path, path: &Path) -> String {
+    path.strip_prefix(app_root).unwrap_or(path).to_string_lossy().replace(std::path::MAIN_SEPARATOR, "/")
+}
+
+/// An error writing `path` in the app, named as the app's path, with what to do where the cause is known.
+fn cannot_write(e: std::io::Error, path: &Path, app_root: &Path) -> std::io::Error {
+    let shown = match relative(app_root, path) {
+        rel if rel.is_empty() => app_root.display().to_string(),
+        rel => format!("`{rel}`"),
+    };
+    let advice = match e.kind() {
+        std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
+            "; stowage changes the app by writing beside its files and renaming them into place: make the app \
+             writable (or mount it read-write), or run with `--check`, which writes nothing"
+        }
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+            "; free space on that file system and run again"
+        }
+        _ => "",
+    };
+    std::io::Error::new(e.kind(), format!("cannot write {shown}: {e}{advice}"))
 }
 
 #[cfg(unix)]
@@ -448,8 +614,4 @@ fn device_of(path: &Path) -> Option<u64> {
 
 fn device(path: &Path) -> std::io::Result<u64> {
     device_of(path).ok_or_else(|| std::io::Error::other(format!("cannot read {}", path.display())))
-}
-
-fn with_path(e: std::io::Error, path: &Path) -> std::io::Error {
-    std::io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
 }

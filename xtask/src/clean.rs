@@ -9,6 +9,8 @@ use crate::lock::{LOCK_FILE, Lock};
 
 pub fn run(home: &Home, args: &CleanArgs) -> Result<i32> {
     let root = app_root(home, args.app.app.as_deref())?;
+    let _app_guard = crate::containerize::lock_app(&root)?;
+    apply::recover(&root)?;
     // Files the team has taken over since stowage wrote them are theirs now: never removed.
     let unmanaged = crate::config::load(&root, &Default::default())?.config.unmanaged;
     let Some(lock) = Lock::read(&root)? else {

@@ -81,8 +81,8 @@ pub fn app_root(home: &Home, app: Option<&Path>) -> Result<PathBuf> {
 }
 
 /// Where a run's report goes unless `--report-dir` says otherwise: never into the app.
-pub fn default_report_dir(home: &Home, app_root: &Path, name: &str) -> PathBuf {
-    match home {
+pub fn default_report_dir(home: &Home, app_root: &Path, name: &str) -> Result<PathBuf> {
+    Ok(match home {
         // Cargo's own target folder: CARGO_TARGET_DIR when set, as cargo does.
         // A relative CARGO_TARGET_DIR is relative to the current folder, as cargo reads it.
         Home::Workspace { root } => std::env::var_os("CARGO_TARGET_DIR")
@@ -93,14 +93,49 @@ pub fn default_report_dir(home: &Home, app_root: &Path, name: &str) -> PathBuf {
             .join(name),
         Home::Installed { .. } => {
             let cache = std::env::var_os("XDG_CACHE_HOME")
-                .map(PathBuf::from)
-                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-                .unwrap_or_else(std::env::temp_dir);
+                .map(|c| PathBuf::from(c).join("stowage"))
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("stowage")))
+                .map(Ok)
+                .unwrap_or_else(private_shared_temp)?;
             // Keyed by the app's path too: one CI machine may check several repositories with the same name.
             let key = crate::lock::hash(app_root.to_string_lossy().as_bytes());
-            cache.join("stowage").join(format!("{name}-{}", &key[..12]))
+            cache.join(format!("{name}-{}", &key[..12]))
         }
+    })
+}
+
+/// Without a home or cache folder: `<temp>/stowage-<uid>`, made private (0700) by this user, and refused when it
+/// is anything else (another user's, a symlink, readable by others), as a folder someone else made first could
+/// read the reports or plant files in them.
+fn private_shared_temp() -> Result<PathBuf> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+        // SAFETY: geteuid(2) only reads the process's user id.
+        let uid = unsafe { libc::geteuid() };
+        let dir = std::env::temp_dir().join(format!("stowage-{uid}"));
+        match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                return Err(Failure::usage(format!("cannot create {}: {e}", dir.display())));
+            }
+            _ => {}
+        }
+        let meta = std::fs::symlink_metadata(&dir)
+            .map_err(|e| Failure::usage(format!("cannot read {}: {e}", dir.display())))?;
+        if !meta.is_dir() || meta.uid() != uid || meta.mode() & 0o077 != 0 {
+            return Err(Failure::usage(format!(
+                "{} is not a private folder of yours (a folder of user {}, mode {:o}, that anyone else could have \
+                 made to read or change stowage's reports); stowage keeps reports there only when neither HOME nor \
+                 XDG_CACHE_HOME is set: set one, or pass --report-dir",
+                dir.display(),
+                meta.uid(),
+                meta.mode() & 0o7777
+            )));
+        }
+        Ok(dir)
     }
+    #[cfg(not(unix))]
+    Ok(std::env::temp_dir().join("stowage"))
 }
 
 pub fn run(home: &Home, args: &ContainerizeArgs) -> Result<i32> {
@@ -123,8 +158,8 @@ pub fn run(home: &Home, args: &ContainerizeArgs) -> Result<i32> {
         let name = config::load(&root, &Flags::default())
             .map(|l| l.config.name)
             .unwrap_or_else(|_| config::default_name(&root));
-        let dir = report_dir(home, args, &root, &name);
-        if !inside(&dir, &root) || home.root() == Some(root.as_path()) {
+        let dir = report_dir(home, args, &root, &name).ok();
+        if let Some(dir) = dir.filter(|d| !inside(d, &root) || home.root() == Some(root.as_path())) {
             let _ = std::fs::create_dir_all(&dir).and_then(|()| {
                 std::fs::write(dir.join("report.json"), serde_json::to_string_pretty(&summary).expect("json") + "\n")
             });
@@ -139,9 +174,12 @@ pub fn run(home: &Home, args: &ContainerizeArgs) -> Result<i32> {
 }
 
 /// The run's report folder, absolute (stages get absolute paths): `--report-dir`, or the default for the app's name.
-fn report_dir(home: &Home, args: &ContainerizeArgs, app_root: &Path, name: &str) -> PathBuf {
-    let dir = args.report_dir.clone().unwrap_or_else(|| default_report_dir(home, app_root, name));
-    if dir.is_absolute() { dir } else { std::env::current_dir().unwrap_or_default().join(dir) }
+fn report_dir(home: &Home, args: &ContainerizeArgs, app_root: &Path, name: &str) -> Result<PathBuf> {
+    let dir = match &args.report_dir {
+        Some(dir) => dir.clone(),
+        None => default_report_dir(home, app_root, name)?,
+    };
+    Ok(if dir.is_absolute() { dir } else { std::env::current_dir().unwrap_or_default().join(dir) })
 }
 
 /// Runs without printing anything but errors; the caller reads the report file.
@@ -161,6 +199,10 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool, reported: &mut bo
         skip: args.skip.clone(),
         compliance: args.compliance.clone(),
     };
+    // One run at a time per app, whatever its report folder or runner (`stowage` and `cargo xtask` at once).
+    let _app_guard = lock_app(&app_root)?;
+    // A change that a killed run left half done is undone before anything reads the app.
+    apply::recover(&app_root)?;
     let loaded = config::load(&app_root, &flags)?;
     let found = home.find()?;
     for warning in &found.warnings {
@@ -174,7 +216,7 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool, reported: &mut bo
     discover::check_stage_options(&loaded.config, &pipeline_names)?;
     home.build(&selected)?;
     let lock = Lock::read(&app_root)?;
-    let report_dir = report_dir(home, args, &app_root, &loaded.config.name);
+    let report_dir = report_dir(home, args, &app_root, &loaded.config.name)?;
     if inside(&report_dir, &app_root) && home.root() != Some(app_root.as_path()) {
         return Err(Failure::usage(format!(
             "the report folder {} is inside the app; stowage never writes reports into the app: choose another --report-dir",
@@ -223,6 +265,10 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool, reported: &mut bo
             (None, None) => "`thresholds.stage_timeout_seconds` in stowage.toml".into(),
         },
         progress: &progress,
+        unwatched: [Some(report_dir.clone()), found.bin_dir.as_ref().and_then(|b| b.parent().map(Path::to_path_buf))]
+            .into_iter()
+            .flatten()
+            .collect(),
     };
     let result = pipeline.run(&selected)?;
     // `--adopt ./Dockerfile` or an absolute path into the app name the same file as `Dockerfile`.
@@ -500,6 +546,18 @@ fn app_relative(app_root: &Path, given: &str) -> String {
         }
         _ => given.trim_start_matches("./").to_string(),
     }
+}
+
+/// Holds an exclusive lock on the app folder itself until dropped (flock(2) on the folder: nothing is written into
+/// the app); a second run on the same app waits, saying so.
+pub fn lock_app(app_root: &Path) -> Result<std::fs::File> {
+    let folder = std::fs::File::open(app_root)
+        .map_err(|e| Failure::usage(format!("cannot open the app folder {}: {e}", app_root.display())))?;
+    if let Err(std::fs::TryLockError::WouldBlock) = folder.try_lock() {
+        eprintln!("stowage: another stowage run is in progress on {}; waiting for it to finish", app_root.display());
+        folder.lock().map_err(|e| Failure::usage(format!("cannot lock the app folder {}: {e}", app_root.display())))?;
+    }
+    Ok(folder)
 }
 
 /// Holds an exclusive lock on `<report dir>/.lock` until dropped; a second run on the same folder waits.

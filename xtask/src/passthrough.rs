@@ -24,7 +24,10 @@ pub fn run(home: &Home, stage: &str, subcommand: &str, args: &[String]) -> Resul
 
 /// `analyze`: the pipeline with only the analyze stage, in check mode so nothing is written, then its facts.
 pub fn analyze(home: &Home, args: &AnalyzeArgs) -> Result<i32> {
-    let report_dir = std::env::temp_dir().join(format!("stowage-analyze-{}", std::process::id()));
+    // Private (0700, unpredictable, never another user's folder) and removed even when the run is interrupted.
+    let report_dir = crate::interrupt::private_temp_dir("stowage-analyze-").map_err(|e| {
+        Failure::usage(format!("cannot create a temporary folder in {}: {e}", std::env::temp_dir().display()))
+    })?;
     let run = ContainerizeArgs {
         app: crate::cli::AppArg { app: args.app.app.clone() },
         check: true,
@@ -39,7 +42,7 @@ pub fn analyze(home: &Home, args: &AnalyzeArgs) -> Result<i32> {
         reports: Vec::new(),
     };
     let printed = print_model(home, &run, &report_dir, args.json);
-    let _ = std::fs::remove_dir_all(&report_dir);
+    crate::interrupt::remove_temp_dir(&report_dir);
     printed
 }
 

@@ -65,6 +65,9 @@ pub struct Pipeline<'a> {
     pub timeout_setting: String,
     /// Called after each stage, for the progress line.
     pub progress: &'a dyn Fn(&StageOutcome),
+    /// Folders inside the app that the run itself writes (the report folder, cargo's target folder when the app is
+    /// the workspace): not watched for changes made by stages.
+    pub unwatched: Vec<PathBuf>,
 }
 
 impl Pipeline<'_> {
@@ -91,6 +94,7 @@ impl Pipeline<'_> {
         let mut facts: BTreeMap<String, serde_json::Value> = BTreeMap::new();
         let mut staged: Vec<StagedFile> = Vec::new();
         let mut owner: BTreeMap<String, String> = BTreeMap::new();
+        let mut app_before = app_state(self.app_root, &self.unwatched);
         for stage in stages {
             if result.failure.is_some() {
                 result.outcomes.push(StageOutcome {
@@ -124,6 +128,10 @@ impl Pipeline<'_> {
             write_json(&context_file, &context)?;
             let started = Instant::now();
             let ran = self.exec(stage, &dir, &context_file, &out, &report_file)?;
+            // Only the runner changes the app, and only in apply, after every stage: a change now is the stage's.
+            let app_after = app_state(self.app_root, &self.unwatched);
+            let changed = changes(self.app_root, &app_before, &app_after);
+            app_before = app_after;
             let code = ran.code();
             let elapsed = started.elapsed();
             let mut outcome = StageOutcome {
@@ -136,13 +144,31 @@ impl Pipeline<'_> {
                 elapsed,
             };
             let stage_failure = match code {
+                _ if !changed.is_empty() => {
+                    outcome.status = "crashed";
+                    Some(Failure::crash(format!(
+                        "stage `{}` changed the app while it ran ({}); stages write only under --out and the runner \
+                         alone changes the app: fix or remove the stage, and review those changes yourself (stowage \
+                         cannot undo them); nothing was applied",
+                        stage.name, changed
+                    )))
+                }
                 _ if ran.timed_out => {
                     outcome.status = "timed-out";
+                    let limit = self.config.thresholds.stage_timeout_seconds;
+                    // A stage that spent its time waiting (on a FIFO or device in the app, a lock, the network) is
+                    // not helped by more time: say so instead of pointing at the timeout.
+                    let advice = match ran.cpu_seconds() {
+                        Some(cpu) if cpu * 10.0 < limit as f64 => format!(
+                            "it used {cpu:.1} s of processor time in that time, so it was waiting rather than \
+                             working (a FIFO or device it reads, a lock, the network): more time will not help; its \
+                             stderr may say what it waited for"
+                        ),
+                        _ => format!("raise {} if it needs longer", self.timeout_setting),
+                    };
                     Some(Failure::crash(format!(
-                        "stage `{}` timed out after {} s and was stopped; raise {} if it needs longer{}",
+                        "stage `{}` timed out after {limit} s and was stopped; {advice}{}",
                         stage.name,
-                        self.config.thresholds.stage_timeout_seconds,
-                        self.timeout_setting,
                         tail(&ran.stderr)
                     )))
                 }
@@ -249,55 +275,207 @@ impl Pipeline<'_> {
             }
         };
         args.extend(["--context".into(), context.into(), "--out".into(), out.into(), "--report".into(), report.into()]);
-        // Output goes to files, not pipes: a child the stage leaves behind must not keep the runner waiting for a pipe
-        // to close, and the stage's exit alone ends its run.
+        let mut command = std::process::Command::new(&program);
+        command
+            .args(&args)
+            .current_dir(cwd)
+            .stdin(std::process::Stdio::null())
+            // A Python stage importing its own modules would otherwise leave __pycache__ in the app.
+            .env("PYTHONDONTWRITEBYTECODE", "1");
+        #[cfg(unix)]
+        {
+            // Its own process group, so that a timeout or Ctrl-C stops the stage and every process it started.
+            std::os::unix::process::CommandExt::process_group(&mut command, 0);
+            #[cfg(target_os = "linux")]
+            // SAFETY: prctl(2) is async-signal-safe; it only asks the kernel to stop the stage if the runner dies
+            // (killed with SIGKILL, the runner can stop nothing itself).
+            unsafe {
+                std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0);
+                    Ok(())
+                });
+            }
+        }
+        // Output goes through pipes to threads that keep the logs bounded (a stage printing gigabytes fills
+        // neither the disk nor the runner's memory); every process that could hold a pipe open is stopped with
+        // the stage, so the pipes close when it ends.
+        let pipe = || std::io::pipe().map_err(|e| Failure::crash(format!("cannot make a pipe: {e}")));
+        let (stdout_read, stdout_write) = pipe()?;
+        let (stderr_read, stderr_write) = pipe()?;
+        command.stdout(stdout_write).stderr(stderr_write);
+        let spawned = {
+            let _held = interrupt::critical();
+            let spawned = command.spawn();
+            if let Ok(child) = &spawned {
+                interrupt::running(child.id());
+            }
+            spawned
+        };
+        // The runner's copies of the pipes' write ends go with the command.
+        drop(command);
+        let mut child = spawned.map_err(|e| {
+            Failure::usage(format!(
+                "cannot start stage `{}`: `{}`: {e}{}; install it or fix the command",
+                stage.name,
+                program.display(),
+                match stage.declared_at("command") {
+                    at if at.is_empty() => String::new(),
+                    at => format!(" (declared at {})", at.trim_end_matches(": ")),
+                }
+            ))
+        })?;
         let stdout_file = dir.join("stdout.log");
         let stderr_file = dir.join("stderr.log");
-        // An OsString, not a Path: duct would otherwise turn a bare `python3` into `./python3`.
-        let handle = duct::cmd(program.clone().into_os_string(), &args)
-            .dir(cwd)
-            .stdin_null()
-            .stdout_path(&stdout_file)
-            .stderr_path(&stderr_file)
-            .unchecked()
-            // A Python stage importing its own modules would otherwise leave __pycache__ in the app.
-            .env("PYTHONDONTWRITEBYTECODE", "1")
-            .before_spawn(|command| {
-                // Its own process group, so that a timeout or Ctrl-C stops the stage and every process it started.
-                #[cfg(unix)]
-                std::os::unix::process::CommandExt::process_group(command, 0);
-                let _ = command;
-                Ok(())
-            })
-            .start()
-            .map_err(|e| {
-                Failure::usage(format!(
-                    "cannot start stage `{}`: `{}`: {e}{}; install it or fix the command",
-                    stage.name,
-                    program.display(),
-                    match stage.declared_at("command") {
-                        at if at.is_empty() => String::new(),
-                        at => format!(" (declared at {})", at.trim_end_matches(": ")),
-                    }
-                ))
-            })?;
-        interrupt::running(&handle);
+        let stdout_thread = std::thread::spawn(move || capture(stdout_read, &stdout_file));
+        let stderr_thread = std::thread::spawn(move || capture(stderr_read, &stderr_file));
         // A timeout too large for the clock (someone meaning "no limit") is a hundred years.
         let timeout = Duration::from_secs(self.config.thresholds.stage_timeout_seconds.min(100 * 365 * 24 * 3600));
-        let waited = handle.wait_timeout(timeout);
-        // Whatever the stage left running dies with it.
-        kill_group(&handle);
-        interrupt::finished();
-        let stderr = String::from_utf8_lossy(&std::fs::read(&stderr_file).unwrap_or_default()).into_owned();
-        match waited {
-            Ok(Some(output)) => Ok(Ran { status: Some(output.status), stderr, timed_out: false }),
-            Ok(None) => {
-                let _ = handle.wait();
-                Ok(Ran { status: None, stderr, timed_out: true })
+        let deadline = Instant::now() + timeout;
+        let mut pause = Duration::from_millis(1);
+        let waited = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break Ok((Some(status), false, None)),
+                Ok(None) if Instant::now() >= deadline => {
+                    let ticks = interrupt::group_cpu_ticks(child.id());
+                    kill_group(child.id());
+                    let _ = child.wait();
+                    break Ok((None, true, ticks));
+                }
+                Ok(None) => {
+                    std::thread::sleep(pause.min(deadline.saturating_duration_since(Instant::now())));
+                    pause = (pause * 2).min(Duration::from_millis(20));
+                }
+                Err(e) => {
+                    kill_group(child.id());
+                    let _ = child.wait();
+                    break Err(e);
+                }
             }
-            Err(e) => Err(Failure::crash(format!("waiting for stage `{}` failed: {e}", stage.name))),
+        };
+        // Whatever the stage left running dies with it: its process group, then anything that left the group.
+        kill_group(child.id());
+        interrupt::sweep();
+        interrupt::finished();
+        let _ = stdout_thread.join();
+        let stderr = stderr_thread.join().ok().and_then(|r| r.ok()).unwrap_or_default();
+        let stderr = String::from_utf8_lossy(&stderr).into_owned();
+        let (status, timed_out, cpu_ticks) =
+            waited.map_err(|e| Failure::crash(format!("waiting for stage `{}` failed: {e}", stage.name)))?;
+        Ok(Ran { status, stderr, timed_out, cpu_ticks })
+    }
+}
+
+/// Most of a stage's stdout or stderr kept in its log file; past that, only the end is kept.
+const LOG_CAP: u64 = 8 << 20;
+/// How much of the end of a stream is kept for the log and for messages.
+const TAIL_BYTES: usize = 64 << 10;
+
+/// Copies a stage's output stream into its log file, keeping the first `LOG_CAP` bytes and the last `TAIL_BYTES`
+/// (with a line saying how much was cut between them); returns the last `TAIL_BYTES` of the stream.
+fn capture(mut from: std::io::PipeReader, path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Write};
+    let mut log = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut total: u64 = 0;
+    let mut tail: std::collections::VecDeque<u8> = std::collections::VecDeque::with_capacity(TAIL_BYTES);
+    let mut buffer = vec![0u8; 64 << 10];
+    loop {
+        let n = match from.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let chunk = &buffer[..n];
+        let room = LOG_CAP.saturating_sub(total).min(n as u64) as usize;
+        log.write_all(&chunk[..room])?;
+        total += n as u64;
+        tail.extend(chunk);
+        let extra = tail.len().saturating_sub(TAIL_BYTES);
+        tail.drain(..extra);
+    }
+    let tail: Vec<u8> = tail.into();
+    if total > LOG_CAP {
+        // The tail may overlap the head already written when little went past the cap.
+        let past_cap = total - LOG_CAP;
+        let shown = (tail.len() as u64).min(past_cap) as usize;
+        let skipped = past_cap - shown as u64;
+        if skipped > 0 {
+            writeln!(log, "\n[stowage: {skipped} bytes cut from this log; its last {shown} bytes follow]")?;
+        }
+        log.write_all(&tail[tail.len() - shown..])?;
+    }
+    log.flush()?;
+    Ok(tail)
+}
+
+/// Stops a stage's process group (the stage and every process it started that stayed in the group).
+fn kill_group(pid: u32) {
+    #[cfg(unix)]
+    // SAFETY: kill(2) has no memory effects; a negative pid names the process group the stage leads.
+    unsafe {
+        libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
+    }
+    let _ = pid;
+}
+
+/// One entry of the app as the file system describes it: kind and permissions, size, inode, and modification and
+/// change times (the change time moves on any write and cannot be set back), so any change shows without reading
+/// a byte.
+type Entry = (u32, u64, u64, i64, i64, i64, i64);
+
+/// Every entry under the app, by path, except `.git` folders (version control's; stages cannot write there
+/// through the runner) and the run's own folders.
+fn app_state(root: &Path, unwatched: &[PathBuf]) -> BTreeMap<PathBuf, Entry> {
+    let mut state = BTreeMap::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if unwatched.iter().any(|u| u == &path) {
+                continue;
+            }
+            let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
+            if meta.is_dir() && entry.file_name().eq_ignore_ascii_case(".git") {
+                continue;
+            }
+            #[cfg(unix)]
+            let described = {
+                use std::os::unix::fs::MetadataExt;
+                (meta.mode(), meta.size(), meta.ino(), meta.mtime(), meta.mtime_nsec(), meta.ctime(), meta.ctime_nsec())
+            };
+            #[cfg(not(unix))]
+            let described = (0, meta.len(), 0, 0, 0, 0, 0);
+            if meta.is_dir() {
+                pending.push(path.clone());
+            }
+            state.insert(path, described);
         }
     }
+    state
+}
+
+/// The entries created, removed or changed between two states, as `created `x``, at most five named.
+fn changes(root: &Path, before: &BTreeMap<PathBuf, Entry>, after: &BTreeMap<PathBuf, Entry>) -> String {
+    // A folder's times move when an entry inside it comes or goes, which is named on its own.
+    let is_dir = |e: &Entry| e.0 & 0o170000 == 0o040000;
+    let mut found = Vec::new();
+    for (path, entry) in after {
+        match before.get(path) {
+            None => found.push(("created", path)),
+            Some(old) if old != entry && !(is_dir(old) && is_dir(entry)) => found.push(("changed", path)),
+            _ => {}
+        }
+    }
+    for path in before.keys().filter(|p| !after.contains_key(*p)) {
+        found.push(("removed", path));
+    }
+    let shown_path = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_string_lossy().into_owned();
+    let mut shown: Vec<String> = found.iter().take(5).map(|(what, p)| format!("{what} `{}`", shown_path(p))).collect();
+    if found.len() > 5 {
+        shown.push(format!("and {} more", found.len() - 5));
+    }
+    shown.join(", ")
 }
 
 /// The file a stage reads for an unmanaged path: the app's own regular file there, or the regular file inside the
@@ -308,25 +486,26 @@ fn unmanaged_source(app_root: &Path, rel: &str) -> Option<PathBuf> {
     (regular && resolved.starts_with(app_root)).then_some(resolved)
 }
 
-/// Stops a timed-out stage with everything it started (its process group).
-fn kill_group(handle: &duct::Handle) {
-    #[cfg(unix)]
-    for pid in handle.pids() {
-        // SAFETY: kill(2) has no memory effects; a negative pid names the process group the stage leads.
-        unsafe {
-            libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
-        }
-    }
-    let _ = handle.kill();
-}
-
 struct Ran {
     status: Option<std::process::ExitStatus>,
+    /// The end of its stderr.
     stderr: String,
     timed_out: bool,
+    /// CPU time its process group had used when it timed out, where the system tells.
+    cpu_ticks: Option<u64>,
 }
 
 impl Ran {
+    /// The processor time the timed-out stage had used, in seconds.
+    fn cpu_seconds(&self) -> Option<f64> {
+        #[cfg(unix)]
+        // SAFETY: sysconf(3) reads a constant of the system.
+        let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+        #[cfg(not(unix))]
+        let per_second = 0;
+        self.cpu_ticks.filter(|_| per_second > 0).map(|t| t as f64 / per_second as f64)
+    }
+
     fn code(&self) -> Option<i32> {
         self.status.and_then(|s| s.code())
     }
