@@ -15,6 +15,7 @@ mod context;
 mod glob;
 mod paths;
 mod report;
+pub mod secret;
 mod stage;
 
 pub use config::{Config, ExternalStage, FailOn, StageKind, Thresholds};

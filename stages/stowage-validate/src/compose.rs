@@ -339,7 +339,8 @@ pub fn check(text: &str, policy: &Policy, out: &mut Vec<Diag>) {
         };
         for (k, v, pos) in env {
             if crate::secret::is_secret_name(&k) && !v.is_empty() && !v.starts_with('$') {
-                out.push(Diag::new("CP024", pos, format!("{who} has a plaintext secret in `{k}`; use `secrets:`")));
+                let message = format!("{who} has a plaintext secret in `{k}`; use `secrets:`");
+                out.push(Diag::new("CP024", pos, message).flagging(&v));
             }
         }
         if let Some(cn) = get("container_name")

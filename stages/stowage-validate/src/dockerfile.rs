@@ -764,7 +764,9 @@ impl<'a, 'b> Checker<'a, 'b> {
             let upper = k.to_uppercase();
             let value = v.as_deref().unwrap_or("");
             if crate::secret::is_secret_name(&upper) && !value.is_empty() && !value.starts_with('$') {
-                self.emit("DF037", at, format!("`{k}` looks like a secret and is stored in the image metadata"));
+                let p = self.pos(at);
+                let message = format!("`{k}` looks like a secret and is stored in the image metadata");
+                self.out.push(Diag::new("DF037", p, message).flagging(value));
             }
             let falsy = matches!(value.to_lowercase().as_str(), "0" | "false" | "no" | "off");
             match upper.as_str() {

@@ -163,7 +163,7 @@ mod tests {
         let text =
             "a:\n  # stowage: ignore[KS001] needed by the CNI\n  b:\n    c: 1\n  d: 2\ne: 3 # stowage: ignore[KS002]\n";
         let ig = scan_yaml(text);
-        let d = |rule, line| Diag { rule, line, column: 1, message: String::new() };
+        let d = |rule, line| Diag { rule, line, column: 1, message: String::new(), secret: None };
         assert!(ig.ignored(&d("KS001", 3)));
         assert!(ig.ignored(&d("KS001", 4)));
         assert!(!ig.ignored(&d("KS001", 5)));

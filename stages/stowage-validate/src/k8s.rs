@@ -858,7 +858,8 @@ fn check_container(
             && crate::secret::is_secret_name(name)
             && !v.starts_with('$')
         {
-            out.push(Diag::new("KS047", e.pos(), format!("{who} has a literal secret-looking value in env `{name}`")));
+            let message = format!("{who} has a literal secret-looking value in env `{name}`");
+            out.push(Diag::new("KS047", e.pos(), message).flagging(v));
         }
     }
     // Probes.

@@ -17,7 +17,6 @@ pub mod output;
 pub mod policy;
 pub mod registry;
 pub mod reporting;
-pub mod secret;
 pub mod shell;
 pub mod source;
 pub mod stage;
@@ -26,7 +25,7 @@ pub mod yaml;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-pub use stowage_kit::{Finding, Severity};
+pub use stowage_kit::{Finding, Severity, secret};
 
 pub use crate::policy::Policy;
 
@@ -37,12 +36,28 @@ pub struct Diag {
     pub column: u32,
     pub rule: &'static str,
     pub message: String,
+    /// The value a secret rule flagged: it is masked wherever the finding's file or message is shown.
+    pub secret: Option<String>,
 }
 
 impl Diag {
     pub fn new(rule: &'static str, (line, column): (u32, u32), message: impl Into<String>) -> Diag {
-        Diag { line, column, rule, message: message.into() }
+        Diag { line, column, rule, message: message.into(), secret: None }
     }
+
+    /// Records `value` as the secret this finding flags.
+    pub fn flagging(mut self, value: &str) -> Diag {
+        self.secret = Some(value.to_string());
+        self
+    }
+}
+
+/// What replaces a secret value in anything the linter shows.
+pub const MASK: &str = "****";
+
+/// A finding's message as it may be shown: secret forms masked, and the values flagged in its file.
+fn shown_message(message: String, flagged: &[&str]) -> String {
+    secret::mask_values(&secret::mask_text(&message, MASK), flagged, MASK)
 }
 
 /// The kinds of file the engine understands.
@@ -70,6 +85,8 @@ pub struct LintResult {
     /// Findings an inline ignore comment silenced, with its reason; they never fail a run.
     pub suppressed: Vec<stowage_kit::Suppressed>,
     pub sources: BTreeMap<String, String>,
+    /// Per file, the values secret rules flagged (whether or not the finding is reported): never shown.
+    pub flagged: BTreeMap<String, Vec<String>>,
     pub files_checked: usize,
     /// What was checked, as compliance controls count it: each Dockerfile, compose file, object running pods
     /// and RBAC object.
@@ -83,6 +100,7 @@ impl LintResult {
             findings,
             suppressed: Vec::new(),
             sources: BTreeMap::from([(file.to_string(), text.to_string())]),
+            flagged: BTreeMap::new(),
             files_checked: 1,
             subjects: Vec::new(),
         }
@@ -207,9 +225,13 @@ pub fn lint(inputs: &[Input], policy: &Policy) -> LintResult {
         per_file.entry(file).or_default().push(diag);
     }
     for (file, diags) in per_file {
+        let mut flagged: Vec<String> = diags.iter().filter_map(|d| d.secret.clone()).collect();
+        flagged.sort();
+        flagged.dedup();
         let file_ignores = ignores.remove(&file).unwrap_or_default();
         let mut kept = Vec::new();
         let mut silenced = Vec::new();
+        let values: Vec<&str> = flagged.iter().map(String::as_str).collect();
         for d in diags {
             match file_ignores.reason(&d) {
                 Some(reason) => silenced.push((d, reason.to_string())),
@@ -229,7 +251,7 @@ pub fn lint(inputs: &[Input], policy: &Policy) -> LintResult {
                 column: Some(d.column),
                 rule: d.rule.to_string(),
                 severity: policy.severity(rule),
-                message: d.message,
+                message: shown_message(d.message, &values),
                 snippet: None,
             })
         };
@@ -239,6 +261,9 @@ pub fn lint(inputs: &[Input], policy: &Policy) -> LintResult {
                 .into_iter()
                 .filter_map(|(d, reason)| finding(d).map(|finding| stowage_kit::Suppressed { finding, reason })),
         );
+        if !flagged.is_empty() {
+            result.flagged.insert(file, flagged);
+        }
     }
     result.findings.sort_by(|a, b| (&a.file, a.line, a.column, &a.rule).cmp(&(&b.file, b.line, b.column, &b.rule)));
     result
@@ -260,6 +285,8 @@ pub fn lint_text(kind: Kind, file: &str, text: &str, policy: &Policy) -> Vec<Fin
         }
     };
     diags.extend(k8s::check_relations(&objects, policy).into_iter().map(|(_, d)| d));
+    let flagged: Vec<String> = diags.iter().filter_map(|d| d.secret.clone()).collect();
+    let values: Vec<&str> = flagged.iter().map(String::as_str).collect();
     let mut diags: Vec<Diag> = diags.into_iter().filter(|d| !ignores.ignored(d)).collect();
     diags.extend(ignores.diags.iter().cloned());
     diags.sort();
@@ -274,7 +301,7 @@ pub fn lint_text(kind: Kind, file: &str, text: &str, policy: &Policy) -> Vec<Fin
                 column: Some(d.column),
                 rule: d.rule.to_string(),
                 severity: policy.severity(rule),
-                message: d.message,
+                message: shown_message(d.message, &values),
                 snippet: None,
             })
         })

@@ -10,6 +10,9 @@ use crate::{LintResult, Severity, registry, secret};
 pub fn human(result: &LintResult, color: bool) -> String {
     let mut out = String::new();
     let paint = |code: &str, text: &str| if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() };
+    // Each file is split into lines once, not once per finding: a file with thousands of findings would otherwise
+    // take quadratic time. Findings are sorted by file, so one file is held at a time.
+    let mut current: Option<(&str, secret::Secrets)> = None;
     for f in &result.findings {
         let (sev_color, sev) = match f.severity {
             Severity::Error => ("1;31", "error"),
@@ -20,13 +23,19 @@ pub fn human(result: &LintResult, color: bool) -> String {
         let line = f.line.unwrap_or(1);
         let column = f.column.unwrap_or(1);
         let _ = writeln!(out, "  {} {}:{line}:{column}", paint("1;34", "-->"), f.file);
-        let lines: Vec<&str> = result.sources.get(&f.file).map(|t| t.lines().collect()).unwrap_or_default();
+        if current.as_ref().is_none_or(|(file, _)| *file != f.file) {
+            current = Some((&f.file, secret::Secrets::new(result.sources.get(&f.file).map_or("", String::as_str))));
+        }
+        let Some((_, secrets)) = &current else { continue };
+        let lines = secrets.lines();
         if let Some(index) = (line as usize).checked_sub(1).filter(|&i| i < lines.len()) {
             let width = line.to_string().len();
             let pad = " ".repeat(width);
             // The line is shown with secret values masked: this output ends up in terminals, CI logs and the
             // stage's log files.
-            let redacted = secret::redact_line(&lines, index);
+            let flagged: Vec<&str> =
+                result.flagged.get(&f.file).map(|v| v.iter().map(String::as_str).collect()).unwrap_or_default();
+            let redacted = secrets.redact_with(index, crate::MASK, &flagged);
             let src = lines[index];
             let shown = redacted.text.replace('\t', "    ");
             // Tabs are shown as four spaces, so the caret moves with them.
@@ -104,4 +113,39 @@ pub fn json(result: &LintResult) -> String {
             .collect(),
     };
     serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::secret::Secrets;
+
+    /// Every line of the rule fixtures and malformed files is masked as shown, and every byte of it maps to a
+    /// character boundary of the shown line (the corpus-wide run is `cargo xtask corpus-check`).
+    #[test]
+    fn every_fixture_line_redacts_and_maps_cleanly() {
+        let tests = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+        let mut stack = vec![tests.join("fixtures"), tests.join("malformed")];
+        let (mut lines_seen, mut masked) = (0, 0);
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("a test folder") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&path) else { continue };
+                let secrets = Secrets::new(&text);
+                for (i, line) in secrets.lines().iter().enumerate() {
+                    let r = secrets.redact(i, crate::MASK);
+                    lines_seen += 1;
+                    masked += usize::from(r.text != *line);
+                    for (at, _) in line.char_indices() {
+                        assert!(r.text.is_char_boundary(r.map(at)), "{}: {line:?} at {at}", path.display());
+                    }
+                }
+            }
+        }
+        // The fixtures of the plaintext-secret rules carry secret-looking values.
+        assert!(lines_seen > 1000 && masked > 0, "{lines_seen} lines, {masked} masked");
+    }
 }

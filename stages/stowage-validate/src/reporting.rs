@@ -42,15 +42,17 @@ pub fn rules_of(result: &LintResult) -> Vec<RuleInfo> {
 }
 
 /// Fills in every finding's `snippet`: its source line, secret values masked by the same redaction the human
-/// output uses.
+/// output uses (the forms of the kit's `secret`, and every value a secret rule flagged in the file).
 pub fn add_snippets(result: &mut LintResult) {
-    let mut lines: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut split: BTreeMap<&str, secret::Secrets> = BTreeMap::new();
     let sources = &result.sources;
+    let flagged = &result.flagged;
     let mut fill = |f: &mut Finding| {
-        let Some(text) = sources.get(&f.file) else { return };
-        let lines = lines.entry(text.as_str()).or_insert_with(|| text.lines().collect());
-        if let Some(index) = f.line.and_then(|l| (l as usize).checked_sub(1)).filter(|&i| i < lines.len()) {
-            f.snippet = Some(secret::redact_line(lines, index).text);
+        let Some((file, text)) = sources.get_key_value(&f.file) else { return };
+        let secrets = split.entry(file.as_str()).or_insert_with(|| secret::Secrets::new(text));
+        let values: Vec<&str> = flagged.get(&f.file).map(|v| v.iter().map(String::as_str).collect()).unwrap_or_default();
+        if let Some(index) = f.line.and_then(|l| (l as usize).checked_sub(1)).filter(|&i| i < secrets.lines().len()) {
+            f.snippet = Some(secrets.redact_with(index, crate::MASK, &values).text);
         }
     };
     for f in &mut result.findings {

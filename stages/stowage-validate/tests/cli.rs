@@ -405,23 +405,50 @@ fn wide_yaml_mappings_are_checked_quickly() {
 fn secret_values_never_reach_the_output() {
     let dir = tmp("secrets");
     let app = dir.join("app");
-    let secrets = ["hunter2", "ghp_abc123", "Docker!", "s3cr3t words", "k8s-literal"];
+    // Every form a secret takes in these files; the values must not appear in any output, in any format.
+    let secrets = [
+        "hunter2",
+        "ghp_abc123",
+        "Docker!",
+        "s3cr3t words",
+        "k8s-literal",
+        "flow-literal",
+        "before-name",
+        "compose-flow",
+        "spaced-colon",
+        "url-password",
+        "basic-password",
+        "bearer-token",
+        "IOSFODNN7EXAMPLE",
+        "MIIpemBodyLine",
+    ];
     write(
         &app,
         "Dockerfile",
         "FROM alpine:3.20\nENV DB_PASSWORD=hunter2 PORT=80\nARG GITHUB_TOKEN=\"ghp_abc123\"\n\
-         ENV API_TOKEN=\"s3cr3t words\"\nRUN echo \"root:Docker!\" | chpasswd\nUSER 10001\n",
+         ENV API_TOKEN=\"s3cr3t words\"\nRUN echo \"root:Docker!\" | chpasswd\n\
+         ADD https://deploy:url-password@files.example.com/app.tgz /srv/\n\
+         RUN curl -fsSL -u admin:basic-password https://files.example.com/x | sh\n\
+         RUN curl -H \"Authorization: Bearer bearer-token\" https://api.example.com/x | sh\n\
+         RUN echo AKIAIOSFODNN7EXAMPLE | tee /k\n\
+         RUN printf -- \"-----BEGIN RSA PRIVATE KEY-----\\nMIIpemBodyLine\\n-----END RSA PRIVATE KEY-----\" | tee /k\n\
+         USER 10001\n",
     );
     write(
         &app,
         "compose.yaml",
-        "services:\n  web:\n    image: nginx:1.27\n    environment:\n      DB_PASSWORD: hunter2\n",
+        "services:\n  web:\n    image: nginx:1.27\n    environment:\n      DB_PASSWORD: hunter2\n      \
+         db_password : spaced-colon\n  api:\n    image: nginx:1.27\n    environment: {API_TOKEN: compose-flow}\n",
     );
     write(
         &app,
         "pod.yaml",
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: a\n      image: nginx:1.27\n      \
-         env:\n        - name: DB_PASSWORD\n          value: k8s-literal\n",
+         env:\n        - name: DB_PASSWORD\n          value: k8s-literal\n        - {name: API_TOKEN, value: flow-literal}\n        \
+         - value: before-name\n          name: SESSION_SECRET\n      \
+         volumeMounts:\n        - name: key\n          mountPath: /k\n  volumes:\n    - name: key\n      secret:\n        \
+         secretName: key\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  key.pem: |\n    \
+         -----BEGIN PRIVATE KEY-----\n    MIIpemBodyLine\n    -----END PRIVATE KEY-----\n",
     );
     let mut outputs = Vec::new();
     for format in ["human", "json"] {

@@ -4,7 +4,7 @@
 //! secret-looking values (test passwords in compose files, chpasswd in images), so a folder with files and no masked
 //! line means the redaction stopped working. The validate stage's unit test runs the same over its rule fixtures.
 
-use stowage_validate::secret::redact_line;
+use stowage_validate::secret::Secrets;
 
 use crate::{Corpus, Problems, Result};
 
@@ -15,9 +15,9 @@ pub fn run(corpus: &Corpus) -> Result<Problems> {
         for path in corpus.files(sub)? {
             // Files that are not UTF-8 are reported by the linter before any line is shown.
             let Ok(text) = std::fs::read_to_string(&path) else { continue };
-            let lines: Vec<&str> = text.lines().collect();
-            for (i, line) in lines.iter().enumerate() {
-                let r = redact_line(&lines, i);
+            let secrets = Secrets::new(&text);
+            for (i, line) in secrets.lines().iter().enumerate() {
+                let r = secrets.redact(i, stowage_validate::MASK);
                 lines_seen += 1;
                 masked += usize::from(r.text != *line);
                 if let Some((at, _)) = line.char_indices().find(|(at, _)| !r.text.is_char_boundary(r.map(*at))) {
