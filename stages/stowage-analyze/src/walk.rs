@@ -284,6 +284,9 @@ impl Walker<'_> {
                 self.walk_dir(&path, &rel_path)?;
             } else if meta.is_file() {
                 self.add_file(&rel_path, &name, &path);
+            } else if wants_text(&name) {
+                // A pipe, socket or device where evidence could be: noted, never opened (a pipe blocks).
+                self.unread(&rel_path, "not a regular file (a pipe, socket or device)".into());
             }
         }
         Ok(())
@@ -300,21 +303,16 @@ impl Walker<'_> {
             return;
         }
         let manifest = KNOWN_MANIFESTS.contains(&name);
-        match std::fs::metadata(path) {
-            Ok(meta) if !manifest && meta.len() > MAX_TEXT_BYTES => {
-                self.unread(rel, format!("larger than 1 MiB ({} bytes)", meta.len()));
-                return;
-            }
-            Ok(_) => {}
-            Err(e) => {
-                self.unread(rel, format!("unreadable: {e}"));
-                return;
-            }
-        }
-        let bytes = match std::fs::read(path) {
+        // The kit's one opener: a regular file inside the app (a link to a pipe inside it is not opened), capped.
+        let cap = if manifest { stowage_kit::files::MAX_FILE_BYTES } else { MAX_TEXT_BYTES };
+        let bytes = match stowage_kit::files::read_app_file(&self.root, path, cap) {
             Ok(bytes) => bytes,
-            Err(e) => {
+            Err(e @ stowage_kit::files::Unread::Io(_)) => {
                 self.unread(rel, format!("unreadable: {e}"));
+                return;
+            }
+            Err(e) => {
+                self.unread(rel, e.to_string());
                 return;
             }
         };

@@ -64,6 +64,28 @@ fn unreadable_files_are_skipped() {
     assert!(reason.as_deref().is_some_and(|r| r.starts_with("unreadable")), "{reason:?}");
 }
 
+/// A pipe where evidence could be, named directly or through a link inside the app, is noted and never opened:
+/// opening it would block until a writer comes.
+#[cfg(unix)]
+#[test]
+fn pipes_are_never_opened() {
+    let dir = support::app("pipes", &[("package.json", EXPRESS), ("server.js", SERVER)]);
+    let made = std::process::Command::new("mkfifo").arg(dir.join("config.json")).arg(dir.join("Procfile")).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    std::os::unix::fs::symlink("config.json", dir.join("settings.yaml")).expect("symlink");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let app = dir.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(support::analyze_app(&app));
+    });
+    let model = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("analyze blocked on a pipe");
+    for path in ["config.json", "Procfile", "settings.yaml"] {
+        let reason = unread_reason(&model, path);
+        assert!(reason.as_deref().is_some_and(|r| r.starts_with("not a regular file")), "{path}: {reason:?}");
+    }
+    assert_eq!(model.services.len(), 1);
+}
+
 #[cfg(unix)]
 #[test]
 fn symlinks_outside_the_app_are_not_followed() {

@@ -12,6 +12,7 @@
 
 mod config;
 mod context;
+pub mod files;
 mod glob;
 mod paths;
 mod report;

@@ -87,11 +87,17 @@ pub fn classify_content(name: &str, content: &Path) -> Option<Kind> {
     if !(lower.ends_with(".yaml") || lower.ends_with(".yml")) {
         return None;
     }
-    let text = std::fs::read_to_string(content).ok()?;
+    let text = read_small(content)?;
     // Editors on Windows may start the file with a byte order mark, which would hide a first-line `apiVersion`.
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let top = |key: &str| text.lines().any(|l| l.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with(':')));
     if top("apiVersion") && top("kind") { Some(Kind::Kubernetes) } else { None }
+}
+
+/// The kind a file of this name would be checked as, YAML files counted as manifests.
+fn checked_name(name: &str) -> Option<Kind> {
+    let lower = name.to_lowercase();
+    kind_by_name(name).or_else(|| (lower.ends_with(".yaml") || lower.ends_with(".yml")).then_some(Kind::Kubernetes))
 }
 
 /// Helm templates are Go templates, not YAML: files under a chart's `templates/` are not checked as manifests.
@@ -121,9 +127,18 @@ pub fn walk(root: &Path, exclude: &[String], display: &dyn Fn(&Path) -> String, 
         }
         _ => {}
     }
+    let real_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut stack: Vec<PathBuf> = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            // A folder that cannot be listed would pass silently as "0 files checked": it is kept as an input,
+            // reported as GN002 by the check.
+            Err(_) => {
+                out.push(Input { file: format!("{}/", display(&dir)), path: dir, kind: Kind::Dockerfile });
+                continue;
+            }
+        };
         let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
         entries.sort_by_key(|e| e.file_name());
         for entry in entries {
@@ -141,19 +156,38 @@ pub fn walk(root: &Path, exclude: &[String], display: &dyn Fn(&Path) -> String, 
                 if !SKIPPED_DIRS.contains(&name.as_str()) {
                     stack.push(path);
                 }
-            } else if ft.is_file()
-                && let Some(kind) = classify(&path)
-            {
-                out.push(Input { file: shown, path, kind });
+            } else if ft.is_file() {
+                if let Some(kind) = classify(&path) {
+                    out.push(Input { file: shown, path, kind });
+                }
+            } else if let Some(kind) = checked_name(&name) {
+                // A link inside the folder is checked under its target's own name. A pipe, socket or device, or a
+                // link leaving the folder or leading nowhere, named like a file the linter checks is kept as an
+                // input that the check reports as unreadable (GN002); it is never read.
+                let inside =
+                    ft.is_symlink() && path.canonicalize().is_ok_and(|t| t.starts_with(&real_root) && t.is_file());
+                // A chart's own files are reported by the chart's check.
+                let in_chart = dir.join("Chart.yaml").is_file() || in_chart_templates(&path);
+                if !inside && !in_chart {
+                    out.push(Input { file: shown, path, kind });
+                }
             }
         }
     }
     out.sort();
 }
 
+/// The text of a file whose content decides its kind, through the kit's one opener (a pipe or device is not
+/// read here; named as a PATH, it is reported by `read_text` as GN002).
+fn read_small(path: &Path) -> Option<String> {
+    let real = path.canonicalize().ok()?;
+    let bytes = stowage_kit::files::read_app_file(real.parent()?, &real, stowage_kit::files::MAX_FILE_BYTES).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
 /// A file named explicitly that no name rule matches: look at its content.
 fn sniff(path: &Path) -> Option<Kind> {
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = read_small(path)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let first = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'))?;
     let word = first.split_whitespace().next()?.to_uppercase();

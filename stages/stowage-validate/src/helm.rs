@@ -8,8 +8,10 @@ use crate::Diag;
 use crate::yaml::{self, Node};
 
 /// Checks the chart whose Chart.yaml is at `chart_yaml` with text `text`. Findings in Chart.yaml go to `out`;
-/// findings in other files of the chart go to `elsewhere`, with paths relative to the chart directory.
-pub fn check(chart_yaml: &Path, text: &str, out: &mut Vec<Diag>, elsewhere: &mut Vec<(String, Diag)>) {
+/// findings in other files of the chart go to `elsewhere`, with paths relative to the chart directory. The chart's
+/// other files are read only when they are regular files inside `app` (see `read_text_within`); any other is a
+/// GN002 finding, never read.
+pub fn check(app: &Path, chart_yaml: &Path, text: &str, out: &mut Vec<Diag>, elsewhere: &mut Vec<(String, Diag)>) {
     let (docs, diags) = yaml::parse(text);
     let parsed = diags.is_empty();
     out.extend(diags);
@@ -21,18 +23,31 @@ pub fn check(chart_yaml: &Path, text: &str, out: &mut Vec<Diag>, elsewhere: &mut
         }
     }
     let Some(dir) = chart_yaml.parent() else { return };
-    let schema = dir.join("values.schema.json");
-    match std::fs::read_to_string(&schema) {
-        Err(_) => {
+    // Absent is a finding of its own (HC004) for the schema and nothing for values.yaml; unreadable is GN002.
+    let read = |name: &str, elsewhere: &mut Vec<(String, Diag)>| -> Option<String> {
+        let path = dir.join(name);
+        std::fs::symlink_metadata(&path).ok()?;
+        match crate::read_text_within(app, &path, name) {
+            Ok(text) => Some(text),
+            Err(message) => {
+                elsewhere.push((name.to_string(), Diag::new("GN002", (1, 1), message)));
+                None
+            }
+        }
+    };
+    let schema_exists = std::fs::symlink_metadata(dir.join("values.schema.json")).is_ok();
+    match read("values.schema.json", elsewhere) {
+        None if !schema_exists => {
             out.push(Diag::new("HC004", (1, 1), "chart has no values.schema.json: values are not validated at install"))
         }
-        Ok(text) => {
+        None => {}
+        Some(text) => {
             if let Some(d) = check_schema(&text) {
                 elsewhere.push(("values.schema.json".to_string(), d));
             }
         }
     }
-    if let Ok(values) = std::fs::read_to_string(dir.join("values.yaml")) {
+    if let Some(values) = read("values.yaml", elsewhere) {
         let (docs, _) = yaml::parse(&values);
         let root = docs.into_iter().find_map(|d| d.root);
         let has = |key: &str| root.as_ref().is_some_and(|r| contains_key(r, key));
@@ -44,7 +59,15 @@ pub fn check(chart_yaml: &Path, text: &str, out: &mut Vec<Diag>, elsewhere: &mut
             ));
         }
     }
-    let Ok(entries) = std::fs::read_dir(dir.join("templates")) else { return };
+    let entries = match std::fs::read_dir(dir.join("templates")) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+        Err(e) => {
+            let message = format!("cannot list folder templates: {e}; its files are not checked");
+            elsewhere.push(("templates".to_string(), Diag::new("GN002", (1, 1), message)));
+            return;
+        }
+    };
     let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
     files.sort();
     for path in files {
@@ -52,7 +75,14 @@ pub fn check(chart_yaml: &Path, text: &str, out: &mut Vec<Diag>, elsewhere: &mut
         if !(name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".tpl")) {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let shown = format!("templates/{name}");
+        let text = match crate::read_text_within(app, &path, &shown) {
+            Ok(text) => text,
+            Err(message) => {
+                elsewhere.push((shown, Diag::new("GN002", (1, 1), message)));
+                continue;
+            }
+        };
         let lines: Vec<&str> = text.lines().collect();
         for (i, line) in lines.iter().enumerate() {
             let t = line.trim_start();

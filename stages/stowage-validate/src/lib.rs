@@ -23,7 +23,7 @@ pub mod stage;
 pub mod yaml;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use stowage_kit::{Finding, Severity, secret};
 
@@ -70,7 +70,8 @@ pub enum Kind {
     HelmChart,
 }
 
-/// One file to check: `file` is how findings name it, `path` where its bytes are.
+/// One file to check: `file` is how findings name it, `path` where its bytes are. A `file` ending in `/` is a
+/// folder that could not be listed, reported as such.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Input {
     pub file: String,
@@ -119,7 +120,22 @@ struct Checked {
     elsewhere: Vec<(String, Diag)>,
 }
 
-fn check_input(input: &Input, policy: &Policy) -> Checked {
+/// The folder that bounds what checking `input` may read: the first of `roots` (canonical) where the input lies
+/// (a link by where the link is, not where it leads), else the folder its target is in (a file named on its own,
+/// which is followed, or a staged file).
+fn boundary(input: &Input, roots: &[PathBuf]) -> PathBuf {
+    let located = match (input.path.parent().and_then(|p| p.canonicalize().ok()), input.path.file_name()) {
+        (Some(parent), Some(name)) => parent.join(name),
+        _ => input.path.clone(),
+    };
+    if let Some(root) = roots.iter().find(|r| located.starts_with(r)) {
+        return root.clone();
+    }
+    let real = input.path.canonicalize().unwrap_or(located);
+    real.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+fn check_input(input: &Input, policy: &Policy, roots: &[PathBuf]) -> Checked {
     let mut c = Checked {
         file: input.file.clone(),
         text: None,
@@ -128,7 +144,15 @@ fn check_input(input: &Input, policy: &Policy) -> Checked {
         objects: Vec::new(),
         elsewhere: Vec::new(),
     };
-    let text = match read_text(&input.path, &input.file) {
+    let within = boundary(input, roots);
+    // A folder among the inputs is one that could not be listed (see `discover::walk`).
+    if let Some(folder) = input.file.strip_suffix('/') {
+        let why = std::fs::read_dir(&input.path).err().map_or("it cannot be listed".to_string(), |e| e.to_string());
+        let message = format!("cannot list folder {folder}: {why}; its files are not checked");
+        c.diags.push(Diag::new("GN002", (1, 1), message));
+        return c;
+    }
+    let text = match read_text_within(&within, &input.path, &input.file) {
         Ok(text) => text,
         Err(message) => {
             c.diags.push(Diag::new("GN002", (1, 1), message));
@@ -147,7 +171,7 @@ fn check_input(input: &Input, policy: &Policy) -> Checked {
         }
         Kind::HelmChart => {
             let mut elsewhere = Vec::new();
-            helm::check(&input.path, &text, &mut c.diags, &mut elsewhere);
+            helm::check(&within, &input.path, &text, &mut c.diags, &mut elsewhere);
             let dir = input.file.rsplit_once('/').map_or(String::new(), |(d, _)| format!("{d}/"));
             c.elsewhere = elsewhere.into_iter().map(|(rel, d)| (format!("{dir}{rel}"), d)).collect();
             ignore::scan_yaml(&text)
@@ -158,11 +182,20 @@ fn check_input(input: &Input, policy: &Policy) -> Checked {
 }
 
 /// Checks every input (on all cores: files are independent), then the relations between Kubernetes objects
-/// across all of them.
+/// across all of them. Each input reads only regular files in its own folder (a Helm chart's files in the chart);
+/// [`lint_within`] bounds reading by the app instead.
 pub fn lint(inputs: &[Input], policy: &Policy) -> LintResult {
+    lint_within(&[], inputs, policy)
+}
+
+/// [`lint`], where an input under one of `roots` may read any regular file inside that root (a chart's
+/// `values.yaml` linked to a file elsewhere in the app) and nothing outside it.
+pub fn lint_within(roots: &[PathBuf], inputs: &[Input], policy: &Policy) -> LintResult {
+    let roots: Vec<PathBuf> = roots.iter().filter_map(|r| r.canonicalize().ok()).collect();
+    let roots = roots.as_slice();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(inputs.len().max(1));
     let checked: Vec<Checked> = if threads <= 1 || inputs.len() < 16 {
-        inputs.iter().map(|i| check_input(i, policy)).collect()
+        inputs.iter().map(|i| check_input(i, policy, roots)).collect()
     } else {
         // Files differ a lot in size, so threads take the next file as they go rather than fixed shares.
         let next = std::sync::atomic::AtomicUsize::new(0);
@@ -174,7 +207,7 @@ pub fn lint(inputs: &[Input], policy: &Policy) -> LintResult {
                         loop {
                             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             let Some(input) = inputs.get(i) else { break };
-                            done.push((i, check_input(input, policy)));
+                            done.push((i, check_input(input, policy, roots)));
                         }
                         done
                     })
@@ -308,16 +341,25 @@ pub fn lint_text(kind: Kind, file: &str, text: &str, policy: &Policy) -> Vec<Fin
         .collect()
 }
 
-/// Reads a file as UTF-8 text; the error names the file as `shown` and says what to do.
-pub fn read_text(path: &std::path::Path, shown: &str) -> Result<String, String> {
-    // Reading a FIFO blocks until a writer comes, /dev/zero never ends: only regular files are read.
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
-    if !meta.is_file() {
-        return Err(format!(
-            "cannot read {shown}: not a regular file (a pipe, socket or device); check the file itself"
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+/// Reads a file as UTF-8 text; the error names the file as `shown` and says what to do. Only a regular file in
+/// the folder the file is in is read (see [`read_text_within`]).
+pub fn read_text(path: &Path, shown: &str) -> Result<String, String> {
+    let real = path.canonicalize().map_err(|e| format!("cannot read {shown}: {e}"))?;
+    read_text_within(real.parent().unwrap_or(&real), path, shown)
+}
+
+/// Reads a file as UTF-8 text through the kit's one file opener: a regular file inside `root`, at most
+/// [`stowage_kit::files::MAX_FILE_BYTES`]. A pipe (it blocks until a writer comes), a device (`/dev/zero` never
+/// ends) or a link leaving `root` is an error, reported as GN002.
+pub fn read_text_within(root: &Path, path: &Path, shown: &str) -> Result<String, String> {
+    let bytes = stowage_kit::files::read_app_file(root, path, stowage_kit::files::MAX_FILE_BYTES).map_err(|e| {
+        let fix = match e {
+            stowage_kit::files::Unread::Io(_) => "",
+            stowage_kit::files::Unread::TooLarge(..) => "; exclude it, or split it",
+            _ => "; only regular files inside the app are read",
+        };
+        format!("cannot read {shown}: {e}{fix}")
+    })?;
     String::from_utf8(bytes).map_err(|e| {
         format!("{shown} is not UTF-8 (invalid byte at offset {}): re-encode it as UTF-8", e.utf8_error().valid_up_to())
     })

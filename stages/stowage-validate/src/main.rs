@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use stowage_kit::FailOn;
-use stowage_validate::{Policy, discover, docs, lint, output, registry};
+use stowage_validate::{Policy, discover, docs, lint_within, output, registry};
 
 const USAGE: &str = "\
 usage: stowage-validate lint [OPTIONS] [PATH...]     check Dockerfiles, compose files, Kubernetes manifests and Helm charts
@@ -23,8 +23,10 @@ Checks every file found under each PATH (default: the current folder) with one r
 Containerfiles (Dockerfile, Dockerfile.prod, api.Dockerfile), compose files (*compose*.yaml or .yml, or YAML with
 top-level `services`), Kubernetes manifests (YAML with `apiVersion` and `kind`) and Helm charts (Chart.yaml; their
 templates are not rendered). .git, target and node_modules are skipped, and so are symbolic links inside a
-folder (the file they point to is checked under its own name); a link named as a PATH is followed. A file named
-as a PATH that is none of these kinds is noted on standard error and not checked.
+folder (the file they point to is checked under its own name); a link named as a PATH is followed. Only regular
+files inside each PATH are read: a link leading out of it, a pipe, socket or device named like a checked file, and
+a folder that cannot be listed are GN002 findings, never read. A file named as a PATH that is none of these kinds
+is noted on standard error and not checked.
 
 options:
   -f, --format <FORMAT>   output format: `human` (the source line with a caret, like rustc) or `json`
@@ -304,7 +306,10 @@ fn lint_main(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let mut result = lint(&inputs, &policy);
+    // Each PATH bounds what its files may read (a chart's values.yaml linked out of it is not read); a file named
+    // as a PATH is read where it is.
+    let roots: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();
+    let mut result = lint_within(&roots, &inputs, &policy);
     let controls = stowage_validate::compliance::evaluate(&frameworks, &result, &policy);
     if !reports.is_empty() {
         stowage_validate::reporting::add_snippets(&mut result);

@@ -50,7 +50,8 @@ pub fn add_snippets(result: &mut LintResult) {
     let mut fill = |f: &mut Finding| {
         let Some((file, text)) = sources.get_key_value(&f.file) else { return };
         let secrets = split.entry(file.as_str()).or_insert_with(|| secret::Secrets::new(text));
-        let values: Vec<&str> = flagged.get(&f.file).map(|v| v.iter().map(String::as_str).collect()).unwrap_or_default();
+        let values: Vec<&str> =
+            flagged.get(&f.file).map(|v| v.iter().map(String::as_str).collect()).unwrap_or_default();
         if let Some(index) = f.line.and_then(|l| (l as usize).checked_sub(1)).filter(|&i| i < secrets.lines().len()) {
             f.snippet = Some(secrets.redact_with(index, crate::MASK, &values).text);
         }

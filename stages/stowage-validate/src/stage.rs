@@ -6,7 +6,7 @@ use std::path::Path;
 
 use stowage_kit::{Run, StageError};
 
-use crate::{Input, Policy, discover, lint};
+use crate::{Input, Policy, discover, lint_within};
 
 pub fn run(run: &mut Run) -> Result<(), StageError> {
     let policy = match run.ctx.config.stage_options.get("validate") {
@@ -51,7 +51,8 @@ pub fn run(run: &mut Run) -> Result<(), StageError> {
     let own_count = own.len();
     inputs.extend(own.into_iter().filter(|i| !staged.contains(i.file.as_str())));
     inputs.sort();
-    let mut result = lint(&inputs, &policy);
+    // The app's files are read only inside the app; staged files only in their own folder.
+    let mut result = lint_within(std::slice::from_ref(&root), &inputs, &policy);
     crate::reporting::add_snippets(&mut result);
     run.report.rules = crate::reporting::rules_of(&result);
     run.note(format!(

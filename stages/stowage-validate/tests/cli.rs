@@ -468,3 +468,119 @@ fn secret_values_never_reach_the_output() {
         }
     }
 }
+
+/// Runs `cmd`, failing the test (not hanging it) when it does not finish in a minute: reading a pipe blocks.
+fn run_bounded(cmd: &mut Command) -> (i32, String, String) {
+    let child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("run");
+    let id = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(output) => {
+            let Output { status, stdout, stderr } = output.expect("wait");
+            let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+            (status.code().unwrap_or(-1), text(stdout), text(stderr))
+        }
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(id.to_string()).status();
+            panic!("{cmd:?} did not finish in a minute (blocked on a pipe or reading a device without end)");
+        }
+    }
+}
+
+/// Only regular files inside the app are read: a chart's values.yaml linked to /dev/zero, a pipe named
+/// values.schema.json, a template linked to a file outside the app and a folder that cannot be listed are GN002
+/// findings (the run fails), never read, in `lint` and in the validate stage.
+#[cfg(unix)]
+#[test]
+fn only_regular_files_inside_the_app_are_read() {
+    let dir = tmp("regular-only");
+    let app = dir.join("app");
+    write(
+        &dir,
+        "outside/deployment.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: outside-content\n",
+    );
+    write(&app, "chart/Chart.yaml", "apiVersion: v2\nname: web\nversion: 1.0.0\n");
+    std::fs::create_dir_all(app.join("chart/templates")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", app.join("chart/values.yaml")).unwrap();
+    std::os::unix::fs::symlink(dir.join("outside/deployment.yaml"), app.join("chart/templates/deployment.yaml"))
+        .unwrap();
+    std::os::unix::fs::symlink(dir.join("outside/deployment.yaml"), app.join("linked.yaml")).unwrap();
+    let fifo = Command::new("mkfifo").arg(app.join("chart/values.schema.json")).arg(app.join("Dockerfile")).status();
+    assert!(fifo.is_ok_and(|s| s.success()), "mkfifo");
+    // A folder whose path is longer than the system allows cannot be listed, even by root (permissions cannot
+    // stop root).
+    let deep = "d".repeat(200);
+    let made = Command::new("sh")
+        .arg("-c")
+        .arg(format!("mkdir deep && cd -P deep && for i in $(seq 24); do mkdir {deep} && cd -P {deep} || exit 1; done"))
+        .current_dir(&app)
+        .status();
+    assert!(made.is_ok_and(|s| s.success()), "deep folders");
+    let expected = [
+        ("Dockerfile", "not a regular file (a named pipe)"),
+        ("chart/templates/deployment.yaml", "a symbolic link to outside the app"),
+        ("chart/values.schema.json", "not a regular file (a named pipe)"),
+        ("chart/values.yaml", "a symbolic link to outside the app"),
+        ("linked.yaml", "a symbolic link to outside the app"),
+    ];
+    let check = |label: &str, code: i32, findings: Vec<(String, String, String)>, text: &str| {
+        assert_eq!(code, 1, "{label}: {text}");
+        assert!(!text.contains("outside-content"), "{label}: a file outside the app was read:\n{text}");
+        let gn002: Vec<&(String, String, String)> = findings.iter().filter(|(r, _, _)| r == "GN002").collect();
+        for (file, why) in expected {
+            assert!(
+                gn002.iter().any(|(_, f, m)| f.ends_with(file) && m.contains(why)),
+                "{label}: no GN002 `{why}` for {file}: {gn002:?}"
+            );
+        }
+        assert!(
+            gn002.iter().any(|(_, f, m)| f.contains("deep/") && m.contains("cannot list folder")),
+            "{label}: the folder that cannot be listed is not reported: {gn002:?}"
+        );
+    };
+    let (code, out, err) = run_bounded(bin().args(["lint", "--format", "json"]).arg(&app));
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let findings = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    check("lint", code, findings, &(out.clone() + &err));
+    let (code, out, err) = run_bounded(bin().args(["lint"]).arg(&app));
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(!out.contains("outside-content") && out.contains("GN002"), "{out}");
+
+    let ctx = context(&app, Vec::new(), None, FailOn::Error);
+    let ctx_path = dir.join("context.json");
+    std::fs::write(&ctx_path, serde_json::to_string(&ctx).unwrap()).unwrap();
+    let report_path = dir.join("report.json");
+    let (code, _, err) = run_bounded(
+        bin().arg("--context").arg(&ctx_path).arg("--out").arg(dir.join("out")).arg("--report").arg(&report_path),
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).expect("report")).expect("report json");
+    let findings = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    check("validate stage", code, findings, &(report.to_string() + &err));
+}
