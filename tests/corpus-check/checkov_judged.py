@@ -55,7 +55,9 @@ def judged(
         name = os.path.basename(result.file_path)
         name = name[: len(name) - len(suffix)] if suffix and name.endswith(suffix) else name
         if failed_only:
-            rows.add((name, result.check_id, result.resource, str(result.file_line_range[0])))
+            # checkov names a Dockerfile resource by its path under the scanned root, with a leading `/`.
+            resource = result.resource.lstrip("/")
+            rows.add((name, result.check_id, resource, str(result.file_line_range[0])))
             continue
         resource = result.resource if framework == "kubernetes" else ""
         rows.add((name, result.check_id, resource, result.check_result["result"].name))

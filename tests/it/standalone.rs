@@ -5,8 +5,9 @@
 //! scanned, comments left out: a comment, a note for people or a provenance column may cite a document there.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
-use crate::support::repo_root;
+use crate::support::{Scratch, outcome, repo_root, xtask};
 
 /// Where test code and test data live: every stage's src/ (unit tests) and tests/, and the integration tests.
 fn scanned(root: &Path) -> Vec<PathBuf> {
@@ -69,4 +70,48 @@ fn no_test_reads_the_shared_folder_beside_the_repository() {
          `cargo xtask corpus-check` (tests/corpus-check):\n{}",
         naming.join("\n")
     );
+}
+
+/// `cargo xtask corpus-check` on folders made here: exit 2 naming the flag for a missing or malformed folder, and
+/// the checks that need no peer findings passing on a small folder of the corpus layout.
+#[test]
+fn corpus_check_follows_the_exit_code_table() {
+    let run = |args: &[&str]| outcome(Command::new(xtask()).arg("corpus-check").args(args));
+    let scratch = Scratch::new("corpus-check");
+    let missing = scratch.0.join("missing");
+    let (code, _, stderr) = run(&["--corpus", missing.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--corpus") && stderr.contains("no such folder"), "{stderr}");
+
+    let (code, _, stderr) = run(&["--corpus", scratch.0.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("not a corpus folder"), "{stderr}");
+
+    let corpus = scratch.0.join("corpus");
+    std::fs::create_dir_all(corpus.join("k8s")).unwrap();
+    std::fs::create_dir_all(corpus.join("dockerfiles")).unwrap();
+    std::fs::write(
+        corpus.join("k8s/owner__repo__pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  containers:\n    - name: app\n      image: app:1.0\n      env:\n        - name: DB_PASSWORD\n          value: hunter2\n",
+    )
+    .unwrap();
+    std::fs::write(
+        corpus.join("dockerfiles/owner__repo__Dockerfile"),
+        "FROM debian:12\nRUN echo \"root:x\" | chpasswd\n",
+    )
+    .unwrap();
+    let dir = corpus.to_str().unwrap();
+    let (code, stdout, stderr) = run(&["--corpus", dir, "--only", "robustness,secrets"]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("corpus-check: 2 passed, 0 failed"), "{stdout}");
+    assert!(!stdout.contains("hunter2"), "a secret value reached the output:\n{stdout}");
+
+    // Without expected/, the agreement check cannot run: exit 2, naming the flag that writes it.
+    let (code, _, stderr) = run(&["--corpus", dir, "--only", "agreement"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--write-expected"), "{stderr}");
+
+    let (code, _, stderr) = run(&["--corpus", dir, "--only", "nope"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("no check named `nope`"), "{stderr}");
 }

@@ -134,7 +134,7 @@ pub struct Comparison {
     /// The peer's name, as `reported_by` writes it.
     pub peer: &'static str,
     /// The table's title: the peer, its pinned version and what a case is.
-    pub title: &'static str,
+    pub title: String,
     pub ours: BTreeSet<Key>,
     pub theirs: BTreeSet<Key>,
     pub beyond: BTreeMap<String, usize>,
@@ -338,10 +338,9 @@ fn hadolint(cx: &Context) -> Result<Comparison> {
     for ((file, start), (_, id)) in last_shellcheck {
         ours.insert((file, id, start.to_string()));
     }
-    Ok(Comparison { peer: "hadolint", title: HADOLINT_TITLE, ours, theirs, beyond: BTreeMap::new() })
+    let title = format!("hadolint {HADOLINT} (file, line, code)");
+    Ok(Comparison { peer: "hadolint", title, ours, theirs, beyond: BTreeMap::new() })
 }
-
-const HADOLINT_TITLE: &str = "hadolint 2.15.1 (file, line, code)";
 
 /// checkov on Dockerfiles: by file and check.
 fn checkov_dockerfiles(cx: &Context) -> Result<Comparison> {
@@ -375,11 +374,9 @@ fn checkov_dockerfiles(cx: &Context) -> Result<Comparison> {
                 .map(move |id| (f.file.clone(), id.to_string(), String::new()))
         })
         .collect();
-    Ok(within_scope("checkov", CHECKOV_DOCKERFILE_TITLE, ours_all, theirs, &judged))
+    let title = format!("checkov {CHECKOV} Dockerfiles (file, check)");
+    Ok(within_scope("checkov", title, ours_all, theirs, &judged))
 }
-
-const CHECKOV_DOCKERFILE_TITLE: &str = "checkov 3.3.30 Dockerfiles (file, check)";
-const CHECKOV_K8S_TITLE: &str = "checkov 3.3.30 Kubernetes (file, check, object)";
 
 /// checkov on Kubernetes: by object, named as checkov names it (`Kind.namespace.name`).
 fn checkov_kubernetes(cx: &Context) -> Result<Comparison> {
@@ -423,13 +420,14 @@ fn checkov_kubernetes(cx: &Context) -> Result<Comparison> {
             ours_all.insert((f.file.clone(), id.to_string(), resource.clone()));
         }
     }
-    Ok(within_scope("checkov", CHECKOV_K8S_TITLE, ours_all, theirs, &judged))
+    let title = format!("checkov {CHECKOV} Kubernetes (file, check, object)");
+    Ok(within_scope("checkov", title, ours_all, theirs, &judged))
 }
 
 /// Splits our findings into those on what the peer judged and those beyond it (counted per peer ID).
 fn within_scope(
     peer: &'static str,
-    title: &'static str,
+    title: String,
     ours_all: BTreeSet<Key>,
     theirs: BTreeSet<Key>,
     judged: &BTreeSet<Key>,

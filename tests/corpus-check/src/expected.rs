@@ -36,7 +36,7 @@ pub fn write_all(corpus: &Corpus) -> Result<()> {
         let text = (w.write)(corpus)?;
         let path = dir.join((w.file)());
         std::fs::write(&path, &text).map_err(|e| Fatal(format!("cannot write {}: {e}", path.display())))?;
-        println!("wrote {} ({} findings)", path.display(), text.lines().count().saturating_sub(1));
+        println!("wrote {} ({} lines)", path.display(), text.lines().count());
     }
     Ok(())
 }
@@ -64,7 +64,7 @@ fn field(value: &str) -> String {
     if value.contains(['\t', '\n', '\r', '"']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value.into() }
 }
 
-/// Every finding of hadolint in its default configuration, in the order it prints them.
+/// Every finding of hadolint in its default configuration, sorted.
 fn hadolint(corpus: &Corpus) -> Result<String> {
     let tool = judge("hadolint", "--write-expected records hadolint's findings")?;
     check_version(&tool, HADOLINT)?;
@@ -88,12 +88,19 @@ fn hadolint(corpus: &Corpus) -> Result<String> {
     let out = out.map_err(|e| Fatal(format!("cannot run {}: {e}", tool.display())))?;
     let report: Value = serde_json::from_slice(&out.stdout)
         .map_err(|e| Fatal(format!("hadolint printed no JSON ({e}):\n{}", String::from_utf8_lossy(&out.stderr))))?;
+    let mut rows = Vec::new();
     for f in report.as_array().ok_or_else(|| Fatal("hadolint's JSON is not a list".into()))? {
         let s = |k: &str| match &f[k] {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        let row = [s("file"), s("line"), s("column"), s("code"), s("level"), s("message")];
+        let n = |k: &str| f[k].as_u64().unwrap_or(0);
+        rows.push(((s("file"), n("line"), n("column"), s("code")), [s("level"), s("message")]));
+    }
+    // By file, line, column and code: hadolint's own order within a line varies between runs.
+    rows.sort();
+    for ((file, line, column, code), [level, message]) in rows {
+        let row = [file, line.to_string(), column.to_string(), code, level, message];
         text.push_str(&row.iter().map(|v| field(v)).collect::<Vec<_>>().join("\t"));
         text.push('\n');
     }
