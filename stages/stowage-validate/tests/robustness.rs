@@ -5,6 +5,9 @@
 //! - `tests/fuzz/<target>/*`: inputs kept from the cargo-fuzz runs (fuzz/README.md says how they were run), the
 //!   crashes and hangs they found and a selection of small inputs that reached new coverage, replayed through
 //!   exactly what each fuzz target calls, on stable.
+//! - `tests/excerpts/*`: short excerpts of real files (tests/excerpts.toml says where each comes from, at which
+//!   commit, under which license) whose malformed-input findings are known: valid syntax other tools reject, and
+//!   really broken lines.
 //!
 //! Truncations and seeded random mutations of the rule fixtures are in tests/corpus-check/tests/fixtures.rs, and
 //! of real files in `cargo xtask corpus-check` (tests/corpus-check/src/robustness.rs).
@@ -108,4 +111,44 @@ fn fuzz_corpus_replays_without_a_crash_or_a_hang() {
         }
     }
     assert!(replayed > 0);
+}
+
+#[derive(serde::Deserialize)]
+struct Excerpts {
+    excerpt: Vec<Excerpt>,
+}
+
+/// A real file's excerpt and where it comes from (tests/excerpts.toml).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Excerpt {
+    file: String,
+    repository: String,
+    commit: String,
+    path: String,
+    lines: String,
+    license: String,
+    why: String,
+    malformed: Vec<String>,
+}
+
+#[test]
+fn real_world_excerpts_parse_as_their_authors_meant() {
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let text = std::fs::read_to_string(tests.join("excerpts.toml")).expect("tests/excerpts.toml");
+    let excerpts: Excerpts = toml::from_str(&text).unwrap_or_else(|e| panic!("tests/excerpts.toml: {e}"));
+    for e in &excerpts.excerpt {
+        let source = [&e.repository, &e.commit, &e.path, &e.lines, &e.license, &e.why];
+        assert!(source.iter().all(|s| !s.trim().is_empty()), "{}: say where it comes from and why", e.file);
+        assert_eq!(e.commit.len(), 40, "{}: the full commit it was taken at", e.file);
+        let text = std::fs::read_to_string(tests.join(&e.file)).unwrap_or_else(|err| panic!("{}: {err}", e.file));
+        assert!(text.lines().count() <= 40, "{}: an excerpt is at most 40 lines", e.file);
+        let kind = kind_of(&e.file);
+        let found: Vec<String> = lint_text(kind, &e.file, &text, &Policy::default())
+            .iter()
+            .filter(|f| f.rule == "GN001" || f.rule == "DF088")
+            .map(|f| format!("{} {}", f.line.unwrap_or(0), f.rule))
+            .collect();
+        assert_eq!(found, e.malformed, "{} ({}): malformed-input findings", e.file, e.why);
+    }
 }
