@@ -223,7 +223,7 @@ pub struct InstallArgs {
 
 #[derive(Debug, Args)]
 pub struct CorpusCheckArgs {
-    /// A corpus folder (`dockerfiles/`, `k8s/`, `compose/`, `expected/`); repeatable [default: ../shared/corpus and
+    /// A corpus folder (`dockerfiles/`, `k8s/`, `compose/`, `expected/`) [default: ../shared/corpus and
     /// tests/corpus, those that exist].
     #[arg(long, value_name = "DIR")]
     pub corpus: Vec<PathBuf>,
