@@ -10,7 +10,7 @@ fn installed_stowage_finds_its_stages_and_checks_drift() {
     let scratch = Scratch::new("installed");
     let bin = scratch.0.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
-    for name in ["stowage", "stowage-analyze", "stowage-validate"] {
+    for name in ["stowage", "stowage-analyze", "stowage-orchestrate", "stowage-validate"] {
         std::fs::copy(built().join(name), bin.join(name)).unwrap();
     }
     let stowage = bin.join("stowage");

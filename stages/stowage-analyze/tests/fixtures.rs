@@ -45,7 +45,8 @@ fn every_fixture_matches_its_expected_model() {
     assert!(names.len() >= 20, "expected the fixture apps, found {names:?}");
     let mut failures = Vec::new();
     for name in &names {
-        let options = Options { app_name: name.clone(), ..Options::default() };
+        let managed = support::managed(&fixtures_dir().join(name));
+        let options = Options { app_name: name.clone(), managed, ..Options::default() };
         let model = match analyze(&fixtures_dir().join(name), &options) {
             Ok(model) => model,
             Err(e) => {
@@ -73,7 +74,8 @@ fn every_fixture_matches_its_expected_model() {
 
 #[test]
 fn monorepo_document_matches() {
-    let options = Options { app_name: "monorepo".into(), ..Options::default() };
+    let managed = support::managed(&fixtures_dir().join("monorepo"));
+    let options = Options { app_name: "monorepo".into(), managed, ..Options::default() };
     let model = analyze(&fixtures_dir().join("monorepo"), &options).expect("monorepo analyses");
     let failure = check(&expected_dir().join("monorepo.md"), &doc::render(&model));
     assert!(failure.is_none(), "{}\nrun with UPDATE_EXPECT=1 to accept the new output", failure.unwrap_or_default());

@@ -33,8 +33,21 @@ pub fn write(dir: &Path, path: &str, bytes: &[u8]) {
     std::fs::write(full, bytes).expect("write file");
 }
 
+/// The files stowage generated in `dir` (its stowage.lock), which the pipeline never reads as evidence: the
+/// tests read fixture apps the same way.
+pub fn managed(dir: &Path) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(dir.join("stowage.lock")) else { return Vec::new() };
+    let lock: toml::Table = text.parse().expect("stowage.lock parses");
+    lock.get("file")
+        .and_then(|f| f.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f.get("path").and_then(|p| p.as_str()).map(str::to_string))
+        .collect()
+}
+
 pub fn analyze_app(dir: &Path) -> Model {
-    let options = Options { app_name: "app".into(), ..Options::default() };
+    let options = Options { app_name: "app".into(), managed: managed(dir), ..Options::default() };
     analyze(dir, &options).unwrap_or_else(|e| panic!("analyze {}: {e}", dir.display()))
 }
 

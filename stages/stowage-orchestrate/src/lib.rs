@@ -1,0 +1,205 @@
+//! The `orchestrate` stage of stowage: renders the compose files that run the app, from the application model.
+//!
+//! # What it writes
+//!
+//! - `compose.yaml` (development): every web, static and worker service built from its `Dockerfile.dev` with its
+//!   source bind-mounted (plus `develop.watch` for Docker Compose), published on 127.0.0.1 only; jobs under the
+//!   `jobs` profile; the backing services the model names (postgres, mysql, redis) from pinned official images with
+//!   health checks, data in named volumes, reached through `depends_on: condition: service_healthy`, all on one
+//!   private network. Development databases trust the private network, so no password is written and no file has
+//!   to be made by hand.
+//! - `compose.prod.yaml` (production, standalone): `image:` from the configured repository tagged with the app's
+//!   declared version (never `latest`; `${IMAGE_TAG:?}` when the app declares none) with `build:` beside it;
+//!   `read_only: true` with a tmpfs for `/tmp` and every writable path, `cap_drop: [ALL]`,
+//!   `no-new-privileges:true`, the numeric `user`, CPU and memory limits and reservations, a restart policy,
+//!   log rotation; backing services on an internal `backend` network with their passwords read from files under
+//!   `deploy/secrets/` (a stowage-owned `deploy/secrets/.gitignore` keeps them out of git).
+//! - `.env.example`, listing every variable the services read, only where the app has none.
+//!
+//! When the app already has a compose file (compose.yaml, compose.yml, docker-compose.yml or docker-compose.yaml),
+//! both compose files go to `deploy/compose/` instead, so `docker compose up` keeps running the app's own; run them
+//! with `docker compose -f deploy/compose/compose.yaml up`. CLIs get no service (image only).
+//!
+//! # Variables and secrets
+//!
+//! Every variable a service reads is set or referenced: the port variable gets the port, a backing service's URL
+//! and host variables point at its container (policies/backing-services.toml), a secret (policies/secrets.toml:
+//! names with PASSWORD, SECRET, TOKEN, KEY, CREDENTIALS, DSN..., or a URL of a backing service whose URLs carry
+//! credentials, in production) is read from an `env_file` that is never committed (`.env` in development, optional;
+//! `deploy/secrets/<service>.env` in production), and any other variable is a reference to the caller's
+//! environment (`${NAME:-}`). No value of a secret is ever written.
+//!
+//! # Options: `[stages.orchestrate]` in stowage.toml
+//!
+//! `image_repository` (default: the app's name; never an implied `docker.io/library/`), `cpus` (default `"1"`),
+//! `memory` (`"512M"`), `cpus_reservation` (`"0.25"`), `memory_reservation` (`"128M"`) for every service, backing
+//! services included, and `bind_address` (`"127.0.0.1"`), the host address production ports are published on (a
+//! reverse proxy on the host forwards to it; `"0.0.0.0"` publishes on every interface). The user and group are
+//! `[stages.dockerfile]` `uid` and `gid` (default 10001), the same keys the dockerfile stage reads, so the image's
+//! USER and compose's `user:` agree.
+
+mod compose;
+mod policy;
+pub mod yaml;
+
+use std::collections::BTreeMap;
+
+use stowage_kit::{Run, StageError};
+use stowage_model::Model;
+
+pub use compose::{Layout, render_dev, render_prod};
+pub use policy::{Backing, Policies};
+
+/// What the stage needs beyond the model, from `[stages.orchestrate]` and `[stages.dockerfile]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    pub uid: u32,
+    pub gid: u32,
+    pub image_repository: String,
+    pub cpus: String,
+    pub memory: String,
+    pub cpus_reservation: String,
+    pub memory_reservation: String,
+    /// The host address production ports are published on.
+    pub bind_address: String,
+}
+
+impl Options {
+    pub fn defaults(app_name: &str) -> Options {
+        Options {
+            uid: 10001,
+            gid: 10001,
+            image_repository: compose::dns_name(app_name),
+            cpus: "1".into(),
+            memory: "512M".into(),
+            cpus_reservation: "0.25".into(),
+            memory_reservation: "128M".into(),
+            bind_address: "127.0.0.1".into(),
+        }
+    }
+
+    /// Reads the options from the merged configuration; an unknown key or a wrong type is an error naming where it
+    /// was set.
+    pub fn from_config(config: &stowage_kit::Config) -> Result<Options, String> {
+        let mut options = Options::defaults(&config.name);
+        let at =
+            |key: &str| config.key_locations.get(key).map_or_else(|| "stowage.toml".to_string(), |l| l.to_string());
+        if let Some(table) = config.stage_options.get("dockerfile").and_then(|t| t.as_object()) {
+            for (key, slot) in [("uid", &mut options.uid), ("gid", &mut options.gid)] {
+                if let Some(value) = table.get(key) {
+                    *slot = value.as_u64().and_then(|v| u32::try_from(v).ok()).filter(|v| *v > 0).ok_or_else(|| {
+                        format!(
+                            "{}: `stages.dockerfile.{key}` must be a positive number (a non-root id)",
+                            at(&format!("stages.dockerfile.{key}"))
+                        )
+                    })?;
+                }
+            }
+        }
+        let Some(table) = config.stage_options.get("orchestrate") else { return Ok(options) };
+        let table = table.as_object().ok_or("`[stages.orchestrate]` must be a table")?;
+        for (key, value) in table {
+            let slot = match key.as_str() {
+                "image_repository" => &mut options.image_repository,
+                "cpus" => &mut options.cpus,
+                "memory" => &mut options.memory,
+                "cpus_reservation" => &mut options.cpus_reservation,
+                "memory_reservation" => &mut options.memory_reservation,
+                "bind_address" => &mut options.bind_address,
+                other => {
+                    return Err(format!(
+                        "{}: unknown key `stages.orchestrate.{other}`; known keys: image_repository, cpus, memory, \
+                         cpus_reservation, memory_reservation, bind_address",
+                        at(&format!("stages.orchestrate.{other}"))
+                    ));
+                }
+            };
+            *slot = value
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| {
+                    format!(
+                        "{}: `stages.orchestrate.{key}` must be a non-empty string",
+                        at(&format!("stages.orchestrate.{key}"))
+                    )
+                })?
+                .to_string();
+        }
+        Ok(options)
+    }
+}
+
+/// The compose files an app names `docker compose up` would pick up: stowage's must not sit beside them.
+pub const COMPOSE_NAMES: &[&str] = &["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
+
+/// The stage: reads the model, renders and stages the compose files.
+pub fn run_stage(run: &mut Run) -> Result<(), StageError> {
+    let model = Model::from_facts(&run.ctx.facts).map_err(|e| StageError::BadInput(e.to_string()))?;
+    let options = Options::from_config(&run.ctx.config).map_err(StageError::BadInput)?;
+    let policies = Policies::embedded();
+    if model.services.iter().all(|s| s.kind.value == stowage_model::Kind::Cli) {
+        run.note("every service is a command-line program: no compose file is written (run the image directly)");
+        run.set_facts(serde_json::json!({ "uid": options.uid, "gid": options.gid, "written": [] }));
+        return Ok(());
+    }
+    let managed = run.ctx.managed.clone();
+    let app = run.ctx.app.root.clone();
+    let own = |path: &str| app.join(path).is_file() && !managed.iter().any(|m| m == path);
+    let theirs: Vec<&str> = COMPOSE_NAMES.iter().copied().filter(|n| own(n)).collect();
+    let folder = if theirs.is_empty() { "." } else { "deploy/compose" };
+    if !theirs.is_empty() {
+        run.note(format!(
+            "the app has its own {}: stowage's compose files are in deploy/compose/ (run `docker compose -f \
+             deploy/compose/compose.yaml up`, or `-f deploy/compose/compose.prod.yaml` for production)",
+            theirs.join(", ")
+        ));
+    }
+    let images = compose::images_from_facts(run.ctx.facts.get("dockerfile"));
+    let layout = Layout::new(&model, folder, images);
+    let files = [
+        (layout.path("compose.yaml"), render_dev(&model, &options, &policies, &layout, &run.ctx.config.name)),
+        (layout.path("compose.prod.yaml"), render_prod(&model, &options, &policies, &layout, &run.ctx.config.name)),
+        ("deploy/secrets/.gitignore".to_string(), Ok(compose::SECRETS_GITIGNORE.to_string())),
+    ];
+    let mut written = Vec::new();
+    for (path, text) in files {
+        let text = text.map_err(StageError::BadInput)?;
+        if own(&path) {
+            run.note(format!("`{path}` is the app's own: stowage writes nothing there (the validate gate checks it)"));
+            continue;
+        }
+        run.write(&path, text)?;
+        written.push(path);
+    }
+    let example = compose::env_example(&model, &policies);
+    let has_example = own(".env.example");
+    match (example, has_example) {
+        (Some(text), false) => {
+            run.write(".env.example", text)?;
+            written.push(".env.example".into());
+        }
+        (Some(_), true) => {
+            let names: Vec<String> = compose::variables(&model).into_keys().collect();
+            run.note(format!(
+                "the app has its own .env.example: stowage wrote none; the services read {}",
+                names.join(", ")
+            ));
+        }
+        (None, _) => {}
+    }
+    for (service, name) in compose::unsupported_backing(&model, &policies) {
+        run.note(format!(
+            "`{service}` uses {name}, which the compose files do not run: point its variables at one (they are \
+             references to the environment)"
+        ));
+    }
+    let secrets: BTreeMap<String, Vec<String>> = compose::secret_variables(&model, &policies);
+    run.set_facts(serde_json::json!({
+        "uid": options.uid,
+        "gid": options.gid,
+        "compose_folder": folder,
+        "written": written,
+        "secret_variables": secrets,
+    }));
+    Ok(())
+}

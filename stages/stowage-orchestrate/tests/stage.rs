@@ -1,0 +1,84 @@
+//! Runs the `orchestrate` stage binary the way the runner does, on contexts written here: it reads the model from
+//! analyze's facts (and refuses a context without them), honours `[stages.dockerfile]` uid/gid and rejects an
+//! unknown `[stages.orchestrate]` key with its location.
+
+use std::path::Path;
+use std::process::Command;
+
+fn model() -> serde_json::Value {
+    let fact = |v: serde_json::Value| serde_json::json!({ "value": v, "evidence": [{ "file": "app.py", "detail": "t" }], "confidence": "high" });
+    serde_json::json!({
+        "model_version": stowage_model::MODEL_VERSION,
+        "services": [{
+            "name": "api", "root": ".", "build_context": ".",
+            "kind": fact("web".into()), "language": fact("python".into()),
+            "runtime_version": null, "package_manager": null, "lockfile": null, "framework": null,
+            "build_command": null, "start_command": null, "schedule": null,
+            "ports": [fact(serde_json::json!({ "number": 8000, "env": "PORT" }))],
+            "health_path": null, "readiness_path": null,
+            "env_vars": [fact("PORT".into()), fact("DATABASE_URL".into()), fact("STRIPE_SECRET_KEY".into())],
+            "backing_services": [fact("postgres".into())], "writable_paths": [fact("uploads".into())],
+            "build": { "version": fact("1.2.3".into()), "artifact": null, "output_dir": null, "wrapper": null,
+                       "spring_boot_version": null, "php_extensions": [], "native_dependencies": [] }
+        }],
+        "existing_container_files": [], "skipped": [], "unread": []
+    })
+}
+
+/// Runs the stage in `dir` with `facts` and `stage_options`; returns the exit code and stderr.
+fn run(dir: &Path, facts: serde_json::Value, stage_options: serde_json::Value) -> (Option<i32>, String) {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir.join("out")).unwrap();
+    std::fs::create_dir_all(dir.join("app")).unwrap();
+    let context = serde_json::json!({
+        "contract_version": stowage_kit::CONTRACT_VERSION,
+        "stowage_version": "0.0.0",
+        "stage": "orchestrate",
+        "mode": "check",
+        "app": { "root": dir.join("app"), "name": "demo" },
+        "config": {
+            "name": "demo", "profile": "production", "unmanaged": [], "exclude": [],
+            "thresholds": { "fail_on": "error", "stage_timeout_seconds": 60 },
+            "external_stages": [], "stage_options": stage_options,
+            "key_locations": { "stages.orchestrate.replicas": "stowage.toml:7" }
+        },
+        "facts": facts,
+        "staged": [],
+        "managed": []
+    });
+    std::fs::write(dir.join("context.json"), context.to_string()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_stowage-orchestrate"))
+        .args(["--context", "context.json", "--out", "out", "--report", "report.json"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn renders_from_the_model_and_refuses_bad_input() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("orchestrate-stage");
+    let options = serde_json::json!({ "dockerfile": { "uid": 20002, "gid": 20003 } });
+    let (code, stderr) = run(&dir, serde_json::json!({ "analyze": model() }), options);
+    assert_eq!(code, Some(0), "{stderr}");
+    let dev = std::fs::read_to_string(dir.join("out/compose.yaml")).unwrap();
+    let prod = std::fs::read_to_string(dir.join("out/compose.prod.yaml")).unwrap();
+    assert!(dev.contains("user: \"20002:20003\"") && prod.contains("user: \"20002:20003\""), "{prod}");
+    assert!(prod.contains("image: \"demo:1.2.3\""), "{prod}");
+    assert!(prod.contains("\"/app/uploads:uid=20002,gid=20003\""), "{prod}");
+    // The secret is named in the env_file's example, never given a value.
+    assert!(!dev.contains("STRIPE_SECRET_KEY") && !prod.contains("STRIPE_SECRET_KEY"));
+    let example = std::fs::read_to_string(dir.join("out/.env.example")).unwrap();
+    assert!(example.contains("# api: secret\nSTRIPE_SECRET_KEY=\n"), "{example}");
+    assert_eq!(std::fs::read_to_string(dir.join("out/deploy/secrets/.gitignore")).unwrap().lines().nth(1), Some("*"));
+
+    let (code, stderr) = run(&dir, serde_json::json!({}), serde_json::json!({}));
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("run this stage after `analyze`"), "{stderr}");
+
+    let options = serde_json::json!({ "orchestrate": { "replicas": "3" } });
+    let (code, stderr) = run(&dir, serde_json::json!({ "analyze": model() }), options);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("stowage.toml:7: unknown key `stages.orchestrate.replicas`"), "{stderr}");
+    assert!(!dir.join("out/compose.yaml").exists(), "nothing is written on bad input");
+}
