@@ -4,7 +4,8 @@
 //! Usage: corpus-check --corpus DIR [--disputes FILE] [--corpus DIR [--disputes FILE]]... [--only CHECK,...]
 //!        [--write-expected]
 //! A `--disputes` applies to the `--corpus` before it. Exit 0 when every check passes, 1 when one fails, 2 on a
-//! usage error or when a check cannot run (a missing folder, judge or expected file).
+//! usage error or when a check cannot run (a missing folder, judge or expected file); a check that cannot run is
+//! reported and the others still run.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,7 +59,7 @@ fn run() -> Result<bool, Fatal> {
     for (dir, disputes) in &args.corpora {
         corpora.push(Corpus::open(dir, disputes.as_deref())?);
     }
-    let (mut passed, mut failed) = (0, 0);
+    let (mut passed, mut failed, mut not_run) = (0, 0, 0);
     for corpus in &corpora {
         if args.write_expected {
             expected::write_all(corpus)?;
@@ -76,7 +77,16 @@ fn run() -> Result<bool, Fatal> {
                 continue;
             }
             println!("\n== {} on {}", check.name, corpus.dir.display());
-            let problems = (check.run)(corpus)?;
+            // A check that cannot run does not stop the others: every folder and check is reported, then exit 2.
+            let problems = match (check.run)(corpus) {
+                Ok(problems) => problems,
+                Err(e) => {
+                    eprintln!("error: {}: {e}", check.name);
+                    println!("-- {}: could not run", check.name);
+                    not_run += 1;
+                    continue;
+                }
+            };
             if problems.is_empty() {
                 println!("-- {}: ok", check.name);
                 passed += 1;
@@ -89,7 +99,10 @@ fn run() -> Result<bool, Fatal> {
             }
         }
     }
-    println!("\ncorpus-check: {passed} passed, {failed} failed");
+    println!("\ncorpus-check: {passed} passed, {failed} failed, {not_run} could not run");
+    if not_run > 0 {
+        return Err(Fatal(format!("{not_run} checks could not run (see the errors above)")));
+    }
     Ok(failed == 0)
 }
 
