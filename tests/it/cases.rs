@@ -48,6 +48,8 @@
 //! interrupt_on_stderr = "text"  # with interrupt_after_ms: count the wait from the first stderr line holding this
 //! interrupt_signal = "KILL"     # with interrupt_after_ms: send this signal instead of INT (`kill -s` names)
 //! file_max_bytes = { "../report/run/gen/stderr.log" = 9000000 }   # a file afterwards is at most this long
+//! never_shown = ["hunter2"]     # none of these appears in stdout, stderr, any file under the report folder, or
+//!                               # any file of the app the step created or changed (secrets never leave the app)
 //! files_under = { "many" = [0, 20000] }   # the number of files below a folder is one of these (all or nothing)
 //! no_name_starting_with = [".stowage-apply"]   # nothing in the app has a name starting with these
 //! run_named_fix = true          # run the command the output names as the fix (the text in "run `...`"), with
@@ -160,6 +162,8 @@ struct Step {
     cwd: Option<String>,
     #[serde(default)]
     no_report_dir: bool,
+    #[serde(default)]
+    never_shown: Vec<String>,
     #[serde(default)]
     pause_ms: u64,
     #[serde(default)]
@@ -446,6 +450,22 @@ fn verify(
         if haystack.contains(&wanted) != present {
             let verb = if present { "lacks" } else { "has" };
             return Err(format!("{at}: {label} {verb} `{wanted}`{}", shown()));
+        }
+    }
+    if !step.never_shown.is_empty() {
+        let mut places: Vec<(String, Vec<u8>)> =
+            vec![("stdout".into(), stdout.clone().into_bytes()), ("stderr".into(), stderr.clone().into_bytes())];
+        let report = app.parent().map(|p| p.join("report")).filter(|r| r.is_dir());
+        places
+            .extend(report.map(|r| tree(&r)).unwrap_or_default().into_iter().map(|(p, b)| (format!("report/{p}"), b)));
+        places.extend(tree(app).into_iter().filter(|f| !before.contains(f)).map(|(p, b)| (format!("app/{p}"), b)));
+        for secret in &step.never_shown {
+            let secret = fill(secret);
+            for (place, bytes) in &places {
+                if String::from_utf8_lossy(bytes).contains(&secret) {
+                    return Err(format!("{at}: `{secret}` is shown in {place}{}", shown()));
+                }
+            }
         }
     }
     for (wanted, haystack, label) in step

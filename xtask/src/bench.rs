@@ -29,6 +29,14 @@ pub fn run(home: &Home, args: &BenchArgs) -> Result<i32> {
         print!("{section}");
         return Ok(0);
     }
+    if args.limits_only {
+        let section = stage_limits(root, "cargo xtask bench --limits-only")?;
+        let path = root.join("BENCHMARKS.md");
+        let current = crate::failure::read_to_string(&path)?;
+        crate::codegen::ensure_file_contents(&path, &splice_section(&current, LIMITS_HEADING, &section), false)?;
+        print!("{section}");
+        return Ok(0);
+    }
     let invocation = match &args.apps_dir {
         Some(_) => "cargo xtask bench --apps-dir <apps folder>",
         None => "cargo xtask bench",
@@ -42,6 +50,7 @@ pub fn run(home: &Home, args: &BenchArgs) -> Result<i32> {
     out.push_str(&warm_check(root)?);
     out.push_str(&lint_speed(root)?);
     out.push_str(&agreement(root)?);
+    out.push_str(&stage_limits(root, invocation)?);
     if let Some(dir) = &args.apps_dir {
         out.push_str(&crate::bench_apps::section(root, dir)?);
     }
@@ -245,6 +254,99 @@ fn lint_speed(root: &Path) -> Result<String> {
         rate("stowage", "Dockerfiles") / rate("checkov 3.3.30", "Dockerfiles"),
         rate("stowage", "Kubernetes") / rate("checkov 3.3.30", "Kubernetes"),
     );
+    Ok(out)
+}
+
+const LIMITS_HEADING: &str = "## Stage limits: analyze memory, lint output";
+
+/// `benchmarks` with the section under `heading` replaced by `section` (appended when absent).
+fn splice_section(benchmarks: &str, heading: &str, section: &str) -> String {
+    let Some(start) = benchmarks.find(heading) else {
+        return format!("{}\n\n{section}", benchmarks.trim_end());
+    };
+    let end =
+        benchmarks[start + heading.len()..].find("\n## ").map_or(benchmarks.len(), |e| start + heading.len() + e + 1);
+    format!("{}{section}{}", &benchmarks[..start], &benchmarks[end..])
+}
+
+/// Median wall time of a shell command over `runs` runs, in seconds (for commands hyperfine is not needed for:
+/// each takes long enough that process start-up is noise).
+fn median_seconds(root: &Path, command: &str, runs: usize) -> Result<f64> {
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        Command::new("sh")
+            .args(["-c", &format!("{command} >/dev/null 2>&1")])
+            .current_dir(root)
+            .status()
+            .map_err(|e| Failure::crash(format!("cannot run `{command}`: {e}")))?;
+        times.push(started.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
+/// The stages' bounds, measured (issue 9 items 11 and 13): analyze's peak memory on generated apps of 100, 400 and
+/// 1,200 text files of about 1 MB each (it holds at most 64 MiB of text, so the peak stays flat as the tree grows),
+/// and lint's human output against its JSON on one file of 3,000 Pods (the human output was quadratic).
+fn stage_limits(root: &Path, invocation: &str) -> Result<String> {
+    let sh = Shell::new().map_err(|e| Failure::crash(e.to_string()))?;
+    sh.change_dir(root);
+    cmd!(sh, "cargo build --quiet --release -p stowage-validate")
+        .run()
+        .map_err(|e| Failure::crash(format!("building the stages failed: {e}")))?;
+    let scratch = std::env::temp_dir().join(format!("stowage-bench-limits-{}", std::process::id()));
+    let io =
+        |e: std::io::Error| Failure::crash(format!("cannot write the generated app under {}: {e}", scratch.display()));
+    // The runner as `cargo xtask` is (the bench runs from it), with the analyze stage it builds.
+    let xtask = root.join("target/debug/xtask").display().to_string();
+    let mut out = format!(
+        "{LIMITS_HEADING}\n\nFrom `{invocation}`. Peak resident memory from `/usr/bin/time` (the largest process: \
+         the analyze stage) of `target/debug/xtask analyze --app <app> --json` on generated Express apps: a package.json, \
+         a server and N JavaScript files of 1,000,000 bytes each under `lib/`. analyze holds at most 64 MiB of text \
+         for a whole app (manifests and smaller files first; the rest is listed as not read), so the peak stays flat \
+         as the tree grows.\n\n| text files | bytes of text | peak memory |\n| --- | --- | --- |\n"
+    );
+    let line = format!("// {}\n", "x".repeat(1_000_000 - 4));
+    for count in [100usize, 400, 1200] {
+        let app = scratch.join(format!("app-{count}"));
+        std::fs::create_dir_all(app.join("lib")).map_err(io)?;
+        std::fs::write(
+            app.join("package.json"),
+            r#"{"name":"web","scripts":{"start":"node server.js"},"dependencies":{"express":"4"}}"#,
+        )
+        .map_err(io)?;
+        std::fs::write(app.join("server.js"), "const port = process.env.PORT || 3000;\napp.listen(port);\n")
+            .map_err(io)?;
+        for i in 0..count {
+            std::fs::write(app.join(format!("lib/part{i:04}.js")), &line).map_err(io)?;
+        }
+        let command = format!("{xtask} analyze --app '{}' --json", app.display());
+        let peak = peak_memory_mib(root, &command)?;
+        let _ = std::fs::remove_dir_all(&app);
+        let _ = writeln!(out, "| {count} | {} MB | {peak:.0} MiB |", count);
+    }
+    let linter = root.join("target/release/stowage-validate").display().to_string();
+    let pods = scratch.join("pods.yaml");
+    let mut text = String::new();
+    for i in 0..3000 {
+        let _ = write!(
+            text,
+            "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}\nspec:\n  containers:\n    - name: c\n      image: nginx\n"
+        );
+    }
+    std::fs::write(&pods, text).map_err(io)?;
+    let _ = writeln!(
+        out,
+        "\nlint on one file of 3,000 Pods (every Pod has findings), median of 3 runs:\n\n| command | median |\n| --- | --- |"
+    );
+    for format in ["json", "human"] {
+        let command = format!("{linter} lint --format {format} --fail-on never '{}'", pods.display());
+        let seconds = median_seconds(root, &command, 3)?;
+        let _ = writeln!(out, "| `stowage-validate lint --format {format} pods.yaml` | {seconds:.2} s |");
+    }
+    out.push('\n');
+    let _ = std::fs::remove_dir_all(&scratch);
     Ok(out)
 }
 

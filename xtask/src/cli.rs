@@ -208,6 +208,10 @@ pub struct BenchArgs {
     /// Measure only the real apps and the generated monorepo, and replace only those sections of BENCHMARKS.md.
     #[arg(long, requires = "apps_dir")]
     pub apps_only: bool,
+    /// Measure only the stages' limits (analyze's peak memory as the tree grows, lint's output time on a large
+    /// file), and replace only that section of BENCHMARKS.md.
+    #[arg(long, conflicts_with = "apps_only")]
+    pub limits_only: bool,
 }
 
 #[derive(Debug, Args)]

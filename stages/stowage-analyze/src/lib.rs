@@ -20,7 +20,9 @@
 //! `{ value, evidence: [{ file, line?, detail }], confidence: high | medium | low }`; a fact that was not found is
 //! null (or an empty list), never a guess. `skipped[]` lists projects that are not deployables (libraries,
 //! examples, test projects, workspace roots) with the reason; `unread[]` the files that were not read (binary,
-//! over 1 MiB except manifests and lockfiles, not UTF-8, unreadable, symlinks leaving the app).
+//! over 1 MiB except manifests and lockfiles, past the 64 MiB of text analyze holds for a whole app
+//! (manifests and smaller files are read first), not UTF-8, unreadable, pipes and devices, symlinks leaving the
+//! app).
 //!
 //! # Static sites
 //!
@@ -130,6 +132,9 @@ pub struct Options {
     /// Name used for a service at the app root whose manifest has no name.
     pub app_name: String,
     pub overrides: Overrides,
+    /// The most text held for the whole app; None: `MAX_TOTAL_TEXT_BYTES` (64 MiB). Files past it are listed in
+    /// `unread`, manifests and smaller files read first.
+    pub text_budget: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -159,7 +164,8 @@ pub const LOOKED_FOR: &str = "package.json, pyproject.toml, requirements.txt, Pi
 /// Analyses the app at `root`. Reads files only.
 pub fn analyze(root: &Path, options: &Options) -> Result<Model, AnalyzeError> {
     let managed: BTreeSet<String> = options.managed.iter().cloned().collect();
-    let tree = walk::read_tree(root, &options.exclude, &managed).map_err(AnalyzeError::Unreadable)?;
+    let tree =
+        walk::read_tree(root, &options.exclude, &managed, options.text_budget).map_err(AnalyzeError::Unreadable)?;
     let app_name = if options.app_name.is_empty() {
         root.canonicalize()
             .ok()
@@ -273,13 +279,39 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Model, AnalyzeError> {
     }
     skipped.sort();
     skipped.dedup();
-    Ok(Model {
+    mask_secrets(Model {
         model_version: model::MODEL_VERSION,
         services,
         existing_container_files: containers::existing(&tree),
         skipped,
         unread: tree.unread,
     })
+}
+
+/// What replaces a secret value in the model: commands keep their shape (`DB_PASSWORD=<redacted> node server.js`).
+pub const REDACTED: &str = "<redacted>";
+
+/// The model with every secret value masked, in every string it holds (commands, schedules, evidence details,
+/// overrides): the facts go to every later stage and the generators copy commands into Dockerfiles and manifests,
+/// so no secret may reach them. Masking every string rather than chosen fields keeps a fact added later covered.
+fn mask_secrets(model: Model) -> Result<Model, AnalyzeError> {
+    fn mask(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::String(s) => {
+                let masked = stowage_kit::secret::mask_text(s, REDACTED);
+                if masked != *s {
+                    *s = masked;
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(mask),
+            serde_json::Value::Object(map) => map.values_mut().for_each(mask),
+            _ => {}
+        }
+    }
+    let internal = |e: serde_json::Error| AnalyzeError::Unreadable(format!("internal error masking secrets: {e}"));
+    let mut value = serde_json::to_value(&model).map_err(internal)?;
+    mask(&mut value);
+    serde_json::from_value(value).map_err(internal)
 }
 
 /// A static build (Vite, webpack) in the same folder as a server (Laravel, Rails, Django) builds that server's
@@ -349,6 +381,7 @@ pub fn run_stage(run: &mut Run) -> Result<(), StageError> {
         managed: run.ctx.managed.clone(),
         app_name: run.ctx.app.name.clone(),
         overrides,
+        text_budget: None,
     };
     let model = analyze(&run.ctx.app.root, &options).map_err(|e| StageError::BadInput(e.to_string()))?;
     for u in &model.unread {

@@ -213,21 +213,50 @@ fn wants_text(name: &str) -> bool {
     name.rsplit_once('.').is_some_and(|(_, ext)| TEXT_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()))
 }
 
+/// The most text analyze holds for the whole app. The texts are held at once (every detector looks across
+/// files), so without a total a tree of many large files would take memory in proportion to the tree.
+pub const MAX_TOTAL_TEXT_BYTES: u64 = 64 * 1024 * 1024;
+
 struct Walker<'a> {
     root: PathBuf,
     exclude: &'a [String],
     managed: &'a BTreeSet<String>,
     tree: Tree,
+    /// Files to read once the walk is done: (not a manifest, size, app-relative path, path).
+    wanted: Vec<(bool, u64, String, PathBuf)>,
 }
 
-/// Reads the app at `root`. Errors only when the root itself cannot be listed.
-pub fn read_tree(root: &Path, exclude: &[String], managed: &BTreeSet<String>) -> Result<Tree, String> {
+/// Reads the app at `root`, holding at most `budget` bytes of text (None: [`MAX_TOTAL_TEXT_BYTES`]). Errors only
+/// when the root itself cannot be listed.
+pub fn read_tree(
+    root: &Path,
+    exclude: &[String],
+    managed: &BTreeSet<String>,
+    budget: Option<u64>,
+) -> Result<Tree, String> {
     let canonical = root.canonicalize().map_err(|e| format!("cannot open the app folder {}: {e}", root.display()))?;
     if !canonical.is_dir() {
         return Err(format!("the app path {} is not a folder", root.display()));
     }
-    let mut walker = Walker { root: canonical.clone(), exclude, managed, tree: Tree::default() };
+    let mut walker = Walker { root: canonical.clone(), exclude, managed, tree: Tree::default(), wanted: Vec::new() };
     walker.walk_dir(&canonical, "")?;
+    // Manifests first (they are the truth about a project), then the smaller files: when the app's texts exceed
+    // the budget, as many files as possible are evidence, and the same ones on every machine.
+    let budget = budget.unwrap_or(MAX_TOTAL_TEXT_BYTES);
+    let mut wanted = std::mem::take(&mut walker.wanted);
+    wanted.sort();
+    let mut held: u64 = 0;
+    for (not_manifest, size, rel, path) in wanted {
+        // A file over the per-file cap is refused by the opener without being read.
+        let too_large = not_manifest && size > MAX_TEXT_BYTES;
+        if held + size > budget && !too_large {
+            let mib = budget / (1024 * 1024);
+            let limit = if mib > 0 { format!("{mib} MiB") } else { format!("{budget} bytes") };
+            walker.unread(&rel, format!("not read: the app's texts exceed the {limit} analyze holds in all"));
+            continue;
+        }
+        held += walker.read_text(&rel, &path);
+    }
     walker.tree.unread.sort();
     Ok(walker.tree)
 }
@@ -303,29 +332,42 @@ impl Walker<'_> {
             return;
         }
         let manifest = KNOWN_MANIFESTS.contains(&name);
+        // Measured now, read after the walk, within the total budget.
+        let size = std::fs::metadata(path).map_or(0, |m| m.len());
+        self.wanted.push((!manifest, size, rel.to_string(), path.to_path_buf()));
+    }
+
+    /// Reads one file of the app as evidence; returns the bytes now held.
+    fn read_text(&mut self, rel: &str, path: &Path) -> u64 {
+        let manifest = KNOWN_MANIFESTS.contains(&file_name(rel));
         // The kit's one opener: a regular file inside the app (a link to a pipe inside it is not opened), capped.
         let cap = if manifest { stowage_kit::files::MAX_FILE_BYTES } else { MAX_TEXT_BYTES };
         let bytes = match stowage_kit::files::read_app_file(&self.root, path, cap) {
             Ok(bytes) => bytes,
             Err(e @ stowage_kit::files::Unread::Io(_)) => {
                 self.unread(rel, format!("unreadable: {e}"));
-                return;
+                return 0;
             }
             Err(e) => {
                 self.unread(rel, e.to_string());
-                return;
+                return 0;
             }
         };
         if bytes[..bytes.len().min(8192)].contains(&0) {
             self.unread(rel, "binary content".into());
-            return;
+            return 0;
         }
         match String::from_utf8(bytes) {
             Ok(text) => {
                 let text = stowage_kit::normalize_newlines(text.strip_prefix('\u{feff}').unwrap_or(&text));
+                let held = text.len() as u64;
                 self.tree.texts.insert(rel.to_string(), text);
+                held
             }
-            Err(e) => self.unread(rel, format!("not UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to())),
+            Err(e) => {
+                self.unread(rel, format!("not UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to()));
+                0
+            }
         }
     }
 

@@ -47,6 +47,29 @@ fn huge_files_are_skipped_but_huge_manifests_are_read() {
     assert!(model.unread.is_empty(), "{:?}", model.unread);
 }
 
+/// The texts held for a whole app are bounded: past the budget, files are listed as not read (manifests and
+/// smaller files first), so memory does not grow with the tree. BENCHMARKS.md shows the peak on large trees.
+#[test]
+fn total_text_held_is_bounded() {
+    let dir = support::app("budget", &[("package.json", EXPRESS), ("server.js", SERVER)]);
+    let chunk = format!("// {}\n", "x".repeat(300 * 1024));
+    for i in 0..8 {
+        support::write(&dir, &format!("lib/part{i}.js"), chunk.as_bytes());
+    }
+    let options = Options { app_name: "app".into(), text_budget: Some(1024 * 1024), ..Options::default() };
+    let model = analyze(&dir, &options).expect("analyze");
+    let skipped: Vec<&str> = model
+        .unread
+        .iter()
+        .filter(|u| u.reason.contains("exceed the 1 MiB analyze holds in all"))
+        .map(|u| u.path.as_str())
+        .collect();
+    // The manifest and the small server are read; three parts fit beside them, five do not.
+    assert_eq!(skipped, ["lib/part3.js", "lib/part4.js", "lib/part5.js", "lib/part6.js", "lib/part7.js"]);
+    assert_eq!(model.services.len(), 1);
+    assert!(model.services[0].health_path.is_some(), "server.js was read");
+}
+
 #[test]
 fn non_utf8_files_are_skipped() {
     let mut bytes = SERVER.as_bytes().to_vec();
