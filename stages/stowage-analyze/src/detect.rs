@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::build::build_facts;
 use crate::containers;
-use crate::model::{BuildFacts, Confidence, Evidence, Fact, Kind, Port, Service, Skipped};
+use crate::model::{BackingService, BuildFacts, Confidence, Evidence, Fact, Kind, Port, Service, Skipped};
 use crate::scan::{self, Scan};
 use crate::schedule;
 use crate::walk::{Tree, file_name, is_under, join, parent};
@@ -157,13 +157,11 @@ pub fn version_file(tree: &Tree, dir: &str, stop: &str, names: &[&str], detail: 
     Some(fact(value, Confidence::High, &path, Some(n), detail))
 }
 
-/// `>=3.11`, `^3.11`, `~> 3.2`, `8.2.*` -> `3.11`, `3.11`, `3.2`, `8.2`: the lowest version a constraint admits.
-pub fn version_floor(constraint: &str) -> Option<String> {
-    let first = constraint.split([',', '|']).next()?.trim();
-    let digits = first.trim_start_matches(|c: char| !c.is_ascii_digit());
-    let version: String = digits.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
-    let version = version.trim_end_matches('.').to_string();
-    (!version.is_empty()).then_some(version)
+/// A declared runtime version or constraint as written (`>=3.11`, `^20.11`, `8.2.*`), for the dockerfile stage's
+/// knowledge base to resolve: flooring it here would turn a constraint into a version the app never named.
+pub fn declared_version(constraint: &str) -> Option<String> {
+    let text = constraint.trim();
+    text.chars().any(|c| c.is_ascii_digit()).then(|| text.to_string())
 }
 
 const TEST_DIRS: &[&str] = &["test", "tests", "spec", "specs", "__tests__", "__mocks__", "testdata", "e2e", "fixtures"];
@@ -322,6 +320,62 @@ const BACKING_DEPS: &[(&str, &str)] = &[
     ("s3", "s3"),
     ("AWSSDK.S3", "s3"),
     ("league/flysystem-aws-s3-v3", "s3"),
+    ("laravel/horizon", "redis"),
+    ("Microsoft.EntityFrameworkCore.SqlServer", "sqlserver"),
+    ("Microsoft.Data.SqlClient", "sqlserver"),
+    ("System.Data.SqlClient", "sqlserver"),
+    ("mssql-jdbc", "sqlserver"),
+    ("mssql", "sqlserver"),
+    ("tedious", "sqlserver"),
+    ("pymssql", "sqlserver"),
+    ("github.com/microsoft/go-mssqldb", "sqlserver"),
+    ("github.com/denisenkom/go-mssqldb", "sqlserver"),
+    ("dalli", "memcached"),
+    ("pymemcache", "memcached"),
+    ("python-memcached", "memcached"),
+    ("pylibmc", "memcached"),
+    ("memjs", "memcached"),
+    ("memcached", "memcached"),
+    ("github.com/bradfitz/gomemcache", "memcached"),
+];
+
+/// Client libraries that connect to their service whatever the configuration says: a job queue keeps its jobs there.
+/// Spring Boot's data starters count too: their auto-configuration connects to the default host (and its health
+/// indicator reports the service down) unless the app turns it off.
+const ALWAYS_CONNECTS: &[&str] = &[
+    "rq",
+    "rq-scheduler",
+    "sidekiq",
+    "bull",
+    "bullmq",
+    "agenda",
+    "@hokify/agenda",
+    "laravel/horizon",
+    "spring-boot-starter-data-redis",
+    "spring-boot-starter-data-mongodb",
+    "spring-boot-starter-data-elasticsearch",
+    "spring-boot-starter-amqp",
+];
+
+/// Server SQL databases: with a client library and no embedded database as the default, the app needs one.
+const SQL_SERVICES: &[&str] = &["postgres", "mysql", "sqlserver"];
+
+/// Embedded databases' libraries: with one of these, a server SQL driver serves another profile.
+const EMBEDDED_DB_DEPS: &[&str] = &[
+    "h2",
+    "com.h2database:h2",
+    "hsqldb",
+    "sqlite3",
+    "better-sqlite3",
+    "sqlite",
+    "aiosqlite",
+    "github.com/mattn/go-sqlite3",
+    "gorm.io/driver/sqlite",
+    "modernc.org/sqlite",
+    "rusqlite",
+    "sqlite-jdbc",
+    "Microsoft.EntityFrameworkCore.Sqlite",
+    "Microsoft.Data.Sqlite",
 ];
 
 pub fn backing_for_dep(dep: &str) -> Option<&'static str> {
@@ -358,7 +412,7 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
     let is_static = draft.kind.as_ref().is_some_and(|k| k.value == Kind::Static);
     let mut dir = draft.root.clone();
     loop {
-        for name in [".env.example", ".env.sample", ".env.template", ".env.dist", "example.env"] {
+        for name in [".env.example", ".env.sample", ".env.template", ".env.dist", "example.env", ".env.docker"] {
             let path = join(&dir, name);
             if let Some(text) = tree.text(&path) {
                 let found = scan::scan(std::iter::once((path.as_str(), text)));
@@ -539,20 +593,7 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         None => (health_path, readiness_path),
     };
 
-    let mut backing: BTreeMap<String, Fact<String>> = BTreeMap::new();
-    for (dep, ev) in &draft.deps {
-        if let Some(service) = backing_for_dep(dep) {
-            backing
-                .entry(service.to_string())
-                .or_insert_with(|| Fact::new(service.to_string(), Confidence::High, ev.clone()));
-        }
-    }
-    for (service, ev) in &scan.backing {
-        backing.entry(service.clone()).or_insert_with(|| Fact::new(service.clone(), Confidence::Medium, ev.clone()));
-    }
-    if kind.value == Kind::Static {
-        backing.clear();
-    }
+    let backing = backing_services(&draft.deps, &scan, kind.value);
     let env_vars: Vec<Fact<String>> =
         scan.env_vars.iter().map(|(name, ev)| Fact::new(name.clone(), Confidence::High, ev.clone())).collect();
     let mut writable: BTreeMap<String, Fact<String>> = BTreeMap::new();
@@ -580,7 +621,7 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         health_path,
         readiness_path,
         env_vars,
-        backing_services: backing.into_values().collect(),
+        backing_services: backing,
         writable_paths: writable.into_values().collect(),
         build: build_facts(&draft),
     };
@@ -668,6 +709,53 @@ fn schedule_fact(schedules: &[&schedule::Schedule]) -> Option<Fact<String>> {
     Some(Fact { value: first.value.clone(), evidence, confidence: Confidence::High })
 }
 
+/// The service's backing services, each required or optional (see [`BackingService`]), sorted by name.
+fn backing_services(deps: &[(String, Evidence)], scan: &Scan, kind: Kind) -> Vec<BackingService> {
+    if kind == Kind::Static {
+        return Vec::new();
+    }
+    // Per service: the default connection, the client library (and whether it always connects), the mentions.
+    #[derive(Default)]
+    struct Seen {
+        connection: Option<Evidence>,
+        library: Option<(Evidence, bool)>,
+        mention: Option<Evidence>,
+    }
+    let mut seen: BTreeMap<String, Seen> = BTreeMap::new();
+    let embedded = scan.embedded_db.clone().or_else(|| {
+        deps.iter()
+            .find(|(dep, _)| EMBEDDED_DB_DEPS.contains(&dep.as_str()) || dep.ends_with(":h2"))
+            .map(|(_, ev)| ev.clone())
+    });
+    for (dep, ev) in deps {
+        if let Some(service) = backing_for_dep(dep) {
+            let always = ALWAYS_CONNECTS.contains(&dep.as_str());
+            let entry = &mut seen.entry(service.to_string()).or_default().library;
+            if entry.as_ref().is_none_or(|(_, a)| !a && always) {
+                *entry = Some((ev.clone(), always));
+            }
+        }
+    }
+    for (service, ev) in &scan.backing {
+        seen.entry(service.clone()).or_default().connection.get_or_insert_with(|| ev.clone());
+    }
+    for (service, ev) in &scan.backing_mentions {
+        seen.entry(service.clone()).or_default().mention.get_or_insert_with(|| ev.clone());
+    }
+    seen.into_iter()
+        .map(|(name, s)| {
+            let library_connects = s
+                .library
+                .as_ref()
+                .is_some_and(|(_, always)| *always || (SQL_SERVICES.contains(&name.as_str()) && embedded.is_none()));
+            let required = s.connection.is_some() || library_connects;
+            let evidence: Vec<Evidence> =
+                s.connection.into_iter().chain(s.library.map(|(ev, _)| ev)).chain(s.mention).collect();
+            BackingService { name, required, evidence }
+        })
+        .collect()
+}
+
 fn merge_scan(into: &mut Scan, from: Scan) {
     for (k, v) in from.env_vars {
         into.env_vars.entry(k).or_insert(v);
@@ -679,6 +767,12 @@ fn merge_scan(into: &mut Scan, from: Scan) {
     }
     for (k, v) in from.backing {
         into.backing.entry(k).or_insert(v);
+    }
+    for (k, v) in from.backing_mentions {
+        into.backing_mentions.entry(k).or_insert(v);
+    }
+    if into.embedded_db.is_none() {
+        into.embedded_db = from.embedded_db;
     }
     for (k, v) in from.writable {
         into.writable.entry(k).or_insert(v);

@@ -28,9 +28,27 @@ fn confidence<T>(f: &Fact<T>) -> &'static str {
     }
 }
 
-/// The base image family for a service and why, by language and kind.
+/// Whether a declared runtime version is one version (`3.12`, `20`, `v1.22.3`) rather than a constraint (`>= 3.2`,
+/// `^20`, `~> 3.1`, `3.x`), which is no image tag.
+fn is_exact_version(v: &str) -> bool {
+    let v = v.strip_prefix('v').unwrap_or(v);
+    !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.') && v.as_bytes()[0].is_ascii_digit()
+}
+
+/// The base image family for a service and why, by language and kind. A version constraint is named as such (the
+/// dockerfile stage's knowledge base picks the version that satisfies it), never written as a tag.
 fn base_image(s: &Service) -> (String, &'static str) {
-    let version = s.runtime_version.as_ref().map(|v| v.value.as_str());
+    let declared = s.runtime_version.as_ref().map(|v| v.value.as_str());
+    match declared {
+        Some(constraint) if !is_exact_version(constraint) => {
+            let (image, why) = base_image_for(s, Some("<version>"));
+            (format!("{image}, where `<version>` is one that satisfies the app's constraint `{constraint}`"), why)
+        }
+        _ => base_image_for(s, declared),
+    }
+}
+
+fn base_image_for(s: &Service, version: Option<&str>) -> (String, &'static str) {
     let tag = |family: &str, default: &str| format!("{family}:{}", version.unwrap_or(default));
     match (s.language.value.as_str(), s.kind.value) {
         (_, Kind::Static) => (
@@ -92,13 +110,15 @@ pub fn render(model: &Model) -> String {
     out.push_str(HEADER);
     out.push_str("\n\n# Containerization strategy\n\n");
     let deployed: Vec<&Service> = model.services.iter().collect();
-    let backing: std::collections::BTreeSet<&str> =
-        deployed.iter().flat_map(|s| s.backing_services.iter().map(|b| b.value.as_str())).collect();
+    let backing: std::collections::BTreeSet<&str> = deployed
+        .iter()
+        .flat_map(|s| s.backing_services.iter().filter(|b| b.required).map(|b| b.name.as_str()))
+        .collect();
     let containers = deployed.len() + backing.len();
     if containers <= 1 {
         let _ = writeln!(
             out,
-            "**Single container.** The app has one deployable (`{}`) and no backing service was detected, so one image is built and run on its own.\n",
+            "**Single container.** The app has one deployable (`{}`) and needs no backing service, so one image is built and run on its own.\n",
             deployed.first().map_or("", |s| s.name.as_str())
         );
     } else {
@@ -208,7 +228,12 @@ pub fn render(model: &Model) -> String {
             out.push_str("- backing services: none found\n");
         } else {
             for b in &s.backing_services {
-                let _ = writeln!(out, "- backing service: {} {}", b.value, cite(&b.evidence));
+                let status = if b.required {
+                    "required"
+                } else {
+                    "optional: not wired; list it under `backing_services` in stowage.toml to make it required"
+                };
+                let _ = writeln!(out, "- backing service: {} ({status}) {}", b.name, cite(&b.evidence));
             }
         }
         if s.writable_paths.is_empty() {

@@ -11,12 +11,16 @@
 //! and `build_context` (app-relative folders, `.` for the root) and these facts: `kind` (web, worker, job, cli,
 //! static), `language`, `runtime_version`, `package_manager`, `lockfile`, `framework`, `build_command`,
 //! `start_command`, `schedule` (see below), `ports[]` (value `{ number, env }`: `number` is null when only the
-//! variable sets the port), `health_path`, `readiness_path`, `env_vars[]` (names only), `backing_services[]`
-//! (postgres, mysql, redis, mongodb, rabbitmq, kafka, elasticsearch, s3), `writable_paths[]` and `build`, the facts
+//! variable sets the port), `health_path` (a route the app registers, never a path named only in a setting),
+//! `readiness_path`, `env_vars[]` (names only), `backing_services[]`, `writable_paths[]` and `build`, the facts
 //! a Dockerfile recipe needs: `version` (declared in the manifest), `artifact` (Go/Rust binary, Java jar, .NET
 //! assembly), `output_dir` (Vite, Create React App, Angular, Next.js standalone/export, tsc `outDir`), `wrapper`
 //! (mvnw, gradlew), `spring_boot_version`, `php_extensions[]` (composer.json `ext-*`) and `native_dependencies[]`
-//! (cgo, `-sys` crates reached in Cargo.lock, Node native modules, Python and Ruby C extensions). Every fact is
+//! (cgo, `-sys` crates reached in Cargo.lock, Node native modules, Python and Ruby C extensions). A backing service
+//! is `{ name, required, evidence }` (model version 3): required when the default configuration connects to it (a
+//! connection or driver in the default config, `.env.example` or the active profile, or a client library that always
+//! connects), optional otherwise (a driver for another profile, a framework config listing every driver, a setting
+//! with no default); generators wire only the required ones. Every other fact is
 //! `{ value, evidence: [{ file, line?, detail }], confidence: high | medium | low }`; a fact that was not found is
 //! null (or an empty list), never a guess. `skipped[]` lists projects that are not deployables (libraries,
 //! examples, test projects, workspace roots) with the reason; `unread[]` the files that were not read (binary,

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::AnalyzeError;
-use crate::model::{Confidence, Evidence, Fact, Kind, Port, Service};
+use crate::model::{BackingService, Confidence, Evidence, Fact, Kind, Port, Service};
 
 const TOP_KEYS: &[&str] = &["only", "services"];
 const STRING_FACTS: &[&str] = &[
@@ -242,6 +242,29 @@ pub fn declared_service(name: &str, facts: &BTreeMap<String, Override>) -> Optio
     })
 }
 
+/// A `backing_services` list in stowage.toml is the service's required set: each listed one becomes required with
+/// stowage.toml as its first evidence (added when analyze had not found it), and every other one found stays listed
+/// as optional.
+fn promote_backing(service: &mut Service, listed: &[Fact<String>]) {
+    for b in &mut service.backing_services {
+        b.required = false;
+    }
+    for fact in listed {
+        match service.backing_services.iter_mut().find(|b| b.name == fact.value) {
+            Some(b) => {
+                b.required = true;
+                b.evidence.insert(0, fact.evidence[0].clone());
+            }
+            None => service.backing_services.push(BackingService {
+                name: fact.value.clone(),
+                required: true,
+                evidence: fact.evidence.clone(),
+            }),
+        }
+    }
+    service.backing_services.sort_by(|a, b| a.name.cmp(&b.name));
+}
+
 /// Applies overrides to a service: each overridden fact is replaced and its evidence points at stowage.toml.
 pub fn apply(service: &mut Service, facts: &BTreeMap<String, Override>) {
     for (fact, o) in facts {
@@ -287,7 +310,7 @@ pub fn apply(service: &mut Service, facts: &BTreeMap<String, Override>) {
             "health_path" => service.health_path = Some(string_fact(o)).filter(|f| !f.value.is_empty()),
             "readiness_path" => service.readiness_path = Some(string_fact(o)).filter(|f| !f.value.is_empty()),
             "env_vars" => service.env_vars = list(),
-            "backing_services" => service.backing_services = list(),
+            "backing_services" => promote_backing(service, &list()),
             "writable_paths" => service.writable_paths = list(),
             _ => {}
         }

@@ -84,7 +84,7 @@ const BACKING_PREFIXES: &[(&str, &str)] = &[
     ("SMTP", ""),
     ("MAIL", ""),
     ("CELERY_BROKER", ""),
-    ("MEMCACHE", ""),
+    ("MEMCACHE", "memcached"),
     ("FTP", ""),
     ("LDAP", ""),
     ("STATSD", ""),
@@ -98,8 +98,8 @@ const BACKING_PREFIXES: &[(&str, &str)] = &[
     ("CASSANDRA", ""),
     ("INFLUX", ""),
     ("CLICKHOUSE", ""),
-    ("MSSQL", ""),
-    ("SQLSERVER", ""),
+    ("MSSQL", "sqlserver"),
+    ("SQLSERVER", "sqlserver"),
     ("ORACLE", ""),
     ("SSH", ""),
     ("PROXY", ""),
@@ -124,7 +124,90 @@ const URL_SCHEMES: &[(&str, &str)] = &[
     ("mongodb+srv://", "mongodb"),
     ("amqp://", "rabbitmq"),
     ("amqps://", "rabbitmq"),
+    ("jdbc:sqlserver:", "sqlserver"),
+    ("mssql://", "sqlserver"),
+    ("mssql+", "sqlserver"),
+    ("memcached://", "memcached"),
+    ("memcache://", "memcached"),
 ];
+
+/// Settings that select a driver by name (Laravel's `DB_CONNECTION=mysql`, `CACHE_DRIVER=redis`): the value names the
+/// service the default configuration connects to.
+const DRIVER_KEYS: &[&str] = &[
+    "DB_CONNECTION",
+    "DB_DRIVER",
+    "DATABASE_DRIVER",
+    "DB_ENGINE",
+    "CACHE_DRIVER",
+    "CACHE_STORE",
+    "QUEUE_CONNECTION",
+    "QUEUE_DRIVER",
+    "SESSION_DRIVER",
+    "BROADCAST_DRIVER",
+    "BROADCAST_CONNECTION",
+];
+
+/// The service a driver name selects, or `Some("")` for an embedded database (SQLite).
+fn driver_service(value: &str) -> Option<&'static str> {
+    Some(match value.to_ascii_lowercase().as_str() {
+        "mysql" | "mariadb" => "mysql",
+        "pgsql" | "postgres" | "postgresql" => "postgres",
+        "sqlsrv" | "sqlserver" | "mssql" => "sqlserver",
+        "redis" => "redis",
+        "memcached" => "memcached",
+        "sqlite" | "sqlite3" => "",
+        _ => return None,
+    })
+}
+
+/// Connection strings only SQL Server's drivers use (ADO.NET keywords), lowercased.
+const SQLSERVER_MARKERS: &[&str] = &["initial catalog=", "(localdb)", "integrated security=", "trusted_connection="];
+
+/// Files whose settings apply to one non-default environment (a Spring profile, a Rails or ASP.NET development or test
+/// environment, a test dotenv): a connection named only there leaves the service optional.
+pub fn is_profile_file(path: &str) -> bool {
+    let name = file_name(path).to_ascii_lowercase();
+    let spring_profile = ["application-", "bootstrap-"].iter().any(|p| name.starts_with(p))
+        && [".properties", ".yml", ".yaml"].iter().any(|e| name.ends_with(e));
+    let aspnet_dev = name.starts_with("appsettings.development");
+    let rails_env = path.contains("config/environments/") && (name == "development.rb" || name == "test.rb");
+    let test_env = [".env.test", ".env.testing", ".env.ci", "test.py", "test_settings.py", "settings_test.py"]
+        .iter()
+        .any(|n| name == *n || name.starts_with(&format!("{n}.")));
+    // Tests, scripts and benchmarks connect to whatever they test against; Laravel's config files list every driver
+    // the framework supports, each with its default host, whichever one the app selects.
+    let auxiliary = path.split('/').rev().skip(1).any(|dir| {
+        matches!(
+            dir.to_ascii_lowercase().as_str(),
+            "test"
+                | "tests"
+                | "spec"
+                | "__tests__"
+                | "e2e"
+                | "script"
+                | "scripts"
+                | "perf_scripts"
+                | "tools"
+                | "bench"
+                | "benches"
+                | "benchmarks"
+                | "examples"
+                | "fixtures"
+        )
+    });
+    let laravel_driver_table = path.starts_with("config/")
+        && ["cache.php", "database.php", "queue.php", "session.php", "filesystems.php", "broadcasting.php"]
+            .contains(&name.as_str());
+    spring_profile || aspnet_dev || rails_env || test_env || auxiliary || laravel_driver_table
+}
+
+/// Whether a variable names where a service is (`REDIS_URL`, `DB_HOST`, `MEMCACHED_SERVERS`), so a default for it is
+/// a default connection; a default for `AWS_S3_SIGNATURE_VERSION` or `REDIS_PREFIX` is not.
+fn names_connection(var: &str) -> bool {
+    ["_URL", "_URI", "_DSN", "_HOST", "_HOSTS", "_SERVER", "_SERVERS", "_ADDR", "_ADDRESS", "_ENDPOINT", "_BROKER"]
+        .iter()
+        .any(|suffix| var.ends_with(suffix))
+}
 
 /// What the scanners found in a set of files.
 #[derive(Debug, Default)]
@@ -139,8 +222,26 @@ pub struct Scan {
     /// Health routes with a rank (lower is a better liveness endpoint).
     pub health: Vec<(u8, String, Evidence)>,
     pub readiness: Vec<(String, Evidence)>,
+    /// Backing services the default configuration connects to: a connection URL, a driver selected by a setting, a
+    /// variable read with a default or declared with a value in a dotenv example.
     pub backing: BTreeMap<String, Evidence>,
+    /// Backing services only named: a variable read without a default, a setting with an empty example value, a
+    /// connection in a non-default profile. Alone, these leave the service optional.
+    pub backing_mentions: BTreeMap<String, Evidence>,
+    /// An embedded database (SQLite, H2) as the default connection, so a server SQL driver is for another profile.
+    pub embedded_db: Option<Evidence>,
     pub writable: BTreeMap<String, Evidence>,
+}
+
+impl Scan {
+    /// Records a backing service: as a default connection, or as a mention when `connects` is false.
+    fn backing_seen(&mut self, service: &str, connects: bool, ev: Evidence) {
+        if service.is_empty() {
+            return;
+        }
+        let map = if connects { &mut self.backing } else { &mut self.backing_mentions };
+        map.entry(service.to_string()).or_insert(ev);
+    }
 }
 
 /// Lines with their 1-based numbers, without comment-only lines (`//`, `#` but not `#[`, `/*`, `*`, `--`).
@@ -362,12 +463,87 @@ fn health_route(literal: &str) -> Option<(bool, u8, String)> {
     Some((true, rank, path))
 }
 
-/// Whether a line defines a route (the literal next to it is then a path, not just text).
-fn is_route_line(line: &str) -> bool {
-    let lower = line.to_ascii_lowercase();
-    ["get", "route", "handle", "map", "path(", "match", "health", "any(", "endpoint", "router", "scope("]
-        .iter()
-        .any(|t| lower.contains(t))
+/// Calls, decorators, attributes and keywords that register a route, lowercased, across frameworks: Express,
+/// Fastify, Flask, FastAPI, Django, Gin, Echo, Fiber, chi, net/http, gorilla/mux, axum, actix-web, Rocket, Spring,
+/// ASP.NET Core, NestJS, Laravel, Slim, Symfony, Sinatra and Rails.
+const ROUTE_CALLS: &[&str] = &[
+    "get",
+    "post",
+    "put",
+    "patch",
+    "head",
+    "options",
+    "all",
+    "any",
+    "route",
+    "handle",
+    "handlefunc",
+    "handler",
+    "map",
+    "mapget",
+    "mapmethods",
+    "maphealthchecks",
+    "usehealthchecks",
+    "match",
+    "path",
+    "re_path",
+    "url",
+    "add_url_rule",
+    "add_api_route",
+    "api_route",
+    "getmapping",
+    "requestmapping",
+    "httpget",
+    "resource",
+    "scope",
+    "health",
+];
+
+/// Whether the literal at byte `at` of `line` is the path a route is registered on: an argument of a route call
+/// (`app.get("/health", ...)`, `#[get("/health")]`, `g.Match([]string{"GET"}, "/health", h)`), the word after a
+/// route keyword (`get '/health' do`, `get "up" => ...`), a `health:` argument (Laravel's `withRouting`), or the
+/// `url`/`path` of a route object (`fastify.route({ url: '/health' })`). A path named anywhere else (a logger's
+/// silenced paths, a setting, a probe URL, an event name) is no route the app serves.
+fn is_route_argument(lines: &[(u32, &str)], idx: usize, line: &str, at: usize) -> bool {
+    let before = &line[..at.saturating_sub(1)];
+    let ident = |text: &str| -> String {
+        let text = text.trim_end();
+        let start = text.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+        text[start..].to_ascii_lowercase()
+    };
+    // `get '/health' do`, `get "up" => ...`: the keyword right before the literal, starting the statement.
+    let trimmed = before.trim_end();
+    if trimmed.len() < before.len() {
+        let word = ident(trimmed);
+        let head = trimmed[..trimmed.len() - word.len()].trim();
+        if ROUTE_CALLS.contains(&word.as_str()) && (head.is_empty() || head.ends_with(['.', '@'])) {
+            return true;
+        }
+    }
+    // A named argument or object key right before the literal.
+    let key = trimmed.strip_suffix(':').or_else(|| trimmed.strip_suffix('=')).map(ident);
+    if key.as_deref() == Some("health") {
+        return true;
+    }
+    let object_path = matches!(key.as_deref(), Some("url" | "path" | "value"));
+    // The call the literal is an argument of: the first unmatched `(` before it, skipping `{`/`[` groups.
+    let mut depth = 0i32;
+    for (i, c) in before.char_indices().rev() {
+        match c {
+            ')' | ']' | '}' => depth += 1,
+            '[' | '{' if depth > 0 => depth -= 1,
+            '[' | '{' => {}
+            '(' if depth > 0 => depth -= 1,
+            '(' => {
+                let name = ident(&before[..i]);
+                return ROUTE_CALLS.contains(&name.as_str())
+                    || (object_path && (name == "route" || name.ends_with("mapping")));
+            }
+            _ => {}
+        }
+    }
+    // `url: '/health'` on its own line inside a multi-line `route({ ... })`.
+    object_path && lines[idx.saturating_sub(5)..idx].iter().any(|(_, l)| l.contains("route("))
 }
 
 /// Scans `files` (path, text) for everything above.
@@ -424,9 +600,11 @@ fn scan_file(scan: &mut Scan, path: &str, text: &str) {
     let name = file_name(path);
     let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
     let config_file = matches!(ext, "properties" | "yml" | "yaml" | "toml");
-    let dotenv = name.starts_with(".env");
+    // `.env.example`, and the samples of a `.env/` folder (`.env/.dev-sample`) that compose files load.
+    let dotenv = name.starts_with(".env") || path.starts_with(".env/") || path.contains("/.env/");
+    let profile = is_profile_file(path);
     if dotenv {
-        scan_dotenv(scan, path, text);
+        scan_dotenv(scan, path, text, profile);
         return;
     }
     let mut lines: Vec<(u32, &str)> = code_lines(text).collect();
@@ -447,7 +625,10 @@ fn scan_file(scan: &mut Scan, path: &str, text: &str) {
         for (var, end) in &reads {
             scan.env_vars.entry(var.clone()).or_insert_with(|| ev(format!("reads `{var}`")));
             if let Some(service) = backing_for_env(var) {
-                scan.backing.entry(service.to_string()).or_insert_with(|| ev(format!("reads `{var}`")));
+                // `os.environ.get('REDIS_URL') or 'redis://'` connects by default; a bare read waits for a setting.
+                let default = names_connection(var) && !literals(&line[*end..]).is_empty();
+                let detail = if default { format!("reads `{var}` with a default") } else { format!("reads `{var}`") };
+                scan.backing_seen(service, default && !profile, ev(detail));
             }
             if is_app_port_var(var) {
                 // The default is on the same line (`|| 3000`, `, 5000)`, `{ 3000 }`) or, in Go, a few lines below.
@@ -507,23 +688,42 @@ fn scan_file(scan: &mut Scan, path: &str, text: &str) {
                 ev(format!("port set to {number}")),
             ));
         }
+        if line.contains("mem_cache_store") || line.contains("backends.memcached") {
+            scan.backing_seen("memcached", !profile, ev("memcached cache store".into()));
+        }
+        if line.contains("UseSqlServer(") {
+            scan.backing_seen("sqlserver", !profile, ev("`UseSqlServer`".into()));
+        }
+        if ext == "properties"
+            && !profile
+            && scan.embedded_db.is_none()
+            && matches!(line.trim().replace(' ', "").as_str(), "database=h2" | "database=hsqldb")
+        {
+            scan.embedded_db = Some(ev("embedded database (H2)".into()));
+        }
         let mut lits = literals(line);
         // YAML route files (Symfony, OpenAPI-ish configs) write paths unquoted: `path: /healthz`.
-        if config_file
-            && let Some(value) = line.trim().strip_prefix("path:").map(str::trim).filter(|v| v.starts_with('/'))
-        {
+        // Only in a routes file: elsewhere a `path:` key is a setting, not a route.
+        let yaml_route = if config_file && path.contains("route") {
+            line.trim().strip_prefix("path:").map(str::trim).filter(|v| v.starts_with('/'))
+        } else {
+            None
+        };
+        if let Some(value) = yaml_route {
             lits.push(value);
         }
         // A blueprint's or router's name (`Blueprint("health", ...)`) and OpenAPI tags (`tags=["health"]`, also on
         // a route's own decorator) are not paths.
-        let route_line = is_route_line(line) && !["Blueprint(", "APIRouter("].iter().any(|t| line.contains(t));
+        let route_line = !["Blueprint(", "APIRouter("].iter().any(|t| line.contains(t));
         let tags: Vec<&str> = line
             .split_once("tags=")
             .map(|(_, rest)| literals(rest.split(']').next().unwrap_or("")))
             .unwrap_or_default();
         for lit in &lits {
+            let at = lit.as_ptr() as usize - line.as_ptr() as usize;
             if route_line
                 && !tags.contains(lit)
+                && (yaml_route == Some(*lit) || is_route_argument(&lines, idx, line, at))
                 && let Some((live, rank, route)) = health_route(lit)
             {
                 let route = format!("{}{route}", route_prefix(&lines, idx, &router_prefixes));
@@ -537,8 +737,20 @@ fn scan_file(scan: &mut Scan, path: &str, text: &str) {
                 // A bare scheme is a table of schemes (like this one), not a connection string.
                 if lit.starts_with(scheme) && lit.len() > scheme.len() {
                     let detail = format!("connection string `{}`", scheme.trim_end_matches([':', '/', '+']));
-                    scan.backing.entry(service.to_string()).or_insert_with(|| ev(detail));
+                    scan.backing_seen(service, !profile, ev(detail));
                 }
+            }
+            let lower = lit.to_ascii_lowercase();
+            if SQLSERVER_MARKERS.iter().any(|m| lower.contains(m)) {
+                scan.backing_seen("sqlserver", !profile, ev("SQL Server connection string".into()));
+            }
+            if !profile
+                && scan.embedded_db.is_none()
+                && (["sqlite:", "jdbc:h2:", "jdbc:sqlite:"].iter().any(|p| lower.starts_with(p))
+                    || lower == "sqlite3"
+                    || lower == "django.db.backends.sqlite3")
+            {
+                scan.embedded_db = Some(ev(format!("embedded database `{lit}`")));
             }
             if let Some(dir) = writable_literal(lit, line) {
                 scan.writable.entry(dir.clone()).or_insert_with(|| ev(format!("writes to `{dir}`")));
@@ -881,11 +1093,13 @@ fn scan_prisma(scan: &mut Scan, path: &str, n: u32, line: &str) {
         _ => return,
     };
     let detail = "Prisma datasource provider".to_string();
-    scan.backing.entry(service.to_string()).or_insert_with(|| Evidence::new(path, Some(n), detail));
+    scan.backing_seen(service, true, Evidence::new(path, Some(n), detail));
 }
 
-/// `.env.example` and friends: variable names (never values), and the service a connection URL's scheme names.
-fn scan_dotenv(scan: &mut Scan, path: &str, text: &str) {
+/// `.env.example` and friends: variable names (never values), and the service a connection URL's scheme or a driver
+/// setting names. A backing service's variable declared with a value connects by default; with an empty value, or in
+/// a test dotenv, it is only named.
+fn scan_dotenv(scan: &mut Scan, path: &str, text: &str, profile: bool) {
     for (n, line) in code_lines(text) {
         let line = line.trim().trim_start_matches("export ");
         let Some((name, value)) = line.split_once('=') else { continue };
@@ -895,14 +1109,26 @@ fn scan_dotenv(scan: &mut Scan, path: &str, text: &str) {
         }
         let ev = |detail: String| Evidence::new(path, Some(n), detail);
         scan.env_vars.entry(name.to_string()).or_insert_with(|| ev(format!("declares `{name}`")));
+        // A trailing comment is not the value: `FILE_UPLOAD_STORAGE="local" # s3`.
+        let value = value.split(" #").next().unwrap_or("").trim().trim_matches(['"', '\'']);
         if let Some(service) = backing_for_env(name) {
-            scan.backing.entry(service.to_string()).or_insert_with(|| ev(format!("declares `{name}`")));
+            scan.backing_seen(service, !profile && !value.is_empty(), ev(format!("declares `{name}`")));
         }
-        let value = value.trim().trim_matches(['"', '\'']);
         for (scheme, service) in URL_SCHEMES {
             if value.starts_with(scheme) {
                 let detail = format!("`{name}` is a `{}` URL", scheme.trim_end_matches([':', '/', '+']));
-                scan.backing.entry(service.to_string()).or_insert_with(|| ev(detail));
+                scan.backing_seen(service, !profile, ev(detail));
+            }
+        }
+        if DRIVER_KEYS.contains(&name)
+            && let Some(service) = driver_service(value)
+        {
+            if service.is_empty() {
+                if !profile && scan.embedded_db.is_none() {
+                    scan.embedded_db = Some(ev(format!("`{name}` selects SQLite")));
+                }
+            } else {
+                scan.backing_seen(service, !profile, ev(format!("`{name}` selects `{service}`")));
             }
         }
         if is_app_port_var(name)

@@ -714,7 +714,7 @@ fn services_without_a_port() {
     }
     let worker = model.services.iter().find(|s| s.name == "worker").expect("worker");
     assert_eq!(worker.kind.value.as_str(), "worker");
-    let backing: Vec<&str> = worker.backing_services.iter().map(|b| b.value.as_str()).collect();
+    let backing: Vec<&str> = worker.backing_services.iter().map(|b| b.name.as_str()).collect();
     assert_eq!(backing, ["postgres", "redis"]);
 }
 
@@ -813,7 +813,7 @@ fn requirements_includes() {
     let model = support::analyze_app(&dir);
     let s = &model.services[0];
     assert_eq!(s.framework.as_ref().map(|f| f.value.as_str()), Some("Flask"));
-    let backing: Vec<&str> = s.backing_services.iter().map(|b| b.value.as_str()).collect();
+    let backing: Vec<&str> = s.backing_services.iter().map(|b| b.name.as_str()).collect();
     assert_eq!(backing, ["postgres"]);
     assert_eq!(s.backing_services[0].evidence[0].location(), "requirements/db.txt:1");
 }

@@ -170,8 +170,9 @@ pub struct Service {
     pub readiness_path: Option<Fact<String>>,
     /// Names of the environment variables the service reads; never their values.
     pub env_vars: Vec<Fact<String>>,
-    /// postgres, mysql, redis, mongodb, rabbitmq, kafka, elasticsearch, s3.
-    pub backing_services: Vec<Fact<String>>,
+    /// The backing services the service talks to, sorted by name: required ones run beside it (compose, manifests),
+    /// optional ones are only listed in the strategy.
+    pub backing_services: Vec<BackingService>,
     /// Paths the service writes at run time (uploads, caches), relative to its working folder or absolute.
     pub writable_paths: Vec<Fact<String>>,
     /// What the image build needs beyond the commands: the artifact, output folder, native dependencies, version.
@@ -211,6 +212,24 @@ pub struct BuildFacts {
     /// Python packages with C extensions (psycopg2, lxml, numpy, mysqlclient, ...), Ruby gems with C extensions.
     /// Sorted by name; the detail names the reason.
     pub native_dependencies: Vec<Fact<String>>,
+}
+
+/// A backing service (a database, cache, broker or object store the app connects to).
+///
+/// `required` when the default configuration connects to it: a connection URL or driver selected in the default
+/// config, `.env.example` or the active profile, or a client library that always connects (a job queue on Redis, the
+/// only SQL driver with no embedded database as the default). A driver for an optional profile, an adapter named for
+/// one environment or a setting with no default leaves it optional: listed, never wired by the generators. A
+/// `backing_services` list in stowage.toml makes the listed ones required.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct BackingService {
+    /// postgres, mysql, sqlserver, redis, memcached, mongodb, rabbitmq, kafka, elasticsearch, s3.
+    pub name: String,
+    /// Whether the default configuration needs it running.
+    pub required: bool,
+    /// Where it was found: at least one place, the strongest first.
+    pub evidence: Vec<Evidence>,
 }
 
 /// A Dockerfile, compose file or Kubernetes manifest the app already has.
@@ -254,8 +273,9 @@ pub struct Model {
     pub unread: Vec<Skipped>,
 }
 
-/// The model version this build reads and writes.
-pub const MODEL_VERSION: u32 = 2;
+/// The model version this build reads and writes: 2 added `build`, 3 made backing services `{name, required,
+/// evidence}`.
+pub const MODEL_VERSION: u32 = 3;
 
 /// The stage whose facts are the model: `Context::facts["analyze"]`.
 pub const ANALYZE_STAGE: &str = "analyze";

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::detect::{Draft, Found, fact, find_up, line_of, skipped, sources, version_file, version_floor};
+use crate::detect::{Draft, Found, declared_version, fact, find_up, line_of, skipped, sources, version_file};
 use crate::glob::Glob;
 use crate::model::{Confidence, Evidence, Fact, Kind};
 use crate::walk::{Tree, file_name, join, parent};
@@ -153,7 +153,7 @@ fn package(
     draft.runtime_version = version_file(tree, dir, &context, &[".nvmrc", ".node-version"], "Node.js version file")
         .or_else(|| {
             let engines = pkg.get("engines")?.get("node")?.as_str()?;
-            let v = version_floor(engines)?;
+            let v = declared_version(engines)?;
             Some(fact(v, Confidence::High, path, line_of(text, "\"node\""), &format!("engines.node `{engines}`")))
         });
 

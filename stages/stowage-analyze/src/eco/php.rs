@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::detect::{Draft, Found, fact, line_of, skipped, sources, version_floor};
+use crate::detect::{Draft, Found, declared_version, fact, line_of, skipped, sources};
 use crate::model::{Confidence, Evidence, Fact};
 use crate::walk::{Tree, file_name, join, parent};
 
@@ -51,7 +51,7 @@ fn project(tree: &Tree, projects: &[String], path: &str, app_name: &str) -> Foun
     let mut draft =
         Draft::new(&crate::detect::service_name(&raw), dir, fact("php", Confidence::High, path, None, "composer.json"));
     if let Some(php) = require.and_then(|r| r.get("php")).and_then(|v| v.as_str())
-        && let Some(v) = version_floor(php)
+        && let Some(v) = declared_version(php)
     {
         draft.runtime_version =
             Some(fact(v, Confidence::High, path, line_of(text, "\"php\""), &format!("require.php `{php}`")));

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::detect::{Draft, Found, fact, find_up, line_of, skipped, sources, version_file, version_floor};
+use crate::detect::{Draft, Found, declared_version, fact, find_up, line_of, skipped, sources, version_file};
 use crate::glob::Glob;
 use crate::model::{Confidence, Evidence, Fact, Kind};
 use crate::scan::code_lines;
@@ -135,7 +135,7 @@ fn project(
                 let dep_name = key.to_ascii_lowercase().replace(['_', '.'], "-");
                 let line = text.lines().position(|l| l.trim_start().starts_with(key.as_str())).map(|i| i as u32 + 1);
                 if dep_name == "python" {
-                    if let Some(v) = value.as_str().and_then(version_floor) {
+                    if let Some(v) = value.as_str().and_then(declared_version) {
                         runtime = Some(fact(v, Confidence::High, &pyproject, line, "tool.poetry.dependencies.python"));
                     }
                 } else {
@@ -144,7 +144,7 @@ fn project(
             }
         }
         if let Some(requires) = project.and_then(|p| p.get("requires-python")).and_then(|v| v.as_str())
-            && let Some(v) = version_floor(requires)
+            && let Some(v) = declared_version(requires)
         {
             let detail = format!("requires-python `{requires}`");
             runtime = Some(fact(v, Confidence::High, &pyproject, line_of(text, "requires-python"), &detail));

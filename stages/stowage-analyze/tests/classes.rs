@@ -1,0 +1,242 @@
+//! The classes of mistakes issue 8 found on real apps, each with synthetic apps from at least two ecosystems:
+//! backing services the default configuration does not use (required versus optional), and health paths the app
+//! does not serve (a path named in a setting is no route).
+
+mod support;
+
+/// One synthetic app and what analyze must say about its only service.
+struct Case {
+    name: &'static str,
+    files: &'static [(&'static str, &'static str)],
+    /// Backing services as `name` (required) or `name?` (optional), sorted by name.
+    backing: &'static [&'static str],
+    health: Option<&'static str>,
+}
+
+fn check(cases: &[Case]) {
+    let mut failures = Vec::new();
+    for case in cases {
+        let model = support::analyze_app(&support::app(case.name, case.files));
+        let Some(service) = model.services.first().filter(|_| model.services.len() == 1) else {
+            failures.push(format!("{}: {} services, expected one", case.name, model.services.len()));
+            continue;
+        };
+        let backing: Vec<String> = service
+            .backing_services
+            .iter()
+            .map(|b| if b.required { b.name.clone() } else { format!("{}?", b.name) })
+            .collect();
+        if backing != case.backing {
+            failures.push(format!("{}: backing {backing:?}, expected {:?}", case.name, case.backing));
+        }
+        for b in &service.backing_services {
+            if b.evidence.is_empty() {
+                failures.push(format!("{}: {} has no evidence", case.name, b.name));
+            }
+        }
+        let health = service.health_path.as_ref().map(|h| h.value.as_str());
+        if health != case.health {
+            failures.push(format!("{}: health {health:?}, expected {:?}", case.name, case.health));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A driver for an optional profile, a fallback to an embedded database, a framework config file that lists every
+/// driver, a setting with an empty example value: optional. The default connection (config default, `.env.example`,
+/// a driver selected by a setting) or a client library that always connects: required.
+#[test]
+fn backing_services_the_default_configuration_does_not_use_are_optional() {
+    check(&[
+        Case {
+            // Spring: H2 by default, MySQL only under the `mysql` profile.
+            name: "spring-mysql-profile",
+            files: &[
+                (
+                    "build.gradle.kts",
+                    "plugins { id(\"org.springframework.boot\") version \"3.3.0\" }\ndependencies {\n    implementation(\"org.springframework.boot:spring-boot-starter-web\")\n    runtimeOnly(\"com.h2database:h2\")\n    runtimeOnly(\"com.mysql:mysql-connector-j\")\n}\n",
+                ),
+                ("settings.gradle.kts", "rootProject.name = \"clinic\"\n"),
+                ("src/main/resources/application.properties", "database=h2\nserver.port=8080\n"),
+                (
+                    "src/main/resources/application-mysql.properties",
+                    "spring.datasource.url=jdbc:mysql://localhost/clinic\n",
+                ),
+                ("src/main/kotlin/App.kt", "@SpringBootApplication\nclass App\n"),
+            ],
+            backing: &["mysql?"],
+            health: None,
+        },
+        Case {
+            // Flask: SQLite unless DATABASE_URL is set; Redis always (RQ); Elasticsearch only when configured.
+            name: "flask-sqlite-fallback",
+            files: &[
+                ("requirements.txt", "flask\npsycopg2-binary\nredis\nrq\nelasticsearch\n"),
+                (
+                    "config.py",
+                    "import os\nclass Config:\n    SQLALCHEMY_DATABASE_URI = os.environ.get('DATABASE_URL') or 'sqlite:///app.db'\n    ELASTICSEARCH_URL = os.environ.get('ELASTICSEARCH_URL')\n    REDIS_URL = os.environ.get('REDIS_URL') or 'redis://'\n",
+                ),
+                ("app.py", "from flask import Flask\napp = Flask(__name__)\n"),
+            ],
+            backing: &["elasticsearch?", "postgres?", "redis"],
+            health: None,
+        },
+        Case {
+            // Laravel: config/cache.php names memcached and its host, but `.env.example` selects mysql and redis.
+            name: "laravel-driver-table",
+            files: &[
+                (
+                    "composer.json",
+                    r#"{"require":{"laravel/framework":"^11.0","predis/predis":"^2.0","league/flysystem-aws-s3-v3":"^3.0"}}"#,
+                ),
+                ("artisan", "#!/usr/bin/env php\n<?php\n"),
+                (
+                    "config/cache.php",
+                    "<?php\nreturn [\n    'memcached' => [\n        'servers' => [['host' => env('MEMCACHED_HOST', '127.0.0.1')]],\n    ],\n    'redis' => ['connection' => env('REDIS_CACHE_CONNECTION', 'cache')],\n];\n",
+                ),
+                (".env.example", "DB_CONNECTION=mysql\nCACHE_STORE=redis\nREDIS_HOST=127.0.0.1\nAWS_BUCKET=\n"),
+                ("routes/web.php", "<?php\nRoute::get('/', fn () => view('welcome'));\n"),
+            ],
+            backing: &["memcached?", "mysql", "redis", "s3?"],
+            health: None,
+        },
+        Case {
+            // Django: S3 storage only when FILE_STORAGE says so; the example leaves its keys empty.
+            name: "django-s3-optional",
+            files: &[
+                ("requirements.txt", "Django==5.0\npsycopg2==2.9\nboto3==1.34\n"),
+                ("manage.py", "import django\n"),
+                (
+                    "mysite/settings.py",
+                    "import environ\nenv = environ.Env()\nDATABASES = {'default': env.db('DATABASE_URL', default='postgres:///mysite')}\nAWS_S3_SIGNATURE_VERSION = env('AWS_S3_SIGNATURE_VERSION', default='s3v4')\n",
+                ),
+                (".env.example", "FILE_STORAGE=\"local\" # s3\nAWS_S3_ACCESS_KEY_ID=\"\"\n"),
+            ],
+            backing: &["postgres", "s3?"],
+            health: None,
+        },
+        Case {
+            // Rails: the production cache store is memcached; a benchmark script's in-memory SQLite is not the app's.
+            name: "rails-memcached-perf-script",
+            files: &[
+                (
+                    "Gemfile",
+                    "source 'https://rubygems.org'\ngem 'rails', '7.1.0'\ngem 'pg'\ngem 'dalli'\ngem 'aws-sdk-s3'\n",
+                ),
+                ("config.ru", "run Rails.application\n"),
+                ("config/application.rb", "module Shop\n  class Application < Rails::Application\n  end\nend\n"),
+                (
+                    "config/environments/production.rb",
+                    "Rails.application.configure do\n  config.cache_store = :mem_cache_store\nend\n",
+                ),
+                (
+                    "perf_scripts/bench.rb",
+                    "ActiveRecord::Base.establish_connection(adapter: \"sqlite3\", database: \":memory:\")\n",
+                ),
+            ],
+            backing: &["memcached", "postgres", "s3?"],
+            health: None,
+        },
+        Case {
+            // ASP.NET Core: a SQL Server connection string in appsettings.json.
+            name: "aspnet-sqlserver",
+            files: &[
+                ("Shop.csproj", "<Project Sdk=\"Microsoft.NET.Sdk.Web\">\n</Project>\n"),
+                ("Program.cs", "var app = WebApplication.CreateBuilder(args).Build();\napp.Run();\n"),
+                (
+                    "appsettings.json",
+                    "{\n  \"ConnectionStrings\": {\n    \"Catalog\": \"Server=(localdb)\\\\mssqllocaldb;Integrated Security=true;Initial Catalog=Shop;\"\n  }\n}\n",
+                ),
+            ],
+            backing: &["sqlserver"],
+            health: None,
+        },
+    ]);
+}
+
+/// A path named in a setting, a comment, an event name or a probe URL is no health endpoint; a route the app
+/// registers is, whatever the call looks like.
+#[test]
+fn health_paths_come_from_registered_routes_only() {
+    check(&[
+        Case {
+            // Python: the logger silences /health and an event is named "status"; the app registers neither.
+            name: "fastapi-silenced-path",
+            files: &[
+                ("requirements.txt", "fastapi\nuvicorn\n"),
+                (
+                    "main.py",
+                    "from fastapi import FastAPI\nSILENCED_PATHS = [\"/health\", \"/status\"]\napp = FastAPI()\n\n@app.get(\"/\")\ndef index():\n    return {}\n\ndef notify(task):\n    emit(\"status\", get_task_info(task))\n",
+                ),
+            ],
+            backing: &[],
+            health: None,
+        },
+        Case {
+            // Go (Gin): the route is registered with Match, its path the second argument.
+            name: "gin-match-health",
+            files: &[
+                ("go.mod", "module example.com/notify\n\ngo 1.22\n\nrequire github.com/gin-gonic/gin v1.10.0\n"),
+                (
+                    "main.go",
+                    "package main\n\nimport \"github.com/gin-gonic/gin\"\n\nfunc main() {\n\tg := gin.New()\n\tg.Match([]string{\"GET\", \"HEAD\"}, \"/health\", health)\n\tg.Run(\":8080\")\n}\n",
+                ),
+            ],
+            backing: &[],
+            health: Some("/health"),
+        },
+        Case {
+            // Node: a probe URL in a config object and a log filter are not routes; the app serves /livez.
+            name: "express-probe-config",
+            files: &[
+                ("package.json", r#"{"name":"p","scripts":{"start":"node index.js"},"dependencies":{"express":"4"}}"#),
+                (
+                    "index.js",
+                    "const express = require('express');\nconst monitor = { probeUrl: '/healthz', ignore: ['/health'] };\nconst app = express();\napp.get('/livez', (req, res) => res.send('ok'));\napp.listen(3000);\n",
+                ),
+            ],
+            backing: &[],
+            health: Some("/livez"),
+        },
+    ]);
+}
+
+/// A declared version constraint is recorded as written and the strategy names it as a constraint, never as an
+/// image tag (`ruby:>= 3.2-slim`); an exact version stays a tag.
+#[test]
+fn version_constraints_are_not_image_tags() {
+    // (app, files, the declared constraint, the image family it must not be glued to)
+    type ConstraintCase<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: &[ConstraintCase] = &[
+        (
+            "ruby-constraint",
+            &[
+                ("Gemfile", "source 'https://rubygems.org'\nruby \">= 3.2\"\ngem 'sinatra'\n"),
+                ("config.ru", "require './app'\nrun Sinatra::Application\n"),
+                ("app.rb", "require 'sinatra'\nget '/' do\n  'hi'\nend\n"),
+            ],
+            ">= 3.2",
+            "ruby:",
+        ),
+        (
+            "node-constraint",
+            &[
+                (
+                    "package.json",
+                    r#"{"name":"n","engines":{"node":"^20.11"},"scripts":{"start":"node index.js"},"dependencies":{"express":"4"}}"#,
+                ),
+                ("index.js", "const app = require('express')();\napp.listen(3000);\n"),
+            ],
+            "^20.11",
+            "node:",
+        ),
+    ];
+    for (name, files, constraint, family) in cases {
+        let model = support::analyze_app(&support::app(name, files));
+        let service = &model.services[0];
+        assert_eq!(service.runtime_version.as_ref().map(|v| v.value.as_str()), Some(*constraint), "{name}");
+        let doc = stowage_analyze::doc::render(&model);
+        assert!(doc.contains(&format!("satisfies the app's constraint `{constraint}`")), "{name}:\n{doc}");
+        assert!(!doc.contains(&format!("{family}{constraint}")), "{name}: the constraint is written as a tag:\n{doc}");
+    }
+}
