@@ -166,6 +166,52 @@ pub fn declared_version(constraint: &str) -> Option<String> {
 
 const TEST_DIRS: &[&str] = &["test", "tests", "spec", "specs", "__tests__", "__mocks__", "testdata", "e2e", "fixtures"];
 
+/// Top-level folders that hold a repository's build tooling and scripts, and folders anywhere that hold examples,
+/// test plugins or benchmarks: a project found in one is skipped.
+const TOOLING_TOP_DIRS: &[&str] = &["tools", "scripts", "script", "build", "_build", "hack", "buildsrc"];
+const EXAMPLE_DIRS: &[&str] = &["examples", "example", "testing", "benchmarks", "perf_scripts"];
+
+/// Build-system libraries a .NET console project uses when it is the repository's build script (Nuke, Cake
+/// Frosting, Bullseye with SimpleExec).
+const BUILD_TOOL_DEPS: &[&str] = &["Nuke.Common", "Cake.Frosting", "Cake.Core", "Bullseye", "SimpleExec"];
+
+/// Why a detected project is the repository's build tooling (a .NET build project run by build.sh or build.ps1,
+/// Nuke, Cake, Bullseye; a Gradle buildSrc; a Rust xtask; a tools/ or scripts/ program) or an example, not a
+/// deployable. The project's folder is its main package for Go, else its root.
+pub fn tooling_skip(draft: &Draft) -> Option<Skipped> {
+    let reason = tooling_reason(draft)?;
+    let path = draft
+        .build_command
+        .as_ref()
+        .and_then(|c| c.evidence.first())
+        .filter(|ev| ev.file.ends_with(".go"))
+        .map_or(draft.root.clone(), |ev| parent(&ev.file).to_string());
+    Some(Skipped { path, reason })
+}
+
+fn tooling_reason(draft: &Draft) -> Option<String> {
+    let project = draft
+        .build_command
+        .as_ref()
+        .and_then(|c| c.evidence.first())
+        .filter(|ev| ev.file.ends_with(".go"))
+        .map_or(draft.root.as_str(), |ev| parent(&ev.file));
+    let top = project.split('/').next().unwrap_or("").to_ascii_lowercase();
+    if TOOLING_TOP_DIRS.contains(&top.as_str()) {
+        return Some(format!("build tooling or scripts (the `{top}/` folder), not a deployable"));
+    }
+    if let Some(dir) = project.split('/').find(|seg| EXAMPLE_DIRS.contains(&seg.to_ascii_lowercase().as_str())) {
+        return Some(format!("an example, test plugin or benchmark (a `{dir}/` folder), not a deployable"));
+    }
+    if matches!(draft.name.as_str(), "xtask" | "build") {
+        return Some(format!("`{}` is the repository's build tooling, not a deployable", draft.name));
+    }
+    if let Some((dep, ev)) = draft.deps.iter().find(|(d, _)| BUILD_TOOL_DEPS.contains(&d.as_str())) {
+        return Some(format!("a build script ({} uses `{dep}`), not a deployable", ev.location()));
+    }
+    None
+}
+
 /// Whether a source file is a test (tests read variables and bind ports that are not the app's).
 pub fn is_test_file(path: &str) -> bool {
     let name = file_name(path);

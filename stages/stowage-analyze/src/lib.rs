@@ -184,7 +184,10 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Model, AnalyzeError> {
     let mut drafts = Vec::new();
     for found in eco::detect_all(&tree, &app_name) {
         match found {
-            Found::Service(draft) => drafts.push(*draft),
+            Found::Service(draft) => match detect::tooling_skip(&draft) {
+                Some(skip) => skipped.push(skip),
+                None => drafts.push(*draft),
+            },
             Found::Skipped(s) => skipped.push(s),
         }
     }

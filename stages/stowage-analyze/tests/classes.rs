@@ -240,3 +240,73 @@ fn version_constraints_are_not_image_tags() {
         assert!(!doc.contains(&format!("{family}{constraint}")), "{name}: the constraint is written as a tag:\n{doc}");
     }
 }
+
+/// A repository's build script, tools and examples are projects too, but not deployables: a .NET build project
+/// (Nuke) run by build.sh, a Go program under tools/, a Rust xtask. Each is skipped with its reason; the app's own
+/// service stays.
+#[test]
+fn build_tooling_is_not_a_service() {
+    type ToolingCase<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: &[ToolingCase] = &[
+        (
+            "dotnet-nuke-build",
+            &[
+                ("src/Api/Api.csproj", "<Project Sdk=\"Microsoft.NET.Sdk.Web\">\n</Project>\n"),
+                ("src/Api/Program.cs", "var app = WebApplication.CreateBuilder(args).Build();\napp.Run();\n"),
+                (
+                    "build/_build.csproj",
+                    "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <PropertyGroup>\n    <OutputType>Exe</OutputType>\n  </PropertyGroup>\n  <ItemGroup>\n    <PackageReference Include=\"Nuke.Common\" Version=\"8.0.0\" />\n  </ItemGroup>\n</Project>\n",
+                ),
+                (
+                    "build/Build.cs",
+                    "class Build : NukeBuild { public static int Main() => Execute<Build>(x => x.Compile); }\n",
+                ),
+                ("build.sh", "#!/usr/bin/env bash\ndotnet run --project build/_build.csproj -- \"$@\"\n"),
+            ],
+            "api",
+            "build",
+        ),
+        (
+            "go-tools-program",
+            &[
+                ("go.mod", "module example.com/shop\n\ngo 1.22\n"),
+                (
+                    "cmd/server/main.go",
+                    "package main\n\nimport \"net/http\"\n\nfunc main() {\n\thttp.ListenAndServe(\":8080\", nil)\n}\n",
+                ),
+                (
+                    "tools/gen/main.go",
+                    "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"generated\")\n}\n",
+                ),
+            ],
+            "server",
+            "tools/gen",
+        ),
+        (
+            "rust-xtask",
+            &[
+                ("Cargo.toml", "[workspace]\nmembers = [\"server\", \"xtask\"]\n"),
+                (
+                    "server/Cargo.toml",
+                    "[package]\nname = \"server\"\nversion = \"0.1.0\"\n\n[dependencies]\naxum = \"0.7\"\n",
+                ),
+                ("server/src/main.rs", "fn main() {\n    let app = axum::Router::new();\n}\n"),
+                ("xtask/Cargo.toml", "[package]\nname = \"xtask\"\nversion = \"0.1.0\"\n"),
+                ("xtask/src/main.rs", "fn main() {\n    println!(\"ci\");\n}\n"),
+            ],
+            "server",
+            "xtask",
+        ),
+    ];
+    for (name, files, service, tooling) in cases {
+        let model = support::analyze_app(&support::app(name, files));
+        let names: Vec<&str> = model.services.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, [*service], "{name}");
+        let skip = model.skipped.iter().find(|s| s.path == *tooling);
+        assert!(
+            skip.is_some_and(|s| s.reason.contains("not a deployable")),
+            "{name}: {tooling} is not skipped as tooling: {:?}",
+            model.skipped
+        );
+    }
+}
