@@ -156,24 +156,29 @@ fn deployed(model: &Model) -> impl Iterator<Item = &Service> {
     model.services.iter().filter(|s| s.kind.value != Kind::Cli)
 }
 
-/// The backing services a service uses that the compose files run, by name, in the table's order.
+/// The backing services a service needs (the required ones: an optional one is only listed in the strategy) that
+/// the compose files run, by name, in the table's order.
 fn used<'a>(service: &Service, policies: &'a Policies) -> Vec<(&'a str, &'a Backing)> {
     policies
         .backing
         .iter()
-        .filter(|(name, _)| service.backing_services.iter().any(|b| &b.value == *name))
+        .filter(|(name, _)| required(service).any(|b| &b.name == *name))
         .map(|(n, b)| (n.as_str(), b))
         .collect()
 }
 
-/// Backing services the model names that the compose files do not run: (service, backing).
+/// A service's required backing services.
+fn required(service: &Service) -> impl Iterator<Item = &stowage_model::BackingService> {
+    service.backing_services.iter().filter(|b| b.required)
+}
+
+/// Required backing services the model names that the compose files do not run: (service, backing).
 pub fn unsupported_backing(model: &Model, policies: &Policies) -> Vec<(String, String)> {
     deployed(model)
         .flat_map(|s| {
-            s.backing_services
-                .iter()
-                .filter(|b| !policies.backing.contains_key(&b.value))
-                .map(move |b| (s.name.clone(), b.value.clone()))
+            required(s)
+                .filter(|b| !policies.backing.contains_key(&b.name))
+                .map(move |b| (s.name.clone(), b.name.clone()))
         })
         .collect()
 }
@@ -222,8 +227,8 @@ fn value_of(name: &str, service: &Service, policies: &Policies, production: bool
     let url = name.ends_with("_URL") || name.ends_with("_URI");
     if production
         && url
-        && !service.backing_services.is_empty()
-        && used(service, policies).len() < service.backing_services.len()
+        && required(service).next().is_some()
+        && used(service, policies).len() < required(service).count()
     {
         return Value::Secret;
     }

@@ -17,7 +17,11 @@ fn model() -> serde_json::Value {
             "ports": [fact(serde_json::json!({ "number": 8000, "env": "PORT" }))],
             "health_path": null, "readiness_path": null,
             "env_vars": [fact("PORT".into()), fact("DATABASE_URL".into()), fact("STRIPE_SECRET_KEY".into())],
-            "backing_services": [fact("postgres".into())], "writable_paths": [fact("uploads".into())],
+            "backing_services": [
+                { "name": "postgres", "required": true, "evidence": [{ "file": "app.py", "detail": "t" }] },
+                { "name": "s3", "required": false, "evidence": [{ "file": "app.py", "detail": "t" }] }
+            ],
+            "writable_paths": [fact("uploads".into())],
             "build": { "version": fact("1.2.3".into()), "artifact": null, "output_dir": null, "wrapper": null,
                        "spring_boot_version": null, "php_extensions": [], "native_dependencies": [] }
         }],
