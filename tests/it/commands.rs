@@ -104,3 +104,34 @@ fn analyze_keeps_its_report_in_a_private_temp_folder_removed_even_on_ctrl_c() {
     assert!(matches!(code, Some(130) | Some(0)), "{code:?}");
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "Ctrl-C left the temp folder behind");
 }
+
+#[test]
+fn lint_escapes_control_characters_from_file_names_and_lines() {
+    let scratch = Scratch::new("lint-controls");
+    let dir = scratch.0.join("evil\u{1b}[2J");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("Dockerfile"), "FROM debian:latest\u{1b}]0;owned\u{7}\nRUN apt-get update\r\n").unwrap();
+    let (code, stdout, stderr) = run(&["lint", scratch.0.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(!stdout.contains('\u{1b}') && !stdout.contains('\u{7}') && !stdout.contains('\r'), "{stdout:?}");
+    assert!(stdout.contains("evil\\u{1b}[2J/Dockerfile") && stdout.contains("\\u{1b}]0;owned\\u{7}"), "{stdout}");
+}
+
+#[test]
+fn explain_names_the_command_typed_and_takes_several_codes() {
+    let (code, _, stderr) = run(&["explain", "BOGUS"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("unknown rule `BOGUS`; run `cargo xtask explain` for the list"), "{stderr}");
+    assert!(!stderr.contains("stowage-validate"), "names a binary that is not on PATH: {stderr}");
+    let (code, stdout, stderr) = run(&["explain", "DF002", "DF003"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("# DF002") && stdout.contains("# DF003") && !stderr.contains("usage:"), "{stdout}{stderr}");
+    // The CLI reference documents explain with explain's own help, not lint's.
+    let cli = std::fs::read_to_string(repo_root().join("docs/cli.md")).unwrap();
+    let section = &cli[cli.find("## `cargo xtask explain`").unwrap()..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    assert!(
+        section.contains("usage: stowage-validate explain [CODE...]") && !section.contains("lint [OPTIONS]"),
+        "{section}"
+    );
+}

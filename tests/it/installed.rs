@@ -139,3 +139,54 @@ fn installed_stowage_without_a_home_keeps_reports_private() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("is not a private folder of yours") && stderr.contains("--report-dir"), "{stderr}");
 }
+
+/// Every `stowage-*` on PATH is asked to describe itself (npm scripts put node_modules/.bin there): one that hangs is
+/// skipped with a warning after a timeout, and `lint` and `explain` look up only the validate stage.
+#[test]
+fn installed_stowage_survives_a_hanging_executable_on_path() {
+    use std::os::unix::fs::PermissionsExt;
+    let scratch = Scratch::new("installed-hang");
+    let bin = scratch.0.join("bin");
+    let other = scratch.0.join("node_modules/.bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(&other).unwrap();
+    for name in ["stowage", "stowage-validate"] {
+        std::fs::copy(built().join(name), bin.join(name)).unwrap();
+    }
+    let hang = other.join("stowage-hang");
+    std::fs::write(&hang, "#!/bin/sh\nexec sleep 30\n").unwrap();
+    std::fs::set_permissions(&hang, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dockerfile = scratch.0.join("Dockerfile");
+    std::fs::write(&dockerfile, "FROM debian:12\n").unwrap();
+    let path = format!("{}:/usr/local/bin:/usr/bin:/bin", other.display());
+    // Runs with a deadline: (exit code, stderr, seconds taken).
+    let timed = |args: &[&str]| {
+        let started = std::time::Instant::now();
+        let mut child = Command::new(bin.join("stowage"))
+            .args(args)
+            .env("PATH", &path)
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed().as_secs() > 25 {
+                let _ = child.kill();
+                panic!("`stowage {}` hangs on a `stowage-*` executable that never answers", args.join(" "));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let output = child.wait_with_output().unwrap();
+        (output.status.code(), text(&output).1, started.elapsed().as_secs_f64())
+    };
+    let (code, stderr, took) = timed(&["lint", "--fail-on", "never", dockerfile.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(took < 4.0 && !stderr.contains("stowage-hang"), "lint asked other executables: {took} s, {stderr}");
+    let (code, stderr, took) = timed(&["explain", "DF002"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(took < 4.0, "explain asked other executables: {took} s");
+    let (code, stderr, _) = timed(&["stages", "--app", scratch.0.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("stowage-hang") && stderr.contains("did not answer within 5 s"), "{stderr}");
+}

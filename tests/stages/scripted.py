@@ -14,7 +14,7 @@ report's sections of those names), detached_child_writes (path -> seconds: like 
 stage's process group and session with setsid first, as a daemon does), app_writes (path -> text: written straight
 into the app, which stages must never do), read_app_file (path: the stage reads that app file first, as a stage
 reading a FIFO would hang), busy (seconds: the stage computes that long, using the processor, before going on),
-stderr_lines (int: that many 100-byte lines printed to stderr).
+stderr_lines (int: that many 100-byte lines printed to stderr), big_files (path -> int: files of that many `z` bytes).
 """
 import json
 import os
@@ -79,6 +79,11 @@ def main():
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(folder, "f%05d.txt" % i), "w", encoding="utf-8") as f:
             f.write("file %d\n" % i)
+    for path, size in sorted(opts.get("big_files", {}).items()):
+        dest = os.path.join(out, path)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        with open(dest, "wb") as f:
+            f.write(b"z" * int(size))
     for path, hexed in sorted(opts.get("binary", {}).items()):
         dest = os.path.join(out, path)
         os.makedirs(os.path.dirname(dest), exist_ok=True)

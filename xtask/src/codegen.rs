@@ -38,7 +38,10 @@ pub fn run(home: &Home, args: &CodegenArgs) -> Result<i32> {
 /// Renders every generated file; in check mode returns the stale ones, otherwise writes them.
 pub fn generate(root: &Path, check: bool) -> Result<Vec<String>> {
     let files = [
-        ("docs/cli.md", cli_reference(&linter_usage(root)?)),
+        (
+            "docs/cli.md",
+            cli_reference(&[("lint", linter_usage(root, "lint")?), ("explain", linter_usage(root, "explain")?)].into()),
+        ),
         ("docs/stages.md", stage_reference(root)?),
         ("stages/stowage-kit/contract.schema.json", contract_schema()),
         ("stages/stowage-model/model.schema.json", model_schema()),
@@ -83,16 +86,16 @@ pub fn ensure_file_contents(path: &Path, contents: &str, check: bool) -> Result<
 
 /// The linter's own usage text: `lint` and `explain` hand their arguments to the validate stage's binary, which
 /// declares them.
-fn linter_usage(root: &Path) -> Result<String> {
+fn linter_usage(root: &Path, subcommand: &str) -> Result<String> {
     let binary = Home::Workspace { root: root.to_path_buf() }.stage_binary("validate")?;
     let output = std::process::Command::new(&binary)
-        .args(["lint", "--help"])
+        .args([subcommand, "--help"])
         .output()
         .map_err(|e| Failure::crash(format!("cannot run {}: {e}", binary.display())))?;
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-fn cli_reference(linter_usage: &str) -> String {
+fn cli_reference(linter_usages: &std::collections::BTreeMap<&str, String>) -> String {
     let mut out = String::from(PREAMBLE_MD);
     out.push_str("# CLI reference\n\n");
     out.push_str(
@@ -119,11 +122,10 @@ fn cli_reference(linter_usage: &str) -> String {
         if let Some(about) = sub.get_long_about().or(sub.get_about()) {
             let _ = writeln!(out, "{about}\n");
         }
-        if matches!(name, "lint" | "explain") {
+        if let Some(usage) = linter_usages.get(name) {
             let _ = writeln!(
                 out,
-                "The arguments go to the validate stage's binary, which declares them (`cargo xtask lint --help` prints this):\n\n```text\n{}```\n",
-                linter_usage
+                "The arguments go to the validate stage's binary, which declares them (`cargo xtask {name} --help` prints this):\n\n```text\n{usage}```\n",
             );
             continue;
         }

@@ -167,7 +167,7 @@ pub fn run(home: &Home, args: &ContainerizeArgs) -> Result<i32> {
     }
     if args.format == Format::Json {
         crate::print_stdout(&(serde_json::to_string_pretty(&summary).expect("summary serializes") + "\n"));
-        eprintln!("error: {}", failure.message);
+        eprintln!("error: {}", crate::for_terminal(&failure.message));
         return Ok(failure.code as i32);
     }
     Err(failure)
@@ -206,7 +206,7 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool, reported: &mut bo
     let loaded = config::load(&app_root, &flags)?;
     let found = home.find()?;
     for warning in &found.warnings {
-        eprintln!("warning: {warning}");
+        eprintln!("warning: {}", crate::for_terminal(warning));
     }
     let mut all = found.stages;
     all.extend(discover::external_stages(&loaded.config)?);
@@ -393,7 +393,7 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool, reported: &mut bo
         Err(f) if silent => Ok(f.code as i32),
         Err(f) if !human => {
             // The JSON summary carries the error; stderr still gets it for people reading CI logs.
-            eprintln!("error: {}", f.message);
+            eprintln!("error: {}", crate::for_terminal(&f.message));
             Ok(f.code as i32)
         }
         Err(f) => Err(f),
@@ -606,17 +606,20 @@ fn shell_quote(word: &str) -> String {
     if plain { word.to_string() } else { format!("'{}'", word.replace('\'', "'\\''")) }
 }
 
+/// Findings and notes for people; everything a stage wrote is escaped: one finding, one line.
 fn print_findings(summary: &Summary) {
+    use stowage_kit::escape_controls as plain;
     for f in &summary.findings {
+        let file = plain(&f.finding.file);
         let place = match (f.finding.line, f.finding.column) {
-            (Some(l), Some(c)) => format!("{}:{l}:{c}", f.finding.file),
-            (Some(l), None) => format!("{}:{l}", f.finding.file),
-            _ => f.finding.file.clone(),
+            (Some(l), Some(c)) => format!("{file}:{l}:{c}"),
+            (Some(l), None) => format!("{file}:{l}"),
+            _ => file.into_owned(),
         };
-        eprintln!("{}[{}] {place}: {}", f.finding.severity, f.finding.rule, f.finding.message);
+        eprintln!("{}[{}] {place}: {}", f.finding.severity, plain(&f.finding.rule), plain(&f.finding.message));
     }
     for n in &summary.notes {
-        eprintln!("note({}): {}", n.stage, n.note);
+        eprintln!("note({}): {}", n.stage, plain(&n.note));
     }
 }
 

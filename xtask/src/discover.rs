@@ -125,16 +125,54 @@ pub fn installed_stages(dirs: &[PathBuf]) -> Result<(Vec<StageSpec>, Vec<String>
     Ok((stages, warnings))
 }
 
+/// How long an installed executable named `stowage-*` may take to describe itself: any `stowage-*` on `PATH` is
+/// asked (from npm scripts, `node_modules/.bin` is on `PATH`), and one that hangs must not hang the runner.
+const DESCRIBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 fn describe_executable(path: &Path) -> std::result::Result<Describe, String> {
-    let output = std::process::Command::new(path)
+    use std::io::Read;
+    let mut child = std::process::Command::new(path)
         .arg("--describe")
         .stdin(std::process::Stdio::null())
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
         .map_err(|e| format!("cannot run it: {e}"))?;
-    if !output.status.success() {
+    // Read on a thread (a description is small: at most 1 MiB is kept), so that the wait below has a deadline.
+    let mut stdout = child.stdout.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = (&mut stdout).take(1 << 20).read_to_end(&mut bytes);
+        bytes
+    });
+    let deadline = std::time::Instant::now() + DESCRIBE_TIMEOUT;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if std::time::Instant::now() < deadline => std::thread::sleep(std::time::Duration::from_millis(5)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "`--describe` did not answer within {} s (not a stowage stage?)",
+                    DESCRIBE_TIMEOUT.as_secs()
+                ));
+            }
+        }
+    };
+    // A process it left holding the pipe must not keep this waiting either: the reader is only joined if done.
+    let stdout = if reader.is_finished() { reader.join().unwrap_or_default() } else { Vec::new() };
+    if !status.success() {
         return Err("`--describe` failed: not a stowage stage".into());
     }
-    serde_json::from_slice(&output.stdout).map_err(|e| format!("`--describe` printed no stage description: {e}"))
+    serde_json::from_slice(&stdout).map_err(|e| format!("`--describe` printed no stage description: {e}"))
+}
+
+/// The installed executable `stowage-<name>`: the first beside `stowage` or on `PATH`, found by name without
+/// asking any other executable to describe itself.
+pub fn installed_stage(dirs: &[PathBuf], name: &str) -> Option<PathBuf> {
+    let file = format!("stowage-{name}{}", std::env::consts::EXE_SUFFIX);
+    dirs.iter().map(|d| d.join(&file)).find(|p| is_executable(p))
 }
 
 #[cfg(unix)]

@@ -102,6 +102,13 @@ impl Home {
 
     /// The executable of one stage, built if needed: used by `lint`, `explain` and `analyze`.
     pub fn stage_binary(&self, name: &str) -> Result<PathBuf> {
+        if let Home::Installed { bin_dirs } = self {
+            return discover::installed_stage(bin_dirs, name).ok_or_else(|| {
+                Failure::usage(format!(
+                    "no `stowage-{name}` executable beside stowage or on PATH: install it next to stowage"
+                ))
+            });
+        }
         let found = self.find()?;
         let Some(stage) = found.stages.iter().find(|s| s.name == name) else {
             return Err(Failure::usage(match self {

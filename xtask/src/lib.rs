@@ -52,12 +52,18 @@ pub fn print_stdout(text: &str) {
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
+/// A message for a terminal: its own line breaks kept, every other control character (from file names, stage
+/// output, findings) escaped, so nothing printed can run escape sequences.
+pub fn for_terminal(text: &str) -> String {
+    text.split('\n').map(stowage_kit::escape_controls).collect::<Vec<_>>().join("\n")
+}
+
 /// Prints a failure and turns the result into the process exit code (see `failure` for the table).
 pub fn exit(result: Result<i32>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            eprintln!("error: {}", for_terminal(&failure.message));
             ExitCode::from(failure.code as u8)
         }
     }

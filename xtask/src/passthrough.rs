@@ -14,6 +14,8 @@ pub fn run(home: &Home, stage: &str, subcommand: &str, args: &[String]) -> Resul
     let status = std::process::Command::new(&binary)
         .arg(subcommand)
         .args(args)
+        // Messages that name a command name the one the person typed, not the stage binary (not on PATH).
+        .env("STOWAGE_COMMAND", home.command())
         .status()
         .map_err(|e| Failure::crash(format!("cannot run {}: {e}", binary.display())))?;
     match status.code() {

@@ -592,6 +592,20 @@ fn read_report(stage: &StageSpec, path: &Path, ran: &Ran) -> Result<Report> {
     if report.stage != stage.name {
         return Err(Failure::crash(format!("stage `{}` wrote a report for stage `{}`", stage.name, report.stage)));
     }
+    // What the runner prints and what reports link to must stay inside the app and on one line.
+    let findings = report.findings.iter().chain(report.suppressed.iter().map(|s| &s.finding));
+    for (i, finding) in findings.enumerate() {
+        let why = stowage_kit::check_finding_path(&finding.file)
+            .and_then(|()| stowage_kit::check_rule_code(&finding.rule))
+            .err();
+        if let Some(why) = why {
+            return Err(Failure::crash(format!(
+                "stage `{}` wrote a report that does not follow the contract: finding {}: {why}",
+                stage.name,
+                i + 1
+            )));
+        }
+    }
     if !report.facts.is_object() {
         return Err(Failure::crash(format!("stage `{}` published facts that are not a JSON object", stage.name)));
     }

@@ -23,6 +23,9 @@ pub fn run(home: &Home, args: &StagesArgs) -> Result<i32> {
     let app_root = app_root(home, args.app.app.as_deref())?;
     let loaded = config::load(&app_root, &Flags::default())?;
     let found = home.find()?;
+    for warning in &found.warnings {
+        eprintln!("warning: {}", crate::for_terminal(warning));
+    }
     let mut all = found.stages;
     all.extend(discover::external_stages(&loaded.config)?);
     let ordered = discover::order(all)?;

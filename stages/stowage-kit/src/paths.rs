@@ -42,6 +42,55 @@ pub fn check_output_path(path: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks the file a finding names: empty (the app as a whole) or a plain app-relative path (no absolute path, no
+/// `.`/`..`/empty component, no backslash or control character), so that a report cannot point outside the app or
+/// forge lines in a terminal. Returns why not.
+pub fn check_finding_path(path: &str) -> Result<(), String> {
+    if path.is_empty() {
+        return Ok(());
+    }
+    if path.starts_with('/') || path.as_bytes().get(1) == Some(&b':') {
+        return Err(format!("absolute path `{}`: findings name app-relative files", escape_controls(path)));
+    }
+    if path.contains('\\') || path.chars().any(char::is_control) {
+        return Err(format!("`{}` is not a plain path: use `/` and no control characters", escape_controls(path)));
+    }
+    if path.split('/').any(|c| matches!(c, "" | "." | "..")) {
+        return Err(format!("`{path}` leaves the app or has an empty component"));
+    }
+    Ok(())
+}
+
+/// Checks a rule code's shape: one to eight capital letters and one to six digits (`DF002`, `KS047`, `T001`).
+pub fn check_rule_code(code: &str) -> Result<(), String> {
+    let letters = code.chars().take_while(char::is_ascii_uppercase).count();
+    let digits = code[letters..].chars().take_while(char::is_ascii_digit).count();
+    if (1..=8).contains(&letters) && (1..=6).contains(&digits) && letters + digits == code.len() {
+        Ok(())
+    } else {
+        Err(format!("rule code `{}` is not one to eight capital letters and one to six digits", escape_controls(code)))
+    }
+}
+
+/// Text for a terminal: every control character but the tab is shown escaped (`\n`, `\r`, `\u{1b}`), so that text
+/// from files, stages or findings can neither run escape sequences nor forge lines.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\t') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\t' => out.push(c),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Converts CRLF and lone CR to LF, so that generated text is the same on every machine.
 pub fn normalize_newlines(text: &str) -> String {
     if !text.contains('\r') {
@@ -52,7 +101,25 @@ pub fn normalize_newlines(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::check_output_path;
+    use super::{check_finding_path, check_output_path, check_rule_code, escape_controls};
+
+    #[test]
+    fn findings_and_terminal_text() {
+        for ok in ["", "Dockerfile", "deploy/app.yaml", "stowage.toml"] {
+            assert_eq!(check_finding_path(ok), Ok(()), "{ok}");
+        }
+        for bad in ["../../etc/passwd", "/etc/passwd", "a/./b", "a\nerror: forged", "a\\b", "a//b"] {
+            assert!(check_finding_path(bad).is_err(), "{bad}");
+        }
+        for ok in ["DF002", "T001", "KS047", "GN002"] {
+            assert_eq!(check_rule_code(ok), Ok(()), "{ok}");
+        }
+        for bad in ["", "df002", "DF", "002", "DF002x", "DF-002", "D\u{1b}F002", "ABCDEFGHI1"] {
+            assert!(check_rule_code(bad).is_err(), "{bad}");
+        }
+        assert_eq!(escape_controls("a\tb"), "a\tb");
+        assert_eq!(escape_controls("x\u{1b}[31mred\nerror: forged\r"), "x\\u{1b}[31mred\\nerror: forged\\r");
+    }
 
     #[test]
     fn output_paths() {

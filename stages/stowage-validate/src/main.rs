@@ -57,15 +57,18 @@ exit codes:
 
 /// `explain --help`.
 const EXPLAIN_HELP: &str = "\
-usage: stowage-validate explain [CODE]
+usage: stowage-validate explain [CODE...]
 
-Without CODE, lists every rule (code, target, severity, title). With CODE (e.g. DF002, case-insensitive), prints
-that rule's page: what it checks, why, how to fix it, references and the equivalent hadolint, checkov, kube-linter
-and Trivy IDs (the same text as docs/rules/CODE.md).
+Without CODE, lists every rule (code, target, severity, title). With one or more CODEs (e.g. DF002, case-insensitive),
+prints each rule's page in turn: what it checks, why, how to fix it, references and the equivalent hadolint, checkov,
+kube-linter and Trivy IDs (the same text as docs/rules/CODE.md).
+
+options:
+  -h, --help   print this help
 
 exit codes:
-  0  the list or the page was printed
-  2  unknown CODE, or more than one argument";
+  0  the list or the pages were printed
+  2  an unknown CODE (nothing is printed)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -94,17 +97,29 @@ fn explain_main(args: &[String]) -> ExitCode {
         println!("{EXPLAIN_HELP}");
         return ExitCode::SUCCESS;
     }
-    match args {
-        [] => print_or_fail(&docs::index(), ExitCode::SUCCESS),
-        [code] => match registry::find(code) {
-            Some(rule) => print_or_fail(&docs::page(rule), ExitCode::SUCCESS),
-            None => {
-                eprintln!("error: unknown rule `{code}`; run `stowage-validate explain` for the list");
-                ExitCode::from(2)
-            }
-        },
-        _ => usage_error("explain takes one rule code"),
+    if args.is_empty() {
+        return print_or_fail(&docs::index(), ExitCode::SUCCESS);
     }
+    let unknown: Vec<String> = args
+        .iter()
+        .filter(|code| registry::find(code).is_none())
+        .map(|code| format!("`{}`", stowage_kit::escape_controls(code)))
+        .collect();
+    if !unknown.is_empty() {
+        eprintln!("error: unknown rule {}; run `{} explain` for the list", unknown.join(", "), command_name());
+        return ExitCode::from(2);
+    }
+    let pages: Vec<String> = args.iter().filter_map(|code| registry::find(code)).map(docs::page).collect();
+    print_or_fail(&pages.join("\n"), ExitCode::SUCCESS)
+}
+
+/// How the person typing reaches this binary, for messages that name a command: the runner that handed over
+/// (`cargo xtask`, `stowage`) says so in `STOWAGE_COMMAND`; run directly, it is this binary.
+fn command_name() -> String {
+    std::env::var("STOWAGE_COMMAND")
+        .ok()
+        .filter(|c| matches!(c.as_str(), "cargo xtask" | "stowage"))
+        .unwrap_or_else(|| "stowage-validate".into())
 }
 
 /// Prints `text` and returns `code`; standard output that cannot be written is an error (exit 2), not a panic as

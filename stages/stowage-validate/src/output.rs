@@ -19,10 +19,17 @@ pub fn human(result: &LintResult, color: bool) -> String {
             Severity::Warning => ("1;33", "warning"),
             Severity::Info => ("1;36", "info"),
         };
-        let _ = writeln!(out, "{}: {}", paint(sev_color, &format!("{sev}[{}]", f.rule)), paint("1", &f.message));
+        // Control characters from a file (its name, its text) are shown escaped: nothing a linted file holds
+        // runs escape sequences in a terminal or forges a line.
+        let _ = writeln!(
+            out,
+            "{}: {}",
+            paint(sev_color, &format!("{sev}[{}]", f.rule)),
+            paint("1", &stowage_kit::escape_controls(&f.message))
+        );
         let line = f.line.unwrap_or(1);
         let column = f.column.unwrap_or(1);
-        let _ = writeln!(out, "  {} {}:{line}:{column}", paint("1;34", "-->"), f.file);
+        let _ = writeln!(out, "  {} {}:{line}:{column}", paint("1;34", "-->"), stowage_kit::escape_controls(&f.file));
         if current.as_ref().is_none_or(|(file, _)| *file != f.file) {
             current = Some((&f.file, secret::Secrets::new(result.sources.get(&f.file).map_or("", String::as_str))));
         }
@@ -37,11 +44,12 @@ pub fn human(result: &LintResult, color: bool) -> String {
                 result.flagged.get(&f.file).map(|v| v.iter().map(String::as_str).collect()).unwrap_or_default();
             let redacted = secrets.redact_with(index, crate::MASK, &flagged);
             let src = lines[index];
-            let shown = redacted.text.replace('\t', "    ");
-            // Tabs are shown as four spaces, so the caret moves with them.
+            let shown = stowage_kit::escape_controls(&redacted.text).replace('\t', "    ");
+            // Tabs are shown as four spaces and control characters escaped, so the caret moves with them.
             let at = src.char_indices().nth((column as usize).saturating_sub(1)).map_or(src.len(), |(i, _)| i);
             let prefix = &redacted.text[..redacted.map(at).min(redacted.text.len())];
-            let caret_at = prefix.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum::<usize>();
+            let caret_at =
+                stowage_kit::escape_controls(prefix).chars().map(|c| if c == '\t' { 4 } else { 1 }).sum::<usize>();
             let _ = writeln!(out, "{pad} {}", paint("1;34", "|"));
             let _ = writeln!(out, "{} {} {}", paint("1;34", &line.to_string()), paint("1;34", "|"), shown);
             let _ = writeln!(out, "{pad} {} {}{}", paint("1;34", "|"), " ".repeat(caret_at), paint(sev_color, "^"));
