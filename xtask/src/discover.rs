@@ -160,7 +160,11 @@ fn describe_executable(path: &Path) -> std::result::Result<Describe, String> {
             }
         }
     };
-    // A process it left holding the pipe must not keep this waiting either: the reader is only joined if done.
+    // The pipe closes when the executable exits, unless a process it left holds it: that must not keep this
+    // waiting either, so the reader is joined only once done, within the same deadline.
+    while !reader.is_finished() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
     let stdout = if reader.is_finished() { reader.join().unwrap_or_default() } else { Vec::new() };
     if !status.success() {
         return Err("`--describe` failed: not a stowage stage".into());
