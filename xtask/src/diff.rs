@@ -24,8 +24,15 @@ pub fn unified(path: &str, old: Option<&[u8]>, new: Option<&[u8]>, color: bool) 
             |b: Option<&[u8]>, side: &str| if b.is_some() { format!("{side}/{path}") } else { "/dev/null".into() };
         return format!("Binary files {} and {} differ\n", name(old, "a"), name(new, "b"));
     }
-    let text =
-        |b: Option<&[u8]>| b.map(|b| stowage_kit::normalize_newlines(&String::from_utf8_lossy(b))).unwrap_or_default();
+    // Control characters are shown escaped, line breaks aside: a file's bytes never run escape sequences in the
+    // terminal that shows its diff.
+    let text = |b: Option<&[u8]>| {
+        b.map(|b| {
+            let text = stowage_kit::normalize_newlines(&String::from_utf8_lossy(b));
+            text.split('\n').map(stowage_kit::escape_controls).collect::<Vec<_>>().join("\n")
+        })
+        .unwrap_or_default()
+    };
     let (old_text, new_text) = (text(old), text(new));
     let old_name = if old.is_some() { format!("a/{path}") } else { "/dev/null".to_string() };
     let new_name = if new.is_some() { format!("b/{path}") } else { "/dev/null".to_string() };
