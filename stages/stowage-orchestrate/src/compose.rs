@@ -140,6 +140,16 @@ impl Layout {
         Layout { folder: folder.to_string(), builds }
     }
 
+    /// Absolute paths in the image the service writes (tmpfs in compose, emptyDir in Kubernetes).
+    pub fn writable(&self, service: &str) -> Vec<String> {
+        let mut paths: Vec<String> =
+            self.builds.get(service).map(|b| b.writable.iter().map(|w| tmpfs_folder(w)).collect()).unwrap_or_default();
+        paths.sort();
+        paths.dedup();
+        paths.retain(|p| p != "/tmp");
+        paths
+    }
+
     /// App-relative path of a compose file named `name`.
     pub fn path(&self, name: &str) -> String {
         join(&self.folder, name)
@@ -184,7 +194,7 @@ pub fn unsupported_backing(model: &Model, policies: &Policies) -> Vec<(String, S
 }
 
 /// The port a service listens on in the container, and whether it was assumed (the app reads only a variable).
-fn port(service: &Service) -> Option<(u16, bool)> {
+pub(crate) fn port(service: &Service) -> Option<(u16, bool)> {
     match service.kind.value {
         // The static image's web server listens on 8080 (an unprivileged port).
         Kind::Static => Some((8080, false)),
@@ -198,7 +208,7 @@ fn port(service: &Service) -> Option<(u16, bool)> {
 
 /// How a variable is provided in one environment.
 #[derive(Debug, Clone, PartialEq)]
-enum Value {
+pub(crate) enum Value {
     Literal(String),
     /// A reference to the caller's environment: `${NAME:-}`.
     Reference,
@@ -206,7 +216,7 @@ enum Value {
     Secret,
 }
 
-fn value_of(name: &str, service: &Service, policies: &Policies, production: bool) -> Value {
+pub(crate) fn value_of(name: &str, service: &Service, policies: &Policies, production: bool) -> Value {
     if let Some((number, _)) = port(service)
         && service.ports.first().and_then(|p| p.value.env.as_deref()) == Some(name)
     {

@@ -16,6 +16,23 @@
 //!   `deploy/secrets/` (a stowage-owned `deploy/secrets/.gitignore` keeps them out of git).
 //! - `.env.example`, listing every variable the services read, only where the app has none.
 //!
+//! - Kubernetes under `deploy/kustomize/`: `base/<service>/` per service (web and static: ServiceAccount,
+//!   Deployment, PodDisruptionBudget, Service, HorizontalPodAutoscaler, NetworkPolicy and a generated ConfigMap;
+//!   worker: no Service or HPA; job: a CronJob) and `overlays/dev`, `overlays/prod`, which set the namespace
+//!   (`<app>-<overlay>`) and create it with `pod-security.kubernetes.io/enforce: restricted`. Pods meet the
+//!   restricted profile (runAsNonRoot with the numeric uid/gid and fsGroup, seccomp RuntimeDefault, no privilege
+//!   escalation, all capabilities dropped, read-only root with an emptyDir for /tmp and each writable path), mount
+//!   no service-account token, pull `Always`, have requests and limits, startup/readiness/liveness probes on the
+//!   health path (TCP on the port when none is known), a rolling update and a topology spread, and no `replicas`
+//!   (the HPA, autoscaling/v2, owns the scale). The PDB allows one unavailable pod and evicts unhealthy ones. The
+//!   ConfigMap comes from a `configMapGenerator`, so a change renames it and rolls the pods. Secrets come from a
+//!   Secret `<service>-secrets` the user provides (`secretKeyRef`), other unknown values from an optional ConfigMap
+//!   `<service>-env`. The NetworkPolicy denies by default and allows the app port from the `ingress-nginx`
+//!   namespace, DNS, and the backing services' ports. Checks that cannot pass by design carry a
+//!   `checkov.io/skip` annotation with the reason (image digests, secrets read as variables, probes of a process
+//!   without a port). Not generated yet: the Ingress, backing services in the dev overlay, egress limited to CIDRs
+//!   in prod, and the Helm chart.
+//!
 //! When the app already has a compose file (compose.yaml, compose.yml, docker-compose.yml or docker-compose.yaml),
 //! both compose files go to `deploy/compose/` instead, so `docker compose up` keeps running the app's own; run them
 //! with `docker compose -f deploy/compose/compose.yaml up`. CLIs get no service (image only).
@@ -39,6 +56,7 @@
 //! USER and compose's `user:` agree.
 
 mod compose;
+mod k8s;
 mod policy;
 pub mod yaml;
 
@@ -161,6 +179,11 @@ pub fn run_stage(run: &mut Run) -> Result<(), StageError> {
         (layout.path("compose.prod.yaml"), render_prod(&model, &options, &policies, &layout, &run.ctx.config.name)),
         ("deploy/secrets/.gitignore".to_string(), Ok(compose::SECRETS_GITIGNORE.to_string())),
     ];
+    let mut files = files.to_vec();
+    let writable = |name: &str| layout.writable(name);
+    for (path, text) in k8s::render(&model, &options, &policies, &writable, &run.ctx.config.name) {
+        files.push((path, Ok(text)));
+    }
     let mut written = Vec::new();
     for (path, text) in files {
         let text = text.map_err(StageError::BadInput)?;
