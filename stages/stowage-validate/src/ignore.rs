@@ -1,7 +1,9 @@
 //! Inline ignore comments: `# stowage: ignore[CODE,...] reason` for the next item (a Dockerfile instruction, or a
 //! YAML line and the block under it), `# stowage: ignore-file[CODE,...] reason` for the whole file, and
 //! hadolint's `# hadolint ignore=DLxxxx` / `# hadolint global ignore=...` for the rules mapped to those codes, so
-//! that teams can migrate without editing their Dockerfiles.
+//! that teams can migrate without editing their Dockerfiles; likewise checkov's `# checkov:skip=CKV_ID:reason`
+//! comments and `checkov.io/skipN: CKV_ID=reason` annotations, for the rules mapped to those IDs: in a Dockerfile
+//! they reach the whole file, in YAML the document (between `---` lines) they are written in, as checkov reads them.
 
 use crate::{Diag, registry};
 
@@ -11,6 +13,10 @@ pub struct Ignores {
     ranges: Vec<(Vec<&'static str>, u32, u32, String)>,
     /// (code, reason) of each file-wide ignore.
     file_wide: Vec<(&'static str, String)>,
+    /// checkov skips: (line of the comment or annotation, code, reason).
+    checkov: Vec<(u32, &'static str, String)>,
+    /// (first, last) line of each YAML document; empty for a Dockerfile, where a checkov skip reaches the file.
+    documents: Vec<(u32, u32)>,
     /// Findings about the ignore comments themselves (missing reason, unknown code).
     pub diags: Vec<Diag>,
 }
@@ -22,12 +28,35 @@ impl Ignores {
 
     /// The reason written in the comment that ignores `diag`, if one does (reports show it with the finding).
     pub fn reason(&self, diag: &Diag) -> Option<&str> {
-        self.file_wide.iter().find(|(code, _)| *code == diag.rule).map(|(_, r)| r.as_str()).or_else(|| {
-            self.ranges
-                .iter()
-                .find(|(codes, first, last, _)| codes.contains(&diag.rule) && (*first..=*last).contains(&diag.line))
-                .map(|(_, _, _, r)| r.as_str())
-        })
+        self.file_wide
+            .iter()
+            .find(|(code, _)| *code == diag.rule)
+            .map(|(_, r)| r.as_str())
+            .or_else(|| {
+                self.ranges
+                    .iter()
+                    .find(|(codes, first, last, _)| codes.contains(&diag.rule) && (*first..=*last).contains(&diag.line))
+                    .map(|(_, _, _, r)| r.as_str())
+            })
+            .or_else(|| {
+                let document = |line: u32| self.documents.iter().position(|(a, b)| (*a..=*b).contains(&line));
+                self.checkov
+                    .iter()
+                    .find(|(line, code, _)| *code == diag.rule && document(*line) == document(diag.line))
+                    .map(|(_, _, r)| r.as_str())
+            })
+    }
+
+    /// Records a checkov skip (`CKV_ID`, `CKV_ID:reason` or, in an annotation, `CKV_ID=reason`) written at `line`.
+    fn checkov_skip(&mut self, line: u32, spec: &str) {
+        let (id, reason) = match spec.split_once([':', '=']) {
+            Some((id, reason)) => (id.trim(), reason.trim()),
+            None => (spec.trim(), ""),
+        };
+        let reason = if reason.is_empty() { format!("checkov:skip={id}") } else { reason.to_string() };
+        for rule in registry::RULES.iter().filter(|r| r.checkov_ids().any(|c| c.eq_ignore_ascii_case(id))) {
+            self.checkov.push((line, rule.code, reason.clone()));
+        }
     }
 }
 
@@ -54,7 +83,9 @@ pub fn scan(text: &str, extent: &dyn Fn(u32) -> u32) -> Ignores {
             line_no
         };
         let column = hash as u32 + 1;
-        if let Some(rest) = comment.strip_prefix("stowage:") {
+        if let Some(spec) = comment.strip_prefix("checkov:skip=") {
+            out.checkov_skip(line_no, spec);
+        } else if let Some(rest) = comment.strip_prefix("stowage:") {
             let rest = rest.trim_start();
             let (file_wide, rest) = match rest.strip_prefix("ignore-file[") {
                 Some(r) => (true, r),
@@ -136,7 +167,26 @@ pub fn scan_yaml(text: &str) -> Ignores {
         }
         last
     };
-    scan(text, &extent)
+    let mut out = scan(text, &extent);
+    // checkov's skip annotations (`checkov.io/skip1: CKV_K8S_20=reason`) under metadata.annotations.
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim();
+        if let Some((key, value)) = t.split_once(':')
+            && key.trim_matches(['"', '\'']).starts_with("checkov.io/skip")
+        {
+            out.checkov_skip(i as u32 + 1, value.trim().trim_matches(['"', '\'']));
+        }
+    }
+    // The documents a skip reaches: the lines between `---` separators.
+    let mut first = 1;
+    for (i, line) in lines.iter().enumerate() {
+        if line.starts_with("---") {
+            out.documents.push((first, i as u32));
+            first = i as u32 + 2;
+        }
+    }
+    out.documents.push((first, lines.len() as u32 + 1));
+    out
 }
 
 /// Byte offset of a `#` that starts a comment (outside quotes, at the start or after whitespace).
@@ -170,5 +220,20 @@ mod tests {
         assert!(ig.ignored(&d("KS002", 6)));
         assert_eq!(ig.diags.len(), 1);
         assert_eq!(ig.diags[0].rule, "GN003");
+    }
+
+    #[test]
+    fn checkov_skips() {
+        let d = |rule, line| Diag { rule, line, column: 1, message: String::new() };
+        // CKV_K8S_16 is checkov's privileged-container check (KS001); the annotation reaches its own document only.
+        let yaml = "kind: Pod\nmetadata:\n  annotations:\n    checkov.io/skip1: CKV_K8S_16=lab cluster\nspec: {}\n---\nkind: Pod\n";
+        let ig = scan_yaml(yaml);
+        assert_eq!(ig.reason(&d("KS001", 5)), Some("lab cluster"));
+        assert_eq!(ig.reason(&d("KS001", 7)), None);
+        let yaml = "# checkov:skip=CKV_K8S_16:reviewed\nkind: Pod\n";
+        assert_eq!(scan_yaml(yaml).reason(&d("KS001", 2)), Some("reviewed"));
+        // In a Dockerfile the skip reaches the whole file (CKV_DOCKER_3: no USER, DF007).
+        let ig = scan("FROM alpine:3\n# checkov:skip=CKV_DOCKER_3\nRUN true\n", &|l| l);
+        assert_eq!(ig.reason(&d("DF007", 1)), Some("checkov:skip=CKV_DOCKER_3"));
     }
 }

@@ -41,6 +41,9 @@ options:
       --compliance <LIST> judge these compliance frameworks control by control (comma-separated, may be
                           repeated): pss-baseline, pss-restricted, cis-docker-1.6.0, nsa-cisa-k8s-1.2;
                           default: the `compliance` list of ./stowage.toml, if any
+      --baseline <FILE>   report and fail on only the findings not in FILE, a JSON report saved earlier
+                          (`lint --format json`, or a run's report.json); a finding is the same when its rule,
+                          file and message are
       --fail-on <LEVEL>   lowest severity that fails the run: info, warning, error or never; default: the policy's
                           fail_on, else warning
   -h, --help              print this help
@@ -48,7 +51,9 @@ options:
 
 Inline ignores: `# stowage: ignore[CODE] reason` before the instruction or YAML block it silences,
 `# stowage: ignore-file[CODE] reason` for a whole file; `# hadolint ignore=DLxxxx` is honoured for the mapped
-rules. `stowage-validate explain CODE` documents a rule.
+rules, and so are checkov's `# checkov:skip=CKV_ID:reason` comments and `checkov.io/skipN: CKV_ID=reason`
+annotations (a Dockerfile's reach the whole file, a YAML one its document). `stowage-validate explain CODE`
+documents a rule.
 
 exit codes:
   0  no finding at or above the --fail-on level
@@ -202,6 +207,7 @@ fn lint_main(args: &[String]) -> ExitCode {
     let mut fail_on: Option<FailOn> = None;
     let mut reports: Vec<(stowage_render::Format, PathBuf)> = Vec::new();
     let mut compliance: Option<Vec<String>> = None;
+    let mut baseline: Option<PathBuf> = None;
     let mut paths: Vec<PathBuf> = Vec::new();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -220,6 +226,7 @@ fn lint_main(args: &[String]) -> ExitCode {
                     .get_or_insert_with(Vec::new)
                     .extend(v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from))
             }),
+            "--baseline" => value(flag).map(|v| baseline = Some(v.into())),
             "--report" => value(flag).and_then(|v| stowage_render::parse_report_arg(&v)).map(|r| reports.push(r)),
             "--fail-on" => value(flag).and_then(|v| {
                 serde_json::from_value(serde_json::Value::String(v.clone()))
@@ -325,6 +332,24 @@ fn lint_main(args: &[String]) -> ExitCode {
     // as a PATH is read where it is.
     let roots: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();
     let mut result = lint_within(&roots, &inputs, &policy);
+    if let Some(file) = &baseline {
+        let dropped = std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read baseline {}: {e}", file.display()))
+            .and_then(|text| {
+                stowage_validate::reporting::apply_baseline(&mut result, &text, &file.display().to_string())
+            });
+        match dropped {
+            Ok(n) => eprintln!(
+                "note: {n} finding{} of the baseline {} not reported",
+                if n == 1 { "" } else { "s" },
+                file.display()
+            ),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let controls = stowage_validate::compliance::evaluate(&frameworks, &result, &policy);
     if !reports.is_empty() {
         stowage_validate::reporting::add_snippets(&mut result);

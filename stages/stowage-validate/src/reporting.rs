@@ -63,3 +63,38 @@ pub fn add_snippets(result: &mut LintResult) {
         fill(&mut s.finding);
     }
 }
+
+/// Drops the findings a saved report already has (`--baseline FILE`, as `checkov --baseline` does), so that only
+/// new findings are reported and fail the run. A finding is the same when its rule, file and message are: lines
+/// move as files are edited. Each saved finding accounts for one finding. Reads the `findings` list of a JSON
+/// report of `lint` or of a run's report.json. Returns how many findings were dropped.
+pub fn apply_baseline(result: &mut LintResult, text: &str, shown: &str) -> Result<usize, String> {
+    #[derive(serde::Deserialize)]
+    struct Saved {
+        findings: Vec<SavedFinding>,
+    }
+    #[derive(serde::Deserialize)]
+    struct SavedFinding {
+        rule: String,
+        file: String,
+        message: String,
+    }
+    let saved: Saved = serde_json::from_str(text).map_err(|e| {
+        format!(
+            "baseline {shown} is not a JSON report with a `findings` list ({e}); save one with `lint --format json`"
+        )
+    })?;
+    let mut known: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+    for f in saved.findings {
+        *known.entry((f.rule, f.file, f.message)).or_default() += 1;
+    }
+    let before = result.findings.len();
+    result.findings.retain(|f| match known.get_mut(&(f.rule.clone(), f.file.clone(), f.message.clone())) {
+        Some(n) if *n > 0 => {
+            *n -= 1;
+            false
+        }
+        _ => true,
+    });
+    Ok(before - result.findings.len())
+}

@@ -583,4 +583,44 @@ fn only_regular_files_inside_the_app_are_read() {
         })
         .collect();
     check("validate stage", code, findings, &(report.to_string() + &err));
+
+/// `--baseline`: findings of a saved report are not reported and do not fail the run; new ones do. And checkov's
+/// skip comments silence the mapped rules, as suppressions with their reason.
+#[test]
+fn baseline_and_checkov_skips() {
+    let dir = tmp("baseline");
+    write(&dir, "Dockerfile", "FROM python:latest\nCMD python app.py\n");
+    let saved = dir.join("saved.json");
+    let (code, _, _) =
+        run(bin().current_dir(&dir).args(["lint", "--format", "json", "-o"]).arg(&saved).arg("Dockerfile"));
+    assert_eq!(code, 1);
+    let (code, out, err) = run(bin().current_dir(&dir).args(["lint", "--baseline"]).arg(&saved).arg("Dockerfile"));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("of the baseline") && out.contains("0 errors, 0 warnings, 0 infos"), "{out}{err}");
+    // A new finding (ADD of a local file, DF011) is reported and fails; the saved ones stay quiet, lines moved or not.
+    write(&dir, "Dockerfile", "FROM python:latest\nADD app.py /app/\nCMD python app.py\n");
+    let (code, out, _) =
+        run(bin().current_dir(&dir).args(["lint", "--format", "json", "--baseline"]).arg(&saved).arg("Dockerfile"));
+    assert_eq!(code, 1);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rules: Vec<&str> = json["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["DF011"]);
+    write(&dir, "bad.json", "{\"findings\": 3}");
+    let (code, _, err) = run(bin().current_dir(&dir).args(["lint", "--baseline", "bad.json", "Dockerfile"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("baseline bad.json is not a JSON report"), "{err}");
+    // checkov:skip for CKV_DOCKER_4 (ADD instead of COPY) silences DF011, which the JSON lists as suppressed.
+    write(
+        &dir,
+        "Dockerfile",
+        "FROM python:3.12\n# checkov:skip=CKV_DOCKER_4:vendored tarball checked upstream\nADD app.py /app/\n",
+    );
+    let (_, out, _) = run(bin().current_dir(&dir).args(["lint", "--format", "json", "Dockerfile"]));
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(json["findings"].as_array().unwrap().iter().all(|f| f["rule"] != "DF011"), "{out}");
+    let suppressed = &json["suppressed"][0];
+    assert_eq!(
+        (suppressed["rule"].as_str(), suppressed["reason"].as_str()),
+        (Some("DF011"), Some("vendored tarball checked upstream"))
+    );
 }
