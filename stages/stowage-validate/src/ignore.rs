@@ -224,7 +224,7 @@ mod tests {
 
     #[test]
     fn checkov_skips() {
-        let d = |rule, line| Diag { rule, line, column: 1, message: String::new() };
+        let d = |rule, line| Diag { rule, line, column: 1, message: String::new(), secret: None };
         // CKV_K8S_16 is checkov's privileged-container check (KS001); the annotation reaches its own document only.
         let yaml = "kind: Pod\nmetadata:\n  annotations:\n    checkov.io/skip1: CKV_K8S_16=lab cluster\nspec: {}\n---\nkind: Pod\n";
         let ig = scan_yaml(yaml);

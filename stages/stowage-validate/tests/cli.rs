@@ -583,6 +583,7 @@ fn only_regular_files_inside_the_app_are_read() {
         })
         .collect();
     check("validate stage", code, findings, &(report.to_string() + &err));
+}
 
 /// `--baseline`: findings of a saved report are not reported and do not fail the run; new ones do. And checkov's
 /// skip comments silence the mapped rules, as suppressions with their reason.
