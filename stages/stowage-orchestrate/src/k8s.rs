@@ -335,7 +335,7 @@ pub fn render(
         dns.set("ports", Node::List(dns_ports));
         let mut egress = vec![dns];
         let backing: Vec<u16> =
-            s.backing_services.iter().filter_map(|b| policies.backing.get(&b.value)).map(|b| b.port).collect();
+            s.backing_services.iter().filter_map(|b| policies.backing.get(&b.name)).map(|b| b.port).collect();
         if !backing.is_empty() {
             let mut ports = Vec::new();
             for p in backing {
