@@ -43,6 +43,8 @@ struct Stage {
 
 pub fn check(text: &str, policy: &Policy, out: &mut Vec<Diag>) -> Ignores {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let masked = mask_empty_exec(text);
+    let text = masked.as_deref().unwrap_or(text);
     let src = SourceText::new(text);
     let mut instructions = Vec::new();
     let mut iter = match parse_dockerfile::parse_iter(text) {
@@ -73,10 +75,42 @@ pub fn check(text: &str, policy: &Policy, out: &mut Vec<Diag>) -> Ignores {
     ignores
 }
 
+/// `CMD []` and `ENTRYPOINT []` (an empty exec form, which clears what the base image set) are valid for the
+/// builder, but parse-dockerfile 0.1.9 rejects an empty argument list and the whole file would go unchecked
+/// (docker-library's tomcat images end with `ENTRYPOINT []`). Such a line is read as a comment of the same length,
+/// so offsets and lines are unchanged; only the rules counting CMDs and ENTRYPOINTs no longer see it.
+fn mask_empty_exec(text: &str) -> Option<String> {
+    let empty_exec = |line: &str| {
+        let t = line.trim_start();
+        ["ENTRYPOINT", "CMD"].iter().any(|k| {
+            t.get(..k.len()).is_some_and(|w| w.eq_ignore_ascii_case(k))
+                && t[k.len()..].starts_with([' ', '\t'])
+                && t[k.len()..].chars().filter(|c| !c.is_whitespace()).eq("[]".chars())
+        })
+    };
+    if !text.lines().any(empty_exec) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        if empty_exec(line) {
+            let indent = line.len() - line.trim_start().len();
+            out.push_str(&line[..indent]);
+            out.push('#');
+            out.push_str(&line[indent + 1..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    Some(out)
+}
+
 /// The start line of every instruction, for tools that compare findings by instruction (hadolint reports the
 /// first line of the instruction).
 pub fn instruction_lines(text: &str) -> Vec<u32> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let masked = mask_empty_exec(text);
+    let text = masked.as_deref().unwrap_or(text);
     let src = SourceText::new(text);
     let Ok(iter) = parse_dockerfile::parse_iter(text) else { return Vec::new() };
     iter.map_while(Result::ok).map(|i| src.position(keyword_span(&i).start).0).collect()
@@ -268,6 +302,58 @@ const PLATFORM_ARGS: &[&str] = &[
     "BUILDARCH",
     "BUILDVARIANT",
 ];
+/// hadolint 2.15's DL3064 lists: names known to hold credentials, and parts of names that suggest one.
+const SENSITIVE_NAMES: &[&str] = &[
+    "ACCESS_TOKEN",
+    "APPLICATION_KEY",
+    "APP_SECRET",
+    "AUTH_TOKEN",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "BITTREX_API_KEY",
+    "BITTREX_API_SECRET",
+    "CF_PASSWORD",
+    "CF_USERNAME",
+    "CIRCLE_TOKEN",
+    "CI_DEPLOY_PASSWORD",
+    "CI_DEPLOY_USER",
+    "DOCKERHUB_PASSWORD",
+    "DOCKER_EMAIL",
+    "DOCKER_PASSWORD",
+    "DOCKER_USERNAME",
+    "FACEBOOK_ACCESS_TOKEN",
+    "FACEBOOK_APP_ID",
+    "FACEBOOK_APP_SECRET",
+    "FIREBASE_API_TOKEN",
+    "FIREBASE_TOKEN",
+    "FOSSA_API_KEY",
+    "GH_ENTERPRISE_TOKEN",
+    "GH_TOKEN",
+    "GITHUB_ENTERPRISE_TOKEN",
+    "GITHUB_TOKEN",
+    "HEROKU_API_KEY",
+    "HEROKU_API_USER",
+    "NPM_AUTH_TOKEN",
+    "NPM_TOKEN",
+    "OKTA_AUTHN_GROUPID",
+    "OKTA_CLIENT_ORGURL",
+    "OKTA_CLIENT_TOKEN",
+    "OKTA_OAUTH2_CLIENTID",
+    "OKTA_OAUTH2_CLIENTSECRET",
+    "OPENAI_API_KEY",
+    "OS_PASSWORD",
+    "OS_USERNAME",
+    "POSTGRES_PASSWORD",
+    "SLACK_TOKEN",
+    "STRIPE_API_KEY",
+    "STRIPE_DEVICE_NAME",
+    "TRAVIS_OS_NAME",
+    "TRAVIS_SECURE_ENV_VARS",
+    "TRAVIS_SUDO",
+    "VAULT_CLIENT_KEY",
+    "VAULT_TOKEN",
+];
+const SENSITIVE_NAME_PARTS: &[&str] = &["api_key", "client_key", "password", "private", "secret", "token", "username"];
 const POINTLESS: &[&str] = &["free", "kill", "mount", "ps", "service", "shutdown", "ssh", "top", "vim"];
 
 impl<'a, 'b> Checker<'a, 'b> {
@@ -284,10 +370,13 @@ impl<'a, 'b> Checker<'a, 'b> {
         // Global ARG defaults, for substitution in FROM.
         let mut global_args = BTreeMap::new();
         let mut i = 0;
-        while i < self.instructions.len() {
-            match &self.instructions[i] {
+        let instructions = self.instructions;
+        while i < instructions.len() {
+            match &instructions[i] {
                 Instruction::Arg(a) => {
-                    for (k, v) in pairs(&a.arguments.value) {
+                    let ps = pairs(&a.arguments.value);
+                    self.check_sensitive_names(a.arg.span.start, &ps);
+                    for (k, v) in ps {
                         global_args.insert(k, v.unwrap_or_default());
                     }
                 }
@@ -527,6 +616,7 @@ impl<'a, 'b> Checker<'a, 'b> {
                     Instruction::Env(e) => {
                         let ps = pairs(&e.arguments.value);
                         self.check_env_like(e.arguments.span.start, &ps, true);
+                        self.check_sensitive_names(e.env.span.start, &ps);
                         let defined: Vec<&str> = ps.iter().map(|(k, _)| k.as_str()).collect();
                         for (n, (k, v)) in ps.iter().enumerate() {
                             let Some(v) = v else { continue };
@@ -545,6 +635,7 @@ impl<'a, 'b> Checker<'a, 'b> {
                     Instruction::Arg(a) => {
                         let ps = pairs(&a.arguments.value);
                         self.check_env_like(a.arguments.span.start, &ps, false);
+                        self.check_sensitive_names(a.arg.span.start, &ps);
                         env_vars.extend(ps.into_iter().map(|(k, _)| k));
                     }
                     Instruction::Label(l) => self.check_labels(l.arguments.span.start, &l.arguments.value),
@@ -573,7 +664,17 @@ impl<'a, 'b> Checker<'a, 'b> {
                     }
                     Instruction::Run(r) => {
                         let info = self.run_info(r);
-                        let simple = info.script.items <= 1 && info.script.commands.len() <= 1;
+                        // hadolint counts the commands inside command substitutions too: `echo "$(node -v)"`
+                        // runs two.
+                        let nested: usize = info
+                            .script
+                            .commands
+                            .iter()
+                            .flat_map(|c| c.words.iter().chain(&c.assignments))
+                            .flat_map(|w| shell::substitutions(&w.text))
+                            .map(|inner| shell::parse(inner).commands.len())
+                            .sum();
+                        let simple = info.script.items <= 1 && info.script.commands.len() + nested <= 1;
                         // Like hadolint: only two simple RUNs with the same flags are worth merging; chains are
                         // usually split on purpose, for caching.
                         if prev_run
@@ -688,14 +789,37 @@ impl<'a, 'b> Checker<'a, 'b> {
                 self.emit("DF088", at, format!("invalid image reference `{image}`: {why}"));
                 continue;
             }
-            if image.contains('$') {
-                continue;
+            // The tag rules read FROM as written, as hadolint and checkov do. What only the ARG defaults reveal
+            // (the generated Dockerfiles take the base image as a build ARG) is DF111's, a code of stowage's own.
+            let literal = f.image.value.as_ref();
+            if literal.contains('$') {
+                // A tag written after the variables still counts (`python:${V}` or `${REGISTRY}/x:latest`).
+                if split_image(literal).tag == Some("latest") {
+                    self.emit("DF002", at, format!("`{literal}` uses the `latest` tag"));
+                } else if !literal.contains([':', '@']) {
+                    let default = if image.contains('$') { String::new() } else { format!(" (default `{image}`)") };
+                    self.emit("DF110", at, format!("`{literal}` has no tag written in FROM{default}"));
+                } else if !image.contains('$') {
+                    let r = split_image(&image);
+                    if r.digest.is_none() && matches!(r.tag, None | Some("latest")) {
+                        self.emit(
+                            "DF111",
+                            at,
+                            format!("`{literal}` is `{image}` with its ARG defaults, which pins no version"),
+                        );
+                    }
+                }
+                if image.contains('$') {
+                    continue;
+                }
             }
             let r = split_image(&image);
-            match (r.tag, r.digest) {
-                (None, None) => self.emit("DF001", at, format!("`{image}` has no tag; pin a version")),
-                (Some("latest"), _) => self.emit("DF002", at, format!("`{image}` uses the `latest` tag")),
-                _ => {}
+            if !literal.contains('$') {
+                match (r.tag, r.digest) {
+                    (None, None) => self.emit("DF001", at, format!("`{image}` has no tag; pin a version")),
+                    (Some("latest"), _) => self.emit("DF002", at, format!("`{image}` uses the `latest` tag")),
+                    _ => {}
+                }
             }
             if r.digest.is_none() {
                 self.emit("DF003", at, format!("`{image}` is not pinned by digest"));
@@ -756,6 +880,20 @@ impl<'a, 'b> Checker<'a, 'b> {
                 }
             }
             _ => self.emit("DF024", at, format!("EXPOSE `{port}` is not a port number")),
+        }
+    }
+
+    /// hadolint's DL3064: an ARG or ENV whose name says it holds a secret, whatever its value (a build argument
+    /// without a default still ends up in the image history when passed). Its lists, so that the rule agrees with
+    /// hadolint where DF037, which needs a secret-looking value, is silent.
+    fn check_sensitive_names(&mut self, at: usize, pairs: &[(String, Option<String>)]) {
+        let flagged = pairs.iter().find(|(k, _)| {
+            let lower = k.to_lowercase();
+            SENSITIVE_NAMES.contains(&k.to_uppercase().as_str())
+                || SENSITIVE_NAME_PARTS.iter().any(|p| lower.contains(p))
+        });
+        if let Some((k, _)) = flagged {
+            self.emit("DF112", at, format!("`{k}` is named like a secret; ARG and ENV values stay in the image"));
         }
     }
 
@@ -914,10 +1052,13 @@ impl<'a, 'b> Checker<'a, 'b> {
                 "RUN with a pipe but no `-o pipefail`: a failing command before `|` is ignored",
             );
         }
-        let install_words = ["install", "add", "groupinstall", "localinstall", "in"];
+        let install_words = ["install", "add", "groupinstall", "localinstall", "in", "reinstall", "satisfy"];
         let any_install = script.commands.iter().any(|c| {
-            matches!(c.base_name(), Some("apt-get" | "apt" | "apk" | "yum" | "dnf" | "microdnf" | "zypper" | "tdnf"))
-                && c.args().iter().any(|a| install_words.contains(&a.text.as_str()) || a.text == "upgrade")
+            // `xargs apt-get install -y < deps.txt` installs too (docker-library's tomcat images).
+            let words = xargs_command(c);
+            let base = words.first().map(|w| w.text.rsplit('/').next().unwrap_or(&w.text));
+            matches!(base, Some("apt-get" | "apt" | "apk" | "yum" | "dnf" | "microdnf" | "zypper" | "tdnf"))
+                && words[1..].iter().any(|a| install_words.contains(&a.text.as_str()) || a.text == "upgrade")
         });
         let mut apt_updated = false;
         let mut removed_lists = false;
@@ -938,10 +1079,9 @@ impl<'a, 'b> Checker<'a, 'b> {
                 }
                 _ => {}
             }
-            if matches!(name, "apt-get" | "apt" | "apk" | "yum" | "dnf" | "zypper" | "microdnf")
-                && sub.as_deref() == Some("update")
-                && !any_install
-            {
+            // For yum, dnf, microdnf and zypper `update` upgrades the installed packages (`makecache` and
+            // `refresh` are their index updates), so only apt's and apk's `update` is an index update alone.
+            if matches!(name, "apt-get" | "apt" | "apk") && sub.as_deref() == Some("update") && !any_install {
                 self.emit("DF038", at, format!("`{name} update` alone; install in the same RUN"));
             }
             if (name == "rm" && c.has_arg(|a| a.starts_with("/var/lib/apt/lists")))
@@ -1357,6 +1497,22 @@ fn ls_into_grep(script: &Script) -> Option<usize> {
     })
 }
 
+/// The command's words, or for `xargs [options] cmd args` the words of the command xargs runs.
+fn xargs_command(c: &SimpleCommand) -> &[shell::Word] {
+    if c.base_name() != Some("xargs") {
+        return &c.words;
+    }
+    let mut i = 1;
+    while let Some(w) = c.words.get(i) {
+        if !w.text.starts_with('-') || w.text == "-" {
+            break;
+        }
+        // Options whose value is the next word.
+        i += if matches!(w.text.as_str(), "-n" | "-I" | "-P" | "-d" | "-L" | "-a" | "-E" | "-s") { 2 } else { 1 };
+    }
+    c.words.get(i..).unwrap_or(&[])
+}
+
 fn subcommand(c: &SimpleCommand) -> Option<String> {
     // Options that take a value before the subcommand (`apt-get -o X=Y install`).
     let mut skip = false;
@@ -1570,6 +1726,19 @@ mod tests {
             .map(|f| (f.line.unwrap_or(0), f.column.unwrap_or(0)))
             .collect();
         assert_eq!(found, [(4, 3), (8, 5)]);
+    }
+
+    #[test]
+    fn an_empty_exec_form_is_read_and_the_rest_checked() {
+        let policy = Policy::default();
+        let text = "FROM alpine:3.20\nENTRYPOINT []\nCMD [ ]\nRUN apk add curl\n";
+        let found: Vec<(String, u32)> = crate::lint_text(crate::Kind::Dockerfile, "Dockerfile", text, &policy)
+            .iter()
+            .map(|f| (f.rule.clone(), f.line.unwrap_or(0)))
+            .collect();
+        assert!(!found.iter().any(|(r, _)| r == "GN001"), "{found:?}");
+        assert!(found.contains(&("DF046".to_string(), 4)), "{found:?}");
+        assert_eq!(instruction_lines(text), [1, 4]);
     }
 
     #[test]

@@ -816,8 +816,10 @@ fn check_container(
             }
         }
         let pull = ct.get("imagePullPolicy");
+        // A digest names one image, so no pull policy can run a stale or tampered copy of it (checkov agrees).
         if pull.and_then(Node::str) != Some("Always")
-            && !(pull.is_none() && matches!(r.tag, None | Some("latest")) && r.digest.is_none())
+            && r.digest.is_none()
+            && !(pull.is_none() && matches!(r.tag, None | Some("latest")))
         {
             out.push(Diag::new(
                 "KS040",
@@ -861,6 +863,15 @@ fn check_container(
             let message = format!("{who} has a literal secret-looking value in env `{name}`");
             out.push(Diag::new("KS047", e.pos(), message).flagging(v));
         }
+    }
+    // `envFrom: [{secretRef: ...}]` puts every key of the Secret into the environment at once.
+    for r in ct.get("envFrom").map(Node::seq).unwrap_or(&[]).iter().filter_map(|e| e.get("secretRef")) {
+        let secret = r.get("name").and_then(Node::str).unwrap_or("");
+        out.push(Diag::new(
+            "KS046",
+            r.pos(),
+            format!("{who} reads secret `{secret}` into its env; mount it as a file"),
+        ));
     }
     // Probes.
     // Run-to-completion pods (Jobs, CronJobs) are not probed for liveness or readiness.
@@ -979,10 +990,20 @@ fn check_rules(c: &Ctx<'_>, root: &Node, out: &mut Vec<Diag>) {
         {
             out.push(Diag::new("KS065", rule.pos(), format!("{} can create pods or exec into them", c.label())));
         }
+        let has = |list: &[String], names: &[&str]| list.iter().any(|x| x == "*" || names.contains(&x.as_str()));
         if let Some(v) = verbs.iter().find(|v| matches!(v.as_str(), "impersonate" | "bind" | "escalate")) {
             out.push(Diag::new("KS090", rule.pos(), format!("{} grants `{v}`, a path to more privileges", c.label())));
+        } else if verbs.iter().any(|v| v == "*")
+            && has(&groups, &["rbac.authorization.k8s.io"])
+            && has(&resources, &["roles", "clusterroles", "rolebindings", "clusterrolebindings"])
+        {
+            // `*` on RBAC objects includes `bind` and `escalate` (checkov's CKV_K8S_157 and CKV_K8S_158 agree).
+            out.push(Diag::new(
+                "KS090",
+                rule.pos(),
+                format!("{} grants every verb on RBAC objects, `bind` and `escalate` included", c.label()),
+            ));
         }
-        let has = |list: &[String], names: &[&str]| list.iter().any(|x| x == "*" || names.contains(&x.as_str()));
         // Webhook configurations are cluster-scoped, so only a ClusterRole can grant them (as checkov checks).
         if c.kind == "ClusterRole"
             && has(&groups, &["admissionregistration.k8s.io"])
@@ -1290,19 +1311,17 @@ pub fn check_relations(objects: &[Object], _policy: &Policy) -> Vec<(String, Dia
                 ));
             }
         }
-        // Pods that no NetworkPolicy selects, where the namespace does use NetworkPolicies.
-        let policies: Vec<&Object> = objects.iter().filter(|o| o.kind == "NetworkPolicy" && same_ns(p, o)).collect();
-        if !policies.is_empty() {
-            let isolated = policies.iter().any(|np| {
-                let sel = string_map(np.root.path(&["spec", "podSelector", "matchLabels"]));
-                selects(&sel, labels)
-            });
-            if !isolated {
-                out.push((
-                    p.file.clone(),
-                    Diag::new("KS088", at, format!("{} `{}` is selected by no NetworkPolicy", p.kind, p.name)),
-                ));
-            }
+        // Pods that no NetworkPolicy of these manifests selects (as checkov's CKV2_K8S_6 and kube-linter's
+        // non-isolated-pod see it): without one, any pod in the cluster can reach them.
+        let isolated = objects.iter().filter(|o| o.kind == "NetworkPolicy" && same_ns(p, o)).any(|np| {
+            let sel = string_map(np.root.path(&["spec", "podSelector", "matchLabels"]));
+            selects(&sel, labels)
+        });
+        if !isolated {
+            out.push((
+                p.file.clone(),
+                Diag::new("KS088", at, format!("{} `{}` is selected by no NetworkPolicy", p.kind, p.name)),
+            ));
         }
         // ConfigMaps and Secrets referenced by the pod that the manifests should define.
         for (kind, rule) in [("ConfigMap", "KS087"), ("Secret", "KS087")] {

@@ -70,7 +70,31 @@ pub fn peer_notes(code: &str) -> &'static str {
             "hadolint's DL3057 is off in its default configuration, so its default run reports nothing; checkov's CKV_DOCKER_2 agrees with this rule on every corpus file."
         }
         "DF001" | "DF002" => {
-            "checkov reports an untagged base image under CKV_DOCKER_7 (it reads it as `latest`); hadolint reports it as DL3006, like DF001. checkov also reports `FROM ${BASE_IMAGE}` when the ARG's default carries a tag (kubernetes-engine-samples' gke-ray train image, `ARG BASE_IMAGE=docker.io/vllm/vllm-tpu:nightly-...`): it does not substitute ARG defaults, this rule does and finds the tag, which is right."
+            "checkov reports an untagged base image under CKV_DOCKER_7 (it reads it as `latest`); hadolint reports it as DL3006, like DF001. Both read FROM as written, and so do these rules: a reference with a variable in it is DF110's (no tag written) or DF111's (the ARG defaults pin no version). hadolint also reports placeholders that are no image reference at all (`FROM REPLACE-ME`, `FROM BASEIMAGE` in devcontainers' and rook's templates) as untagged; this linter reports them as invalid references (DF088), which is the real problem."
+        }
+        "DF054" => {
+            "microdnf never asks for confirmation (its `-y` is accepted and does nothing), so `microdnf install` without `-y` is not reported; hadolint's DL3038 treats microdnf like dnf and reports it (docker-library's openjdk oraclelinux images in tests/corpus)."
+        }
+        "DF008" => {
+            "A USER that is not a literal number is reported, a variable included; hadolint does not report `USER ${NB_UID}` when an ARG gives NB_UID a numeric default (jupyter's docker-stacks-foundation in tests/corpus), which is the better answer for the default build."
+        }
+        "DF039" => {
+            "Where a Dockerfile does not parse (GN001: parse-dockerfile 0.1.9 rejects a heredoc followed by a redirection, `RUN cat <<EOF >> file`, in jupyter's oracledb recipe), nothing else in it is checked, and hadolint's findings there are missed."
+        }
+        "DF010" => {
+            "Reports running sudo. checkov's CKV2_DOCKER_1 matches the word `sudo` anywhere in a RUN, so installing the sudo package (jupyter's docker-stacks-foundation) fails it too; that RUN runs no sudo."
+        }
+        "KS028" => {
+            "`securityContext: {}` sets nothing and is reported like a missing one; checkov's YAML reader adds line markers to every mapping, so it reads the empty mapping as set (opentelemetry-collector's rendered DaemonSet in tests/corpus)."
+        }
+        "KS097" => {
+            "`delete` on validating or mutating webhook configurations counts as control over them (removing one removes the admission control it enforces); checkov's CKV_K8S_155 counts only create, update and patch (longhorn's uninstall ClusterRole)."
+        }
+        "DF110" => {
+            "checkov's CKV_DOCKER_7 fails a FROM whose text has no `:`, variables included, so `FROM ${BASE_IMAGE}` fails whatever the ARG's default is; hadolint skips references with variables. This rule follows checkov's reading: the tag is not written where the base image is named. When the default carries a tag (kubernetes-engine-samples' gke-ray train image), the build by default is pinned all the same, which the message says."
+        }
+        "DF112" => {
+            "hadolint's DL3064 lists, applied to ARG and ENV names whatever their value; DF037 reports names whose value looks like a real secret."
         }
         "DF038" => {
             "checkov's CKV_DOCKER_5 counts update and install RUNs over the whole file (and any RUN containing the text `install` or `add` cancels an update), so it passes a lone `RUN apk update` followed by `RUN apk add` (kubernetes-engine-samples' t5-model-serving client-app), which this rule reports, and reports guestbook's php-redis for `RUN composer update`, which updates PHP dependencies rather than a package index and is not reported here. This rule's answers are the right ones on both files."
@@ -353,7 +377,7 @@ rules! {
         title "secret-looking value in ARG or ENV"
         why "ARG and ENV values are stored in the image history and metadata, readable by anyone with the image."
         fix "Use `RUN --mount=type=secret` or runtime secrets."
-        refs "CIS Docker 4.10" hadolint "DL3064" checkov "" kube_linter "" trivy "DS-0031";
+        refs "CIS Docker 4.10" hadolint "" checkov "" kube_linter "" trivy "DS-0031";
     "DF038" Dockerfile "D32" Warning true
         title "package index update in its own RUN"
         why "A cached `apt-get update` layer is reused by later builds, so installs use a stale index."
@@ -674,6 +698,21 @@ rules! {
         why "With one operand, ln links into the current directory, which is rarely what was meant."
         fix "Give the destination, or `.` explicitly."
         refs "ShellCheck SC2226" hadolint "SC2226" checkov "" kube_linter "" trivy "";
+    "DF110" Dockerfile "D01" Info true
+        title "base image named through a variable with no tag written"
+        why "`FROM ${BASE_IMAGE}` builds on whatever the build argument says: the Dockerfile alone does not tell which base, or which version, it is built on."
+        fix "Write the tag in FROM (`FROM ${BASE_IMAGE}:1.2` or `FROM python:${PY_VERSION}-slim`) and keep only the variable part in the ARG."
+        refs "CIS Docker 4.7 (pinning)" hadolint "" checkov "CKV_DOCKER_7" kube_linter "" trivy "";
+    "DF111" Dockerfile "D01" Warning true
+        title "base image from ARG defaults pins no version"
+        why "With its ARG defaults substituted, FROM names an image without a tag, or with `latest`: the default build is not reproducible."
+        fix "Give the ARG a default with a version tag (and better a digest)."
+        refs "CIS Docker 4.7 (pinning)" hadolint "" checkov "" kube_linter "" trivy "";
+    "DF112" Dockerfile "D31" Info true
+        title "ARG or ENV named like a secret"
+        why "A build argument or environment variable called `*_TOKEN` or `*PASSWORD*` is meant to carry a secret, and ARG and ENV values are kept in the image history and metadata."
+        fix "Pass secrets with `RUN --mount=type=secret` or at run time; rename the variable if it holds no secret."
+        refs "CIS Docker 4.10" hadolint "DL3064" checkov "" kube_linter "" trivy "";
 
     // ---- Kubernetes ----
     "KS001" Kubernetes "K01" Error true
@@ -1098,7 +1137,7 @@ rules! {
         refs "" hadolint "" checkov "" kube_linter "env-value-from" trivy "";
     "KS088" Kubernetes "K28" Warning true
         title "pod not selected by any NetworkPolicy"
-        why "Where a namespace uses NetworkPolicies, an unselected pod accepts traffic from anywhere."
+        why "A pod that no NetworkPolicy selects accepts traffic from any pod in the cluster, so one compromised workload reaches it. Checked across the manifests of one run (one folder or one `lint` invocation)."
         fix "Add a NetworkPolicy (a default-deny one selects every pod)."
         refs "NSA/CISA 'Network separation'" hadolint "" checkov "CKV2_K8S_6" kube_linter "non-isolated-pod" trivy "KSV-0038";
     "KS089" Kubernetes "K30" Warning true
