@@ -9,6 +9,10 @@ Usage: checkov_judged.py kubernetes|dockerfile FOLDER CHECK,CHECK,...
 
 With `--failed` first (and no checks), it prints every failure of every check instead, as
 `file<TAB>check<TAB>resource<TAB>line`: the pinned peer's findings that `--write-expected` keeps under expected/.
+
+With `--groups PROVENANCE.tsv` last, Kubernetes files are judged one group at a time: the files sharing an
+`owner__repo__dir` prefix, rebuilt into a folder under their original names, so that checks across objects
+(CKV2_K8S_6: every Pod selected by a NetworkPolicy) see one folder of manifests, as a user's run would.
 """
 
 import logging
@@ -22,6 +26,10 @@ from checkov.runner_filter import RunnerFilter  # noqa: E402
 
 
 def main() -> None:
+    groups = None
+    if len(sys.argv) > 2 and sys.argv[-2] == "--groups":
+        groups = read_groups(sys.argv[-1])
+        del sys.argv[-2:]
     failed_only = sys.argv[1] == "--failed"
     if failed_only:
         framework, folder, checks = sys.argv[2], sys.argv[3], None
@@ -34,9 +42,32 @@ def main() -> None:
             for name in os.listdir(folder):
                 os.symlink(os.path.join(folder, name), os.path.join(root, name + ".Dockerfile"))
             rows = judged(framework, root, checks, ".Dockerfile", failed_only)
+    elif groups is not None:
+        rows = set()
+        for prefix, files in sorted(groups.items()):
+            with tempfile.TemporaryDirectory() as root:
+                for name, base in files:
+                    os.symlink(os.path.join(folder, name), os.path.join(root, base))
+                for row in judged(framework, root, checks, "", failed_only):
+                    rows.add((prefix + row[0],) + row[1:])
     else:
         rows = judged(framework, folder, checks, "", failed_only)
     sys.stdout.write("".join("\t".join(row) + "\n" for row in sorted(rows)))
+
+
+def read_groups(provenance: str) -> dict[str, list[tuple[str, str]]]:
+    """The Kubernetes files of a corpus by group prefix, each as (corpus name, original file name)."""
+    import csv
+
+    groups: dict[str, list[tuple[str, str]]] = {}
+    with open(provenance, newline="") as f:
+        for r in csv.DictReader(f, delimiter="\t"):
+            if r["kind"] != "k8s":
+                continue
+            name = r["file"].split("/", 1)[1]
+            base = os.path.basename(r["path"])
+            groups.setdefault(name[: len(name) - len(base)], []).append((name, base))
+    return groups
 
 
 def judged(

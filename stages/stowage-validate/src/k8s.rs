@@ -122,7 +122,9 @@ fn check_object(
     let c = Ctx { kind, name: root.path(&["metadata", "name"]).and_then(Node::str).unwrap_or("").to_string() };
     let at_kind = root.key("kind").map_or(root.pos(), Node::pos);
     let namespace = root.path(&["metadata", "namespace"]).and_then(Node::str).map(str::to_string);
-    if root.path(&["metadata", "name"]).is_none() && root.path(&["metadata", "generateName"]).is_none() {
+    // A kustomization.yaml is kustomize's configuration, not an API object: its metadata is optional.
+    let kustomize = api.starts_with("kustomize.config.k8s.io/");
+    if !kustomize && root.path(&["metadata", "name"]).is_none() && root.path(&["metadata", "generateName"]).is_none() {
         out.push(Diag::new("KS061", at_kind, format!("{kind} has no `metadata.name`")));
     }
     if let Some(ns) = root.path(&["metadata", "namespace"]).filter(|n| n.str() == Some("kube-system")) {

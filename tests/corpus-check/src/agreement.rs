@@ -53,6 +53,13 @@ fn checkov_judged(
     let out = Command::new(&python)
         .arg(&script)
         .args([framework, &dir.to_string_lossy(), &ids.join(",")])
+        .args(
+            corpus
+                .groups_file()
+                .filter(|_| framework == "kubernetes")
+                .map(|p| vec!["--groups".into(), p])
+                .unwrap_or_default(),
+        )
         .output()
         .map_err(|e| Fatal(format!("cannot run {}: {e}", script.display())))?;
     if !out.status.success() {
@@ -104,7 +111,8 @@ impl Score {
         self.fn_ += other.fn_;
     }
     fn precision(self) -> f64 {
-        self.tp as f64 / (self.tp + self.fp).max(1) as f64
+        // Nothing reported, nothing wrongly reported (as recall counts nothing to find as all found).
+        if self.tp + self.fp == 0 { 1.0 } else { self.tp as f64 / (self.tp + self.fp) as f64 }
     }
     fn recall(self) -> f64 {
         if self.tp + self.fn_ == 0 { 1.0 } else { self.tp as f64 / (self.tp + self.fn_) as f64 }
@@ -249,7 +257,18 @@ pub fn run(corpus: &Corpus) -> Result<Problems> {
     }
     let inputs: Vec<_> = corpus.inputs()?.into_iter().filter(|i| !i.file.starts_with("compose/")).collect();
     let checkov_ids = registry::RULES.iter().flat_map(|r| r.checkov_ids()).collect();
-    let cx = Context { corpus, result: lint(&inputs, &Policy::default()), checkov_ids };
+    // Cross-object checks see one group of manifests at a time where the corpus has groups (Corpus::groups_file).
+    let groups = corpus.k8s_groups()?;
+    let mut by_group: BTreeMap<(bool, String), Vec<stowage_validate::Input>> = BTreeMap::new();
+    for input in inputs {
+        let group = groups.get(&input.file).cloned().unwrap_or_default();
+        by_group.entry((input.file.starts_with("k8s/"), group)).or_default().push(input);
+    }
+    let mut result = LintResult::default();
+    for inputs in by_group.values() {
+        result.findings.extend(lint(inputs, &Policy::default()).findings);
+    }
+    let cx = Context { corpus, result, checkov_ids };
     let disputes = &corpus.disputes.agreement;
     let shown = corpus.disputes_path.display().to_string();
     let mut used = BTreeSet::new();
@@ -396,7 +415,7 @@ fn checkov_kubernetes(cx: &Context) -> Result<Comparison> {
              rewrite expected/ with --write-expected"
         )));
     }
-    let mut objects: BTreeMap<String, Vec<(u32, String)>> = BTreeMap::new();
+    let mut objects: BTreeMap<String, Vec<(u32, String, Option<String>)>> = BTreeMap::new();
     let mut ours_all = BTreeSet::new();
     for f in cx.result.findings.iter().filter(|f| f.file.starts_with("k8s/")) {
         let docs = objects.entry(f.file.clone()).or_insert_with(|| {
@@ -406,22 +425,65 @@ fn checkov_kubernetes(cx: &Context) -> Result<Comparison> {
                 .iter()
                 .filter_map(|d| {
                     let root = d.root.as_ref()?;
-                    let s = |path: &[&str]| root.path(path).and_then(|n| n.str()).unwrap_or("").to_string();
-                    let ns = root.path(&["metadata", "namespace"]).and_then(|n| n.str()).unwrap_or("default");
-                    Some((root.line, format!("{}.{ns}.{}", s(&["kind"]), s(&["metadata", "name"]))))
+                    Some((root.line, object_resource(root), pod_resource(root)))
                 })
                 .collect()
         });
         let line = f.line.unwrap_or(1);
-        let Some((_, resource)) = docs.iter().rev().find(|(start, _)| *start <= line).or(docs.first()) else {
+        let Some((_, resource, pod)) = docs.iter().rev().find(|(start, ..)| *start <= line).or(docs.first()) else {
             continue;
         };
         for id in registry::find(&f.rule).into_iter().flat_map(|r| r.checkov_ids()) {
+            // checkov's graph checks judge the Pod a workload's template makes, under a name of its own.
+            let resource = if id.starts_with("CKV2_K8S") { pod.as_ref().unwrap_or(resource) } else { resource };
             ours_all.insert((f.file.clone(), id.to_string(), resource.clone()));
         }
     }
     let title = format!("checkov {CHECKOV} Kubernetes (file, check, object)");
     Ok(within_scope("checkov", title, ours_all, theirs, &judged))
+}
+
+/// The name checkov gives an object: `Kind.namespace.name`, or without a name (`generateName`), its labels as
+/// `Kind.namespace.label-value.label-value...`.
+fn object_resource(root: &yaml::Node) -> String {
+    let s = |path: &[&str]| root.path(path).and_then(|n| n.str()).unwrap_or("").to_string();
+    let ns = root.path(&["metadata", "namespace"]).and_then(|n| n.str()).unwrap_or("default");
+    let (kind, name) = (s(&["kind"]), s(&["metadata", "name"]));
+    let labels = root.path(&["metadata", "labels"]).map(label_list).unwrap_or_default();
+    if name.is_empty() && !labels.is_empty() { format!("{kind}.{ns}.{labels}") } else { format!("{kind}.{ns}.{name}") }
+}
+
+/// Labels as checkov joins them into a name: `key-value` in the order written, joined by `.`.
+fn label_list(labels: &yaml::Node) -> String {
+    let parts: Vec<String> =
+        labels.entries().iter().map(|(k, v)| format!("{}-{}", k.str().unwrap_or(""), v.str().unwrap_or(""))).collect();
+    parts.join(".")
+}
+
+/// The name checkov's Kubernetes graph gives the Pod of an object: a Pod's own `Pod.namespace.name`; for the
+/// template of a Deployment, DaemonSet, Job, ReplicaSet, ReplicationController or StatefulSet, the template's name
+/// if it has one, else `Pod.namespace.<parent name>.<label-value>...` in the order the labels are written.
+fn pod_resource(root: &yaml::Node) -> Option<String> {
+    let kind = root.path(&["kind"]).and_then(|n| n.str())?;
+    let meta = root.get("metadata")?;
+    let ns = meta.get("namespace").and_then(|n| n.str()).unwrap_or("default");
+    let name = meta.get("name").and_then(|n| n.str()).unwrap_or("");
+    if kind == "Pod" {
+        return Some(format!("Pod.{ns}.{name}"));
+    }
+    let workloads =
+        ["Deployment", "DeploymentConfig", "DaemonSet", "Job", "ReplicaSet", "ReplicationController", "StatefulSet"];
+    if !workloads.contains(&kind) {
+        return None;
+    }
+    let tmeta = root.path(&["spec", "template", "metadata"])?;
+    let ns = tmeta.get("namespace").and_then(|n| n.str()).unwrap_or(ns);
+    if let Some(own) = tmeta.get("name").and_then(|n| n.str()) {
+        return Some(format!("Pod.{ns}.{own}"));
+    }
+    let labels = label_list(tmeta.get("labels")?);
+    let labels = if labels.is_empty() { "default".to_string() } else { labels };
+    Some(if name.is_empty() { format!("Pod.{ns}.{labels}") } else { format!("Pod.{ns}.{name}.{labels}") })
 }
 
 /// Splits our findings into those on what the peer judged and those beyond it (counted per peer ID).

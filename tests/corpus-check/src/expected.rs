@@ -123,6 +123,13 @@ fn checkov(corpus: &Corpus, framework: &str, folder: &str) -> Result<String> {
         .arg(&script)
         .args(["--failed", framework])
         .arg(&dir)
+        .args(
+            corpus
+                .groups_file()
+                .filter(|_| framework == "kubernetes")
+                .map(|p| vec!["--groups".into(), p])
+                .unwrap_or_default(),
+        )
         .output()
         .map_err(|e| Fatal(format!("cannot run {}: {e}", script.display())))?;
     if !out.status.success() {

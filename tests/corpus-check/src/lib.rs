@@ -146,6 +146,29 @@ impl Corpus {
         inputs
     }
 
+    /// The PROVENANCE.tsv of a corpus whose Kubernetes files form groups (one per `owner__repo__dir` prefix, recorded
+    /// with a license column, as in tests/corpus): cross-object checks, ours and checkov's, then see one group at a
+    /// time, as a user's run on one folder would. The shared corpus has no groups: its files are one folder.
+    pub fn groups_file(&self) -> Option<PathBuf> {
+        let path = self.dir.join("PROVENANCE.tsv");
+        let header = std::fs::read_to_string(&path).ok()?.lines().next()?.to_string();
+        header.split('\t').any(|c| c == "license").then_some(path)
+    }
+
+    /// The group of each Kubernetes file (see [`Corpus::groups_file`]), by corpus name; empty without groups.
+    pub fn k8s_groups(&self) -> Result<std::collections::BTreeMap<String, String>> {
+        let Some(path) = self.groups_file() else { return Ok(Default::default()) };
+        Ok(read_tsv(&path)?
+            .into_iter()
+            .filter(|r| r.get("kind").map(String::as_str) == Some("k8s"))
+            .map(|r| {
+                let base = r["path"].rsplit('/').next().unwrap_or("").len();
+                let group = r["file"][..r["file"].len().saturating_sub(base)].to_string();
+                (r["file"].clone(), group)
+            })
+            .collect())
+    }
+
     /// The lint inputs of every corpus file, of the kind its folder says, named as the corpus names them.
     pub fn inputs(&self) -> Result<Vec<stowage_validate::Input>> {
         use stowage_validate::Kind;
