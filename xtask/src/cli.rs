@@ -212,6 +212,10 @@ pub struct BenchArgs {
     /// file), and replace only that section of BENCHMARKS.md.
     #[arg(long, conflicts_with = "apps_only")]
     pub limits_only: bool,
+    /// Measure only the agreement with the peers (../shared/corpus and tests/corpus), and replace only those
+    /// sections of BENCHMARKS.md.
+    #[arg(long, conflicts_with = "apps_only")]
+    pub agreement_only: bool,
 }
 
 #[derive(Debug, Args)]
