@@ -45,7 +45,11 @@ fn every_fixture_matches_its_expected_model() {
     assert!(names.len() >= 20, "expected the fixture apps, found {names:?}");
     let mut failures = Vec::new();
     for name in &names {
-        let options = Options { app_name: name.clone(), ..Options::default() };
+        let options = Options {
+            app_name: name.clone(),
+            managed: support::managed(&fixtures_dir().join(name)),
+            ..Options::default()
+        };
         let model = match analyze(&fixtures_dir().join(name), &options) {
             Ok(model) => model,
             Err(e) => {
@@ -73,7 +77,11 @@ fn every_fixture_matches_its_expected_model() {
 
 #[test]
 fn monorepo_document_matches() {
-    let options = Options { app_name: "monorepo".into(), ..Options::default() };
+    let options = Options {
+        app_name: "monorepo".into(),
+        managed: support::managed(&fixtures_dir().join("monorepo")),
+        ..Options::default()
+    };
     let model = analyze(&fixtures_dir().join("monorepo"), &options).expect("monorepo analyses");
     let failure = check(&expected_dir().join("monorepo.md"), &doc::render(&model));
     assert!(failure.is_none(), "{}\nrun with UPDATE_EXPECT=1 to accept the new output", failure.unwrap_or_default());
@@ -109,8 +117,12 @@ fn every_fixture_declares_whether_it_builds() {
 /// The stowage repository itself: with the fixtures excluded it is a Rust CLI (`stowage`) plus stage binaries.
 #[test]
 fn the_stowage_repository_is_a_rust_cli() {
-    let options =
-        Options { exclude: vec!["tests/fixtures/**".into()], app_name: "stowage".into(), ..Options::default() };
+    let options = Options {
+        exclude: vec!["tests/fixtures/**".into()],
+        app_name: "stowage".into(),
+        managed: support::managed(&support::repo_root()),
+        ..Options::default()
+    };
     let model = analyze(&support::repo_root(), &options).expect("the repository analyses");
     let stowage = model.services.iter().find(|s| s.name == "stowage").expect("a `stowage` service");
     assert_eq!(stowage.root, "xtask");

@@ -65,7 +65,11 @@ fn run_stage(label: &str, ctx: &Context) -> Outcome {
 #[test]
 fn writes_the_strategy_document_and_the_model() {
     let app = support::repo_root().join("tests/fixtures/apps/monorepo");
-    let outcome = run_stage("monorepo", &context(&app, None, &["docker-compose.yml"]));
+    // The compose file, and what the fixture's lock lists (the dockerfile stage's output).
+    let mut managed = support::managed(&app);
+    managed.push("docker-compose.yml".into());
+    let managed: Vec<&str> = managed.iter().map(String::as_str).collect();
+    let outcome = run_stage("monorepo", &context(&app, None, &managed));
     assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
     let doc = std::fs::read_to_string(outcome.out.join("docs/containerization.md")).expect("document written");
     assert_eq!(doc.lines().next(), Some(stowage_analyze::doc::HEADER));
@@ -82,7 +86,7 @@ fn writes_the_strategy_document_and_the_model() {
     let root = app.to_string_lossy().into_owned();
     assert!(!report.facts.to_string().contains(&root) && !doc.contains(&root));
     // The same input gives the same bytes.
-    let again = run_stage("monorepo-again", &context(&app, None, &["docker-compose.yml"]));
+    let again = run_stage("monorepo-again", &context(&app, None, &managed));
     assert_eq!(std::fs::read_to_string(again.out.join("docs/containerization.md")).expect("doc"), doc);
 }
 

@@ -296,8 +296,7 @@ impl Knowledge {
                 // and the line a caret range starts on counts when the range starts inside it (`^8.2.3`).
                 let line = supported
                     .iter()
-                    .filter(in_range)
-                    .next_back()
+                    .rfind(|l| in_range(l))
                     .or_else(|| supported.iter().rev().find(|l| on_line(min, &l.version)))
                     .ok_or_else(|| {
                         format!("no {} line supported at {at} satisfies the app's constraint ({min})", lang.name)

@@ -39,8 +39,8 @@ pub mod render;
 
 use std::collections::BTreeMap;
 
-use stowage_analyze::Model;
 use stowage_kit::{Finding, Run, Severity, StageError};
+use stowage_model::Model;
 
 pub use knowledge::Knowledge;
 
@@ -99,11 +99,7 @@ impl Options {
 /// The stage: reads the model, plans the images, renders and stages their files.
 pub fn run_stage(run: &mut Run) -> Result<(), StageError> {
     let options = Options::from_context(run)?;
-    let facts = run.ctx.facts.get("analyze").ok_or_else(|| {
-        StageError::BadInput("the dockerfile stage needs the analyze stage's facts: run it after analyze".into())
-    })?;
-    let model: Model = serde_json::from_value(facts.clone())
-        .map_err(|e| StageError::BadInput(format!("the analyze stage's model is not one this stage reads: {e}")))?;
+    let model = Model::from_facts(&run.ctx.facts).map_err(|e| StageError::BadInput(e.to_string()))?;
     let knowledge = Knowledge::embedded();
     let app = run.ctx.app.root.clone();
     let templates = render::Templates::load(&app, &options.templates).map_err(StageError::BadInput)?;

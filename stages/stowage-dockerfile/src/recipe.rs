@@ -17,8 +17,8 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use stowage_analyze::Model;
-use stowage_analyze::model::{Fact, Kind, Service};
+use stowage_model::Model;
+use stowage_model::{Fact, Kind, Service};
 
 use crate::Options;
 use crate::knowledge::{Knowledge, Resolved, constraint_from};
@@ -152,7 +152,7 @@ fn rel(base: &str, path: &str) -> String {
         return path.to_string();
     }
     match path.strip_prefix(base) {
-        Some(rest) if rest.is_empty() => ".".into(),
+        Some("") => ".".into(),
         Some(rest) => rest.trim_start_matches('/').to_string(),
         None => path.to_string(),
     }

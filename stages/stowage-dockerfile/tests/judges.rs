@@ -71,12 +71,12 @@ fn checkov_fails_no_dockerfile_check() {
     // Its Dockerfile checks ran on every file.
     assert_eq!(summary["resource_count"].as_u64(), Some(files.len() as u64), "{summary}");
     let passed = report["results"]["passed_checks"].as_array().unwrap();
-    for i in 0..files.len() {
+    for (i, file) in files.iter().enumerate() {
         let name = format!("/f{i:03}.Dockerfile");
         assert!(
             passed.iter().any(|c| c["file_path"].as_str() == Some(&name)),
             "checkov ran no check on {}",
-            files[i].display()
+            file.display()
         );
     }
 }

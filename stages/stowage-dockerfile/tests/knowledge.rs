@@ -121,7 +121,7 @@ fn every_fixture_pin_resolves() {
         if entry.path().extension().is_none_or(|e| e != "json") {
             continue;
         }
-        let model: stowage_analyze::Model =
+        let model: stowage_model::Model =
             serde_json::from_str(&std::fs::read_to_string(entry.path()).unwrap()).unwrap();
         let options = stowage_dockerfile::Options::default();
         let plans = stowage_dockerfile::recipe::plan(&model, &kb, &options, &|_| false)

@@ -49,11 +49,14 @@ fn copy(src: &Path, dest: &Path) {
 }
 
 /// Runs analyze then the dockerfile stage in-process; returns the staged files or the stage's error.
-fn run(app: &Path) -> Result<Vec<(String, String)>, StageError> {
+fn run(app: &Path) -> Result<Files, StageError> {
     run_with_notes(app).map(|(files, _)| files)
 }
 
-fn run_with_notes(app: &Path) -> Result<(Vec<(String, String)>, Vec<String>), StageError> {
+/// (file name, text) of each staged file.
+type Files = Vec<(String, String)>;
+
+fn run_with_notes(app: &Path) -> Result<(Files, Vec<String>), StageError> {
     let options = stowage_analyze::Options { app_name: "app".into(), ..Default::default() };
     let model = stowage_analyze::analyze(app, &options).unwrap();
     let config = Config {
@@ -167,7 +170,7 @@ fn a_broken_override_is_an_error_at_its_line() {
 #[test]
 fn every_variable_is_documented() {
     let dir = repo().join("stages/stowage-analyze/tests/expected");
-    let model: stowage_analyze::Model =
+    let model: stowage_model::Model =
         serde_json::from_str(&std::fs::read_to_string(dir.join("node-express.json")).unwrap()).unwrap();
     let plans = stowage_dockerfile::recipe::plan(
         &model,

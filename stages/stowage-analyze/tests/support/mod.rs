@@ -34,11 +34,21 @@ pub fn write(dir: &Path, path: &str, bytes: &[u8]) {
 }
 
 pub fn analyze_app(dir: &Path) -> Model {
-    let options = Options { app_name: "app".into(), ..Options::default() };
+    let options = Options { app_name: "app".into(), managed: managed(dir), ..Options::default() };
     analyze(dir, &options).unwrap_or_else(|e| panic!("analyze {}: {e}", dir.display()))
 }
 
 /// The repository root (two levels above this crate).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+}
+
+/// The files stowage generated in an app (its stowage.lock), which the runner hands analyze as `managed`: a fixture's
+/// committed Dockerfile is stowage's output, never evidence about the app.
+pub fn managed(dir: &Path) -> Vec<String> {
+    let lock = std::fs::read_to_string(dir.join("stowage.lock")).unwrap_or_default();
+    lock.lines()
+        .filter_map(|l| l.strip_prefix("path = \"").and_then(|p| p.strip_suffix('"')))
+        .map(str::to_string)
+        .collect()
 }
