@@ -2,7 +2,9 @@
 //! dependency step mounts an optional build secret `ca` and, only when it is there, points its package manager at
 //! it for that one RUN. Nothing is written into a layer, and the build works the same without the secret:
 //!
-//!     docker build --secret id=ca,src=/etc/ssl/certs/ca-certificates.crt -f Dockerfile .
+//! ```text
+//! docker build --secret id=ca,src=/etc/ssl/certs/ca-certificates.crt -f Dockerfile .
+//! ```
 //!
 //! The table below is the documented list (docs/dockerfile.md is generated from it).
 

@@ -118,6 +118,7 @@ pub fn run_stage(run: &mut Run) -> Result<(), StageError> {
                 rule: "DK001".into(),
                 severity: Severity::Warning,
                 message: finding.1.clone(),
+                snippet: None,
             });
         }
         let mut written = Vec::new();

@@ -97,6 +97,9 @@ pub struct Vars {
     pub extra: BTreeMap<String, String>,
     pub ignore: Vec<Item>,
     pub build_note: Vec<String>,
+    /// The default of the `VERSION` build argument (the OCI version label): the app's declared version.
+    pub version: String,
+    pub version_comment: String,
 }
 
 /// Every variable, the templates that read it, and what it is: the source of templates/dockerfile/VARIABLES.md.
@@ -145,7 +148,75 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ),
     ("ignore", "dockerignore", "patterns (value) with the reason (comment)"),
     ("build_note", "all", "how to build this image: the command, the CA secret, REGISTRY, --platform"),
+    (
+        "version",
+        "all",
+        "the default of the VERSION build argument: the version the app's manifest declares, else 0.0.0",
+    ),
+    ("version_comment", "all", "where that version comes from"),
 ];
+
+/// Debian packages a native dependency needs: (to build it, to run it). Anything else builds with the compilers alone.
+fn native_packages(dependency: &str) -> (&'static str, &'static str) {
+    match dependency {
+        "pg" | "psycopg2" => ("libpq-dev", "libpq5"),
+        "mysqlclient" | "mysql2" => ("default-libmysqlclient-dev", "libmariadb3"),
+        "sqlite3" => ("libsqlite3-dev", "libsqlite3-0"),
+        "lxml" | "nokogiri" => ("libxml2-dev libxslt1-dev", "libxml2 libxslt1.1"),
+        _ => ("", ""),
+    }
+}
+
+/// Extensions the official PHP image compiles in (`php -m`): asking docker-php-ext-install for them fails.
+const PHP_BUILT_IN: &[&str] = &[
+    "ctype",
+    "curl",
+    "date",
+    "dom",
+    "fileinfo",
+    "filter",
+    "ftp",
+    "hash",
+    "iconv",
+    "json",
+    "libxml",
+    "mbstring",
+    "mysqlnd",
+    "openssl",
+    "pcre",
+    "pdo",
+    "pdo_sqlite",
+    "phar",
+    "posix",
+    "random",
+    "readline",
+    "reflection",
+    "session",
+    "simplexml",
+    "sodium",
+    "spl",
+    "sqlite3",
+    "standard",
+    "tokenizer",
+    "xml",
+    "xmlreader",
+    "xmlwriter",
+    "zlib",
+];
+
+/// Debian packages an extension's build needs (they bring the libraries it links at run time).
+fn php_extension_packages(extension: &str) -> &'static str {
+    match extension {
+        "intl" => "libicu-dev",
+        "zip" => "libzip-dev",
+        "gd" => "libpng-dev libjpeg62-turbo-dev libfreetype-dev",
+        "pgsql" | "pdo_pgsql" => "libpq-dev",
+        "xsl" => "libxslt1-dev",
+        "gmp" => "libgmp-dev",
+        "ldap" => "libldap2-dev",
+        _ => "",
+    }
+}
 
 fn rel(base: &str, path: &str) -> String {
     if base == "." || base.is_empty() {
@@ -330,8 +401,8 @@ fn plan_image(
     let pm = main.package_manager.as_ref().map_or(String::new(), |p| p.value.clone());
     let lockfile = main.lockfile.as_ref().map(|l| rel(&context, &l.value));
     let mut manifests = Vec::new();
-    let manifests_comment;
-    let (install, install_dev, cache);
+    let mut manifests_comment;
+    let (mut install, mut install_dev, cache);
     let build = main.build_command.as_ref().map(|b| b.value.clone());
     let mut command = main.start_command.as_ref().map(|c| exec_form(&c.value)).unwrap_or_default();
     let command_comment = main
@@ -502,13 +573,11 @@ fn plan_image(
                 }
             } else {
                 images.insert("runtime".into(), tool("nginx-unprivileged")?);
-                let output = match main.framework.as_ref().map(|f| f.value.as_str()) {
-                    Some("Create React App") => "build",
-                    Some("Angular") => "dist",
-                    _ => "dist",
-                };
+                // The build's output folder (app-relative in the model), else Vite's default.
+                let output =
+                    main.build.output_dir.as_ref().map_or_else(|| join(&root, "dist"), |o| rel(&context, &o.value));
                 if build.is_some() {
-                    extra.insert("output".into(), join(&root, output));
+                    extra.insert("output".into(), output);
                 }
                 ports = vec![Item {
                     value: "8080".into(),
@@ -600,7 +669,12 @@ fn plan_image(
                 .cloned()
                 .unwrap_or(format!("/out/{}", main.name));
             let pkg = b.last().filter(|l| l.starts_with('.')).cloned().unwrap_or(".".into());
-            let binary = out.rsplit('/').next().unwrap_or(&main.name).to_string();
+            let binary = main
+                .build
+                .artifact
+                .as_ref()
+                .map(|a| a.value.clone())
+                .unwrap_or_else(|| out.rsplit('/').next().unwrap_or(&main.name).to_string());
             extra.insert("binary".into(), binary.clone());
             extra.insert("package".into(), pkg.clone());
             images.insert("runtime".into(), tool("distroless-static")?);
@@ -642,12 +716,36 @@ fn plan_image(
         }
         "java" => {
             cache = if pm == "gradle" { "/root/.gradle" } else { "/root/.m2" }.to_string();
-            let jar = main
-                .start_command
-                .as_ref()
-                .map(|c| words(&c.value))
-                .and_then(|w| w.iter().find(|x| x.ends_with(".jar")).cloned())
-                .unwrap_or("target/*.jar".into());
+            let jar = main.build.artifact.as_ref().map(|a| a.value.clone()).unwrap_or_else(|| {
+                main.start_command
+                    .as_ref()
+                    .map(|c| words(&c.value))
+                    .and_then(|w| w.iter().find(|x| x.ends_with(".jar")).cloned())
+                    .unwrap_or("target/*.jar".into())
+            });
+            // Spring Boot 3.3 brought `jarmode=tools`; earlier versions extract with `layertools`; a plain jar runs
+            // as it is.
+            let boot = main.build.spring_boot_version.as_ref().map(|b| b.value.clone());
+            let jarmode = match boot.as_deref().map(|v| {
+                let n: Vec<u64> = v.split('.').map_while(|p| p.parse().ok()).collect();
+                (n.first().copied().unwrap_or(0), n.get(1).copied().unwrap_or(0))
+            }) {
+                Some(v) if v >= (3, 3) => "tools",
+                Some(_) => "layertools",
+                None => "",
+            };
+            extra.insert("jarmode".into(), jarmode.into());
+            extra.insert(
+                "boot_comment".into(),
+                match &main.build.spring_boot_version {
+                    Some(b) => format!("Spring Boot {} ({})", b.value, evidence(b)),
+                    None => "no Spring Boot version found".into(),
+                },
+            );
+            if let Some(w) = &main.build.wrapper {
+                extra.insert("wrapper".into(), format!("./{}", rel(&context, &w.value)));
+            }
+            extra.insert("build_role".into(), if main.build.wrapper.is_some() { "jdk".into() } else { pm.clone() });
             let jar = join(&root, &jar);
             let (jar_dir, jar_name) =
                 jar.rsplit_once('/').map_or((".".to_string(), jar.clone()), |(d, n)| (d.to_string(), n.to_string()));
@@ -659,10 +757,12 @@ fn plan_image(
                 install = String::new();
                 install_dev = String::new();
                 extra.insert("tool".into(), "gradle".into());
-                extra.insert(
-                    "build".into(),
-                    format!("{} --no-daemon", build.clone().unwrap_or("gradle bootJar".into())),
-                );
+                let command = build.clone().unwrap_or("gradle bootJar".into());
+                let command = match extra.get("wrapper") {
+                    Some(w) => command.replacen("gradle ", &format!("{w} "), 1),
+                    None => command,
+                };
+                extra.insert("build".into(), format!("{command} --no-daemon"));
                 dev_command = vec!["gradle".into(), "bootRun".into(), "--no-daemon".into()];
             } else {
                 manifests.push(join(&root, "pom.xml"));
@@ -670,10 +770,31 @@ fn plan_image(
                 install = "mvn -B -q dependency:go-offline".into();
                 install_dev = install.clone();
                 extra.insert("tool".into(), "maven".into());
-                extra.insert("build".into(), build.clone().unwrap_or("mvn -B package -DskipTests".into()));
+                let command = build.clone().unwrap_or("mvn -B package -DskipTests".into());
+                if let Some(w) = extra.get("wrapper").cloned() {
+                    // The wrapper needs its .mvn folder: the whole source comes first.
+                    manifests.clear();
+                    manifests_comment = format!("the build runs the app's wrapper ({w}), which reads .mvn/ too");
+                    install = String::new();
+                    install_dev = String::new();
+                    extra.insert("build".into(), command.replacen("mvn ", &format!("{w} "), 1));
+                } else {
+                    extra.insert("build".into(), command);
+                }
                 dev_command = vec!["mvn".into(), "-B".into(), "spring-boot:run".into()];
             }
-            command = vec!["java".into(), "-jar".into(), "application.jar".into()];
+            command = match jarmode {
+                // layertools' layout starts through Boot's launcher (its package moved in 3.2).
+                "layertools" => {
+                    let launcher = if boot.as_deref().is_some_and(|v| v.starts_with("3.2")) {
+                        "org.springframework.boot.loader.launch.JarLauncher"
+                    } else {
+                        "org.springframework.boot.loader.JarLauncher"
+                    };
+                    vec!["java".into(), launcher.into()]
+                }
+                _ => vec!["java".into(), "-jar".into(), "application.jar".into()],
+            };
             env.push(Item {
                 value: "JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75".into(),
                 comment: "heap sized from the container's memory limit".into(),
@@ -756,6 +877,61 @@ fn plan_image(
         }
         _ => unreachable!("language ids are listed above"),
     }
+    // Native dependencies: compilers and -dev packages in the build stage, their libraries at run time.
+    let native: Vec<String> = main.build.native_dependencies.iter().map(|n| n.value.clone()).collect();
+    if !native.is_empty() {
+        let mut build_packages: Vec<&str> = match lang {
+            "node" | "static" => vec!["python3", "make", "g++"],
+            "python" | "ruby" => vec!["build-essential"],
+            _ => vec![],
+        };
+        let mut runtime_packages = Vec::new();
+        for dep in &native {
+            let (b, r) = native_packages(dep);
+            build_packages.extend(b.split_whitespace());
+            runtime_packages.extend(r.split_whitespace());
+        }
+        build_packages.sort();
+        build_packages.dedup();
+        runtime_packages.sort();
+        runtime_packages.dedup();
+        extra.insert("native".into(), native.join(", "));
+        extra.insert(
+            "native_comment".into(),
+            main.build.native_dependencies.iter().map(evidence).collect::<Vec<_>>().join("; "),
+        );
+        extra.insert("native_build_packages".into(), build_packages.join(" "));
+        extra.insert("native_runtime_packages".into(), runtime_packages.join(" "));
+        if lang == "go" {
+            // cgo links libc: the glibc runtime image, and a build on the target platform.
+            images.insert("runtime".into(), tool("distroless-cc")?);
+        }
+    }
+    if lang == "php" {
+        let wanted: Vec<&str> = main
+            .build
+            .php_extensions
+            .iter()
+            .map(|e| e.value.as_str())
+            .filter(|e| !PHP_BUILT_IN.contains(&e.to_lowercase().as_str()))
+            .collect();
+        if !wanted.is_empty() {
+            let mut packages: Vec<&str> =
+                wanted.iter().flat_map(|e| php_extension_packages(e).split_whitespace()).collect();
+            packages.sort();
+            packages.dedup();
+            extra.insert("extensions".into(), wanted.join(" "));
+            extra.insert("extension_packages".into(), packages.join(" "));
+            extra.insert(
+                "extensions_comment".into(),
+                main.build.php_extensions.iter().map(evidence).collect::<Vec<_>>().join("; "),
+            );
+        }
+    }
+    let (version, version_comment) = match &main.build.version {
+        Some(v) => (v.value.clone(), format!("the version the app declares ({})", evidence(v))),
+        None => ("0.0.0".to_string(), "the app declares no version".to_string()),
+    };
     let dev_role = match lang {
         "java" => extra.get("tool").cloned().unwrap_or("maven".into()),
         "dotnet" => "sdk".into(),
@@ -819,6 +995,8 @@ fn plan_image(
         extra,
         ignore,
         build_note,
+        version,
+        version_comment,
     };
     Ok(Plan {
         image: main.name.clone(),

@@ -65,6 +65,7 @@ fn run_with_notes(app: &Path) -> Result<(Files, Vec<String>), StageError> {
         unmanaged: vec![],
         exclude: vec![],
         thresholds: Thresholds { fail_on: FailOn::Error, stage_timeout_seconds: 60 },
+        compliance: vec![],
         external_stages: vec![],
         stage_options: Default::default(),
         key_locations: Default::default(),
