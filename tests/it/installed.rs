@@ -10,7 +10,7 @@ fn installed_stowage_finds_its_stages_and_checks_drift() {
     let scratch = Scratch::new("installed");
     let bin = scratch.0.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
-    for name in ["stowage", "stowage-analyze", "stowage-orchestrate", "stowage-validate"] {
+    for name in ["stowage", "stowage-analyze", "stowage-dockerfile", "stowage-orchestrate", "stowage-validate"] {
         std::fs::copy(built().join(name), bin.join(name)).unwrap();
     }
     let stowage = bin.join("stowage");
@@ -65,7 +65,7 @@ fn installed_stowage_finds_its_stages_and_checks_drift() {
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stdout.contains("+FROM scratch") && stderr.contains("`stowage containerize --force`"), "{stdout}{stderr}");
 
-    // A fixture app, through the installed analyze and validate stages.
+    // A fixture app, through the installed analyze, dockerfile and validate stages.
     let fixture = repo_root().join("tests/fixtures/apps");
     let mut apps: Vec<_> = std::fs::read_dir(&fixture).unwrap().map(|e| e.unwrap().path()).collect();
     apps.sort();

@@ -132,12 +132,19 @@ pub fn load(app_root: &Path, flags: &Flags) -> Result<Loaded> {
         check_output_path(path)
             .map_err(|why| Failure::usage(format!("{}invalid `unmanaged` entry: {why}", at("unmanaged"))))?;
     }
-    let mut stage_options = BTreeMap::new();
+    // A stage's table merges key by key across layers (a key of a higher layer replaces the same key below), so that
+    // an app setting one option keeps the defaults of the others.
+    let mut stage_options: BTreeMap<String, serde_json::Value> = BTreeMap::new();
     for layer in layers.iter().rev() {
         for (stage, table) in layer.stages.iter().flatten() {
             let value =
                 serde_json::to_value(table).map_err(|e| Failure::usage(format!("invalid [stages.{stage}]: {e}")))?;
-            stage_options.insert(stage.clone(), value);
+            match (stage_options.get_mut(stage), value) {
+                (Some(serde_json::Value::Object(below)), serde_json::Value::Object(above)) => below.extend(above),
+                (_, value) => {
+                    stage_options.insert(stage.clone(), value);
+                }
+            }
         }
     }
     // A flag's value has no place in the file: do not point at the file's line for it.

@@ -385,10 +385,13 @@ fn quoted(names: &[&str]) -> String {
     names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
 
-/// `[stages.NAME]` for a stage that does not exist is a typo: name it with its file and line.
+/// `[stages.NAME]` in stowage.toml for a stage that does not exist is a typo: name it with its file and line. Tables
+/// of the workspace defaults (`[stages.dockerfile]` in policies/defaults.toml) configure stages an installation may
+/// leave out, and have no location in the app's file.
 pub fn check_stage_options(config: &stowage_kit::Config, names: &BTreeSet<String>) -> Result<()> {
     for stage in config.stage_options.keys() {
-        if !names.contains(stage) {
+        let written_by_the_app = config.key_locations.keys().any(|k| k == &format!("stages.{stage}"));
+        if written_by_the_app && !names.contains(stage) {
             let place =
                 config.key_locations.get(&format!("stages.{stage}")).cloned().unwrap_or_else(|| "stowage.toml".into());
             return Err(Failure::usage(format!(

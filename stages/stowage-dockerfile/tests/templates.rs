@@ -1,0 +1,190 @@
+//! Templates: the generated reference is current, every variable a template receives is documented, an app's
+//! override changes the output and its header, and a broken override is an error at its file:line.
+
+use std::path::{Path, PathBuf};
+
+use stowage_kit::{App, Config, Context, FailOn, Mode, Run, StageError, Thresholds};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn the_reference_is_current() {
+    let path = repo().join("docs/dockerfile.md");
+    let text = stowage_dockerfile::docs::render();
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap_or_default(),
+        text,
+        "docs/dockerfile.md is stale: run `UPDATE_EXPECT=1 cargo test -p stowage-dockerfile --test templates`"
+    );
+}
+
+/// Copies a fixture app into a scratch folder.
+fn scratch_app(fixture: &str, tag: &str) -> PathBuf {
+    let dest = std::env::temp_dir().join(format!("stowage-templates-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dest);
+    let src = repo().join("tests/fixtures/apps").join(fixture);
+    copy(&src, &dest);
+    // Without its lock the app's generated files would read as its own, which the stage leaves alone.
+    for name in ["Dockerfile", "Dockerfile.dev", ".dockerignore", "stowage.lock"] {
+        let _ = std::fs::remove_file(dest.join(name));
+    }
+    dest
+}
+
+fn copy(src: &Path, dest: &Path) {
+    std::fs::create_dir_all(dest).unwrap();
+    for entry in std::fs::read_dir(src).unwrap().flatten() {
+        let to = dest.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy(&entry.path(), &to);
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+}
+
+/// Runs analyze then the dockerfile stage in-process; returns the staged files or the stage's error.
+fn run(app: &Path) -> Result<Files, StageError> {
+    run_with_notes(app).map(|(files, _)| files)
+}
+
+/// (file name, text) of each staged file.
+type Files = Vec<(String, String)>;
+
+fn run_with_notes(app: &Path) -> Result<(Files, Vec<String>), StageError> {
+    let options = stowage_analyze::Options { app_name: "app".into(), ..Default::default() };
+    let model = stowage_analyze::analyze(app, &options).unwrap();
+    let config = Config {
+        name: "app".into(),
+        profile: "production".into(),
+        unmanaged: vec![],
+        exclude: vec![],
+        thresholds: Thresholds { fail_on: FailOn::Error, stage_timeout_seconds: 60 },
+        compliance: vec![],
+        external_stages: vec![],
+        stage_options: Default::default(),
+        key_locations: Default::default(),
+    };
+    let ctx = Context {
+        contract_version: stowage_kit::CONTRACT_VERSION,
+        stowage_version: "test".into(),
+        stage: "dockerfile".into(),
+        mode: Mode::Check,
+        app: App { root: app.to_path_buf(), name: "app".into() },
+        config,
+        facts: [("analyze".to_string(), serde_json::to_value(&model).unwrap())].into_iter().collect(),
+        staged: vec![],
+        managed: vec![],
+    };
+    let out = app.with_extension("out");
+    let _ = std::fs::remove_dir_all(&out);
+    let mut stage = Run::new(ctx, out.clone());
+    stowage_dockerfile::run_stage(&mut stage)?;
+    let mut files = Vec::new();
+    for name in ["Dockerfile", "Dockerfile.dev", ".dockerignore"] {
+        if let Ok(text) = std::fs::read_to_string(out.join(name)) {
+            files.push((name.to_string(), text));
+        }
+    }
+    Ok((files, stage.report.notes.clone()))
+}
+
+/// The node-dockerfile fixture has its own Dockerfile; go-gin its own .dockerignore: the stage writes nothing there
+/// and says so.
+#[test]
+fn an_apps_own_files_are_left_alone() {
+    for (fixture, own, written) in [
+        ("node-dockerfile", "Dockerfile", [".dockerignore", "Dockerfile.dev"]),
+        ("go-gin", ".dockerignore", ["Dockerfile", "Dockerfile.dev"]),
+    ] {
+        let app = scratch_app(fixture, "own");
+        std::fs::copy(repo().join("tests/fixtures/apps").join(fixture).join(own), app.join(own)).unwrap();
+        let (files, notes) = run_with_notes(&app).unwrap();
+        let names: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
+        assert_eq!(names.iter().filter(|n| written.contains(n)).count(), 2, "{fixture}: {names:?}");
+        assert!(!names.contains(&own), "{fixture}: the app's own {own} was written over");
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.starts_with(&format!("`{own}` is the app's own")) && n.contains(&format!("--adopt {own}"))),
+            "{fixture}: {notes:?}"
+        );
+    }
+}
+
+#[test]
+fn an_override_changes_the_output_and_the_header() {
+    let app = scratch_app("node-express", "override");
+    let built_in = run(&app).unwrap();
+    assert!(built_in[0].1.contains("# Template: node.Dockerfile.j2 (built in)"));
+    std::fs::create_dir_all(app.join(".stowage/templates")).unwrap();
+    std::fs::write(
+        app.join(".stowage/templates/node.Dockerfile.j2"),
+        "# Template: {{ template }}\nFROM registry.example.com/base/node:{{ line }}\nUSER {{ uid }}:{{ gid }}\nCMD {{ command | exec }}\n",
+    )
+    .unwrap();
+    let files = run(&app).unwrap();
+    let dockerfile = &files.iter().find(|f| f.0 == "Dockerfile").unwrap().1;
+    assert_eq!(
+        dockerfile,
+        "# Template: .stowage/templates/node.Dockerfile.j2 (this app's override of the built-in template)\n\
+         FROM registry.example.com/base/node:18\nUSER 10001:10001\nCMD [\"node\", \"server.js\"]\n"
+    );
+    // The other templates are still the built-in ones.
+    assert!(files.iter().find(|f| f.0 == "Dockerfile.dev").unwrap().1.contains("dev.Dockerfile.j2 (built in)"));
+}
+
+#[test]
+fn a_broken_override_is_an_error_at_its_line() {
+    let app = scratch_app("python-flask", "broken");
+    std::fs::create_dir_all(app.join(".stowage/templates")).unwrap();
+    std::fs::write(app.join(".stowage/templates/python.Dockerfile.j2"), "FROM x\n\n{% if %}\nCMD y\n").unwrap();
+    match run(&app) {
+        Err(StageError::BadInput(message)) => {
+            assert!(
+                message.starts_with(".stowage/templates/python.Dockerfile.j2:3: broken template override"),
+                "{message}"
+            )
+        }
+        other => panic!("expected a bad-input error, got {other:?}", other = other.map(|_| ())),
+    }
+    // A template that compiles but reads a variable that does not exist fails at render, at its line too.
+    std::fs::write(app.join(".stowage/templates/python.Dockerfile.j2"), "FROM x\nCMD {{ no_such_variable }}\n")
+        .unwrap();
+    match run(&app) {
+        Err(StageError::BadInput(message)) => {
+            assert!(
+                message.starts_with(".stowage/templates/python.Dockerfile.j2:2: broken template override"),
+                "{message}"
+            )
+        }
+        other => panic!("expected a bad-input error, got {other:?}", other = other.map(|_| ())),
+    }
+}
+
+/// Every variable the templates receive is in the reference, and the reference names no variable that is gone.
+#[test]
+fn every_variable_is_documented() {
+    let dir = repo().join("stages/stowage-analyze/tests/expected");
+    let model: stowage_model::Model =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("node-express.json")).unwrap()).unwrap();
+    let plans = stowage_dockerfile::recipe::plan(
+        &model,
+        &stowage_dockerfile::Knowledge::embedded(),
+        &Default::default(),
+        &|_| false,
+    )
+    .unwrap();
+    let vars = serde_json::to_value(&plans[0].vars).unwrap();
+    let mut received: Vec<String> = vars.as_object().unwrap().keys().cloned().collect();
+    received.extend(["template".to_string(), "path".to_string()]);
+    received.sort();
+    let mut documented: Vec<String> = stowage_dockerfile::recipe::VARIABLES.iter().map(|v| v.0.to_string()).collect();
+    documented.sort();
+    assert_eq!(received, documented);
+}
