@@ -47,6 +47,8 @@ pub struct Draft {
     pub manifest_ports: Vec<(u16, Evidence)>,
     /// CronJobs of the app's own Kubernetes manifests that run this deployable.
     pub manifest_jobs: Vec<schedule::Job>,
+    /// Processes the app's compose files run from this deployable's image (see `containers::Claims`).
+    pub manifest_processes: Vec<(String, Fact<String>)>,
     pub writable: Vec<Fact<String>>,
     /// The build facts the detector found; native dependencies from `deps` and cgo are added by the common pass.
     pub build: BuildFacts,
@@ -98,6 +100,7 @@ impl Draft {
             route_prefix: None,
             manifest_ports: Vec::new(),
             manifest_jobs: Vec::new(),
+            manifest_processes: Vec::new(),
             writable: Vec::new(),
             build: BuildFacts::default(),
         }
@@ -493,6 +496,29 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         }
     }
 
+    // Compose services that run another command from this image are processes too, unless a Procfile process (or
+    // the main start command) already runs the same command.
+    let core = |command: &str| -> String {
+        let words: Vec<&str> = command.split_whitespace().collect();
+        let mut rest = &words[..];
+        while let Some((first, tail)) = rest.split_first() {
+            match *first {
+                w if w.contains('=') && !w.starts_with('-') => rest = tail,
+                "exec" => rest = tail,
+                "gosu" | "su-exec" => rest = tail.get(1..).unwrap_or(&[]),
+                _ => break,
+            }
+        }
+        rest.join(" ")
+    };
+    for (process, command) in std::mem::take(&mut draft.manifest_processes) {
+        let own = core(&command.value);
+        let known = extra_processes.iter().map(|(_, c)| &c.value).chain(draft.start_command.iter().map(|c| &c.value));
+        if !known.map(|c| core(c)).any(|c| c == own || c.ends_with(&own) || own.ends_with(&c)) {
+            extra_processes.push((process, command));
+        }
+    }
+
     let dockerfile = containers::service_dockerfile(tree, &draft.root);
     if let Some(info) = dockerfile.as_deref().and_then(|p| tree.text(p).map(|t| containers::read_dockerfile(p, t))) {
         // .NET 8+ ASP.NET images listen on 8080 (ASPNETCORE_HTTP_PORTS) whatever EXPOSE says: without an ENV that
@@ -704,10 +730,11 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         // Every Procfile process stays up, clock and scheduler processes included (they host a scheduler); a
         // CronJob would start a second scheduler at every tick.
         let owned: Vec<&schedule::Schedule> = schedules.iter().filter(|s| owned_by(s, &command.value)).collect();
+        let source = if ev.file.ends_with("Procfile") { "Procfile process" } else { "compose service" };
         let detail = if owned.is_empty() {
-            format!("Procfile process `{process}`")
+            format!("{source} `{process}`")
         } else {
-            format!("Procfile process `{process}`: runs an in-process scheduler and stays up")
+            format!("{source} `{process}`: runs an in-process scheduler and stays up")
         };
         let kind = Fact::new(Kind::Worker, Confidence::High, Evidence { detail, ..ev });
         let name = format!("{}-{}", service.name, service_name(process));

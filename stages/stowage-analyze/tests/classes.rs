@@ -362,3 +362,51 @@ fn ports_come_from_where_the_app_runs_in_production() {
         assert_eq!(ports, [(*number, *env)], "{name}");
     }
 }
+
+/// A compose service that builds the app's image and runs another command (an RQ worker, a queue consumer) is a
+/// process of the app, like a Procfile's; the service that publishes the port stays the web process, and a command
+/// a Procfile already runs is not counted twice.
+#[test]
+fn compose_worker_commands_are_processes() {
+    type ProcessCase<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: &[ProcessCase] = &[
+        (
+            "flask-rq-compose",
+            &[
+                ("requirements.txt", "Flask==3.0\nredis==5.0\nrq==1.16\n"),
+                ("app.py", "from flask import Flask\napp = Flask(__name__)\n"),
+                ("Dockerfile", "FROM python:3.12-slim\nCOPY . .\nCMD flask run --host=0.0.0.0\n"),
+                (
+                    "docker-compose.yml",
+                    "services:\n  redis:\n    image: redis:7\n  flask:\n    build: .\n    ports:\n      - \"5000:5000\"\n  worker:\n    build: .\n    command: rq worker --url redis://redis:6379\n  migrate:\n    build: .\n    command: flask db migrate\n",
+                ),
+            ],
+            &["web", "worker"],
+        ),
+        (
+            "node-queue-compose",
+            &[
+                (
+                    "package.json",
+                    r#"{"name":"q","scripts":{"start":"node server.js"},"dependencies":{"express":"4","bullmq":"5"}}"#,
+                ),
+                ("server.js", "const app = require('express')();\napp.listen(3000);\n"),
+                ("consumer.js", "const { Worker } = require('bullmq');\nnew Worker('jobs', async () => {});\n"),
+                (
+                    "compose.yaml",
+                    "services:\n  api:\n    build: .\n    ports: [\"3000:3000\"]\n  consumer:\n    build: .\n    command: [\"node\", \"consumer.js\"]\n",
+                ),
+            ],
+            &["web", "worker"],
+        ),
+    ];
+    for (name, files, kinds) in cases {
+        let model = support::analyze_app(&support::app(name, files));
+        let mut got: Vec<&str> = model.services.iter().map(|s| s.kind.value.as_str()).collect();
+        got.sort();
+        assert_eq!(got, *kinds, "{name}: {:?}", model.services.iter().map(|s| &s.name).collect::<Vec<_>>());
+        let worker = model.services.iter().find(|s| s.kind.value.as_str() == "worker").expect("a worker");
+        let command = worker.start_command.as_ref().map(|c| c.value.as_str()).unwrap_or("");
+        assert!(command.contains("worker") || command.contains("consumer"), "{name}: {command}");
+    }
+}
