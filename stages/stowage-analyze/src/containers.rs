@@ -261,6 +261,8 @@ struct Declared {
     ports: Vec<(u16, Evidence)>,
     /// A Kubernetes CronJob's container: a job of the deployable it runs.
     job: Option<crate::schedule::Job>,
+    /// Compose: the service's own `command`, with its line.
+    command: Option<(String, Option<u32>)>,
 }
 
 /// The container side of a compose `ports` item (`"8080:80"`, `127.0.0.1:8080:80/tcp`, `80`, `{ target: 80 }`).
@@ -304,7 +306,22 @@ fn compose_declared(path: &str, text: &str, out: &mut Vec<Declared>) {
             if let Some(image) = service.get("image").and_then(Yaml::str) {
                 names.push(image_name(image).to_string());
             }
-            out.push(Declared { names, build: Some((context, dockerfile)), file: path.to_string(), ports, job: None });
+            let command = match service.get("command") {
+                Some(Yaml::Scalar(text, line)) => Some((text.trim().to_string(), Some(*line))),
+                Some(list @ Yaml::Seq(items)) => {
+                    let words: Vec<&str> = items.iter().filter_map(Yaml::str).collect();
+                    (!words.is_empty()).then(|| (words.join(" "), list.line()))
+                }
+                _ => None,
+            };
+            out.push(Declared {
+                names,
+                build: Some((context, dockerfile)),
+                file: path.to_string(),
+                ports,
+                job: None,
+                command,
+            });
         }
     }
 }
@@ -353,7 +370,7 @@ fn kubernetes_declared(path: &str, text: &str, out: &mut Vec<Declared>) {
                 ports.push((n, Evidence::new(path, cp.line(), detail)));
             }
             workload_labels.push((out.len(), labels.clone()));
-            out.push(Declared { names, build: None, file: path.to_string(), ports, job: None });
+            out.push(Declared { names, build: None, file: path.to_string(), ports, job: None, command: None });
         }
     }
     for doc in &docs {
@@ -389,6 +406,7 @@ fn kubernetes_declared(path: &str, text: &str, out: &mut Vec<Declared>) {
                         file: path.to_string(),
                         ports,
                         job: None,
+                        command: None,
                     });
                 }
                 for &i in &selected {
@@ -449,7 +467,14 @@ fn cronjob_declared(path: &str, doc: &Yaml, name: &str, out: &mut Vec<Declared>)
         names.extend(container.get("name").and_then(Yaml::str).map(str::to_string));
         names.extend(container.get("image").and_then(Yaml::str).map(|i| image_name(i).to_string()));
         let job = crate::schedule::Job { slug: crate::detect::service_name(name), schedule, command, evidence: ev };
-        out.push(Declared { names, build: None, file: path.to_string(), ports: Vec::new(), job: Some(job) });
+        out.push(Declared {
+            names,
+            build: None,
+            file: path.to_string(),
+            ports: Vec::new(),
+            job: Some(job),
+            command: None,
+        });
     }
 }
 
@@ -458,7 +483,17 @@ fn cronjob_declared(path: &str, doc: &Yaml, name: &str, out: &mut Vec<Declared>)
 pub struct Claims {
     pub ports: Vec<(u16, Evidence)>,
     pub jobs: Vec<crate::schedule::Job>,
+    /// Compose services that build the deployable's image but run another command (an RQ or Celery worker, a
+    /// scheduler): (compose service name, command), processes of the deployable like a Procfile's.
+    pub processes: Vec<(String, Fact<String>)>,
 }
+
+/// Compose service names that are the deployable's own web process, whatever command they run.
+const MAIN_PROCESS_NAMES: &[&str] = &["web", "app", "api", "server", "backend", "frontend", "site", "django", "flask"];
+
+/// Words of a compose command that runs once (a migration, the tests) rather than a long-running process.
+const ONE_SHOT_WORDS: &[&str] =
+    &["migrate", "makemigrations", "collectstatic", "test", "pytest", "jest", "vitest", "seed", "db:migrate"];
 
 /// Container ports that the app's own compose files and Kubernetes manifests declare, credited to the deployable
 /// they run: by name (compose service, container, workload or image name equal to the deployable's), else by
@@ -516,6 +551,34 @@ pub fn manifest_claims(tree: &Tree, targets: &[Target]) -> Vec<Claims> {
             out[i].ports.extend(d.ports.iter().cloned());
             out[i].jobs.extend(d.job.clone());
         }
+    }
+    // Compose services that build a deployable and run a command of their own, without publishing a port.
+    for d in declared.iter().filter(|d| d.ports.is_empty() && d.command.is_some()) {
+        let (Some((context, dockerfile)), Some((command, line))) = (&d.build, &d.command) else { continue };
+        let name = crate::detect::service_name(&d.names[0]);
+        let one_shot = command.split_whitespace().any(|w| ONE_SHOT_WORDS.contains(&w));
+        if one_shot || MAIN_PROCESS_NAMES.contains(&name.as_str()) || targets.iter().any(|t| t.name == name) {
+            continue;
+        }
+        let by_root: Vec<usize> = (0..targets.len()).filter(|&i| targets[i].root == context).collect();
+        let by_dockerfile: Vec<usize> = (0..targets.len())
+            .filter(|&i| {
+                targets[i].build_context == context
+                    && dockerfile.as_ref().is_some_and(|f| crate::walk::is_under(f, targets[i].root))
+            })
+            .collect();
+        let Some(i) = (match (by_root.as_slice(), by_dockerfile.as_slice()) {
+            ([one], _) | ([], [one]) => Some(*one),
+            _ => None,
+        }) else {
+            continue;
+        };
+        if out[i].processes.iter().any(|(n, _)| *n == name) {
+            continue;
+        }
+        let detail = format!("compose service `{}` runs `{command}`", d.names[0]);
+        let fact = Fact::new(command.clone(), Confidence::High, Evidence::new(&d.file, *line, detail));
+        out[i].processes.push((name, fact));
     }
     for claims in &mut out {
         claims.ports.sort();

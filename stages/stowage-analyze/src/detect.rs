@@ -31,6 +31,9 @@ pub struct Draft {
     pub start_command: Option<Fact<String>>,
     /// The framework's documented default port, used (with low confidence) only when nothing else names one.
     pub default_port: Option<(u16, Evidence)>,
+    /// The variable the framework itself reads to override that default (`PORT` for `next start`,
+    /// `ASPNETCORE_URLS` for ASP.NET Core).
+    pub default_port_env: Option<(String, Evidence)>,
     /// Dependency names with where they are declared, for backing services.
     pub deps: Vec<(String, Evidence)>,
     /// Files scanned for ports, routes, environment reads and paths.
@@ -44,6 +47,8 @@ pub struct Draft {
     pub manifest_ports: Vec<(u16, Evidence)>,
     /// CronJobs of the app's own Kubernetes manifests that run this deployable.
     pub manifest_jobs: Vec<schedule::Job>,
+    /// Processes the app's compose files run from this deployable's image (see `containers::Claims`).
+    pub manifest_processes: Vec<(String, Fact<String>)>,
     pub writable: Vec<Fact<String>>,
     /// The build facts the detector found; native dependencies from `deps` and cgo are added by the common pass.
     pub build: BuildFacts,
@@ -87,6 +92,7 @@ impl Draft {
             build_command: None,
             start_command: None,
             default_port: None,
+            default_port_env: None,
             deps: Vec::new(),
             sources: Vec::new(),
             health_path: None,
@@ -94,6 +100,7 @@ impl Draft {
             route_prefix: None,
             manifest_ports: Vec::new(),
             manifest_jobs: Vec::new(),
+            manifest_processes: Vec::new(),
             writable: Vec::new(),
             build: BuildFacts::default(),
         }
@@ -489,10 +496,43 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         }
     }
 
+    // Compose services that run another command from this image are processes too, unless a Procfile process (or
+    // the main start command) already runs the same command.
+    let core = |command: &str| -> String {
+        let words: Vec<&str> = command.split_whitespace().collect();
+        let mut rest = &words[..];
+        while let Some((first, tail)) = rest.split_first() {
+            match *first {
+                w if w.contains('=') && !w.starts_with('-') => rest = tail,
+                "exec" => rest = tail,
+                "gosu" | "su-exec" => rest = tail.get(1..).unwrap_or(&[]),
+                _ => break,
+            }
+        }
+        rest.join(" ")
+    };
+    for (process, command) in std::mem::take(&mut draft.manifest_processes) {
+        let own = core(&command.value);
+        let known = extra_processes.iter().map(|(_, c)| &c.value).chain(draft.start_command.iter().map(|c| &c.value));
+        if !known.map(|c| core(c)).any(|c| c == own || c.ends_with(&own) || own.ends_with(&c)) {
+            extra_processes.push((process, command));
+        }
+    }
+
     let dockerfile = containers::service_dockerfile(tree, &draft.root);
     if let Some(info) = dockerfile.as_deref().and_then(|p| tree.text(p).map(|t| containers::read_dockerfile(p, t))) {
+        // .NET 8+ ASP.NET images listen on 8080 (ASPNETCORE_HTTP_PORTS) whatever EXPOSE says: without an ENV that
+        // moves the port, an EXPOSE there is stale documentation and the image's own default applies.
+        let aspnet_default = info.env_ports.is_empty()
+            && info.images.iter().any(|i| {
+                i.strip_prefix("mcr.microsoft.com/dotnet/aspnet:")
+                    .and_then(|tag| tag.split('.').next()?.parse::<u32>().ok())
+                    .is_some_and(|major| major >= 8)
+            });
         for (number, ev) in info.exposed {
-            scan.ports.push((Port { number: Some(number), env: None }, Confidence::Medium, ev));
+            if !aspnet_default {
+                scan.ports.push((Port { number: Some(number), env: None }, Confidence::Medium, ev));
+            }
         }
         for (port, ev) in info.env_ports {
             scan.ports.push((port, Confidence::Medium, ev));
@@ -616,7 +656,8 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         None => kind,
     };
     let ports = if matches!(kind.value, Kind::Web) {
-        merge_ports(&scan, draft.default_port.take(), &draft.manifest_ports)
+        let default = draft.default_port.take().map(|(n, ev)| (n, ev, draft.default_port_env.take()));
+        merge_ports(&scan, default, &draft.manifest_ports)
     } else {
         Vec::new()
     };
@@ -689,10 +730,11 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         // Every Procfile process stays up, clock and scheduler processes included (they host a scheduler); a
         // CronJob would start a second scheduler at every tick.
         let owned: Vec<&schedule::Schedule> = schedules.iter().filter(|s| owned_by(s, &command.value)).collect();
+        let source = if ev.file.ends_with("Procfile") { "Procfile process" } else { "compose service" };
         let detail = if owned.is_empty() {
-            format!("Procfile process `{process}`")
+            format!("{source} `{process}`")
         } else {
-            format!("Procfile process `{process}`: runs an in-process scheduler and stays up")
+            format!("{source} `{process}`: runs an in-process scheduler and stays up")
         };
         let kind = Fact::new(Kind::Worker, Confidence::High, Evidence { detail, ..ev });
         let name = format!("{}-{}", service.name, service_name(process));
@@ -856,6 +898,17 @@ fn scan_command(command: &str, ev: &Evidence) -> Scan {
                 continue;
             }
         }
+        // gunicorn binds 127.0.0.1:8000, or 0.0.0.0:$PORT when PORT is set, unless the command binds elsewhere.
+        if word.rsplit('/').next() == Some("gunicorn")
+            && !words.iter().any(|w| matches!(*w, "-b" | "--bind") || w.starts_with("--bind=") || w.starts_with("-b"))
+            && !words.iter().any(|w| w.starts_with("-c") || w.starts_with("--config"))
+        {
+            scan.ports.push((
+                Port { number: Some(8000), env: Some("PORT".into()) },
+                Confidence::High,
+                at("gunicorn listens on 8000, or on `$PORT` when it is set".into()),
+            ));
+        }
         let value = if matches!(*word, "-p" | "--port" | "-b" | "--bind" | "-S" | "--listen") {
             words.get(i + 1).copied()
         } else {
@@ -881,7 +934,12 @@ fn scan_command(command: &str, ev: &Evidence) -> Scan {
 /// Dockerfile: they confirm a port those name (evidence added), or give the number, at low confidence, when those
 /// name none (they beat a framework's default). A manifest port that disagrees with the code is the deployment's
 /// own choice, usually made through the port variable, and is not reported as another port.
-fn merge_ports(scan: &Scan, default: Option<(u16, Evidence)>, manifest: &[(u16, Evidence)]) -> Vec<Fact<Port>> {
+/// A framework's default port, its evidence, and the variable (with evidence) the framework reads to move it.
+type DefaultPort = (u16, Evidence, Option<(String, Evidence)>);
+
+/// `default` is the framework's own port with the variable the framework reads to move it (only that port: a port
+/// the code or a command sets explicitly is not moved by it).
+fn merge_ports(scan: &Scan, default: Option<DefaultPort>, manifest: &[(u16, Evidence)]) -> Vec<Fact<Port>> {
     let mut by_number: BTreeMap<u16, Fact<Port>> = BTreeMap::new();
     let declared_in_code = scan.ports.iter().any(|(p, ..)| p.number.is_some());
     let from_manifests = manifest
@@ -930,11 +988,11 @@ fn merge_ports(scan: &Scan, default: Option<(u16, Evidence)>, manifest: &[(u16, 
                     confidence: Confidence::High,
                 });
             }
-            (env, Some((number, ev))) => {
+            (env, Some((number, ev, framework_env))) => {
                 let mut evidence = vec![ev];
-                let env = env.map(|(name, ev)| {
-                    evidence.push(ev.clone());
-                    name.clone()
+                let env = env.map(|(name, ev)| (name.clone(), ev.clone())).or(framework_env).map(|(name, ev)| {
+                    evidence.push(ev);
+                    name
                 });
                 let port = Port { number: Some(number), env };
                 ports.push(Fact { value: port, evidence, confidence: Confidence::Low });

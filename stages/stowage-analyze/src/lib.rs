@@ -201,6 +201,7 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Model, AnalyzeError> {
     for (mut draft, claims) in drafts.into_iter().zip(declared) {
         draft.manifest_ports = claims.ports;
         draft.manifest_jobs = claims.jobs;
+        draft.manifest_processes = claims.processes;
         services.extend(detect::finish(&tree, draft));
     }
     merge_asset_builds(&mut services, &mut skipped);

@@ -615,13 +615,18 @@ fn scan_file(scan: &mut Scan, path: &str, text: &str) {
         lines.truncate(cut);
     }
     let router_prefixes = router_prefixes(&lines);
+    let dev_server_config = ["vite.config.", "webpack.config.", "vue.config.", "angular.json", "nodemon.json"]
+        .iter()
+        .any(|p| name.starts_with(p));
     for (idx, &(n, line)) in lines.iter().enumerate() {
         let ev = |detail: String| Evidence::new(path, Some(n), detail);
         if ext == "prisma" {
             scan_prisma(scan, path, n, line);
         }
         let reads = env_reads(line, config_file);
-        let mut port_on_line = false;
+        // A bundler's dev-server settings (`server: { port: 3001 }` in vite.config) apply to development only: the
+        // production server's own port outranks them, so they are no port evidence.
+        let mut port_on_line = dev_server_config;
         for (var, end) in &reads {
             scan.env_vars.entry(var.clone()).or_insert_with(|| ev(format!("reads `{var}`")));
             if let Some(service) = backing_for_env(var) {

@@ -310,3 +310,103 @@ fn build_tooling_is_not_a_service() {
         );
     }
 }
+
+/// Port evidence ranked by where it applies: a dev server's setting is weaker than the production server's default,
+/// a stale EXPOSE is weaker than the base image's documented port, and a server's default keeps the variable that
+/// moves it.
+#[test]
+fn ports_come_from_where_the_app_runs_in_production() {
+    type PortCase<'a> = (&'a str, &'a [(&'a str, &'a str)], (Option<u16>, Option<&'a str>));
+    let cases: &[PortCase] = &[
+        (
+            // Node: TanStack Start serves on Nitro's 3000 (or $PORT); vite.config's 3001 is the dev server.
+            "tanstack-start-dev-port",
+            &[
+                (
+                    "package.json",
+                    r#"{"name":"s","scripts":{"dev":"vite dev","build":"vite build","start":"vite start"},"dependencies":{"@tanstack/react-start":"^1.135.0","vite":"^7.0.0"}}"#,
+                ),
+                ("vite.config.ts", "export default defineConfig({\n  server: {\n    port: 3001,\n  },\n});\n"),
+                ("src/router.tsx", "export const router = createRouter();\n"),
+            ],
+            (Some(3000), Some("PORT")),
+        ),
+        (
+            // .NET: the aspnet:8.0 image listens on 8080; the Dockerfile's `EXPOSE 80` is stale documentation.
+            "aspnet8-stale-expose",
+            &[
+                ("Api.csproj", "<Project Sdk=\"Microsoft.NET.Sdk.Web\">\n</Project>\n"),
+                ("Program.cs", "var app = WebApplication.CreateBuilder(args).Build();\napp.Run();\n"),
+                (
+                    "Dockerfile",
+                    "FROM mcr.microsoft.com/dotnet/aspnet:8.0 AS base\nEXPOSE 80\nEXPOSE 443\nFROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nCOPY . .\nRUN dotnet publish -o /app\nFROM base\nCOPY --from=build /app .\nENTRYPOINT [\"dotnet\", \"Api.dll\"]\n",
+                ),
+            ],
+            (Some(8080), Some("ASPNETCORE_URLS")),
+        ),
+        (
+            // Python: gunicorn without a bind listens on 8000, or on $PORT when the platform sets it.
+            "gunicorn-default-bind",
+            &[
+                ("requirements.txt", "Django==5.0\ngunicorn==22.0\n"),
+                ("manage.py", "import django\n"),
+                ("Procfile", "web: gunicorn mysite.wsgi:application --access-logfile -\n"),
+            ],
+            (Some(8000), Some("PORT")),
+        ),
+    ];
+    for (name, files, (number, env)) in cases {
+        let model = support::analyze_app(&support::app(name, files));
+        let ports: Vec<(Option<u16>, Option<&str>)> =
+            model.services[0].ports.iter().map(|p| (p.value.number, p.value.env.as_deref())).collect();
+        assert_eq!(ports, [(*number, *env)], "{name}");
+    }
+}
+
+/// A compose service that builds the app's image and runs another command (an RQ worker, a queue consumer) is a
+/// process of the app, like a Procfile's; the service that publishes the port stays the web process, and a command
+/// a Procfile already runs is not counted twice.
+#[test]
+fn compose_worker_commands_are_processes() {
+    type ProcessCase<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: &[ProcessCase] = &[
+        (
+            "flask-rq-compose",
+            &[
+                ("requirements.txt", "Flask==3.0\nredis==5.0\nrq==1.16\n"),
+                ("app.py", "from flask import Flask\napp = Flask(__name__)\n"),
+                ("Dockerfile", "FROM python:3.12-slim\nCOPY . .\nCMD flask run --host=0.0.0.0\n"),
+                (
+                    "docker-compose.yml",
+                    "services:\n  redis:\n    image: redis:7\n  flask:\n    build: .\n    ports:\n      - \"5000:5000\"\n  worker:\n    build: .\n    command: rq worker --url redis://redis:6379\n  migrate:\n    build: .\n    command: flask db migrate\n",
+                ),
+            ],
+            &["web", "worker"],
+        ),
+        (
+            "node-queue-compose",
+            &[
+                (
+                    "package.json",
+                    r#"{"name":"q","scripts":{"start":"node server.js"},"dependencies":{"express":"4","bullmq":"5"}}"#,
+                ),
+                ("server.js", "const app = require('express')();\napp.listen(3000);\n"),
+                ("consumer.js", "const { Worker } = require('bullmq');\nnew Worker('jobs', async () => {});\n"),
+                (
+                    "compose.yaml",
+                    "services:\n  api:\n    build: .\n    ports: [\"3000:3000\"]\n  consumer:\n    build: .\n    command: [\"node\", \"consumer.js\"]\n",
+                ),
+            ],
+            &["web", "worker"],
+        ),
+    ];
+    for (name, files, kinds) in cases {
+        let model = support::analyze_app(&support::app(name, files));
+        let mut got: Vec<&str> = model.services.iter().map(|s| s.kind.value.as_str()).collect();
+        got.sort();
+        assert_eq!(got, *kinds, "{name}: {:?}", model.services.iter().map(|s| &s.name).collect::<Vec<_>>());
+        let worker = model.services.iter().find(|s| s.kind.value.as_str() == "worker").expect("a worker");
+        let command = worker.start_command.as_ref().map(|c| c.value.as_str()).unwrap_or("");
+        assert!(command.contains("worker") || command.contains("consumer"), "{name}: {command}");
+    }
+}

@@ -174,7 +174,7 @@ fn node() {
             layout: Layout::Fixture("node-nextjs"),
             service: None,
             framework: "Next.js",
-            port: Some((Some(3000), None)),
+            port: Some((Some(3000), Some("PORT"))),
             health: Some("/api/health"),
         },
         Case {
@@ -199,7 +199,7 @@ fn node() {
             ]),
             service: None,
             framework: "Next.js",
-            port: Some((Some(3000), None)),
+            port: Some((Some(3000), Some("PORT"))),
             health: None,
         },
     ]);
@@ -555,7 +555,7 @@ fn jvm_and_dotnet() {
             layout: Layout::Fixture("dotnet-aspnet"),
             service: None,
             framework: "ASP.NET Core",
-            port: Some((Some(8080), None)),
+            port: Some((Some(8080), Some("ASPNETCORE_URLS"))),
             health: Some("/healthz"),
         },
         Case {
@@ -593,7 +593,7 @@ fn jvm_and_dotnet() {
             ]),
             service: None,
             framework: "ASP.NET Core",
-            port: Some((Some(8080), None)),
+            port: Some((Some(8080), Some("ASPNETCORE_URLS"))),
             health: None,
         },
     ]);

@@ -113,7 +113,7 @@ fn compose_and_kubernetes_ports() {
             ],
             want: &[
                 ("api", &[(Some(9090), None, Confidence::Low)], true),
-                ("web", &[(Some(3000), None, Confidence::Low)], false),
+                ("web", &[(Some(3000), Some("PORT"), Confidence::Low)], false),
                 ("worker", &[], false),
             ],
         },

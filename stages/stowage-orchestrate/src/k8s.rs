@@ -334,8 +334,13 @@ pub fn render(
         let mut dns = Node::map();
         dns.set("ports", Node::List(dns_ports));
         let mut egress = vec![dns];
-        let backing: Vec<u16> =
-            s.backing_services.iter().filter_map(|b| policies.backing.get(&b.name)).map(|b| b.port).collect();
+        let backing: Vec<u16> = s
+            .backing_services
+            .iter()
+            .filter(|b| b.required)
+            .filter_map(|b| policies.backing.get(&b.name))
+            .map(|b| b.port)
+            .collect();
         if !backing.is_empty() {
             let mut ports = Vec::new();
             for p in backing {

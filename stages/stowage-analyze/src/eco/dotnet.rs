@@ -104,6 +104,10 @@ fn project(tree: &Tree, projects: &[String], path: &str) -> Found {
         let port = if major >= 8 { 8080 } else { 80 };
         draft.default_port =
             Some((port, Evidence::new(path, sdk_line, format!("ASP.NET Core container default {port}"))));
+        draft.default_port_env = Some((
+            "ASPNETCORE_URLS".into(),
+            Evidence::new(path, sdk_line, "ASP.NET Core takes its listen address from `ASPNETCORE_URLS`"),
+        ));
     } else if worker {
         draft.framework =
             Some(fact(".NET Worker Service", Confidence::High, path, sdk_line, "Sdk `Microsoft.NET.Sdk.Worker`"));

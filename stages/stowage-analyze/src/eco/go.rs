@@ -133,7 +133,14 @@ fn service(
     main: &str,
     context: &str,
 ) -> Found {
-    let name = if main == dir { gomod.module.rsplit('/').next().unwrap_or(&gomod.module) } else { file_name(main) };
+    // A major-version suffix (`github.com/gotify/server/v2`) is not the program's name: the segment before it is.
+    let module_name = {
+        let mut segments = gomod.module.rsplit('/');
+        let last = segments.next().unwrap_or(&gomod.module);
+        let versioned = last.len() > 1 && last.starts_with('v') && last[1..].bytes().all(|b| b.is_ascii_digit());
+        if versioned { segments.next().unwrap_or(last) } else { last }
+    };
+    let name = if main == dir { module_name } else { file_name(main) };
     let mut draft =
         Draft::new(&crate::detect::service_name(name), dir, fact("go", Confidence::High, mod_path, Some(1), "go.mod"));
     draft.build_context = context.to_string();

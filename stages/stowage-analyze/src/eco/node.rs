@@ -12,6 +12,9 @@ const EXTS: &[&str] = &["js", "mjs", "cjs", "jsx", "ts", "mts", "cts", "tsx", "y
 /// (dependency, framework, serves HTTP itself, default port)
 const FRAMEWORKS: &[(&str, &str, bool, Option<u16>)] = &[
     ("next", "Next.js", true, Some(3000)),
+    // TanStack Start builds a Nitro server (listens on 3000, or on `$PORT`); Vite is only its build tool.
+    ("@tanstack/react-start", "TanStack Start", true, Some(3000)),
+    ("@tanstack/solid-start", "TanStack Start", true, Some(3000)),
     ("@nestjs/core", "NestJS", true, None),
     ("fastify", "Fastify", true, None),
     ("express", "Express", true, None),
@@ -204,6 +207,9 @@ fn package(
         if let Some(port) = default_port {
             draft.default_port =
                 Some((*port, Evidence::new(path, line, format!("{name} listens on {port} by default"))));
+            // `next start` and Nitro's server take the port from `PORT` when it is set.
+            draft.default_port_env =
+                Some(("PORT".into(), Evidence::new(path, line, format!("{name} reads `PORT` when it is set"))));
         }
         if !serves {
             let detail = format!("{name} builds static files");
