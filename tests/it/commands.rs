@@ -135,3 +135,23 @@ fn explain_names_the_command_typed_and_takes_several_codes() {
         "{section}"
     );
 }
+
+#[test]
+fn knowledge_tells_the_base_age_and_what_reached_end_of_life_since() {
+    let kb = std::fs::read_to_string(repo_root().join("policies/knowledge.toml")).unwrap();
+    let as_of = kb.lines().find_map(|l| l.strip_prefix("as_of = \"")?.strip_suffix('"')).expect("as_of in the base");
+    // On its own date the base is 0 days old and nothing has passed end of life since.
+    let (code, stdout, stderr) = run(&["knowledge", "--today", as_of]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains(&format!("knowledge base as of {as_of} (0 days old")), "{stdout}");
+    assert!(stdout.contains("nothing in it has reached end of life since"), "{stdout}");
+    // Years later, lines the base knew to be supported have passed their end of life, and the command says which.
+    let (code, stdout, stderr) = run(&["knowledge", "--today", "2040-01-01"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("reached end of life since"), "{stdout}");
+    assert!(stdout.contains("reached end of life on"), "{stdout}");
+    // A malformed date is a usage error, exit 2.
+    let (code, _, stderr) = run(&["knowledge", "--today", "yesterday"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("YYYY-MM-DD"), "{stderr}");
+}

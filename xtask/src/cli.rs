@@ -59,6 +59,10 @@ pub enum Shared {
     /// Print the documentation of a validation rule.
     #[command(disable_help_flag = true)]
     Explain(PassThrough),
+    /// Print the date of the base-image knowledge base the Dockerfiles come from, its age, and what has reached end
+    /// of life since (the dockerfile stage's `knowledge`).
+    #[command(disable_help_flag = true)]
+    Knowledge(PassThrough),
 }
 
 #[derive(Debug, Args)]
