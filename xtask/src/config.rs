@@ -147,6 +147,12 @@ pub fn load(app_root: &Path, flags: &Flags) -> Result<Loaded> {
             }
         }
     }
+    // Stage options travel in every stage's context, which the report folder keeps: a secret written into
+    // stowage.toml (`start_command = "API_TOKEN=... node server.js"`) is masked here, so no stage, report or log
+    // ever holds it. Commands keep their shape; secrets belong in the environment, never in this file.
+    for options in stage_options.values_mut() {
+        stowage_kit::secret::mask_json(options, "<redacted>");
+    }
     // A flag's value has no place in the file: do not point at the file's line for it.
     let mut key_locations = key_locations;
     if flags.compliance.is_some() {

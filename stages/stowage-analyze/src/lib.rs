@@ -303,22 +303,9 @@ pub const REDACTED: &str = "<redacted>";
 /// overrides): the facts go to every later stage and the generators copy commands into Dockerfiles and manifests,
 /// so no secret may reach them. Masking every string rather than chosen fields keeps a fact added later covered.
 fn mask_secrets(model: Model) -> Result<Model, AnalyzeError> {
-    fn mask(value: &mut serde_json::Value) {
-        match value {
-            serde_json::Value::String(s) => {
-                let masked = stowage_kit::secret::mask_text(s, REDACTED);
-                if masked != *s {
-                    *s = masked;
-                }
-            }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(mask),
-            serde_json::Value::Object(map) => map.values_mut().for_each(mask),
-            _ => {}
-        }
-    }
     let internal = |e: serde_json::Error| AnalyzeError::Unreadable(format!("internal error masking secrets: {e}"));
     let mut value = serde_json::to_value(&model).map_err(internal)?;
-    mask(&mut value);
+    stowage_kit::secret::mask_json(&mut value, REDACTED);
     serde_json::from_value(value).map_err(internal)
 }
 

@@ -304,6 +304,22 @@ impl<'a> Secrets<'a> {
     }
 }
 
+/// Every string inside `value` masked with [`mask_text`]: for data that travels whole (the application model, the
+/// stage options of stowage.toml), masking every string rather than chosen fields keeps a field added later covered.
+pub fn mask_json(value: &mut serde_json::Value, mask: &str) {
+    match value {
+        serde_json::Value::String(s) => {
+            let masked = mask_text(s, mask);
+            if masked != *s {
+                *s = masked;
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| mask_json(v, mask)),
+        serde_json::Value::Object(map) => map.values_mut().for_each(|v| mask_json(v, mask)),
+        _ => {}
+    }
+}
+
 /// `text` with every secret value replaced by `mask`, line endings kept.
 pub fn mask_text(text: &str, mask: &str) -> String {
     if text.is_empty() {
