@@ -41,6 +41,7 @@
 //! stderr_max_bytes = 10000      # stderr must not be longer than this
 //! file_contains = { "../report/report.json" = ["\"exit_code\": 2"] }   # substrings of a file afterwards
 //!                               # (paths relative to the app; the run's report folder is ../report)
+//! not_file_contains = { "../report/report.sarif" = ["helpUri"] }   # substrings a file must not hold afterwards
 //! untouched = ["path"]         # these files are not rewritten by the step (same inode and modification time)
 //! stdout_closed = true          # the reader of stdout has gone before the runner prints (`... | head -0`)
 //! interrupt_after_ms = 1500     # run in a process group of its own and send that group SIGINT after this long,
@@ -180,6 +181,8 @@ struct Step {
     stdout_closed: bool,
     #[serde(default)]
     file_contains: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    not_file_contains: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     untouched: Vec<String>,
     interrupt_on_stderr: Option<String>,
@@ -507,6 +510,16 @@ fn verify(
             let w = fill(w);
             if !actual.contains(&w) {
                 return Err(format!("{at}: {rel} lacks `{w}`; it holds:\n{}{}", clip(&actual), shown()));
+            }
+        }
+    }
+    for (rel, unwanted) in &step.not_file_contains {
+        let actual = std::fs::read(app.join(rel)).map_err(|e| format!("{at}: {rel} not readable: {e}{}", shown()))?;
+        let actual = String::from_utf8_lossy(&actual);
+        for u in unwanted {
+            let u = fill(u);
+            if actual.contains(&u) {
+                return Err(format!("{at}: {rel} holds `{u}`; it holds:\n{}{}", clip(&actual), shown()));
             }
         }
     }

@@ -43,6 +43,9 @@ pub enum Xtask {
 }
 
 /// The commands both `cargo xtask` and `stowage` have.
+// Parsed once per process: the size of the largest variant costs nothing, and boxing it would spread through
+// every match on the command.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Shared {
     /// Run the pipeline over an app and apply its outputs, or with --check fail on drift.
@@ -109,6 +112,12 @@ pub struct ContainerizeArgs {
     /// report); written whatever the exit code. The report folder keeps every format anyway.
     #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
     pub reports: Vec<(stowage_render::Format, PathBuf)>,
+    /// Report and fail on only the findings not in FILE, a run report saved earlier (`--report json=FILE`, or a
+    /// copy of the report folder's report.json, which each run rewrites; `lint --format json` works too): adopt
+    /// stowage on an app with known findings and fail only on new ones. A finding is the same when its rule, file
+    /// and message are (lines move as files are edited).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 }
 
 fn parse_report(value: &str) -> Result<(stowage_render::Format, PathBuf), String> {

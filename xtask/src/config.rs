@@ -45,6 +45,7 @@ struct Layer {
     exclude: Option<Vec<String>>,
     compliance: Option<Vec<String>>,
     thresholds: Option<LayerThresholds>,
+    report: Option<LayerReport>,
     external_stages: Option<Vec<ExternalStage>>,
     stages: Option<BTreeMap<String, toml::Table>>,
 }
@@ -54,6 +55,12 @@ struct Layer {
 struct LayerThresholds {
     fail_on: Option<FailOn>,
     stage_timeout_seconds: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LayerReport {
+    docs_url: Option<String>,
 }
 
 /// The merged configuration plus the stage selection, which the runner uses but stages do not see.
@@ -66,6 +73,9 @@ pub struct Loaded {
     pub selection_at: BTreeMap<String, String>,
     /// The app's stowage.toml, when there is one.
     pub file: Option<PathBuf>,
+    /// `[report] docs_url`: the web address rule pages are published under, so reports can link them; empty when
+    /// unset. The runner's alone: reports are rendered by the runner, so no stage's context carries it.
+    pub docs_url: String,
 }
 
 /// Loads and merges the configuration of the app at `app_root`.
@@ -153,6 +163,14 @@ pub fn load(app_root: &Path, flags: &Flags) -> Result<Loaded> {
     for options in stage_options.values_mut() {
         stowage_kit::secret::mask_json(options, "<redacted>");
     }
+    let docs_url = layers.iter().find_map(|l| l.report.as_ref().and_then(|r| r.docs_url.clone())).unwrap_or_default();
+    if !docs_url.is_empty() && !stowage_render::is_web_link(&docs_url) {
+        return Err(Failure::usage(format!(
+            "{}`report.docs_url` must be an http:// or https:// address with no spaces, quotes or brackets, \
+             such as \"https://docs.example.com/stowage/\"; got {docs_url:?}",
+            at("report.docs_url")
+        )));
+    }
     // A flag's value has no place in the file: do not point at the file's line for it.
     let mut key_locations = key_locations;
     if flags.compliance.is_some() {
@@ -179,7 +197,7 @@ pub fn load(app_root: &Path, flags: &Flags) -> Result<Loaded> {
             .collect();
         (pick!(only), pick!(skip).unwrap_or_default(), at)
     };
-    Ok(Loaded { config, only, skip, selection_at, file })
+    Ok(Loaded { config, only, skip, selection_at, file, docs_url })
 }
 
 fn shown_file(file: Option<&Path>) -> String {

@@ -1,6 +1,6 @@
 //! `containerize`: run the pipeline over an app, then apply its outputs or (with `--check`) fail on drift.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -34,6 +34,13 @@ pub struct Summary {
     pub rules: Vec<RuleInfo>,
     pub notes: Vec<StageNote>,
     pub facts: std::collections::BTreeMap<String, serde_json::Value>,
+    /// How many findings `--baseline FILE` accounted for: left out of `findings`, they do not fail the run.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub baselined: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -204,6 +211,8 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool, reported: &mut bo
     // A change that a killed run left half done is undone before anything reads the app.
     apply::recover(&app_root)?;
     let loaded = config::load(&app_root, &flags)?;
+    // Read before any stage runs: a baseline that cannot be used stops the run with nothing written.
+    let baseline = args.baseline.as_deref().map(Baseline::read).transpose()?;
     let found = home.find()?;
     for warning in &found.warnings {
         eprintln!("warning: {}", crate::for_terminal(warning));
@@ -306,8 +315,24 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool, reported: &mut bo
             .flat_map(|r| r.notes.iter().map(|n| StageNote { stage: r.stage.clone(), note: n.clone() }))
             .collect(),
         facts: result.reports.iter().map(|r| (r.stage.clone(), r.facts.clone())).collect(),
+        baselined: 0,
     };
     let fail_on = loaded.config.thresholds.fail_on;
+    // A gate stage exits 1 because of its findings: when the baseline accounts for all of them, its exit code
+    // alone is no failure.
+    let failed_on_findings: BTreeSet<String> =
+        summary.findings.iter().filter(|f| fail_on.fails(f.finding.severity)).map(|f| f.stage.clone()).collect();
+    if let Some(mut baseline) = baseline {
+        summary.baselined = baseline.drop_known(&mut summary.findings);
+        if !silent {
+            eprintln!(
+                "note: {} finding{} of the baseline {} not reported",
+                summary.baselined,
+                if summary.baselined == 1 { "" } else { "s" },
+                crate::for_terminal(&baseline.shown)
+            );
+        }
+    }
     let mut gate_failures: Vec<String> = Vec::new();
     if summary.findings.iter().any(|f| fail_on.fails(f.finding.severity)) {
         gate_failures.push(format!(
@@ -317,7 +342,7 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool, reported: &mut bo
     }
     for stage in summary.stages.iter().filter(|s| s.status == "gate-failed") {
         let failing = summary.findings.iter().any(|f| f.stage == stage.name && fail_on.fails(f.finding.severity));
-        if let (false, Some(detail)) = (failing, &stage.detail) {
+        if let (false, false, Some(detail)) = (failing, failed_on_findings.contains(&stage.name), &stage.detail) {
             gate_failures.push(detail.clone());
         }
     }
@@ -383,7 +408,7 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool, reported: &mut bo
         Err(f) => f.code as i32,
     };
     summary.error = outcome.as_ref().err().map(|f| f.message.clone());
-    write_report(&report_dir, &summary, &app_root, &args.reports)?;
+    write_report(&report_dir, &summary, &app_root, &args.reports, &loaded.docs_url)?;
     *reported = true;
     if !human && !silent {
         crate::print_stdout(&(serde_json::to_string_pretty(&summary).expect("summary serializes") + "\n"));
@@ -638,6 +663,7 @@ fn write_report(
     summary: &Summary,
     app_root: &Path,
     extra: &[(stowage_render::Format, PathBuf)],
+    docs_url: &str,
 ) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Failure::usage(format!("cannot create {}: {e}", dir.display())))?;
     let findings: Vec<Finding> = summary.findings.iter().map(|f| f.finding.clone()).collect();
@@ -663,6 +689,7 @@ fn write_report(
         suppressed: &suppressed,
         rules: &summary.rules,
         controls: &controls,
+        docs_url,
     };
     let json = serde_json::to_string_pretty(summary).expect("summary serializes") + "\n";
     let render = |format: stowage_render::Format| format.render(&input).unwrap_or_else(|| json.clone());
@@ -678,4 +705,55 @@ fn write_report(
             .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?;
     }
     Ok(())
+}
+
+/// The findings of a saved report (`--baseline FILE`), as `lint --baseline` and `checkov --baseline` use them: a
+/// finding is known when its rule, file and message are, and each saved finding accounts for one.
+struct Baseline {
+    shown: String,
+    known: BTreeMap<(String, String, String), usize>,
+}
+
+impl Baseline {
+    fn read(path: &Path) -> Result<Baseline> {
+        #[derive(serde::Deserialize)]
+        struct Saved {
+            findings: Vec<SavedFinding>,
+        }
+        #[derive(serde::Deserialize)]
+        struct SavedFinding {
+            rule: String,
+            file: String,
+            message: String,
+        }
+        let shown = path.display().to_string();
+        let text = crate::failure::read_to_string(path)?;
+        let saved: Saved = serde_json::from_str(&text).map_err(|e| {
+            Failure::usage(format!(
+                "baseline {shown} is not a run report with a `findings` list ({e}); save one from a run's report \
+                 folder (report.json) or with `--format json`"
+            ))
+        })?;
+        let mut known = BTreeMap::new();
+        for f in saved.findings {
+            *known.entry((f.rule, f.file, f.message)).or_default() += 1;
+        }
+        Ok(Baseline { shown, known })
+    }
+
+    /// Removes the known findings; returns how many.
+    fn drop_known(&mut self, findings: &mut Vec<StageFinding>) -> usize {
+        let before = findings.len();
+        findings.retain(|f| {
+            let key = (f.finding.rule.clone(), f.finding.file.clone(), f.finding.message.clone());
+            match self.known.get_mut(&key) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    false
+                }
+                _ => true,
+            }
+        });
+        before - findings.len()
+    }
 }

@@ -42,6 +42,7 @@ pub fn analyze(home: &Home, args: &AnalyzeArgs) -> Result<i32> {
         report_dir: Some(report_dir.clone()),
         format: Format::Json,
         reports: Vec::new(),
+        baseline: None,
     };
     let printed = print_model(home, &run, &report_dir, args.json);
     crate::interrupt::remove_temp_dir(&report_dir);

@@ -89,7 +89,9 @@ pub struct RuleInfo {
     pub severity: Severity,
     /// How to fix what the rule reports.
     pub help: String,
-    /// An absolute URL of the rule's documentation page; empty when there is none.
+    /// The rule's documentation page: a web address, or the page's path in stowage's repository
+    /// (`docs/rules/DF001.md`), which reports turn into a link only when a docs address is configured
+    /// (`[report] docs_url` in stowage.toml, `lint --docs-url`); empty when there is none.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub doc: String,
     /// The equivalent checks of other tools, as `tool:ID` (`hadolint:DL3006`, `checkov:CKV_DOCKER_7`).

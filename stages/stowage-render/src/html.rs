@@ -64,11 +64,10 @@ pub fn render(input: &Input) -> String {
         out.push_str("<h2>Rules</h2>\n<table id=\"rules\">\n<tr><th>rule</th><th>title</th><th>findings</th><th>help</th></tr>\n");
         for (code, n) in &rules {
             let rule = used.get(code);
-            let link =
-                match rule.map(|r| r.doc.as_str()).filter(|d| d.starts_with("https://") || d.starts_with("http://")) {
-                    Some(doc) => format!("<a href=\"{}\">{}</a>", escape_xml(doc), escape_xml(code)),
-                    None => escape_xml(code),
-                };
+            let link = match rule.and_then(|r| input.doc_link(r)) {
+                Some(doc) => format!("<a href=\"{}\">{}</a>", escape_xml(&doc), escape_xml(code)),
+                None => escape_xml(code),
+            };
             let _ = writeln!(
                 out,
                 "<tr><td>{link}</td><td>{}</td><td>{n}</td><td>{}</td></tr>",

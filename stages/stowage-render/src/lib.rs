@@ -75,6 +75,10 @@ pub struct Input<'a> {
     pub rules: &'a [RuleInfo],
     /// Compliance controls, when frameworks were chosen.
     pub controls: &'a [ControlResult],
+    /// The web address rule pages are published under (`https://example.com/stowage/`), from `[report] docs_url`
+    /// or `lint --docs-url`; empty when none is configured, and then only rules whose page is already a web address
+    /// get a link.
+    pub docs_url: &'a str,
 }
 
 impl Input<'_> {
@@ -99,6 +103,21 @@ impl Input<'_> {
             });
         }
         used
+    }
+
+    /// The web link of a rule's page: its `doc` when that is a web address, else the page's repository path joined
+    /// to the configured docs address. None when there is no page or no address to join it to, so reports never
+    /// carry a link that leads nowhere.
+    fn doc_link(&self, rule: &RuleInfo) -> Option<String> {
+        let doc = rule.doc.as_str();
+        let link = if is_web_link(doc) {
+            doc.to_string()
+        } else if !doc.is_empty() && is_web_link(self.docs_url) && is_repository_path(doc) {
+            format!("{}/{doc}", self.docs_url.trim_end_matches('/'))
+        } else {
+            return None;
+        };
+        is_web_link(&link).then_some(link)
     }
 
     fn count(&self, severity: Severity) -> usize {
@@ -254,6 +273,20 @@ pub(crate) fn per_rule(findings: &[Finding]) -> Vec<(&str, usize)> {
     list
 }
 
+/// An http(s) address with nothing in it that breaks out of a Markdown link or an HTML attribute: a `javascript:`
+/// URL from an external stage's rule stays text.
+pub fn is_web_link(doc: &str) -> bool {
+    (doc.starts_with("https://") || doc.starts_with("http://"))
+        && doc.len() > "https://".len()
+        && !doc.contains([' ', '(', ')', '<', '>', '"', '\'', '\\'])
+        && !doc.chars().any(char::is_control)
+}
+
+/// A relative path inside a repository: no scheme, no root, no `..`.
+fn is_repository_path(doc: &str) -> bool {
+    !doc.contains(':') && !doc.starts_with('/') && !doc.split('/').any(|part| part == ".." || part.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -262,5 +295,60 @@ mod tests {
         assert!(super::parse_report_arg("pdf=x").unwrap_err().contains("unknown format `pdf`"));
         assert!(super::parse_report_arg("sarif").unwrap_err().contains("FORMAT=PATH"));
         assert!(super::parse_report_arg("sarif=").unwrap_err().contains("empty"));
+    }
+
+    fn input<'a>(rules: &'a [super::RuleInfo], docs_url: &'a str) -> super::Input<'a> {
+        super::Input {
+            app: "app",
+            version: "0",
+            src_prefix: "",
+            findings: &[],
+            suppressed: &[],
+            rules,
+            controls: &[],
+            docs_url,
+        }
+    }
+
+    fn rule(doc: &str) -> super::RuleInfo {
+        super::RuleInfo {
+            code: "DF001".into(),
+            title: "t".into(),
+            severity: super::Severity::Error,
+            help: String::new(),
+            doc: doc.into(),
+            peers: Vec::new(),
+            security: false,
+        }
+    }
+
+    #[test]
+    fn doc_links_need_a_web_address() {
+        let cases = [
+            // (rule's doc, configured docs address, link)
+            ("docs/rules/DF001.md", "", None),
+            (
+                "docs/rules/DF001.md",
+                "https://docs.example.com/stowage/",
+                Some("https://docs.example.com/stowage/docs/rules/DF001.md"),
+            ),
+            (
+                "docs/rules/DF001.md",
+                "https://docs.example.com/stowage",
+                Some("https://docs.example.com/stowage/docs/rules/DF001.md"),
+            ),
+            ("docs/rules/DF001.md", "ftp://docs.example.com/", None),
+            ("../secret.md", "https://docs.example.com/", None),
+            ("/etc/passwd", "https://docs.example.com/", None),
+            ("https://team.example.com/rules/TEAM001", "", Some("https://team.example.com/rules/TEAM001")),
+            ("javascript:alert(1)", "https://docs.example.com/", None),
+            ("https://x.example.com/a\"onclick=\"x", "", None),
+            ("", "https://docs.example.com/", None),
+        ];
+        for (doc, base, want) in cases {
+            let rules = [rule(doc)];
+            let got = input(&rules, base).doc_link(&rules[0]);
+            assert_eq!(got.as_deref(), want, "doc {doc:?} with base {base:?}");
+        }
     }
 }

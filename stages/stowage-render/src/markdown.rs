@@ -26,7 +26,7 @@ pub fn render(input: &Input) -> String {
         let _ = writeln!(out, "| {severity} | {} |", input.count(severity));
     }
     let _ = writeln!(out, "| ignored inline | {} |\n", input.suppressed.len());
-    let rule_link = |code: &str| match used.get(code).map(|r| r.doc.as_str()).filter(|d| is_web_link(d)) {
+    let rule_link = |code: &str| match used.get(code).and_then(|r| input.doc_link(r)) {
         Some(doc) => format!("[{}]({doc})", cell(code)),
         None => cell(code),
     };
@@ -80,11 +80,6 @@ pub fn render(input: &Input) -> String {
         out.push_str("\n</details>\n");
     }
     out
-}
-
-/// Only web links become Markdown links: a `javascript:` URL from an external stage's rule stays text.
-fn is_web_link(doc: &str) -> bool {
-    (doc.starts_with("https://") || doc.starts_with("http://")) && !doc.contains([' ', '(', ')', '<', '>'])
 }
 
 /// Text for a table cell: one line, cut to [`CELL`] characters, with Markdown and HTML made literal (GitHub renders

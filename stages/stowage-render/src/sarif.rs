@@ -36,8 +36,8 @@ pub fn render(input: &Input) -> String {
                 "defaultConfiguration": { "level": level(r.severity) },
                 "properties": properties,
             });
-            if !r.doc.is_empty() {
-                rule["helpUri"] = json!(r.doc);
+            if let Some(link) = input.doc_link(r) {
+                rule["helpUri"] = json!(link);
             }
             rule
         })

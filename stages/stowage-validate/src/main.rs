@@ -44,6 +44,9 @@ options:
       --baseline <FILE>   report and fail on only the findings not in FILE, a JSON report saved earlier
                           (`lint --format json`, or a run's report.json); a finding is the same when its rule,
                           file and message are
+      --docs-url <URL>    the web address stowage's docs/ folder is published under, so that reports link each
+                          rule's page (docs/rules/CODE.md); default: `[report] docs_url` of ./stowage.toml; without
+                          one, reports name rules without links
       --fail-on <LEVEL>   lowest severity that fails the run: info, warning, error or never; default: the policy's
                           fail_on, else warning
   -h, --help              print this help
@@ -178,6 +181,23 @@ fn policy_from_stowage_toml(path: &Path) -> Result<Policy, String> {
     policy.checked(&path.display().to_string(), &text)
 }
 
+/// Without `--docs-url`, the `[report] docs_url` of ./stowage.toml applies, as in the pipeline.
+fn docs_url_from_stowage_toml(path: &Path) -> Result<String, String> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        #[serde(default)]
+        report: Report,
+    }
+    #[derive(serde::Deserialize, Default)]
+    struct Report {
+        #[serde(default)]
+        docs_url: String,
+    }
+    let Ok(text) = std::fs::read_to_string(path) else { return Ok(String::new()) };
+    let file: File = toml::from_str(&text).map_err(|e| format!("invalid {}: {e}", path.display()))?;
+    Ok(file.report.docs_url)
+}
+
 /// Without `--compliance`, the top-level `compliance` list of ./stowage.toml applies, as in the pipeline.
 fn compliance_from_stowage_toml(path: &Path) -> Result<Vec<String>, String> {
     #[derive(serde::Deserialize)]
@@ -208,6 +228,7 @@ fn lint_main(args: &[String]) -> ExitCode {
     let mut reports: Vec<(stowage_render::Format, PathBuf)> = Vec::new();
     let mut compliance: Option<Vec<String>> = None;
     let mut baseline: Option<PathBuf> = None;
+    let mut docs_url: Option<String> = None;
     let mut paths: Vec<PathBuf> = Vec::new();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -227,6 +248,7 @@ fn lint_main(args: &[String]) -> ExitCode {
                     .extend(v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from))
             }),
             "--baseline" => value(flag).map(|v| baseline = Some(v.into())),
+            "--docs-url" => value(flag).map(|v| docs_url = Some(v)),
             "--report" => value(flag).and_then(|v| stowage_render::parse_report_arg(&v)).map(|r| reports.push(r)),
             "--fail-on" => value(flag).and_then(|v| {
                 serde_json::from_value(serde_json::Value::String(v.clone()))
@@ -283,6 +305,19 @@ fn lint_main(args: &[String]) -> ExitCode {
             Ok(f) => f,
             Err(e) => return usage_error(&e),
         },
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let docs_url = match docs_url.map_or_else(|| docs_url_from_stowage_toml(Path::new("stowage.toml")), Ok) {
+        Ok(url) if url.is_empty() || stowage_render::is_web_link(&url) => url,
+        Ok(url) => {
+            return usage_error(&format!(
+                "docs address {url:?} is not an http:// or https:// address with no spaces, quotes or brackets; \
+                 give one such as https://docs.example.com/stowage/"
+            ));
+        }
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
@@ -364,6 +399,7 @@ fn lint_main(args: &[String]) -> ExitCode {
             suppressed: &result.suppressed,
             rules: &rules,
             controls: &controls,
+            docs_url: &docs_url,
         };
         for (format, path) in &reports {
             let text = format.render(&input).unwrap_or_else(|| with_controls(output::json(&result), &controls));

@@ -8,8 +8,11 @@ use stowage_kit::{Finding, RuleInfo};
 use crate::registry::{self, Rule};
 use crate::{LintResult, secret};
 
-/// Where the rule pages of docs/rules/ are published; a rule's `doc` link is this followed by `CODE.md`.
-pub const DOCS_URL: &str = "https://github.com/stowage-dev/stowage/blob/main/docs/rules/";
+/// Where a rule's page sits in stowage's repository. Reports make it a link against the configured docs address:
+/// stowage has no published home to assume, and an invented address would send readers to a page that is not there.
+pub fn doc_path(code: &str) -> String {
+    format!("docs/rules/{code}.md")
+}
 
 /// The metadata of one rule, as reports carry it.
 pub fn rule_info(rule: &Rule) -> RuleInfo {
@@ -27,7 +30,7 @@ pub fn rule_info(rule: &Rule) -> RuleInfo {
         title: rule.title.to_string(),
         severity: rule.severity,
         help: rule.fix.to_string(),
-        doc: format!("{DOCS_URL}{}.md", rule.code),
+        doc: doc_path(rule.code),
         peers,
         // A rule guards security when a security benchmark cites it or a security scanner (Trivy) has it.
         security: !rule.trivy.is_empty() || ["CIS", "NSA", "PSS"].iter().any(|w| rule.references.contains(w)),

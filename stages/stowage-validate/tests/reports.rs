@@ -48,7 +48,7 @@ fn multitool() -> PathBuf {
 
 /// Lints the hostile fixture inside a repository at `repo/svc/` (so SARIF paths need the `svc/` prefix), writing
 /// every format into `out`; returns the exit code and the files' bytes by format.
-fn lint_hostile(repo: &Path, out: &Path) -> (i32, BTreeMap<&'static str, String>) {
+fn lint_hostile(repo: &Path, out: &Path, docs_url: Option<&str>) -> (i32, BTreeMap<&'static str, String>) {
     let svc = repo.join("svc");
     if !svc.is_dir() {
         std::fs::create_dir_all(repo.join(".git")).unwrap();
@@ -68,6 +68,9 @@ fn lint_hostile(repo: &Path, out: &Path) -> (i32, BTreeMap<&'static str, String>
         "--compliance",
         "pss-restricted,cis-docker-1.6.0,nsa-cisa-k8s-1.2",
     ]);
+    if let Some(url) = docs_url {
+        cmd.args(["--docs-url", url]);
+    }
     for (format, file) in FORMATS {
         cmd.arg("--report").arg(format!("{format}={}", out.join(file).display()));
     }
@@ -79,9 +82,9 @@ fn lint_hostile(repo: &Path, out: &Path) -> (i32, BTreeMap<&'static str, String>
 #[test]
 fn every_format_escapes_masks_and_repeats_itself() {
     let dir = scratch("hostile");
-    let (code, texts) = lint_hostile(&dir.join("repo"), &dir.join("a"));
+    let (code, texts) = lint_hostile(&dir.join("repo"), &dir.join("a"), None);
     assert_eq!(code, 1, "the fixture has findings at the default threshold; the reports are written anyway");
-    let (_, again) = lint_hostile(&dir.join("repo"), &dir.join("b"));
+    let (_, again) = lint_hostile(&dir.join("repo"), &dir.join("b"), None);
     for (format, text) in &texts {
         assert_eq!(text, &again[format], "{format} differs between two runs");
         for secret in SECRETS {
@@ -106,12 +109,20 @@ fn every_format_escapes_masks_and_repeats_itself() {
         .filter_map(|r| r["locations"][0]["physicalLocation"]["region"]["snippet"]["text"].as_str())
         .collect();
     assert!(snippets.iter().any(|s| s.contains("API_TOKEN=****")), "the ENV line is shown masked: {snippets:?}");
+    // No docs address configured: rules are named, never linked to an address nobody chose.
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(rules.iter().all(|r| r.get("helpUri").is_none()), "a helpUri without a configured docs address");
+    assert!(!texts["markdown"].contains("](http"), "the Markdown links a rule without a docs address");
+    assert!(!texts["html"].contains("docs/rules/"), "the HTML links a rule without a docs address");
 }
+
+/// A docs address as `[report] docs_url` or `--docs-url` gives it.
+const DOCS: &str = "https://docs.example.com/stowage/";
 
 #[test]
 fn sarif_passes_the_multitool_and_code_scanning_needs() {
     let dir = scratch("sarif");
-    let (_, texts) = lint_hostile(&dir.join("repo"), &dir.join("out"));
+    let (_, texts) = lint_hostile(&dir.join("repo"), &dir.join("out"), Some(DOCS));
     let path = dir.join("out/r.sarif");
     let output = Command::new(multitool())
         .arg("validate")
@@ -131,7 +142,10 @@ fn sarif_passes_the_multitool_and_code_scanning_needs() {
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     let json: Value = serde_json::from_str(&texts["json"]).unwrap();
     for rule in rules {
-        assert!(rule["helpUri"].as_str().unwrap().starts_with("https://"), "{rule}");
+        // The link is the configured address plus the page's path in this repository, and that page exists.
+        let id = rule["id"].as_str().unwrap();
+        assert_eq!(rule["helpUri"], format!("{DOCS}docs/rules/{id}.md"), "{rule}");
+        assert!(workspace().join(format!("docs/rules/{id}.md")).is_file(), "no page for {id}");
     }
     let by_id = |id: &str| rules.iter().find(|r| r["id"] == id).unwrap();
     assert_eq!(by_id("DF002")["properties"]["tags"][0], "hadolint:DL3007");
@@ -155,7 +169,7 @@ fn sarif_passes_the_multitool_and_code_scanning_needs() {
 #[test]
 fn junit_follows_the_xsd_and_junitparser_counts_agree() {
     let dir = scratch("junit");
-    let (_, texts) = lint_hostile(&dir.join("repo"), &dir.join("out"));
+    let (_, texts) = lint_hostile(&dir.join("repo"), &dir.join("out"), None);
     let xsd = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../stowage-render/tests/data/junit-10.xsd");
     let xmllint = system_judge("xmllint", "JUnit XML is checked against its XSD");
     let output =
@@ -225,6 +239,7 @@ fn markdown_of_10000_findings_fits_a_pull_request_comment() {
         suppressed: &suppressed,
         rules: &rules,
         controls: &[],
+        docs_url: "",
     };
     let md = stowage_render::Format::Markdown.render(&input).unwrap();
     assert!(md.chars().count() < 65_536, "{} characters", md.chars().count());
@@ -314,7 +329,7 @@ fn unescape(text: &str) -> String {
 #[test]
 fn html_opens_in_chromium_with_the_json_numbers() {
     let dir = scratch("html");
-    let (_, texts) = lint_hostile(&dir.join("repo"), &dir.join("out"));
+    let (_, texts) = lint_hostile(&dir.join("repo"), &dir.join("out"), None);
     let dom = open_in_chromium(&dir, &dir.join("out/r.html"), true);
     let json: Value = serde_json::from_str(&texts["json"]).unwrap();
     let findings = json["findings"].as_array().unwrap();
@@ -352,6 +367,7 @@ fn html_opens_in_chromium_with_the_json_numbers() {
         suppressed: &suppressed,
         rules: &rules,
         controls: &[],
+        docs_url: "",
     };
     let page = dir.join("big.html");
     std::fs::write(&page, stowage_render::Format::Html.render(&input).unwrap()).unwrap();
