@@ -35,7 +35,7 @@ pub struct Summary {
     pub notes: Vec<StageNote>,
     pub facts: std::collections::BTreeMap<String, serde_json::Value>,
     /// How many findings `--baseline FILE` accounted for: left out of `findings`, they do not fail the run.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub baselined: usize,
 }
 

@@ -10,6 +10,7 @@ pub mod compose;
 pub mod discover;
 pub mod dockerfile;
 pub mod docs;
+pub mod hadolint_config;
 pub mod helm;
 pub mod ignore;
 pub mod k8s;

@@ -9,7 +9,7 @@ use stowage_kit::{Run, StageError};
 use crate::{Input, Policy, discover, lint_within};
 
 pub fn run(run: &mut Run) -> Result<(), StageError> {
-    let policy = match run.ctx.config.stage_options.get("validate") {
+    let mut policy = match run.ctx.config.stage_options.get("validate") {
         Some(value) => {
             let origin = run
                 .ctx
@@ -22,6 +22,22 @@ pub fn run(run: &mut Run) -> Result<(), StageError> {
         }
         None => Policy::default(),
     };
+    // The app's own hadolint configuration, as hadolint would read it from the app's root.
+    for name in crate::hadolint_config::FILE_NAMES {
+        let path = run.ctx.app.root.join(name);
+        match stowage_kit::files::read_app_file(&run.ctx.app.root, &path, stowage_kit::files::MAX_FILE_BYTES) {
+            Ok(bytes) => {
+                let text = String::from_utf8_lossy(&bytes);
+                let notes = crate::hadolint_config::apply(&mut policy, &text, name).map_err(StageError::BadInput)?;
+                for note in notes {
+                    run.note(note);
+                }
+                break;
+            }
+            Err(e) if e.is_missing() => {}
+            Err(e) => return Err(StageError::BadInput(format!("{name}: cannot be read ({e}); fix it or remove it"))),
+        }
+    }
     let frameworks = crate::compliance::parse(&run.ctx.config.compliance).map_err(|e| {
         let at = run.ctx.config.key_locations.get("compliance").map_or(String::new(), |l| format!("{l}: "));
         StageError::BadInput(format!("{at}{e}"))
