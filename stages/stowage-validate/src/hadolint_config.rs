@@ -131,9 +131,11 @@ pub fn apply(policy: &mut Policy, text: &str, shown: &str) -> Result<Vec<String>
                                 kind.line
                             )
                         })?;
-                    if !policy.label_schema.contains_key(&label_name) {
+                    if let std::collections::btree_map::Entry::Vacant(slot) =
+                        policy.label_schema.entry(label_name.clone())
+                    {
                         taken.push(format!("label {label_name}: {kind_text}"));
-                        policy.label_schema.insert(label_name, parsed);
+                        slot.insert(parsed);
                     }
                 }
             }
