@@ -255,13 +255,18 @@ pub fn render(model: &Model) -> String {
     }
 
     out.push_str("\n## Orchestration\n\n");
+    out.push_str(
+        "- Images: one per build root. The dockerfile stage writes the Dockerfiles and `docs/building.md`, how to \
+         build each: the command, the build secret behind a TLS-intercepting proxy, `--build-arg REGISTRY=` for a \
+         mirror, `--platform` for another architecture.\n",
+    );
     out.push_str("- Development: a compose file that builds every service above");
     if !backing.is_empty() {
         let b: Vec<&str> = backing.iter().copied().collect();
         let _ = write!(out, " and runs {} next to them", b.join(", "));
     }
     out.push_str(".\n");
-    out.push_str("- Production: Kubernetes manifests, packaged as a Helm chart. Web services get a Deployment, a Service and an Ingress; workers a Deployment only; scheduled jobs a CronJob; CLIs an image only.");
+    out.push_str("- Production: Kubernetes manifests, a Kustomize base with dev and prod overlays. Web services get a Deployment, a Service and an Ingress; workers a Deployment only; scheduled jobs a CronJob; CLIs an image only.");
     if !backing.is_empty() {
         out.push_str(" Backing services are expected as managed services or separate releases, configured through the variables listed above.");
     }

@@ -13,7 +13,9 @@ pub fn render() -> String {
          <!-- Generated from stages/stowage-dockerfile (recipe.rs, ca.rs, the templates' variables) and \
          policies/knowledge.toml; do not edit. -->\n\n\
          For every image the application model needs, the stage writes a multi-stage `Dockerfile`, a `Dockerfile.dev` \
-         and an ignore file, from the templates in `templates/dockerfile/` and the base images of the knowledge base. \
+         and an ignore file, from the templates in `templates/dockerfile/` and the base images of the knowledge base, \
+         and one build note for the app, `docs/building.md`: per image the `docker build` command, the build secret \
+         for a TLS-intercepting proxy, `--build-arg REGISTRY=` for a mirror and `--platform`. \
          `stowage knowledge` prints the base's date, its age and what has reached end of life since.\n\n## Decision table\n\n",
     );
     for line in DECISIONS.lines().take_while(|l| l.starts_with("//!")) {

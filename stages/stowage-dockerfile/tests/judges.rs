@@ -162,3 +162,29 @@ fn no_ignore_file_leaves_out_what_its_dockerfile_copies() {
         }
     }
 }
+
+/// Every generated Dockerfile has its build command, with the options a build may need, in its app's build note
+/// (docs/building.md), and the strategy document points at that note.
+#[test]
+fn every_image_has_its_build_note() {
+    // Development Dockerfiles are built by the compose file; the note is for the production images.
+    for file in generated().into_iter().filter(|f| !f.to_string_lossy().ends_with(".dev")) {
+        let app = file.ancestors().find(|a| a.join("stowage.lock").is_file()).unwrap();
+        let rel = file.strip_prefix(app).unwrap().to_string_lossy().into_owned();
+        let note = std::fs::read_to_string(app.join("docs/building.md"))
+            .unwrap_or_else(|e| panic!("{}: no docs/building.md ({e})", app.display()));
+        let section = note
+            .split("\n## ")
+            .find(|s| s.contains(&format!("docker build -f {rel} ")))
+            .unwrap_or_else(|| panic!("{}: the build note has no `docker build -f {rel}`", app.display()));
+        for option in ["--secret id=ca,src=", "--build-arg REGISTRY=", "--platform linux/arm64"] {
+            assert!(section.contains(option), "{}: the build note for {rel} lacks `{option}`", app.display());
+        }
+        let strategy = std::fs::read_to_string(app.join("docs/containerization.md")).unwrap();
+        assert!(
+            strategy.contains("`docs/building.md`"),
+            "{}: the strategy does not point at the build note",
+            app.display()
+        );
+    }
+}
