@@ -37,6 +37,19 @@ pub fn run(home: &Home, args: &BenchArgs) -> Result<i32> {
         print!("{section}");
         return Ok(0);
     }
+    if args.dockerfiles_only {
+        let section = crate::bench_dockerfiles::section(root)?;
+        let path = root.join("BENCHMARKS.md");
+        let current = crate::failure::read_to_string(&path)?;
+        let spliced = if current.contains(crate::bench_dockerfiles::HEADING) {
+            splice_section(&current, crate::bench_dockerfiles::HEADING, &section)
+        } else {
+            format!("{}\n{section}", current.trim_end())
+        };
+        crate::codegen::ensure_file_contents(&path, &spliced, false)?;
+        print!("{section}");
+        return Ok(0);
+    }
     if args.agreement_only {
         let section = agreement(root)? + &agreement_unseen(root)?;
         let path = root.join("BENCHMARKS.md");
@@ -61,6 +74,7 @@ pub fn run(home: &Home, args: &BenchArgs) -> Result<i32> {
     out.push_str(&agreement(root)?);
     out.push_str(&agreement_unseen(root)?);
     out.push_str(&stage_limits(root, invocation)?);
+    out.push_str(&crate::bench_dockerfiles::section(root)?);
     if let Some(dir) = &args.apps_dir {
         out.push_str(&crate::bench_apps::section(root, dir)?);
     }

@@ -229,6 +229,10 @@ pub struct BenchArgs {
     /// sections of BENCHMARKS.md.
     #[arg(long, conflicts_with = "apps_only")]
     pub agreement_only: bool,
+    /// Judge only the generated Dockerfiles beside docker init's templates (tests/baselines/docker-init/) and count
+    /// the generated files' inline ignores, and replace only that section of BENCHMARKS.md.
+    #[arg(long, conflicts_with_all = ["apps_only", "limits_only", "agreement_only"])]
+    pub dockerfiles_only: bool,
 }
 
 #[derive(Debug, Args)]

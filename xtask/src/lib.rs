@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod bench;
 mod bench_apps;
+mod bench_dockerfiles;
 pub mod clean;
 pub mod cli;
 pub mod codegen;
