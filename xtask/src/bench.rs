@@ -41,13 +41,14 @@ pub fn run(home: &Home, args: &BenchArgs) -> Result<i32> {
         let section = crate::bench_dockerfiles::section(root)?;
         let path = root.join("BENCHMARKS.md");
         let current = crate::failure::read_to_string(&path)?;
-        let spliced = if current.contains(crate::bench_dockerfiles::HEADING) {
-            splice_section(&current, crate::bench_dockerfiles::HEADING, &section)
-        } else {
-            format!("{}\n{section}", current.trim_end())
-        };
-        crate::codegen::ensure_file_contents(&path, &spliced, false)?;
+        let mut spliced = splice_section(&current, crate::bench_dockerfiles::HEADING, &section);
         print!("{section}");
+        if let Some(dir) = &args.apps_dir {
+            let apps = crate::bench_dockerfiles::apps_section(root, dir)?;
+            spliced = splice_section(&spliced, crate::bench_dockerfiles::APPS_HEADING, &apps);
+            print!("{apps}");
+        }
+        crate::codegen::ensure_file_contents(&path, &spliced, false)?;
         return Ok(0);
     }
     if args.agreement_only {
@@ -75,6 +76,9 @@ pub fn run(home: &Home, args: &BenchArgs) -> Result<i32> {
     out.push_str(&agreement_unseen(root)?);
     out.push_str(&stage_limits(root, invocation)?);
     out.push_str(&crate::bench_dockerfiles::section(root)?);
+    if let Some(dir) = &args.apps_dir {
+        out.push_str(&crate::bench_dockerfiles::apps_section(root, dir)?);
+    }
     if let Some(dir) = &args.apps_dir {
         out.push_str(&crate::bench_apps::section(root, dir)?);
     }

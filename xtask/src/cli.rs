@@ -230,7 +230,8 @@ pub struct BenchArgs {
     #[arg(long, conflicts_with = "apps_only")]
     pub agreement_only: bool,
     /// Judge only the generated Dockerfiles beside docker init's templates (tests/baselines/docker-init/) and count
-    /// the generated files' inline ignores, and replace only that section of BENCHMARKS.md.
+    /// the generated files' inline ignores (with --apps-dir, also the Dockerfiles generated for the real apps), and
+    /// replace only those sections of BENCHMARKS.md.
     #[arg(long, conflicts_with_all = ["apps_only", "limits_only", "agreement_only"])]
     pub dockerfiles_only: bool,
 }

@@ -112,8 +112,13 @@ pub fn run_stage(run: &mut Run) -> Result<(), StageError> {
     let mut note = building_header(&knowledge);
     for plan in &plans {
         for finding in &plan.findings {
+            // Evidence without a file (a service's folder `.`) points at the Dockerfile the warning is about.
+            let file = match finding.0.as_str() {
+                "" | "." => plan.dockerfile.clone(),
+                file => file.trim_end_matches('/').to_string(),
+            };
             run.finding(Finding {
-                file: finding.0.clone(),
+                file,
                 line: None,
                 column: None,
                 rule: "DK001".into(),

@@ -427,8 +427,11 @@ fn plan_image(
                 env.push(Item { value: format!("{var}=8080"), comment: format!("{var}: the app reads it ({why})") });
             }
             (Some(n), None) => {
+                // A finding names a file: the port's evidence, else the service's folder would be `.`, which is
+                // no file.
+                let file = p.evidence.first().map_or_else(|| main.root.clone(), |e| e.file.clone());
                 findings.push((
-                    main.root.clone(),
+                    file,
                     format!(
                         "service `{}` listens on {n}, below 1024, with no variable to move it: not exposed",
                         main.name
