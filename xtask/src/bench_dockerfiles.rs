@@ -28,7 +28,7 @@ pub fn section(root: &Path) -> Result<String> {
     let pairs = pairs(root)?;
     let sh = Shell::new().map_err(|e| Failure::crash(e.to_string()))?;
     sh.change_dir(root);
-    cmd!(sh, "cargo build --quiet -p stowage-validate")
+    cmd!(sh, "cargo build --quiet -p stowage-validate -p stowage-dockerfile")
         .run()
         .map_err(|e| Failure::crash(format!("building the validator failed: {e}")))?;
     let files: Vec<PathBuf> = pairs.iter().flat_map(|p| [p.stowage.clone(), p.docker_init.clone()]).collect();
@@ -83,6 +83,7 @@ pub fn section(root: &Path) -> Result<String> {
         }
     }
     out.push_str(&ignores(root)?);
+    out.push_str(&knowledge_age(root)?);
     Ok(out)
 }
 
@@ -197,6 +198,25 @@ fn counted(ids: &[String]) -> String {
         .map(|(id, n)| if n == 1 { id.to_string() } else { format!("{id} ×{n}") })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The knowledge base's age on the day of the run, as `stowage knowledge` prints it: the figure that says when the
+/// base images need a new look.
+fn knowledge_age(root: &Path) -> Result<String> {
+    let output = std::process::Command::new(root.join("target/debug/stowage-dockerfile"))
+        .arg("knowledge")
+        .output()
+        .map_err(|e| Failure::crash(format!("stowage-dockerfile knowledge did not run: {e}")))?;
+    if !output.status.success() {
+        return Err(Failure::crash(format!(
+            "stowage-dockerfile knowledge failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    Ok(format!(
+        "\n### Knowledge base age\n\n`stowage knowledge` on the day of this run:\n\n```text\n{}\n```\n",
+        String::from_utf8_lossy(&output.stdout).trim_end()
+    ))
 }
 
 /// How many inline ignores the generated Dockerfiles of the fixtures carry, per allow-list entry.

@@ -188,3 +188,66 @@ fn every_variable_is_documented() {
     documented.sort();
     assert_eq!(received, documented);
 }
+
+/// A scratch app made of the given files (no fixture), for cases the fixtures do not cover.
+fn synthetic_app(tag: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dest = std::env::temp_dir().join(format!("stowage-templates-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dest);
+    for (path, text) in files {
+        let path = dest.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dest
+}
+
+/// Two architectures, checked on the text: Go and Rust compile on `$BUILDPLATFORM` for the target (Go's `GOARCH`
+/// from `TARGETARCH`, Rust's `--target` from it); with native dependencies (cgo, a `-sys` crate) the build runs on
+/// the target's platform; Node and Python dependency stages always do (their packages may hold native code).
+#[test]
+fn builds_run_on_the_right_platform() {
+    let cgo = synthetic_app(
+        "cgo",
+        &[
+            ("go.mod", "module example.com/cgo\n\ngo 1.24\n"),
+            (
+                "main.go",
+                "package main\n\n// #include <stdlib.h>\nimport \"C\"\n\nimport \"net/http\"\n\nfunc main() {\n\thttp.ListenAndServe(\":8080\", nil)\n}\n",
+            ),
+        ],
+    );
+    let sys = synthetic_app(
+        "sys",
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"web\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nopenssl-sys = \"0.9\"\naxum = \"0.7\"\n",
+            ),
+            ("src/main.rs", "fn main() {\n    let _ = \"0.0.0.0:3000\";\n}\n"),
+        ],
+    );
+    // (app, cross-compiles on the builder's platform, text the build stage must carry)
+    let cases: Vec<(PathBuf, bool, &[&str])> = vec![
+        (scratch_app("go-nethttp", "arch-go"), true, &["GOOS=$TARGETOS GOARCH=$TARGETARCH", "CGO_ENABLED=0"]),
+        (scratch_app("rust-axum", "arch-rust"), true, &["TARGETARCH", "--target"]),
+        (cgo, false, &["CGO_ENABLED=1", "distroless/cc"]),
+        (sys, false, &[]),
+        (scratch_app("node-express", "arch-node"), false, &[]),
+        (scratch_app("python-flask", "arch-python"), false, &[]),
+    ];
+    for (app, cross, needles) in cases {
+        let files = run(&app).unwrap();
+        let dockerfile = &files.iter().find(|f| f.0 == "Dockerfile").unwrap().1;
+        let on_builder = dockerfile.lines().any(|l| l.starts_with("FROM --platform=$BUILDPLATFORM"));
+        assert_eq!(
+            on_builder,
+            cross,
+            "{}: FROM --platform=$BUILDPLATFORM {}expected\n{dockerfile}",
+            app.display(),
+            if cross { "" } else { "not " }
+        );
+        for needle in needles {
+            assert!(dockerfile.contains(needle), "{}: lacks `{needle}`\n{dockerfile}", app.display());
+        }
+    }
+}
