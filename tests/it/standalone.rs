@@ -115,3 +115,20 @@ fn corpus_check_follows_the_exit_code_table() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("no check named `nope`"), "{stderr}");
 }
+
+/// The runner (xtask) stays cheap to compile: the YAML reader, like every heavy parser, is linked by the stages that
+/// read YAML and never by the runner.
+#[test]
+fn the_runner_does_not_link_the_yaml_reader() {
+    let output = Command::new(env!("CARGO"))
+        .current_dir(repo_root())
+        .args(["tree", "--offline", "-p", "xtask", "-e", "normal", "--prefix", "none", "--format", "{p}"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let tree = String::from_utf8_lossy(&output.stdout);
+    assert!(tree.lines().any(|l| l.starts_with("stowage-kit ")), "cargo tree printed no dependency: {tree}");
+    for heavy in ["stowage-yaml ", "saphyr-parser "] {
+        assert!(!tree.lines().any(|l| l.starts_with(heavy)), "xtask depends on {heavy}");
+    }
+}
