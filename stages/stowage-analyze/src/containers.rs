@@ -137,37 +137,21 @@ fn is_dockerfile(name: &str) -> bool {
         || name.ends_with(".dockerfile")
 }
 
-fn is_compose(name: &str) -> bool {
+pub fn is_compose(name: &str) -> bool {
     let stem = name.strip_suffix(".yml").or_else(|| name.strip_suffix(".yaml"));
     stem.is_some_and(|s| {
         s == "compose" || s == "docker-compose" || s.starts_with("compose.") || s.starts_with("docker-compose.")
     })
 }
 
-/// Reads `image:` values and container ports (`"8080:80"` -> 80) of a compose file, line by line.
+/// Reads `image:` values and container ports (`"8080:80"` -> 80) of a compose file's services.
 fn read_compose(text: &str) -> (Vec<String>, Vec<u16>) {
     let (mut images, mut ports) = (Vec::new(), Vec::new());
-    let mut in_ports = false;
-    let mut ports_indent = 0;
-    for line in text.lines() {
-        let indent = line.len() - line.trim_start().len();
-        let t = line.trim();
-        if t.is_empty() || t.starts_with('#') {
-            continue;
-        }
-        if in_ports && indent <= ports_indent && !t.starts_with('-') {
-            in_ports = false;
-        }
-        if let Some(image) = t.strip_prefix("image:") {
-            images.push(image.trim().trim_matches(['"', '\'']).to_string());
-        } else if t == "ports:" {
-            in_ports = true;
-            ports_indent = indent;
-        } else if in_ports && let Some(item) = t.strip_prefix('-') {
-            let item = item.trim().trim_matches(['"', '\'']);
-            let container = item.rsplit(':').next().unwrap_or(item).split('/').next().unwrap_or("");
-            if let Ok(n) = container.parse::<u16>() {
-                ports.push(n);
+    for doc in crate::yaml::parse(text) {
+        for (_, service) in doc.get("services").map(Yaml::entries).unwrap_or(&[]) {
+            images.extend(service.get("image").and_then(Yaml::str).map(str::to_string));
+            for item in service.get("ports").map(Yaml::items).unwrap_or(&[]) {
+                ports.extend(compose_port(item).map(|(n, _)| n));
             }
         }
     }
@@ -275,52 +259,51 @@ fn compose_port(item: &Yaml) -> Option<(u16, Option<u32>)> {
     Some((container.parse().ok()?, item.line()))
 }
 
-fn compose_declared(path: &str, text: &str, out: &mut Vec<Declared>) {
-    let dir = parent(path);
-    for doc in crate::yaml::parse(text) {
-        for (name, service) in doc.get("services").map(Yaml::entries).unwrap_or(&[]) {
+/// The services of every compose project (overrides, `extends`, `include` and interpolation applied) that build
+/// from the app. Ports only a development override file publishes are left out: `docker compose up` applies the
+/// override, a production deployment does not, so it is weaker evidence than the start command, the Dockerfile or
+/// the framework's default.
+fn compose_declared(tree: &Tree, out: &mut Vec<Declared>) {
+    for (_, services) in crate::compose::projects(tree) {
+        for service in services {
             // A service without `build` runs a published image: it is not built from this app.
-            let build = match service.get("build") {
-                Some(Yaml::Scalar(context, _)) => (context.clone(), None),
-                Some(map @ Yaml::Map(_)) => (
-                    map.get("context").and_then(Yaml::str).unwrap_or(".").to_string(),
-                    map.get("dockerfile").and_then(Yaml::str).map(str::to_string),
-                ),
-                _ => continue,
+            let Some((context, dockerfile)) = &service.build else { continue };
+            let context_path = crate::scan::normalize_path(&join(parent(&context.file), &context.text));
+            let dockerfile = dockerfile.as_ref().map(|d| crate::scan::normalize_path(&join(&context_path, &d.text)));
+            let name = &service.name;
+            let profile = if service.profiles.is_empty() {
+                String::new()
+            } else {
+                format!(" (profile {}, not started by default)", service.profiles.join(", "))
             };
-            let context = crate::scan::normalize_path(&join(dir, &build.0));
-            let dockerfile = build.1.map(|d| crate::scan::normalize_path(&join(&context, &d)));
             let mut ports = Vec::new();
-            for item in service.get("ports").map(Yaml::items).unwrap_or(&[]) {
-                if let Some((n, line)) = compose_port(item) {
-                    let detail = format!("compose service `{name}` publishes container port {n}");
-                    ports.push((n, Evidence::new(path, line, detail)));
+            for item in service.ports.iter().filter(|p| !crate::compose::is_override(&p.file)) {
+                let container = item.text.rsplit(':').next().unwrap_or(&item.text).split('/').next().unwrap_or("");
+                if let Ok(n) = container.trim().parse::<u16>() {
+                    let detail = format!("compose service `{name}` publishes container port {n}{profile}");
+                    ports.push((n, Evidence::new(&item.file, item.line, detail)));
                 }
             }
-            for item in service.get("expose").map(Yaml::items).unwrap_or(&[]) {
-                if let Some(n) = item.str().and_then(|s| s.split('/').next()).and_then(|s| s.parse::<u16>().ok()) {
-                    ports.push((n, Evidence::new(path, item.line(), format!("compose service `{name}` exposes {n}"))));
+            for item in service.expose.iter().filter(|p| !crate::compose::is_override(&p.file)) {
+                if let Ok(n) = item.text.split('/').next().unwrap_or("").trim().parse::<u16>() {
+                    ports.push((
+                        n,
+                        Evidence::new(&item.file, item.line, format!("compose service `{name}` exposes {n}{profile}")),
+                    ));
                 }
             }
             let mut names = vec![name.clone()];
-            if let Some(image) = service.get("image").and_then(Yaml::str) {
-                names.push(image_name(image).to_string());
+            if let Some(image) = &service.image {
+                names.push(image_name(&image.text).to_string());
             }
-            let command = match service.get("command") {
-                Some(Yaml::Scalar(text, line)) => Some((text.trim().to_string(), Some(*line))),
-                Some(list @ Yaml::Seq(items)) => {
-                    let words: Vec<&str> = items.iter().filter_map(Yaml::str).collect();
-                    (!words.is_empty()).then(|| (words.join(" "), list.line()))
-                }
-                _ => None,
-            };
+            let file = context.file.clone();
             out.push(Declared {
                 names,
-                build: Some((context, dockerfile)),
-                file: path.to_string(),
+                build: Some((context_path, dockerfile)),
+                file,
                 ports,
                 job: None,
-                command,
+                command: service.command.as_ref().map(|c| (c.text.trim().to_string(), c.line)),
             });
         }
     }
@@ -509,7 +492,7 @@ pub fn manifest_claims(tree: &Tree, targets: &[Target]) -> Vec<Claims> {
             continue;
         }
         if is_compose(name) {
-            compose_declared(path, text, &mut declared);
+            // Compose files are read as projects below.
         } else if (name.ends_with(".yaml") || name.ends_with(".yml"))
             && !path.contains("/templates/")
             && text.lines().any(|l| l.starts_with("apiVersion:"))
@@ -517,6 +500,7 @@ pub fn manifest_claims(tree: &Tree, targets: &[Target]) -> Vec<Claims> {
             kubernetes_declared(path, text, &mut declared);
         }
     }
+    compose_declared(tree, &mut declared);
     let mut out: Vec<Claims> = targets.iter().map(|_| Claims::default()).collect();
     for d in declared.iter().filter(|d| !d.ports.is_empty() || d.job.is_some()) {
         if d.names.iter().any(|n| BACKING_IMAGES.contains(&n.as_str())) {

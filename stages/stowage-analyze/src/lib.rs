@@ -102,6 +102,7 @@
 //! Files stowage generated earlier (the lock's list) and `exclude`d paths are never read.
 
 mod build;
+mod compose;
 mod containers;
 mod detect;
 pub mod doc;
