@@ -314,7 +314,7 @@ pub fn render(
         if let Some((number, _)) = compose::port(s).filter(|_| s.kind.value != Kind::Job) {
             let mut ns = Node::map();
             let mut nsl = Node::map();
-            nsl.set("kubernetes.io/metadata.name", Node::str("ingress-nginx"));
+            nsl.set("kubernetes.io/metadata.name", Node::str(options.ingress_namespace.clone()));
             ns.set("matchLabels", nsl);
             let mut from = Node::map();
             from.set("namespaceSelector", ns);
@@ -383,7 +383,16 @@ pub fn render(
         files.push((format!("deploy/kustomize/base/{}/kustomization.yaml", s.name), yaml::render(&header, &k)));
     }
     let mut base = kustomization("base");
-    let names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
+    let mut names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
+    let routed: Vec<(&Service, u16)> = services
+        .iter()
+        .filter(|s| matches!(s.kind.value, Kind::Web | Kind::Static))
+        .filter_map(|s| compose::port(s).map(|(n, _)| (*s, n)))
+        .collect();
+    if !options.ingress_host.is_empty() && !routed.is_empty() {
+        files.push(("deploy/kustomize/base/ingress.yaml".into(), ingress(&routed, options, app)));
+        names.push("ingress.yaml".into());
+    }
     base.set("resources", Node::strs(&names));
     files.push(("deploy/kustomize/base/kustomization.yaml".into(), yaml::render(&header, &base)));
     let app_name = compose::dns_name(app);
@@ -398,6 +407,14 @@ pub fn render(
         let ns = object("v1", "Namespace", meta, None);
         files.push((format!("deploy/kustomize/overlays/{overlay}/namespace.yaml"), yaml::render(&header, &ns)));
         let mut k = kustomization(overlay);
+        if options.ingress_host.is_empty() && !routed.is_empty() && overlay == "prod" {
+            let names: Vec<&str> = routed.iter().map(|(s, _)| s.name.as_str()).collect();
+            k.comment(&format!(
+                "No Ingress: set `ingress_host` (and `ingress_tls_secret`) under [stages.orchestrate] in \
+                 stowage.toml to route {} from outside the cluster.",
+                names.join(", ")
+            ));
+        }
         k.set("namespace", Node::str(namespace));
         k.set("resources", Node::strs(&["namespace.yaml", "../../base"]));
         let mut pairs = Node::map();
@@ -408,6 +425,49 @@ pub fn render(
         files.push((format!("deploy/kustomize/overlays/{overlay}/kustomization.yaml"), yaml::render(&header, &k)));
     }
     files
+}
+
+/// One Ingress for the app: `/` to its only web service; with several, `/` to the one static site (the front end)
+/// and `/<name>` to each other, or `/<name>` to each when no single static site serves the root. The class,
+/// host and TLS Secret are `[stages.orchestrate]`'s; the Secret is the user's, never written here.
+fn ingress(routed: &[(&Service, u16)], options: &Options, app: &str) -> String {
+    let mut paths = Vec::new();
+    for (s, _) in routed {
+        let statics = routed.iter().filter(|(r, _)| r.kind.value == Kind::Static).count();
+        let root = routed.len() == 1 || (statics == 1 && s.kind.value == Kind::Static);
+        let path = if root { "/".to_string() } else { format!("/{}", s.name) };
+        let mut port = Node::map();
+        port.set("name", Node::str("http"));
+        let mut service = Node::map();
+        service.set("name", Node::str(s.name.clone())).set("port", port);
+        let mut backend = Node::map();
+        backend.set("service", service);
+        let mut p = Node::map();
+        p.set("path", Node::str(path)).set("pathType", Node::str("Prefix")).set("backend", backend);
+        paths.push(p);
+    }
+    let mut http = Node::map();
+    http.set("paths", Node::List(paths));
+    let mut rule = Node::map();
+    rule.set("host", Node::str(options.ingress_host.clone())).set("http", http);
+    let mut spec = Node::map();
+    spec.set("ingressClassName", Node::str(options.ingress_class.clone())).set("rules", Node::List(vec![rule]));
+    if !options.ingress_tls_secret.is_empty() {
+        let mut tls = Node::map();
+        tls.set("hosts", Node::strs(&[options.ingress_host.clone()]))
+            .set("secretName", Node::str(options.ingress_tls_secret.clone()));
+        spec.set("tls", Node::List(vec![tls]));
+    }
+    let app_name = compose::dns_name(app);
+    let mut labels = Node::map();
+    labels
+        .set("app.kubernetes.io/name", Node::str(app_name.clone()))
+        .set("app.kubernetes.io/part-of", Node::str(app_name.clone()))
+        .set("app.kubernetes.io/managed-by", Node::str("stowage"));
+    let mut meta = Node::map();
+    meta.set("name", Node::str(app_name)).set("labels", labels);
+    let object = object("networking.k8s.io/v1", "Ingress", meta, Some(("spec", spec)));
+    yaml::render(&[HEADER], &object)
 }
 
 fn kustomization(name: &str) -> Node {

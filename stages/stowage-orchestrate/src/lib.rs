@@ -51,7 +51,11 @@
 //! `image_repository` (default: the app's name; never an implied `docker.io/library/`), `cpus` (default `"1"`),
 //! `memory` (`"512M"`), `cpus_reservation` (`"0.25"`), `memory_reservation` (`"128M"`) for every service, backing
 //! services included, and `bind_address` (`"127.0.0.1"`), the host address production ports are published on (a
-//! reverse proxy on the host forwards to it; `"0.0.0.0"` publishes on every interface). The user and group are
+//! reverse proxy on the host forwards to it; `"0.0.0.0"` publishes on every interface). For Kubernetes:
+//! `ingress_host` (no default: without a host no Ingress is written, and the prod overlay says so), `ingress_class`
+//! (`"nginx"`), `ingress_tls_secret` (a TLS Secret the user provides in the namespace; none by default, then the
+//! Ingress serves plain HTTP) and `ingress_namespace` (`"ingress-nginx"`), the namespace of the ingress controller
+//! that the NetworkPolicies let reach the app's port. The user and group are
 //! `[stages.dockerfile]` `uid` and `gid` (default 10001), the same keys the dockerfile stage reads, so the image's
 //! USER and compose's `user:` agree.
 
@@ -80,6 +84,13 @@ pub struct Options {
     pub memory_reservation: String,
     /// The host address production ports are published on.
     pub bind_address: String,
+    /// The Ingress host; empty: no Ingress.
+    pub ingress_host: String,
+    pub ingress_class: String,
+    /// A TLS Secret the user provides; empty: no `tls` section.
+    pub ingress_tls_secret: String,
+    /// Where the ingress controller runs, for the NetworkPolicies.
+    pub ingress_namespace: String,
 }
 
 impl Options {
@@ -93,6 +104,10 @@ impl Options {
             cpus_reservation: "0.25".into(),
             memory_reservation: "128M".into(),
             bind_address: "127.0.0.1".into(),
+            ingress_host: String::new(),
+            ingress_class: "nginx".into(),
+            ingress_tls_secret: String::new(),
+            ingress_namespace: "ingress-nginx".into(),
         }
     }
 
@@ -124,10 +139,15 @@ impl Options {
                 "cpus_reservation" => &mut options.cpus_reservation,
                 "memory_reservation" => &mut options.memory_reservation,
                 "bind_address" => &mut options.bind_address,
+                "ingress_host" => &mut options.ingress_host,
+                "ingress_class" => &mut options.ingress_class,
+                "ingress_tls_secret" => &mut options.ingress_tls_secret,
+                "ingress_namespace" => &mut options.ingress_namespace,
                 other => {
                     return Err(format!(
                         "{}: unknown key `stages.orchestrate.{other}`; known keys: image_repository, cpus, memory, \
-                         cpus_reservation, memory_reservation, bind_address",
+                         cpus_reservation, memory_reservation, bind_address, ingress_host, ingress_class, \
+                         ingress_tls_secret, ingress_namespace",
                         at(&format!("stages.orchestrate.{other}"))
                     ));
                 }
@@ -142,6 +162,34 @@ impl Options {
                     )
                 })?
                 .to_string();
+        }
+        // Names Kubernetes checks (RFC 1123): refused here with the key's line rather than by the API server.
+        let dns = |v: &str, dots: bool| {
+            !v.is_empty()
+                && v.len() <= 253
+                && v.split('.').all(|l| {
+                    !l.is_empty()
+                        && l.len() <= 63
+                        && l.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                        && !l.starts_with('-')
+                        && !l.ends_with('-')
+                })
+                && (dots || !v.contains('.'))
+        };
+        for (key, value, dots) in [
+            ("ingress_host", &options.ingress_host, true),
+            ("ingress_class", &options.ingress_class, true),
+            ("ingress_tls_secret", &options.ingress_tls_secret, true),
+            ("ingress_namespace", &options.ingress_namespace, false),
+        ] {
+            if !value.is_empty() && !dns(value, dots) {
+                return Err(format!(
+                    "{}: `stages.orchestrate.{key}` = {value:?} is not a valid Kubernetes name (lowercase letters, \
+                     digits and `-`{})",
+                    at(&format!("stages.orchestrate.{key}")),
+                    if dots { ", labels separated by `.`" } else { "" }
+                ));
+            }
         }
         Ok(options)
     }
