@@ -266,7 +266,7 @@ pub fn render(model: &Model) -> String {
         let _ = write!(out, " and runs {} next to them", b.join(", "));
     }
     out.push_str(".\n");
-    out.push_str("- Production: Kubernetes manifests, a Kustomize base with dev and prod overlays. Web services get a Deployment, a Service and an Ingress; workers a Deployment only; scheduled jobs a CronJob; CLIs an image only.");
+    out.push_str("- Production: Kubernetes manifests, a Kustomize base with dev and prod overlays. Web services get a Deployment and a Service, and one Ingress routes them once `ingress_host` is set under [stages.orchestrate]; workers a Deployment only; scheduled jobs a CronJob; CLIs an image only.");
     if !backing.is_empty() {
         out.push_str(" Backing services are expected as managed services or separate releases, configured through the variables listed above.");
     }

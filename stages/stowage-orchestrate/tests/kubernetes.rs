@@ -131,3 +131,63 @@ fn the_files_as_written_pass_stowages_validator() {
     assert!(checked > 100, "only {checked} files");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// An Ingress only where `ingress_host` is configured (the monorepo fixture's stowage.toml), routing each web
+/// service to a Service of the same rendering by its port name, with TLS for that host when a Secret is named;
+/// without a host, no Ingress and the prod overlay says how to get one.
+#[test]
+fn ingress_routes_to_rendered_services_and_only_with_a_host() {
+    let (apps, out) = rendered();
+    let mut with_ingress = 0;
+    for app in &apps {
+        let name = app.file_name().unwrap().to_string_lossy().to_string();
+        let configured = std::fs::read_to_string(app.join("stowage.toml")).is_ok_and(|t| t.contains("ingress_host"));
+        let text = std::fs::read_to_string(out.join(format!("{name}-prod.yaml"))).unwrap();
+        let (docs, errors) = stowage_yaml::parse(&text);
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+        let roots: Vec<stowage_yaml::Node> = docs.into_iter().filter_map(|d| d.root).collect();
+        let kind = |n: &stowage_yaml::Node| n.get("kind").and_then(|k| k.str()).unwrap_or("").to_string();
+        let ingresses: Vec<&stowage_yaml::Node> = roots.iter().filter(|n| kind(n) == "Ingress").collect();
+        let has_web = roots.iter().any(|n| kind(n) == "Service");
+        if !configured {
+            assert!(ingresses.is_empty(), "{name}: an Ingress without a configured host");
+            let overlay =
+                std::fs::read_to_string(app.join("deploy/kustomize/overlays/prod/kustomization.yaml")).unwrap();
+            assert_eq!(
+                overlay.contains("# No Ingress: set `ingress_host`"),
+                has_web,
+                "{name}: the prod overlay's note"
+            );
+            continue;
+        }
+        with_ingress += 1;
+        assert_eq!(ingresses.len(), 1, "{name}: one Ingress for the app");
+        let ingress = ingresses[0];
+        let rule = &ingress.path(&["spec", "rules"]).unwrap().seq()[0];
+        let host = rule.get("host").and_then(|h| h.str()).unwrap();
+        let tls_hosts: Vec<&str> = ingress
+            .path(&["spec", "tls"])
+            .map_or(&[][..], |t| t.seq())
+            .iter()
+            .flat_map(|t| t.get("hosts").unwrap().seq())
+            .filter_map(|h| h.str())
+            .collect();
+        assert_eq!(tls_hosts, [host], "{name}: TLS for the Ingress host");
+        let paths = rule.path(&["http", "paths"]).unwrap().seq();
+        assert!(paths.iter().any(|p| p.get("path").and_then(|v| v.str()) == Some("/")), "{name}: nothing serves /");
+        for p in paths {
+            let service = p.path(&["backend", "service", "name"]).and_then(|v| v.str()).unwrap();
+            let port = p.path(&["backend", "service", "port", "name"]).and_then(|v| v.str()).unwrap();
+            let target = roots
+                .iter()
+                .find(|n| kind(n) == "Service" && n.path(&["metadata", "name"]).and_then(|v| v.str()) == Some(service))
+                .unwrap_or_else(|| panic!("{name}: the Ingress routes to `{service}`, which is no Service"));
+            let ports = target.path(&["spec", "ports"]).unwrap().seq();
+            assert!(
+                ports.iter().any(|sp| sp.get("name").and_then(|v| v.str()) == Some(port)),
+                "{name}: Service `{service}` has no port `{port}`"
+            );
+        }
+    }
+    assert!(with_ingress >= 1, "no fixture configures an Ingress");
+}
