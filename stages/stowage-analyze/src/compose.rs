@@ -140,12 +140,15 @@ fn port_item(item: &Yaml, file: &str, vars: &BTreeMap<String, String>) -> Option
     }
 }
 
+/// `extends:`: the file (app-relative) and the service it names.
+type Extends = (String, String);
+
 /// The services of one file as written (no `extends` resolved), with the file's `include` list.
 fn read_file(
     tree: &Tree,
     path: &str,
     vars: &BTreeMap<String, String>,
-) -> (Vec<(Service, Option<(String, String)>)>, Vec<String>) {
+) -> (Vec<(Service, Option<Extends>)>, Vec<String>) {
     let Some(text) = tree.text(path) else { return (Vec::new(), Vec::new()) };
     let mut services = Vec::new();
     let mut includes = Vec::new();
@@ -251,7 +254,7 @@ fn merge(base: &mut Service, over: Service, override_file: bool) {
 fn resolve_extends(
     tree: &Tree,
     service: Service,
-    extends: Option<(String, String)>,
+    extends: Option<Extends>,
     vars: &BTreeMap<String, String>,
     depth: usize,
 ) -> Service {
