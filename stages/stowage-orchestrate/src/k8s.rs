@@ -454,7 +454,7 @@ fn ingress(routed: &[(&Service, u16)], options: &Options, app: &str) -> String {
     spec.set("ingressClassName", Node::str(options.ingress_class.clone())).set("rules", Node::List(vec![rule]));
     if !options.ingress_tls_secret.is_empty() {
         let mut tls = Node::map();
-        tls.set("hosts", Node::strs(&[options.ingress_host.clone()]))
+        tls.set("hosts", Node::strs(std::slice::from_ref(&options.ingress_host)))
             .set("secretName", Node::str(options.ingress_tls_secret.clone()));
         spec.set("tls", Node::List(vec![tls]));
     }
