@@ -83,7 +83,15 @@ fn string_map(node: Option<&Node>) -> BTreeMap<String, String> {
 }
 
 /// Checks every document of a manifest file and collects its objects for [`check_relations`].
-pub fn check_file(file: &str, text: &str, policy: &Policy, out: &mut Vec<Diag>, objects: &mut Vec<Object>) {
+/// `dir` is the folder the file is in, when it is on disk: a Kustomization's paths are checked against it.
+pub fn check_file(
+    file: &str,
+    dir: Option<&std::path::Path>,
+    text: &str,
+    policy: &Policy,
+    out: &mut Vec<Diag>,
+    objects: &mut Vec<Object>,
+) {
     let (docs, diags) = yaml::parse(text);
     out.extend(diags);
     for doc in docs {
@@ -106,7 +114,62 @@ pub fn check_file(file: &str, text: &str, policy: &Policy, out: &mut Vec<Diag>, 
             }
             continue;
         }
+        if api.starts_with("kustomize.config.k8s.io/") && matches!(kind.as_str(), "Kustomization" | "Component") {
+            check_kustomization(&root, dir, out);
+        }
         check_object(file, &kind, &api, &root, policy, out, objects);
+    }
+}
+
+/// Fields kustomize v5 deprecates, with what replaces each (`kustomize edit fix` rewrites them).
+const KUSTOMIZE_DEPRECATED: &[(&str, &str)] = &[
+    ("bases", "list the bases under `resources`"),
+    ("commonLabels", "use `labels` (with `includeSelectors` as needed)"),
+    ("imageTags", "use `images`"),
+    ("patchesJson6902", "use `patches` with a `target`"),
+    ("patchesStrategicMerge", "use `patches`"),
+    ("vars", "use `replacements`"),
+];
+
+/// A Kustomization is kustomize's configuration, not an object: its own checks are the paths it names (a missing
+/// one stops `kubectl kustomize`) and the fields kustomize has deprecated.
+fn check_kustomization(root: &Node, dir: Option<&std::path::Path>, out: &mut Vec<Diag>) {
+    for (key, fix) in KUSTOMIZE_DEPRECATED {
+        if let Some(at) = root.key(key) {
+            out.push(Diag::new("KS109", at.pos(), format!("`{key}` is deprecated in kustomize v5: {fix}")));
+        }
+    }
+    let Some(dir) = dir else { return };
+    let mut named: Vec<(&str, &Node)> = Vec::new();
+    for key in ["resources", "components", "bases", "crds", "patchesStrategicMerge"] {
+        for item in root.get(key).map(Node::seq).unwrap_or(&[]) {
+            if item.str().is_some() {
+                named.push((key, item));
+            }
+        }
+    }
+    for item in root.get("patches").map(Node::seq).unwrap_or(&[]) {
+        if let Some(path) = item.get("path") {
+            named.push(("patches", path));
+        }
+    }
+    for (key, node) in named {
+        let Some(path) = node.str() else { continue };
+        // Remote bases (URLs, `github.com/org/repo//dir?ref=v1`) and inline patches are not files here.
+        let remote = path.contains("://")
+            || path.contains("?ref=")
+            || path.starts_with("github.com/")
+            || path.starts_with("git@");
+        if remote || path.contains('\n') || path.trim().is_empty() {
+            continue;
+        }
+        if !dir.join(path).exists() {
+            out.push(Diag::new(
+                "KS108",
+                node.pos(),
+                format!("`{key}` names `{path}`, which does not exist next to the kustomization"),
+            ));
+        }
     }
 }
 

@@ -167,7 +167,7 @@ fn check_input(input: &Input, policy: &Policy, roots: &[PathBuf]) -> Checked {
             ignore::scan_yaml(&text)
         }
         Kind::Kubernetes => {
-            k8s::check_file(&input.file, &text, policy, &mut c.diags, &mut c.objects);
+            k8s::check_file(&input.file, input.path.parent(), &text, policy, &mut c.diags, &mut c.objects);
             ignore::scan_yaml(&text)
         }
         Kind::HelmChart => {
@@ -314,7 +314,7 @@ pub fn lint_text(kind: Kind, file: &str, text: &str, policy: &Policy) -> Vec<Fin
             ignore::scan_yaml(text)
         }
         Kind::Kubernetes | Kind::HelmChart => {
-            k8s::check_file(file, text, policy, &mut diags, &mut objects);
+            k8s::check_file(file, None, text, policy, &mut diags, &mut objects);
             ignore::scan_yaml(text)
         }
     };

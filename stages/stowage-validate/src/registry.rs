@@ -1237,6 +1237,16 @@ rules! {
         why "With the default policy, pods that are not ready still count against the budget, so a crash-looping workload blocks node drains."
         fix "Set `unhealthyPodEvictionPolicy: AlwaysAllow` (policy/v1, Kubernetes 1.27 and later)."
         refs "" hadolint "" checkov "" kube_linter "pdb-unhealthy-pod-eviction-policy" trivy "";
+    "KS108" Kubernetes "-" Error true
+        title "kustomization names a path that does not exist"
+        why "kustomize stops on the first resource, component or patch it cannot find, so nothing of the overlay can be rendered or applied."
+        fix "Correct the path (relative to the kustomization's folder), or add the missing file or folder."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "KS109" Kubernetes "-" Warning true
+        title "deprecated kustomization field"
+        why "kustomize v5 deprecates commonLabels, patchesStrategicMerge, patchesJson6902, bases, vars and imageTags, warns on each, and `kustomize edit fix` rewrites them; commonLabels also changes selectors, which breaks the rollout of an existing Deployment."
+        fix "Use the replacement the message names (`labels`, `patches`, `resources`, `replacements`, `images`)."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
 
     // ---- Compose ----
     "CP001" Compose "C01" Error true
