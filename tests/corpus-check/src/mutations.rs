@@ -16,6 +16,19 @@ pub struct Data {
     /// Chart-relative path to text, for the Helm entries.
     pub chart: BTreeMap<String, String>,
     pub mutation: Vec<Mutation>,
+    /// Rules about a kind of file the corpus holds none of (a kustomization.yaml): no small edit of a corpus file
+    /// can show them, so their rule fixtures do, and the check confirms the corpus still has no such file.
+    #[serde(default)]
+    pub absent_kind: Vec<AbsentKind>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AbsentKind {
+    pub rule: String,
+    /// A line that a file of that kind holds (`kind: Kustomization`); no corpus file may hold it.
+    pub marker: String,
+    pub why: String,
 }
 
 #[derive(Deserialize)]

@@ -192,7 +192,29 @@ pub fn run(corpus: &Corpus) -> Result<Problems> {
                 .map(|e| format!("mutation {} on {} ({}): {e}", m.rule, m.file, m.why))
         })
         .collect();
-    println!("{} mutations checked, {} fail", data.mutation.len(), failures.len());
+    let mut failures = failures;
+    for absent in &data.absent_kind {
+        for dir in ["k8s", "compose", "dockerfiles"] {
+            let Ok(entries) = std::fs::read_dir(corpus.dir.join(dir)) else { continue };
+            for entry in entries.filter_map(std::result::Result::ok) {
+                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                if text.lines().any(|l| l.trim_end() == absent.marker) {
+                    failures.push(format!(
+                        "{} is listed as shown only by its fixtures, but {dir}/{} holds `{}`: write a mutation of it",
+                        absent.rule,
+                        entry.file_name().to_string_lossy(),
+                        absent.marker
+                    ));
+                }
+            }
+        }
+    }
+    println!(
+        "{} mutations checked, {} rules shown by fixtures only (no corpus file of their kind), {} fail",
+        data.mutation.len(),
+        data.absent_kind.len(),
+        failures.len()
+    );
     Ok(failures)
 }
 

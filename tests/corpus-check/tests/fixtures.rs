@@ -61,6 +61,12 @@ fn mutations_cover_exactly_the_rules_absent_from_the_shared_corpus() {
     for m in &mutations::data(&snapshots).expect("shared/mutations.toml").mutation {
         assert!(seen.insert(m.rule.clone()), "{} has two entries in shared/mutations.toml", m.rule);
     }
+    let data = mutations::data(&snapshots).expect("shared/mutations.toml");
+    for absent in &data.absent_kind {
+        assert!(seen.insert(absent.rule.clone()), "{} has two entries in shared/mutations.toml", absent.rule);
+        let fixtures = crate_dir().join("../../stages/stowage-validate/tests/fixtures").join(&absent.rule);
+        assert!(fixtures.join("bad.yaml").is_file(), "{}: shown by fixtures only, but it has no bad.yaml", absent.rule);
+    }
     let missing = mutations_check::not_in_the_corpus(&snapshots).expect("shared/spans.txt");
     let uncovered: Vec<&String> = missing.difference(&seen).collect();
     let redundant: Vec<&String> = seen.difference(&missing).collect();
