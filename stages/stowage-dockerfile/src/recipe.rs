@@ -1,16 +1,16 @@
 //! The decision table: from the model's services to images, and for each image the variables its template receives.
 //!
-//! | Language | Build | Runtime | Alternative (when) |
-//! |---|---|---|---|
-//! | Go | `golang` on `$BUILDPLATFORM`, `GOOS`/`GOARCH` from `TARGETOS`/`TARGETARCH`, `CGO_ENABLED=0`, `-trimpath` | distroless `static` | distroless `cc` (native dependencies need libc) |
-//! | Rust | `rust` slim on `$BUILDPLATFORM`, `--target` from `TARGETARCH` with a cross linker | distroless `cc` | - |
-//! | Python | slim, a virtual environment in `/opt/venv` built alone | the same slim image, the venv copied | uv when `uv.lock`, poetry when `poetry.lock`, else pip |
-//! | Node | `npm ci` (pnpm, yarn from their lockfile), `npm install` without a lockfile | slim with `tini` as PID 1, production dependencies only | a build stage when the app has a build step |
-//! | Java | Maven or Gradle image, Spring Boot layers extracted (`jarmode=tools`) | Temurin JRE | - |
-//! | .NET | SDK on `$BUILDPLATFORM`, `dotnet publish -a $TARGETARCH` | ASP.NET chiseled (no shell) | - |
-//! | PHP | composer image (`--no-dev`) | official Apache image listening on 8080 | - |
-//! | Ruby | slim with build tools, Bundler deployment mode when `Gemfile.lock` | slim, the bundle copied | - |
-//! | Static | Node build when the site has a build step | `nginx-unprivileged` (alpine: musl is safe for nginx) on 8080 | - |
+//! | Language | Build | Runtime | Alternative (when) | Fixtures (default; alternative) |
+//! |---|---|---|---|---|
+//! | Go | `golang` on `$BUILDPLATFORM`, `GOOS`/`GOARCH` from `TARGETOS`/`TARGETARCH`, `CGO_ENABLED=0`, `-trimpath` | distroless `static` | distroless `cc` (native dependencies need libc) | `go-nethttp` |
+//! | Rust | `rust` slim on `$BUILDPLATFORM`, `--target` from `TARGETARCH` with a cross linker | distroless `cc` | - | `rust-axum` |
+//! | Python | slim, a virtual environment in `/opt/venv` built alone | the same slim image, the venv copied | uv when `uv.lock`, poetry when `poetry.lock`, else pip | `python-flask`; `python-fastapi-uv` |
+//! | Node | `npm ci` (pnpm, yarn from their lockfile), `npm install` without a lockfile | slim with `tini` as PID 1, production dependencies only | a build stage when the app has a build step | `node-express`; `node-vite-spa` |
+//! | Java | Maven or Gradle image, Spring Boot layers extracted (`jarmode=tools`) | Temurin JRE | - | `java-spring-maven`; `java-gradle-multi` |
+//! | .NET | SDK on `$BUILDPLATFORM`, `dotnet publish -a $TARGETARCH` | ASP.NET chiseled (no shell) | - | `dotnet-aspnet` |
+//! | PHP | composer image (`--no-dev`) | official Apache image listening on 8080 | - | `php-slim` |
+//! | Ruby | slim with build tools, Bundler deployment mode when `Gemfile.lock` | slim, the bundle copied | - | `ruby-sinatra` |
+//! | Static | Node build when the site has a build step | `nginx-unprivileged` (alpine: musl is safe for nginx) on 8080 | - | `static-site` |
 //!
 //! Workers, jobs and CLIs get the same images without ports.
 

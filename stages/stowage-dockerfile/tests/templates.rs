@@ -251,3 +251,62 @@ fn builds_run_on_the_right_platform() {
         }
     }
 }
+
+/// What each decision-table row's fixture must show in its generated production Dockerfile: the row's choice, read in
+/// the committed output (drift-checked against the stage), so a row cannot name a fixture that does not exercise it.
+const ROW_FIXTURES: &[(&str, &str, &[&str])] = &[
+    ("Go", "go-nethttp", &["distroless/static", "CGO_ENABLED=0", "$BUILDPLATFORM"]),
+    ("Rust", "rust-axum", &["distroless/cc", "--target \"$target\"", "$BUILDPLATFORM"]),
+    ("Python", "python-flask", &["/opt/venv", "pip install"]),
+    ("Python", "python-fastapi-uv", &["/opt/venv", "uv sync"]),
+    ("Node", "node-express", &["tini", "--omit=dev"]),
+    ("Node", "node-vite-spa", &["AS build", "npm run build"]),
+    ("Java", "java-spring-maven", &["maven:", "jarmode=tools", "-jre-"]),
+    ("Java", "java-gradle-multi", &["gradle:", "jarmode=tools", "-jre-"]),
+    (".NET", "dotnet-aspnet", &["dotnet publish", "-a \"$TARGETARCH\"", "chiseled"]),
+    ("PHP", "php-slim", &["-apache-", "Listen 8080", "--no-dev"]),
+    ("Ruby", "ruby-sinatra", &["-slim-", "bundle install"]),
+    ("Static", "static-site", &["nginx-unprivileged", "EXPOSE 8080"]),
+];
+
+/// The production Dockerfiles under a fixture (its image may be built from a subfolder: its build root).
+fn dockerfiles(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            dockerfiles(&path, out);
+        } else if entry.file_name() == "Dockerfile" {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_decision_row_has_a_fixture_that_shows_it() {
+    let docs = stowage_dockerfile::docs::render();
+    let table = docs.split("## Decision table").nth(1).unwrap().split("\n## ").next().unwrap();
+    let mut named = Vec::new();
+    for row in table.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| Language")) {
+        let cells: Vec<&str> = row.trim_matches('|').split(" | ").map(str::trim).collect();
+        let fixtures: Vec<&str> = cells.last().unwrap().split(';').map(|f| f.trim().trim_matches('`')).collect();
+        assert!(fixtures.iter().all(|f| !f.is_empty() && *f != "-"), "decision row without a fixture: {row}");
+        for fixture in fixtures {
+            named.push((cells[0].to_string(), fixture.to_string()));
+        }
+    }
+    let expected: Vec<(String, String)> =
+        ROW_FIXTURES.iter().map(|(lang, fixture, _)| (lang.to_string(), fixture.to_string())).collect();
+    assert_eq!(named, expected, "the decision table's fixtures and this test's ROW_FIXTURES differ");
+    for (lang, fixture, markers) in ROW_FIXTURES {
+        let mut found = Vec::new();
+        dockerfiles(&repo().join("tests/fixtures/apps").join(fixture), &mut found);
+        assert!(!found.is_empty(), "{lang}: fixture {fixture} has no generated Dockerfile");
+        let texts: Vec<String> = found.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect();
+        for marker in *markers {
+            assert!(
+                texts.iter().any(|t| t.contains(marker)),
+                "{lang} row: no Dockerfile of fixture {fixture} shows `{marker}`"
+            );
+        }
+    }
+}
