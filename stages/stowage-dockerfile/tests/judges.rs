@@ -188,3 +188,42 @@ fn every_image_has_its_build_note() {
         );
     }
 }
+
+/// Every image reference goes through the `REGISTRY` build argument, so that `--build-arg REGISTRY=mirror/` maps
+/// them all to a mirror without a change to committed files: each `FROM` names `${REGISTRY}` or an earlier stage,
+/// and `COPY --from` and `RUN --mount=from=` name stages, never images.
+#[test]
+fn every_image_reference_goes_through_registry() {
+    for file in generated() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut stages: Vec<String> = Vec::new();
+        for line in text.lines() {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if words.first() == Some(&"FROM") {
+                let image = words.iter().skip(1).find(|w| !w.starts_with("--")).unwrap();
+                assert!(
+                    image.starts_with("${REGISTRY}") || stages.iter().any(|s| s == image),
+                    "{}: `{line}` does not go through REGISTRY",
+                    file.display()
+                );
+                if let Some(i) = words.iter().position(|w| w.eq_ignore_ascii_case("AS")) {
+                    stages.push(words[i + 1].to_string());
+                }
+            }
+            for word in &words {
+                let from = word
+                    .strip_prefix("--from=")
+                    .or_else(|| word.split(",from=").nth(1))
+                    .or_else(|| word.strip_prefix("--mount=from="));
+                if let Some(from) = from {
+                    let from = from.split(',').next().unwrap();
+                    assert!(
+                        stages.iter().any(|s| s == from),
+                        "{}: `{line}` names an image, not a stage",
+                        file.display()
+                    );
+                }
+            }
+        }
+    }
+}
