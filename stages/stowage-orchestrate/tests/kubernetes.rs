@@ -191,3 +191,65 @@ fn ingress_routes_to_rendered_services_and_only_with_a_host() {
     }
     assert!(with_ingress >= 1, "no fixture configures an Ingress");
 }
+
+/// The cross-object checks hold the rendered objects together: break one reference in the monorepo's prod overlay
+/// (a pod label, a Service selector, an HPA target, an Ingress backend) and stowage's validator must name it.
+#[test]
+fn a_broken_reference_between_rendered_objects_is_caught() {
+    let (_, out) = rendered();
+    let text = std::fs::read_to_string(out.join("monorepo-prod.yaml")).unwrap();
+    let docs: Vec<&str> = text.split("\n---\n").collect();
+    let doc_of = |kind: &str, name: &str| {
+        docs.iter()
+            .position(|d| d.contains(&format!("kind: {kind}\n")) && d.contains(&format!("\n  name: {name}\n")))
+            .unwrap_or_else(|| panic!("no {kind} {name} in the monorepo's prod overlay"))
+    };
+    // (what is broken, the document, the text replaced in it after `after`, the rules that must fire)
+    let cases: [(&str, usize, &str, &str, &str, &[&str]); 4] = [
+        (
+            "the api pods' label",
+            doc_of("Deployment", "api"),
+            "template:",
+            "app.kubernetes.io/name: api",
+            "app.kubernetes.io/name: api-v2",
+            &["KS049", "KS053", "KS054"],
+        ),
+        (
+            "the api Service's selector",
+            doc_of("Service", "api"),
+            "selector:",
+            "app.kubernetes.io/name: api",
+            "app.kubernetes.io/name: apii",
+            &["KS049"],
+        ),
+        (
+            "the api HPA's target",
+            doc_of("HorizontalPodAutoscaler", "api"),
+            "scaleTargetRef:",
+            "name: api",
+            "name: api-server",
+            &["KS110"],
+        ),
+        ("the Ingress backend", doc_of("Ingress", "monorepo"), "backend:", "name: api", "name: api-svc", &["KS070"]),
+    ];
+    let policy = stowage_validate::Policy::default();
+    let clean = stowage_validate::lint_text(stowage_validate::Kind::Kubernetes, "prod.yaml", &text, &policy);
+    for (what, i, after, from, to, rules) in cases {
+        for rule in rules {
+            assert!(!clean.iter().any(|f| f.rule == *rule), "{rule} fires before {what} is broken");
+        }
+        let mut broken: Vec<String> = docs.iter().map(|d| d.to_string()).collect();
+        let start = broken[i].find(after).unwrap_or_else(|| panic!("{what}: no `{after}`"));
+        let at = start + broken[i][start..].find(from).unwrap_or_else(|| panic!("{what}: no `{from}`"));
+        broken[i].replace_range(at..at + from.len(), to);
+        let findings = stowage_validate::lint_text(
+            stowage_validate::Kind::Kubernetes,
+            "prod.yaml",
+            &broken.join("\n---\n"),
+            &policy,
+        );
+        for rule in rules {
+            assert!(findings.iter().any(|f| f.rule == *rule), "{what} broken: no {rule}; found {findings:?}");
+        }
+    }
+}

@@ -1324,6 +1324,19 @@ pub fn check_relations(objects: &[Object], _policy: &Policy) -> Vec<(String, Dia
                 let kind = target.get("kind").and_then(Node::str).unwrap_or("");
                 let name = target.get("name").and_then(Node::str).unwrap_or("");
                 let scaled = objects.iter().find(|t| t.kind == kind && t.name == name && same_ns(o, t));
+                // Judged only when these manifests hold workloads of that kind: an HPA shipped alone targets
+                // something deployed elsewhere.
+                if scaled.is_none() && objects.iter().any(|t| t.kind == kind) {
+                    let at = target.get("name").map_or(target.pos(), Node::pos);
+                    out.push((
+                        o.file.clone(),
+                        Diag::new(
+                            "KS110",
+                            at,
+                            format!("{label} scales {kind} `{name}`, which is not in these manifests"),
+                        ),
+                    ));
+                }
                 if let Some(r) = scaled.and_then(|t| t.root.path(&["spec", "replicas"])) {
                     let t = scaled.expect("found");
                     out.push((

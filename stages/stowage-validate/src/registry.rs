@@ -1247,6 +1247,11 @@ rules! {
         why "kustomize v5 deprecates commonLabels, patchesStrategicMerge, patchesJson6902, bases, vars and imageTags, warns on each, and `kustomize edit fix` rewrites them; commonLabels also changes selectors, which breaks the rollout of an existing Deployment."
         fix "Use the replacement the message names (`labels`, `patches`, `resources`, `replacements`, `images`)."
         refs "" hadolint "" checkov "" kube_linter "" trivy "";
+    "KS110" Kubernetes "-" Error true
+        title "HorizontalPodAutoscaler targets a workload that does not exist"
+        why "The autoscaler scales nothing: the workload it was meant for keeps its replica count under any load, and the HPA reports a failed target."
+        fix "Name the Deployment or StatefulSet of the manifests in scaleTargetRef (kind and name)."
+        refs "" hadolint "" checkov "" kube_linter "" trivy "";
 
     // ---- Compose ----
     "CP001" Compose "C01" Error true
