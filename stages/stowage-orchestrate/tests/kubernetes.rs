@@ -192,6 +192,9 @@ fn ingress_routes_to_rendered_services_and_only_with_a_host() {
     assert!(with_ingress >= 1, "no fixture configures an Ingress");
 }
 
+/// What a case breaks, in which document, the text replaced after a marker, and the rules that must fire.
+type Break<'a> = (&'a str, usize, &'a str, &'a str, &'a str, &'a [&'a str]);
+
 /// The cross-object checks hold the rendered objects together: break one reference in the monorepo's prod overlay
 /// (a pod label, a Service selector, an HPA target, an Ingress backend) and stowage's validator must name it.
 #[test]
@@ -205,7 +208,7 @@ fn a_broken_reference_between_rendered_objects_is_caught() {
             .unwrap_or_else(|| panic!("no {kind} {name} in the monorepo's prod overlay"))
     };
     // (what is broken, the document, the text replaced in it after `after`, the rules that must fire)
-    let cases: [(&str, usize, &str, &str, &str, &[&str]); 4] = [
+    let cases: [Break; 4] = [
         (
             "the api pods' label",
             doc_of("Deployment", "api"),
