@@ -111,6 +111,10 @@ fn corpus_check_follows_the_exit_code_table() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("--write-expected"), "{stderr}");
 
+    let (code, _, stderr) = run(&["--corpus", dir, "--only", "secrets", "--apps-dir", missing.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--apps-dir") && stderr.contains("no such folder"), "{stderr}");
+
     let (code, _, stderr) = run(&["--corpus", dir, "--only", "nope"]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("no check named `nope`"), "{stderr}");

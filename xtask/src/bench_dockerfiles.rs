@@ -311,6 +311,12 @@ fn remove_own_container_files(dir: &Path) -> std::io::Result<usize> {
 /// containerized; every Dockerfile stowage generates for it judged by hadolint, checkov and stowage's validator. Apps
 /// no test was tuned on for the generators: these figures are reported apart from the fixtures'.
 pub fn apps_section(root: &Path, apps_dir: &Path) -> Result<String> {
+    judge_apps(root, apps_dir).map(|(section, _)| section)
+}
+
+/// [`apps_section`] and its problems: a generated Dockerfile any judge finds something in, or a run that crashed
+/// (exit 3). A refusal with exit 2 (a pin the knowledge base does not hold, no deployable) is reported, not a problem.
+pub fn judge_apps(root: &Path, apps_dir: &Path) -> Result<(String, Vec<String>)> {
     crate::judges::install(root)?;
     let sh = Shell::new().map_err(|e| Failure::crash(e.to_string()))?;
     sh.change_dir(root);
@@ -379,7 +385,6 @@ pub fn apps_section(root: &Path, apps_dir: &Path) -> Result<String> {
     let hadolint = hadolint(root, &all_files)?;
     let checkov = checkov(root, &all_files)?;
     let validator = validator(root, &all_files)?;
-    let _ = std::fs::remove_dir_all(&scratch);
     let mut out = format!(
         "{APPS_HEADING}\n\nWritten by `cargo xtask bench --dockerfiles-only --apps-dir <apps folder>`. Each app of \
          tests/apps-expected/apps.tsv, copied without its own Dockerfiles, ignore files and compose files, then \
@@ -396,7 +401,20 @@ pub fn apps_section(root: &Path, apps_dir: &Path) -> Result<String> {
          | --- | ---: | ---: | --- | --- | --- | --- |\n"
     );
     let (mut generated, mut clean) = (0, 0);
+    let mut problems = Vec::new();
     for (name, removed, files, outcome) in &rows {
+        if outcome.starts_with("exit 3") || outcome.starts_with("exit signal") {
+            problems.push(format!("{name}: {outcome}"));
+        }
+        for file in files {
+            for (judge, found) in [("hadolint", &hadolint), ("checkov", &checkov), ("stowage's validator", &validator)]
+            {
+                if let Some(ids) = found.get(file).filter(|ids| !ids.is_empty()) {
+                    let shown = file.strip_prefix(&scratch).unwrap_or(file).display().to_string();
+                    problems.push(format!("{shown}: {judge} finds {}", counted(ids)));
+                }
+            }
+        }
         let ids = |found: &Found| {
             let all: Vec<String> = files.iter().flat_map(|f| found.get(f).cloned().unwrap_or_default()).collect();
             counted(&all)
@@ -417,7 +435,8 @@ pub fn apps_section(root: &Path, apps_dir: &Path) -> Result<String> {
         );
     }
     let _ = writeln!(out, "\n{clean} of {generated} generated Dockerfiles pass all three judges with no finding.\n");
-    Ok(out)
+    let _ = std::fs::remove_dir_all(&scratch);
+    Ok((out, problems))
 }
 
 #[cfg(test)]

@@ -264,4 +264,9 @@ pub struct CorpusCheckArgs {
     /// spans, mutations.
     #[arg(long, value_delimiter = ',', value_name = "CHECKS")]
     pub only: Option<Vec<String>>,
+    /// Also containerize the real apps of tests/apps-expected/apps.tsv fetched into DIR (their own container files
+    /// removed first) and judge every generated Dockerfile with hadolint, checkov and the validator: any finding, or
+    /// a run that crashes, fails the check. CI cannot fetch the apps, so it does not pass this.
+    #[arg(long, value_name = "DIR")]
+    pub apps_dir: Option<PathBuf>,
 }

@@ -44,11 +44,26 @@ pub fn run(home: &Home, args: &CorpusCheckArgs) -> Result<i32> {
     if args.write_expected {
         command.arg("--write-expected");
     }
-    let status = command.status().map_err(|e| Failure::crash(format!("cannot run cargo: {e}")))?;
-    match status.code() {
-        Some(code) => Ok(code),
-        None => Err(Failure::crash("corpus-check was killed by a signal")),
+    if let Some(dir) = args.apps_dir.as_deref().filter(|d| !d.is_dir()) {
+        return Err(Failure::usage(format!("--apps-dir {}: no such folder", dir.display())));
     }
+    let status = command.status().map_err(|e| Failure::crash(format!("cannot run cargo: {e}")))?;
+    let code = match status.code() {
+        Some(code) => code,
+        None => return Err(Failure::crash("corpus-check was killed by a signal")),
+    };
+    let Some(dir) = &args.apps_dir else { return Ok(code) };
+    println!("\n== generated Dockerfiles of the real apps in {}", dir.display());
+    let (section, problems) = crate::bench_dockerfiles::judge_apps(root, &absolute(dir)?)?;
+    print!("{section}");
+    for problem in &problems {
+        println!("problem: {problem}");
+    }
+    println!(
+        "-- apps: {}",
+        if problems.is_empty() { "ok".to_string() } else { format!("{} problems", problems.len()) }
+    );
+    Ok(if problems.is_empty() { code } else { code.max(1) })
 }
 
 /// The folders named with --corpus (each must exist), or the default ones that exist (at least one must).
