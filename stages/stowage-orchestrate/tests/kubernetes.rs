@@ -30,8 +30,10 @@ fn apps() -> Vec<PathBuf> {
 }
 
 /// Every overlay of every fixture app rendered into one scratch folder (`<app>-<overlay>.yaml`).
-fn rendered() -> (Vec<PathBuf>, PathBuf) {
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("orchestrate-kustomize");
+/// Renders every fixture's overlays into a folder of the calling test's own (`test`): tests run in parallel, and one
+/// clearing a shared folder would pull the files from under another.
+fn rendered(test: &str) -> (Vec<PathBuf>, PathBuf) {
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("orchestrate-kustomize").join(test);
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out).unwrap();
     let apps = apps();
@@ -53,7 +55,7 @@ fn rendered() -> (Vec<PathBuf>, PathBuf) {
 
 #[test]
 fn rendered_overlays_pass_kubernetes_validate_checkov_and_the_restricted_profile() {
-    let (apps, out) = rendered();
+    let (apps, out) = rendered("judges");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     for version in ["1.34.0", "1.35.0", "1.36.0", "1.37.0"] {
@@ -137,7 +139,7 @@ fn the_files_as_written_pass_stowages_validator() {
 /// without a host, no Ingress and the prod overlay says how to get one.
 #[test]
 fn ingress_routes_to_rendered_services_and_only_with_a_host() {
-    let (apps, out) = rendered();
+    let (apps, out) = rendered("ingress");
     let mut with_ingress = 0;
     for app in &apps {
         let name = app.file_name().unwrap().to_string_lossy().to_string();
@@ -199,7 +201,7 @@ type Break<'a> = (&'a str, usize, &'a str, &'a str, &'a str, &'a [&'a str]);
 /// (a pod label, a Service selector, an HPA target, an Ingress backend) and stowage's validator must name it.
 #[test]
 fn a_broken_reference_between_rendered_objects_is_caught() {
-    let (_, out) = rendered();
+    let (_, out) = rendered("broken");
     let text = std::fs::read_to_string(out.join("monorepo-prod.yaml")).unwrap();
     let docs: Vec<&str> = text.split("\n---\n").collect();
     let doc_of = |kind: &str, name: &str| {
