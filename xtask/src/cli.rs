@@ -91,6 +91,19 @@ pub struct ContainerizeArgs {
     /// Overwrite files edited by hand since stowage generated them, and remove edited files no longer generated.
     #[arg(long)]
     pub force: bool,
+    /// Run the verify gate: build every generated image on podman or docker and run it hardened until healthy
+    /// (docs/verify.md). Without it the gate runs only when `[stages.verify] enabled` is set, and never under
+    /// --check. With it, no engine is an error (exit 2).
+    #[arg(long)]
+    pub verify: bool,
+    /// The engine the verify gate uses: `podman`, `docker` or a path to either [default: `[stages.verify] engine`,
+    /// else the first that answers].
+    #[arg(long, value_name = "ENGINE")]
+    pub engine: Option<String>,
+    /// Prefix the verify gate puts before every base image (the Dockerfiles' REGISTRY argument), e.g. a mirror or
+    /// `localhost/stowage-standin/` for the local stand-ins [default: `[stages.verify] base_registry`].
+    #[arg(long, value_name = "PREFIX")]
+    pub base_registry: Option<String>,
     /// Take over an existing file that stowage did not generate: overwrite it and record it in the lock. PATH is
     /// relative to the app (or a path into the app from the current folder).
     #[arg(long, value_name = "PATH")]

@@ -189,6 +189,45 @@ fn report_dir(home: &Home, args: &ContainerizeArgs, app_root: &Path, name: &str)
     Ok(if dir.is_absolute() { dir } else { std::env::current_dir().unwrap_or_default().join(dir) })
 }
 
+/// The verify gate builds and runs images, which takes minutes and an engine: it runs only when asked, with
+/// `--verify` (then no engine is an error) or `[stages.verify] enabled` (never under `--check` without the flag).
+fn opt_in_verify(loaded: &mut config::Loaded, names: &BTreeSet<String>, args: &ContainerizeArgs) -> Result<()> {
+    const VERIFY: &str = "verify";
+    let enabled = loaded.config.stage_options.get(VERIFY).and_then(|o| o.get("enabled")).and_then(|v| v.as_bool());
+    let named = loaded.only.as_ref().is_some_and(|only| only.iter().any(|s| s == VERIFY));
+    let wanted = args.verify || named || (enabled == Some(true) && !args.check);
+    if !names.contains(VERIFY) {
+        if args.verify {
+            return Err(Failure::usage(
+                "`--verify` asks for the verify gate, but no stage `verify` is installed: install stowage with its \
+                 stages (`cargo xtask install`) or put `stowage-verify` beside `stowage`",
+            ));
+        }
+        return Ok(());
+    }
+    if !wanted {
+        if !loaded.skip.iter().any(|s| s == VERIFY) {
+            loaded.skip.push(VERIFY.to_string());
+        }
+        return Ok(());
+    }
+    loaded.skip.retain(|s| s != VERIFY);
+    let options = loaded.config.stage_options.entry(VERIFY.to_string()).or_insert_with(|| serde_json::json!({}));
+    if let Some(table) = options.as_object_mut() {
+        if args.verify {
+            table.insert("required".into(), serde_json::Value::Bool(true));
+        }
+        // Flags win over the files: the flag's value replaces the table's key, and no longer points at a line.
+        for (key, value) in [("engine", &args.engine), ("base_registry", &args.base_registry)] {
+            if let Some(value) = value {
+                table.insert(key.into(), serde_json::Value::String(value.clone()));
+                loaded.config.key_locations.remove(&format!("stages.verify.{key}"));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Runs without printing anything but errors; the caller reads the report file.
 pub fn run_quiet(home: &Home, args: &ContainerizeArgs) -> Result<i32> {
     execute(home, args, true, &mut false)
@@ -210,7 +249,7 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool, reported: &mut bo
     let _app_guard = lock_app(&app_root)?;
     // A change that a killed run left half done is undone before anything reads the app.
     apply::recover(&app_root)?;
-    let loaded = config::load(&app_root, &flags)?;
+    let mut loaded = config::load(&app_root, &flags)?;
     // Read before any stage runs: a baseline that cannot be used stops the run with nothing written.
     let baseline = args.baseline.as_deref().map(Baseline::read).transpose()?;
     let found = home.find()?;
@@ -221,6 +260,7 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool, reported: &mut bo
     all.extend(discover::external_stages(&loaded.config)?);
     let ordered = discover::order(all)?;
     let pipeline_names: BTreeSet<String> = ordered.iter().map(|s| s.name.clone()).collect();
+    opt_in_verify(&mut loaded, &pipeline_names, args)?;
     let selected = discover::select(ordered, loaded.only.as_deref(), &loaded.skip, &loaded.selection_at)?;
     discover::check_stage_options(&loaded.config, &pipeline_names)?;
     home.build(&selected)?;
@@ -274,6 +314,7 @@ fn execute(home: &Home, args: &ContainerizeArgs, silent: bool, reported: &mut bo
             (None, None) => "`thresholds.stage_timeout_seconds` in stowage.toml".into(),
         },
         progress: &progress,
+        live: human,
         unwatched: [Some(report_dir.clone()), found.bin_dir.as_ref().and_then(|b| b.parent().map(Path::to_path_buf))]
             .into_iter()
             .flatten()
@@ -641,7 +682,9 @@ fn print_findings(summary: &Summary) {
             (Some(l), None) => format!("{file}:{l}"),
             _ => file.into_owned(),
         };
-        eprintln!("{}[{}] {place}: {}", f.finding.severity, plain(&f.finding.rule), plain(&f.finding.message));
+        // A message's own line breaks (the log tail of a failed build) are kept; other control characters are not.
+        let message = crate::for_terminal(&f.finding.message);
+        eprintln!("{}[{}] {place}: {message}", f.finding.severity, plain(&f.finding.rule));
     }
     for n in &summary.notes {
         eprintln!("note({}): {}", n.stage, plain(&n.note));

@@ -65,12 +65,23 @@ pub struct Pipeline<'a> {
     pub timeout_setting: String,
     /// Called after each stage, for the progress line.
     pub progress: &'a dyn Fn(&StageOutcome),
+    /// Show a stage's `progress: ` lines on stdout as they come (a long stage such as verify says what it builds).
+    pub live: bool,
     /// Folders inside the app that the run itself writes (the report folder, cargo's target folder when the app is
     /// the workspace): not watched for changes made by stages.
     pub unwatched: Vec<PathBuf>,
 }
 
 impl Pipeline<'_> {
+    /// `[stages.NAME] timeout_seconds`: a stage whose work is known to be long (verify builds images) has its own.
+    fn stage_timeout(&self, stage: &str) -> Option<u64> {
+        self.config.stage_options.get(stage)?.get("timeout_seconds")?.as_u64()
+    }
+
+    fn timeout_seconds(&self, stage: &str) -> u64 {
+        self.stage_timeout(stage).unwrap_or(self.config.thresholds.stage_timeout_seconds)
+    }
+
     pub fn run(&self, stages: &[StageSpec]) -> Result<PipelineResult> {
         interrupt::install();
         // The scratch folder is cleared only when a run made it (its marker is there): never a person's folder.
@@ -155,7 +166,7 @@ impl Pipeline<'_> {
                 }
                 _ if ran.timed_out => {
                     outcome.status = "timed-out";
-                    let limit = self.config.thresholds.stage_timeout_seconds;
+                    let limit = self.timeout_seconds(&stage.name);
                     // A stage that spent its time waiting (on a FIFO or device in the app, a lock, the network) is
                     // not helped by more time: say so instead of pointing at the timeout.
                     let advice = match ran.cpu_seconds() {
@@ -164,6 +175,9 @@ impl Pipeline<'_> {
                              working (a FIFO or device it reads, a lock, the network): more time will not help; its \
                              stderr may say what it waited for"
                         ),
+                        _ if self.stage_timeout(&stage.name).is_some() => {
+                            format!("raise `[stages.{}] timeout_seconds` if it needs longer", stage.name)
+                        }
                         _ => format!("raise {} if it needs longer", self.timeout_setting),
                     };
                     Some(Failure::crash(format!(
@@ -326,10 +340,11 @@ impl Pipeline<'_> {
         })?;
         let stdout_file = dir.join("stdout.log");
         let stderr_file = dir.join("stderr.log");
-        let stdout_thread = std::thread::spawn(move || capture(stdout_read, &stdout_file));
-        let stderr_thread = std::thread::spawn(move || capture(stderr_read, &stderr_file));
+        let echo = self.live.then(|| stage.name.clone());
+        let stdout_thread = std::thread::spawn(move || capture(stdout_read, &stdout_file, echo));
+        let stderr_thread = std::thread::spawn(move || capture(stderr_read, &stderr_file, None));
         // A timeout too large for the clock (someone meaning "no limit") is a hundred years.
-        let timeout = Duration::from_secs(self.config.thresholds.stage_timeout_seconds.min(100 * 365 * 24 * 3600));
+        let timeout = Duration::from_secs(self.timeout_seconds(&stage.name).min(100 * 365 * 24 * 3600));
         let deadline = Instant::now() + timeout;
         let mut pause = Duration::from_millis(1);
         let waited = loop {
@@ -372,12 +387,14 @@ const TAIL_BYTES: usize = 64 << 10;
 
 /// Copies a stage's output stream into its log file, keeping the first `LOG_CAP` bytes and the last `TAIL_BYTES`
 /// (with a line saying how much was cut between them); returns the last `TAIL_BYTES` of the stream.
-fn capture(mut from: std::io::PipeReader, path: &Path) -> std::io::Result<Vec<u8>> {
+/// With `echo` (the stage's name), each line starting `progress: ` is also shown on the terminal as it arrives.
+fn capture(mut from: std::io::PipeReader, path: &Path, echo: Option<String>) -> std::io::Result<Vec<u8>> {
     use std::io::{Read, Write};
     let mut log = std::io::BufWriter::new(std::fs::File::create(path)?);
     let mut total: u64 = 0;
     let mut tail: std::collections::VecDeque<u8> = std::collections::VecDeque::with_capacity(TAIL_BYTES);
     let mut buffer = vec![0u8; 64 << 10];
+    let mut pending: Vec<u8> = Vec::new();
     loop {
         let n = match from.read(&mut buffer) {
             Ok(0) => break,
@@ -386,6 +403,20 @@ fn capture(mut from: std::io::PipeReader, path: &Path) -> std::io::Result<Vec<u8
             Err(e) => return Err(e),
         };
         let chunk = &buffer[..n];
+        if let Some(stage) = &echo {
+            pending.extend_from_slice(chunk);
+            while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = pending.drain(..=end).collect();
+                let line = String::from_utf8_lossy(&line);
+                if let Some(text) = line.trim_end().strip_prefix("progress: ") {
+                    eprintln!("stowage: {stage:<12} {}", crate::for_terminal(text));
+                }
+            }
+            // A line longer than the log's tail is no progress line worth keeping whole.
+            if pending.len() > TAIL_BYTES {
+                pending.clear();
+            }
+        }
         let room = LOG_CAP.saturating_sub(total).min(n as u64) as usize;
         log.write_all(&chunk[..room])?;
         total += n as u64;

@@ -1,0 +1,871 @@
+//! The verify gate: text that looks like a Dockerfile is not a container. For each image the dockerfile stage
+//! staged, it builds the staged Dockerfile with the staged ignore file on a real engine (podman or docker), runs the
+//! image under full hardening (read-only root filesystem with tmpfs for the writable paths, every capability
+//! dropped, no-new-privileges, the image's own user, memory, CPU and PID limits), checks from outside that the
+//! hardening holds (`/proc/<pid>/status` of the container's PID 1 and `inspect`), and waits until it is healthy:
+//! HTTP 2xx on the health path from the host through the published port, else an open port; a worker keeps running
+//! 10 s; a CLI answers `--version` or `--help`. Failures are `VF` findings ([`rules`]); build time, image size and
+//! time to healthy are the stage's `measurements` fact.
+//!
+//! It is the documented exception to two stage invariants: builds reach package registries, and the engine keeps
+//! the images it built (named `stowage-verify/<app>/<image>`). Nothing is written into the app or under `--out`.
+//! Every container and image carries the labels `io.stowage.verify.app` and `io.stowage.verify.run`; an earlier
+//! run's leftovers (even of a run killed outright) are removed when the next run on the app starts.
+//!
+//! `STOWAGE_VERIFY_PROC` replaces `/proc` for the privilege checks, for tests with a scripted engine.
+
+pub mod engine;
+pub mod probe;
+pub mod rules;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use stowage_kit::{Finding, Run, StageError};
+use stowage_model::{Kind, Model, Service};
+
+use engine::{Engine, Flavour};
+
+/// The stage's options (`[stages.verify]`), with the defaults of policies/defaults.toml.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Options {
+    /// Run the gate on `containerize` without `--verify` (never under `--check` without it).
+    #[serde(default)]
+    pub enabled: bool,
+    /// Set by the runner for `--verify`: no engine is then an error, not a skip.
+    #[serde(default)]
+    pub required: bool,
+    /// `podman`, `docker`, or a path to either; empty: the first that answers.
+    #[serde(default)]
+    pub engine: String,
+    /// Prefix for every base image (the Dockerfiles' `REGISTRY` build argument), e.g. a mirror or the local
+    /// stand-ins `localhost/stowage-standin/`; a `localhost/` prefix also means nothing is pulled.
+    #[serde(default)]
+    pub base_registry: String,
+    /// A CA bundle handed to builds as the `ca` secret (for registries behind a TLS-intercepting proxy); empty:
+    /// `SSL_CERT_FILE`, else the system bundle when there is one; `none`: no secret.
+    #[serde(default)]
+    pub ca_bundle: String,
+    #[serde(default = "default_build_timeout")]
+    pub build_timeout_seconds: u64,
+    #[serde(default = "default_health_timeout")]
+    pub health_timeout_seconds: u64,
+    /// The memory limit of each hardened run, as the engine's `--memory` takes it.
+    #[serde(default = "default_memory")]
+    pub memory: String,
+    #[serde(default = "default_cpus")]
+    pub cpus: String,
+    #[serde(default = "default_pids")]
+    pub pids_limit: u32,
+    /// The whole stage's deadline, read by the runner (it replaces `thresholds.stage_timeout_seconds` for this
+    /// stage, since a cold release build on 2 cores takes longer than any generator).
+    #[serde(default)]
+    pub timeout_seconds: Option<u64>,
+}
+
+fn default_build_timeout() -> u64 {
+    1200
+}
+fn default_health_timeout() -> u64 {
+    60
+}
+fn default_memory() -> String {
+    "512m".into()
+}
+fn default_cpus() -> String {
+    "1".into()
+}
+fn default_pids() -> u32 {
+    256
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        serde_json::from_value(serde_json::json!({})).expect("every option has a default")
+    }
+}
+
+impl Options {
+    pub fn from_context(run: &Run) -> Result<Options, StageError> {
+        let Some(value) = run.ctx.config.stage_options.get("verify") else {
+            return Ok(Options::default());
+        };
+        let at = run.ctx.config.key_locations.get("stages.verify").cloned().unwrap_or("stowage.toml".into());
+        let options: Options = serde_json::from_value(value.clone())
+            .map_err(|e| StageError::BadInput(format!("{at}: invalid [stages.verify]: {e}")))?;
+        if options.health_timeout_seconds == 0 || options.build_timeout_seconds == 0 {
+            return Err(StageError::BadInput(format!(
+                "{at}: [stages.verify] build_timeout_seconds and health_timeout_seconds must be above 0"
+            )));
+        }
+        if !options.base_registry.is_empty() && !options.base_registry.ends_with('/') {
+            return Err(StageError::BadInput(format!(
+                "{at}: [stages.verify] base_registry must end with `/` (it is prefixed to every base image, as the \
+                 Dockerfiles' REGISTRY argument): \"{}/\"",
+                options.base_registry
+            )));
+        }
+        Ok(options)
+    }
+}
+
+/// One image the dockerfile stage planned, as its facts publish it.
+#[derive(Debug, Clone, Deserialize)]
+struct ImageFact {
+    image: String,
+    services: Vec<String>,
+    dockerfile: String,
+    ignore_file: String,
+    build_context: String,
+    #[serde(default)]
+    writable_paths: Vec<String>,
+}
+
+/// What the gate measured for one image.
+#[derive(Debug, Default, serde::Serialize)]
+struct Measurement {
+    image: String,
+    dockerfile: String,
+    built: bool,
+    build_seconds: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size_bytes: Option<u64>,
+    services: Vec<ServiceMeasurement>,
+}
+
+#[derive(Debug, Default, serde::Serialize)]
+struct ServiceMeasurement {
+    service: String,
+    kind: String,
+    /// The probe that decided: `http GET /health`, `tcp 8080`, `running 10 s`, `--version`, or why none ran.
+    probe: String,
+    healthy: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_to_healthy_ms: Option<u128>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stop_ms: Option<u128>,
+}
+
+impl Measurement {
+    /// One line for the terminal: what was built and how each service did.
+    fn summary(&self) -> String {
+        let mut line = format!("verify: `{}`", self.image);
+        if !self.built {
+            line.push_str(&format!(" did not build ({:.1} s)", self.build_seconds));
+            return line;
+        }
+        line.push_str(&format!(" built in {:.1} s", self.build_seconds));
+        if let Some(size) = self.size_bytes {
+            line.push_str(&format!(", {:.1} MB", size as f64 / 1e6));
+        }
+        for s in &self.services {
+            line.push_str(&format!("; `{}` ({})", s.service, s.kind));
+            match (s.healthy, s.start_to_healthy_ms) {
+                (true, Some(ms)) => line.push_str(&format!(" healthy in {ms} ms by {}", s.probe)),
+                (true, None) => line.push_str(&format!(" passed: {}", s.probe)),
+                (false, _) if s.probe.starts_with("not ") => line.push_str(&format!(": {}", s.probe)),
+                (false, _) => line.push_str(&format!(" failed ({})", s.probe)),
+            }
+        }
+        line
+    }
+}
+
+const APP_LABEL: &str = "io.stowage.verify.app";
+const RUN_LABEL: &str = "io.stowage.verify.run";
+
+/// The stage.
+pub fn run_stage(run: &mut Run) -> Result<(), StageError> {
+    let options = Options::from_context(run)?;
+    let model = Model::from_facts(&run.ctx.facts).map_err(|e| StageError::BadInput(e.to_string()))?;
+    let images: Vec<ImageFact> = match run.ctx.facts.get("dockerfile").and_then(|f| f.get("images")) {
+        Some(value) => serde_json::from_value(value.clone())
+            .map_err(|e| StageError::BadInput(format!("the dockerfile stage's facts are not as expected: {e}")))?,
+        None => {
+            run.note("verify: nothing to build (the dockerfile stage did not run or planned no image)");
+            return Ok(());
+        }
+    };
+    let preferred = (!options.engine.is_empty()).then_some(options.engine.as_str());
+    let engine = match engine::detect(preferred) {
+        Ok(engine) => engine,
+        Err(tried) => {
+            let why = format!(
+                "no container engine answers ({}): install podman (`apt-get install -y podman runc`, see \
+                 docs/verify.md for the setup), start a Docker daemon, or name one with `[stages.verify] engine`",
+                tried.join("; ")
+            );
+            if options.required || std::env::var_os("CI").is_some() {
+                return Err(StageError::BadInput(format!("verify: {why}")));
+            }
+            run.note(format!("verify skipped: {why}"));
+            return Ok(());
+        }
+    };
+    let mut gate = Gate::new(run, engine, options, &images);
+    gate.clean_leftovers()?;
+    let mut measurements = Vec::new();
+    for image in &images {
+        let m = gate.verify_image(image, &model)?;
+        let note = m.summary();
+        gate.run.note(note);
+        measurements.push(m);
+    }
+    gate.clean_run();
+    let engine_name = gate.engine.name();
+    let run_id = gate.run_id.clone();
+    drop(gate);
+    run.set_facts(serde_json::json!({ "engine": engine_name, "run": run_id, "measurements": measurements }));
+    Ok(())
+}
+
+struct Gate<'r> {
+    run: &'r mut Run,
+    engine: Engine,
+    options: Options,
+    run_id: String,
+    app: String,
+    /// App-relative path to the staged bytes, for the files the gate builds from.
+    staged: BTreeMap<String, PathBuf>,
+    proc_root: PathBuf,
+    scratch: Option<PathBuf>,
+}
+
+impl<'r> Gate<'r> {
+    fn new(run: &'r mut Run, engine: Engine, options: Options, _images: &[ImageFact]) -> Gate<'r> {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let run_id = format!("{}-{:x}", std::process::id(), nanos & 0xffff_ffff);
+        let app = image_component(&run.ctx.app.name);
+        let staged = run.ctx.staged.iter().map(|f| (f.path.clone(), f.source.clone())).collect();
+        let proc_root = std::env::var_os("STOWAGE_VERIFY_PROC").map_or(PathBuf::from("/proc"), PathBuf::from);
+        Gate { run, engine, options, run_id, app, staged, proc_root, scratch: None }
+    }
+
+    fn quick(&self, args: &[&str]) -> Result<engine::Output, StageError> {
+        let out = self
+            .engine
+            .run(args, Duration::from_secs(120))
+            .map_err(|e| StageError::Internal(format!("{} {}: {e}", self.engine.name(), args[0])))?;
+        if out.timed_out {
+            return Err(StageError::Internal(format!(
+                "`{} {}` did not answer within 120 s: the engine is stuck",
+                self.engine.name(),
+                args.join(" ")
+            )));
+        }
+        Ok(out)
+    }
+
+    /// Removes every container of an earlier run on this app (and the images that lost their name to a rebuild).
+    fn clean_leftovers(&mut self) -> Result<(), StageError> {
+        let filter = format!("label={APP_LABEL}={}", self.app);
+        let listed = self.quick(&["ps", "-a", "-q", "--filter", &filter])?;
+        let ids: Vec<&str> = listed.stdout.split_whitespace().collect();
+        if !ids.is_empty() {
+            let mut args = vec!["rm", "-f"];
+            args.extend(&ids);
+            self.quick(&args)?;
+            self.run.note(format!("verify: removed {} container(s) an earlier run left", ids.len()));
+        }
+        let dangling = self.quick(&["images", "-q", "--filter", &filter, "--filter", "dangling=true"])?;
+        let ids: Vec<&str> = dangling.stdout.split_whitespace().collect();
+        if !ids.is_empty() {
+            let mut args = vec!["rmi", "-f"];
+            args.extend(&ids);
+            // An image still used as a cache parent may refuse; that is no leftover of ours to insist on.
+            let _ = self.quick(&args);
+        }
+        Ok(())
+    }
+
+    /// Removes this run's containers and its private scratch folder.
+    fn clean_run(&mut self) {
+        let filter = format!("label={RUN_LABEL}={}", self.run_id);
+        if let Ok(listed) = self.quick(&["ps", "-a", "-q", "--filter", &filter]) {
+            let ids: Vec<&str> = listed.stdout.split_whitespace().collect();
+            if !ids.is_empty() {
+                let mut args = vec!["rm", "-f"];
+                args.extend(&ids);
+                let _ = self.quick(&args);
+            }
+        }
+        if let Some(dir) = self.scratch.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+
+    fn finding(&mut self, file: &str, line: Option<u32>, code: &str, message: String) {
+        let rule = rules::find(code);
+        self.run.finding(Finding {
+            file: file.to_string(),
+            line,
+            column: None,
+            rule: code.to_string(),
+            severity: rule.severity,
+            message,
+            snippet: None,
+        });
+        self.run.report.rules.push(rules::info(code));
+    }
+
+    /// A private folder outside the app and `--out`, for what docker needs beside a Dockerfile.
+    fn scratch(&mut self) -> Result<PathBuf, StageError> {
+        if let Some(dir) = &self.scratch {
+            return Ok(dir.clone());
+        }
+        let dir = std::env::temp_dir().join(format!("stowage-verify-{}", self.run_id));
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(&dir)?;
+        self.scratch = Some(dir.clone());
+        Ok(dir)
+    }
+
+    fn verify_image(&mut self, image: &ImageFact, model: &Model) -> Result<Measurement, StageError> {
+        let mut m =
+            Measurement { image: image.image.clone(), dockerfile: image.dockerfile.clone(), ..Default::default() };
+        let Some(dockerfile) = self.staged.get(&image.dockerfile).cloned() else {
+            self.run.note(format!(
+                "verify: `{}` is the app's own, not staged by stowage: the gate builds only what stowage generates",
+                image.dockerfile
+            ));
+            return Ok(m);
+        };
+        let tag = format!("stowage-verify/{}/{}", self.app, image_component(&image.image));
+        let started = Instant::now();
+        let built = self.build(image, &dockerfile, &tag)?;
+        m.build_seconds = (started.elapsed().as_millis() as f64 / 100.0).round() / 10.0;
+        if !built {
+            return Ok(m);
+        }
+        m.built = true;
+        let size = self.quick(&["image", "inspect", "--format", "{{.Size}}", &tag])?;
+        m.size_bytes = size.stdout.trim().parse().ok();
+        for name in &image.services {
+            let Some(service) = model.services.iter().find(|s| &s.name == name) else { continue };
+            let sm = self.run_service(image, service, &tag)?;
+            m.services.push(sm);
+        }
+        Ok(m)
+    }
+
+    fn build(&mut self, image: &ImageFact, dockerfile: &Path, tag: &str) -> Result<bool, StageError> {
+        let context = self.run.ctx.app.root.join(&image.build_context);
+        // The app's label, not the run's: a label that changed every run would rebuild the last layer every time.
+        let app_label = format!("{APP_LABEL}={}", self.app);
+        let mut args: Vec<String> = vec!["build".into()];
+        let ignore = self.staged.get(&image.ignore_file).cloned();
+        let dockerfile_arg = match (self.engine.flavour, ignore) {
+            (Flavour::Podman, Some(ignore)) => {
+                args.extend(["--ignorefile".into(), ignore.display().to_string()]);
+                dockerfile.to_path_buf()
+            }
+            // docker takes an ignore file only as `<Dockerfile>.dockerignore` beside the Dockerfile.
+            (Flavour::Docker, Some(ignore)) => {
+                let dir = self.scratch()?.join(image_component(&image.image));
+                std::fs::create_dir_all(&dir)?;
+                std::fs::copy(dockerfile, dir.join("Dockerfile"))?;
+                std::fs::copy(ignore, dir.join("Dockerfile.dockerignore"))?;
+                dir.join("Dockerfile")
+            }
+            (_, None) => dockerfile.to_path_buf(),
+        };
+        args.extend(["-f".into(), dockerfile_arg.display().to_string(), "-t".into(), tag.into()]);
+        args.extend(["--label".into(), app_label]);
+        if self.engine.flavour == Flavour::Podman {
+            // OCI images drop HEALTHCHECK; podman sets no BUILDPLATFORM/TARGETPLATFORM of its own (podman 4.3).
+            args.extend(["--format".into(), "docker".into()]);
+            let arch = native_arch();
+            for (name, value) in [
+                ("BUILDPLATFORM", format!("linux/{arch}")),
+                ("TARGETPLATFORM", format!("linux/{arch}")),
+                ("TARGETOS", "linux".into()),
+                ("TARGETARCH", arch.into()),
+                ("BUILDOS", "linux".into()),
+                ("BUILDARCH", arch.into()),
+            ] {
+                args.extend(["--build-arg".into(), format!("{name}={value}")]);
+            }
+        }
+        if !self.options.base_registry.is_empty() {
+            args.extend(["--build-arg".into(), format!("REGISTRY={}", self.options.base_registry)]);
+            if self.options.base_registry.starts_with("localhost/") {
+                args.push("--pull=never".into());
+            }
+        }
+        if let Some(ca) = ca_bundle(&self.options.ca_bundle) {
+            args.extend(["--secret".into(), format!("id=ca,src={}", ca.display())]);
+        }
+        args.push(context.display().to_string());
+        let timeout = Duration::from_secs(self.options.build_timeout_seconds);
+        let label = image.image.clone();
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        // Progress lines on stdout are shown live by the runner; the whole log stays in the stage's log files.
+        let out = self
+            .engine
+            .run_streaming(&argv, timeout, &mut |line| {
+                if is_step(line) {
+                    println!("progress: {label} | {}", one_line(line));
+                }
+            })
+            .map_err(|e| StageError::Internal(format!("{} build: {e}", self.engine.name())))?;
+        if out.timed_out {
+            return Err(StageError::Internal(format!(
+                "building `{}` took longer than {} s ([stages.verify] build_timeout_seconds); its log ends with:\n{}",
+                image.dockerfile,
+                self.options.build_timeout_seconds,
+                tail(&out.combined(), 15)
+            )));
+        }
+        if out.ok() {
+            return Ok(true);
+        }
+        let log = out.combined();
+        let text = std::fs::read_to_string(dockerfile).unwrap_or_default();
+        let line = probe::last_podman_step(&log).and_then(|(stage, step)| probe::step_line(&text, stage, step));
+        let step = line
+            .and_then(|n| text.lines().nth(n as usize - 1))
+            .map(|l| format!(" at `{}`", one_line(l)))
+            .unwrap_or_default();
+        self.finding(
+            &image.dockerfile,
+            line,
+            rules::BUILD_FAILED,
+            format!(
+                "`{}` does not build with {}{step}; the build log ends with:\n{}",
+                image.dockerfile,
+                self.engine.name(),
+                tail(&log, 15)
+            ),
+        );
+        Ok(false)
+    }
+
+    fn hardening(&self, image: &ImageFact, name: &str) -> Vec<String> {
+        let mut args: Vec<String> = vec![
+            "--name".into(),
+            name.into(),
+            "--label".into(),
+            format!("{APP_LABEL}={}", self.app),
+            "--label".into(),
+            format!("{RUN_LABEL}={}", self.run_id),
+            "--read-only".into(),
+            "--tmpfs".into(),
+            "/tmp:rw,mode=1777".into(),
+            "--cap-drop=ALL".into(),
+            "--security-opt".into(),
+            "no-new-privileges".into(),
+            "--memory".into(),
+            self.options.memory.clone(),
+            "--cpus".into(),
+            self.options.cpus.clone(),
+            "--pids-limit".into(),
+            self.options.pids_limit.to_string(),
+        ];
+        for path in &image.writable_paths {
+            // The image makes them owned by its user; a tmpfs over each keeps them writable on a read-only root.
+            if path.starts_with('/') && path != "/tmp" {
+                args.extend(["--tmpfs".into(), format!("{path}:rw,mode=1777")]);
+            }
+        }
+        args
+    }
+
+    fn run_service(
+        &mut self,
+        image: &ImageFact,
+        service: &Service,
+        tag: &str,
+    ) -> Result<ServiceMeasurement, StageError> {
+        let kind = service.kind.value;
+        let mut sm =
+            ServiceMeasurement { service: service.name.clone(), kind: kind.as_str().into(), ..Default::default() };
+        let needs: Vec<&str> =
+            service.backing_services.iter().filter(|b| b.required).map(|b| b.name.as_str()).collect();
+        if !needs.is_empty() && kind != Kind::Cli {
+            sm.probe = format!("not run alone: it needs {} (the compose smoke test's part)", needs.join(", "));
+            self.run.note(format!("verify: `{}` {}", service.name, sm.probe));
+            return Ok(sm);
+        }
+        let name =
+            format!("stowage-verify-{}-{}-{}", self.app.replace('/', "-"), image_component(&service.name), self.run_id);
+        match kind {
+            Kind::Web | Kind::Static => self.run_server(image, service, tag, &name, &mut sm)?,
+            Kind::Worker => self.run_worker(image, service, tag, &name, &mut sm)?,
+            Kind::Cli => self.run_cli(image, service, tag, &name, &mut sm)?,
+            Kind::Job => {
+                sm.probe = "not run: a job runs its task once, against the services it works on".into();
+            }
+        }
+        let _ = self.quick(&["rm", "-f", &name]);
+        Ok(sm)
+    }
+
+    fn start(
+        &mut self,
+        image: &ImageFact,
+        tag: &str,
+        name: &str,
+        publish: Option<u16>,
+    ) -> Result<Option<String>, StageError> {
+        let mut args: Vec<String> = vec!["run".into(), "-d".into()];
+        args.extend(self.hardening(image, name));
+        if let Some(port) = publish {
+            // A host port the kernel picks: rootless podman cannot bind below 1024, and runs must not collide.
+            args.extend(["-p".into(), format!("127.0.0.1::{port}")]);
+        }
+        args.push(tag.into());
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = self.quick(&argv)?;
+        if out.ok() {
+            return Ok(None);
+        }
+        Ok(Some(tail(&out.combined(), 10)))
+    }
+
+    /// Reads the container's PID 1 from outside and reports what the hardening did not achieve.
+    fn check_privileges(&mut self, image: &ImageFact, name: &str) -> Result<(), StageError> {
+        let pid = self.quick(&["inspect", "--format", "{{.State.Pid}}", name])?;
+        let status = pid
+            .stdout
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|p| *p > 0)
+            .and_then(|p| std::fs::read_to_string(self.proc_root.join(p.to_string()).join("status")).ok());
+        match status.as_deref().and_then(probe::parse_status) {
+            Some(p) => {
+                if p.uid == 0 {
+                    self.finding(
+                        &image.dockerfile,
+                        None,
+                        rules::RUNS_AS_ROOT,
+                        format!("`{}`'s process runs as user id 0 (read from /proc of its PID 1)", image.image),
+                    );
+                }
+                if p.cap_eff != 0 {
+                    self.finding(
+                        &image.dockerfile,
+                        None,
+                        rules::KEEPS_CAPABILITIES,
+                        format!(
+                            "`{}`'s process has effective capabilities {:016x} although all were dropped",
+                            image.image, p.cap_eff
+                        ),
+                    );
+                }
+                if !p.no_new_privs {
+                    self.finding(
+                        &image.dockerfile,
+                        None,
+                        rules::NEW_PRIVILEGES,
+                        format!(
+                            "`{}`'s process runs with NoNewPrivs 0 although no-new-privileges was asked",
+                            image.image
+                        ),
+                    );
+                }
+            }
+            None => self.run.note(format!(
+                "verify: the status of `{}`'s PID 1 cannot be read here (a remote engine?): its user and \
+                 capabilities were not checked from outside",
+                image.image
+            )),
+        }
+        let inspect =
+            self.quick(&["inspect", "--format", "{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.Memory}}", name])?;
+        let mut words = inspect.stdout.split_whitespace();
+        let read_only = words.next() == Some("true");
+        let memory: u64 = words.next().and_then(|w| w.parse().ok()).unwrap_or(0);
+        if !read_only || memory == 0 {
+            self.finding(
+                &image.dockerfile,
+                None,
+                rules::HARDENING_NOT_APPLIED,
+                format!(
+                    "`{}` runs with {}: inspect shows ReadonlyRootfs {read_only} and memory limit {memory}",
+                    image.image,
+                    if read_only { "no memory limit" } else { "a writable root filesystem" }
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    fn running(&self, name: &str) -> Result<bool, StageError> {
+        let out = self.quick(&["inspect", "--format", "{{.State.Running}}", name])?;
+        Ok(out.stdout.trim() == "true")
+    }
+
+    fn logs(&self, name: &str) -> String {
+        self.quick(&["logs", "--tail", "20", name]).map(|o| tail(&o.combined(), 20)).unwrap_or_default()
+    }
+
+    fn run_server(
+        &mut self,
+        image: &ImageFact,
+        service: &Service,
+        tag: &str,
+        name: &str,
+        sm: &mut ServiceMeasurement,
+    ) -> Result<(), StageError> {
+        let Some(port) = service.ports.iter().find_map(|p| p.value.number) else {
+            sm.probe = "not run: no port is known (set `[stages.analyze.services.NAME] port`)".into();
+            return Ok(());
+        };
+        let started = Instant::now();
+        if let Some(why) = self.start(image, tag, name, Some(port))? {
+            self.finding(
+                &image.dockerfile,
+                None,
+                rules::EXITED,
+                format!("`{}` (service `{}`) does not start under the hardened run:\n{why}", image.image, service.name),
+            );
+            return Ok(());
+        }
+        let host_port = self
+            .quick(&["port", name, &format!("{port}/tcp")])?
+            .stdout
+            .lines()
+            .filter_map(|l| l.trim().rsplit(':').next().and_then(|p| p.parse::<u16>().ok()))
+            .next();
+        let health = service.health_path.as_ref().map(|h| h.value.clone());
+        sm.probe = match &health {
+            Some(path) => format!("http GET {path} on port {port}"),
+            None => format!("tcp {port}"),
+        };
+        let deadline = started + Duration::from_secs(self.options.health_timeout_seconds);
+        let mut last_state_check = Instant::now() - Duration::from_secs(1);
+        let mut last_answer = String::from("no answer");
+        loop {
+            if let Some(hp) = host_port {
+                let healthy = match &health {
+                    Some(path) => match probe::http_status(hp, path, Duration::from_secs(2)) {
+                        Some(code) if (200..300).contains(&code) => true,
+                        Some(code) => {
+                            last_answer = format!("HTTP {code}");
+                            false
+                        }
+                        None => false,
+                    },
+                    None => probe::tcp_open(hp, Duration::from_secs(2)),
+                };
+                if healthy {
+                    sm.healthy = true;
+                    sm.start_to_healthy_ms = Some(started.elapsed().as_millis());
+                    break;
+                }
+            }
+            if last_state_check.elapsed() >= Duration::from_millis(500) {
+                last_state_check = Instant::now();
+                if !self.running(name)? {
+                    let logs = self.logs(name);
+                    self.finding(&image.dockerfile, None, rules::EXITED, format!(
+                        "`{}` (service `{}`) exited {} ms after it started, before it was healthy; its log ends with:\n{logs}",
+                        image.image, service.name, started.elapsed().as_millis()));
+                    return Ok(());
+                }
+            }
+            if Instant::now() >= deadline {
+                let logs = self.logs(name);
+                self.finding(
+                    &image.dockerfile,
+                    None,
+                    rules::NEVER_HEALTHY,
+                    format!(
+                        "`{}` (service `{}`) is not healthy after {} s ({}: {last_answer}); its log ends with:\n{logs}",
+                        image.image, service.name, self.options.health_timeout_seconds, sm.probe
+                    ),
+                );
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        self.check_privileges(image, name)?;
+        self.stop(image, name, sm)?;
+        Ok(())
+    }
+
+    /// Stops the container with a 10 s grace period and reports a process that had to be killed.
+    fn stop(&mut self, image: &ImageFact, name: &str, sm: &mut ServiceMeasurement) -> Result<(), StageError> {
+        let started = Instant::now();
+        self.quick(&["stop", "-t", "10", name])?;
+        let took = started.elapsed().as_millis();
+        sm.stop_ms = Some(took);
+        if took >= 9_500 {
+            self.finding(
+                &image.dockerfile,
+                None,
+                rules::SLOW_STOP,
+                format!(
+                    "`{}` (service `{}`) did not stop within 10 s of SIGTERM and was killed",
+                    image.image, sm.service
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    fn run_worker(
+        &mut self,
+        image: &ImageFact,
+        service: &Service,
+        tag: &str,
+        name: &str,
+        sm: &mut ServiceMeasurement,
+    ) -> Result<(), StageError> {
+        sm.probe = "keeps running 10 s".into();
+        let started = Instant::now();
+        if let Some(why) = self.start(image, tag, name, None)? {
+            self.finding(
+                &image.dockerfile,
+                None,
+                rules::WORKER_STOPPED,
+                format!("`{}` (worker `{}`) does not start under the hardened run:\n{why}", image.image, service.name),
+            );
+            return Ok(());
+        }
+        while started.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(500));
+            if !self.running(name)? {
+                let logs = self.logs(name);
+                self.finding(
+                    &image.dockerfile,
+                    None,
+                    rules::WORKER_STOPPED,
+                    format!(
+                        "`{}` (worker `{}`) exited {} ms after it started; its log ends with:\n{logs}",
+                        image.image,
+                        service.name,
+                        started.elapsed().as_millis()
+                    ),
+                );
+                return Ok(());
+            }
+        }
+        sm.healthy = true;
+        self.check_privileges(image, name)?;
+        self.stop(image, name, sm)?;
+        Ok(())
+    }
+
+    fn run_cli(
+        &mut self,
+        image: &ImageFact,
+        service: &Service,
+        tag: &str,
+        name: &str,
+        sm: &mut ServiceMeasurement,
+    ) -> Result<(), StageError> {
+        let mut tried = Vec::new();
+        for flag in ["--version", "--help"] {
+            let attempt = format!("{name}{flag}");
+            let mut args: Vec<String> = vec!["run".into()];
+            args.extend(self.hardening(image, &attempt));
+            args.extend([tag.to_string(), flag.to_string()]);
+            let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+            let started = Instant::now();
+            let out = self.quick(&argv)?;
+            let _ = self.quick(&["rm", "-f", &attempt]);
+            if out.ok() && !out.combined().trim().is_empty() {
+                sm.probe = flag.into();
+                sm.healthy = true;
+                sm.start_to_healthy_ms = Some(started.elapsed().as_millis());
+                return Ok(());
+            }
+            tried.push(format!("`{flag}` exited {:?}:\n{}", out.code, tail(&out.combined(), 8)));
+        }
+        sm.probe = "--version, --help".into();
+        self.finding(
+            &image.dockerfile,
+            None,
+            rules::CLI_FAILED,
+            format!(
+                "`{}` (CLI `{}`) answers neither `--version` nor `--help` with exit 0 and output: {}",
+                image.image,
+                service.name,
+                tried.join("; ")
+            ),
+        );
+        Ok(())
+    }
+}
+
+/// A name as an image path component: lowercase letters, digits, `.`, `_`, `-` and `/`.
+fn image_component(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| match c.to_ascii_lowercase() {
+            c @ ('a'..='z' | '0'..='9' | '.' | '_' | '-' | '/') => c,
+            _ => '-',
+        })
+        .collect();
+    let trimmed = cleaned.trim_matches(|c| c == '-' || c == '.' || c == '/' || c == '_');
+    if trimmed.is_empty() { "app".into() } else { trimmed.to_string() }
+}
+
+fn native_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    }
+}
+
+fn ca_bundle(setting: &str) -> Option<PathBuf> {
+    match setting {
+        "none" => None,
+        "" => std::env::var_os("SSL_CERT_FILE")
+            .map(PathBuf::from)
+            .filter(|p| p.is_file())
+            .or_else(|| Some(PathBuf::from("/etc/ssl/certs/ca-certificates.crt")).filter(|p| p.is_file())),
+        path => Some(PathBuf::from(path)),
+    }
+}
+
+/// A build log line that marks a step: podman's `STEP n/m:` and BuildKit's `#n [stage k/m]`.
+fn is_step(line: &str) -> bool {
+    line.contains("STEP ") || (line.starts_with('#') && line.contains(" ["))
+}
+
+fn one_line(line: &str) -> String {
+    let line: String = line.chars().filter(|c| !c.is_control()).collect();
+    if line.chars().count() > 160 { line.chars().take(157).collect::<String>() + "..." } else { line }
+}
+
+/// The last `n` lines of a log, indented, each at most 300 characters, secret values masked (a build or an app
+/// may print its environment).
+fn tail(log: &str, n: usize) -> String {
+    let log = stowage_kit::secret::mask_text(log, "<redacted>");
+    let lines: Vec<&str> = log.trim_end().lines().collect();
+    lines[lines.len().saturating_sub(n)..]
+        .iter()
+        .map(|l| {
+            let l: String = l.chars().filter(|c| !c.is_control() || *c == '\t').collect();
+            let l = if l.chars().count() > 300 { l.chars().take(297).collect::<String>() + "..." } else { l };
+            format!("  {l}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_components() {
+        assert_eq!(image_component("go-cmd-fiber/api"), "go-cmd-fiber/api");
+        assert_eq!(image_component("My App"), "my-app");
+        assert_eq!(image_component("--"), "app");
+    }
+
+    #[test]
+    fn tails_keep_the_end() {
+        assert_eq!(tail("a\nb\nc\n", 2), "  b\n  c");
+    }
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""A scripted container engine for the verify gate's tests: it answers podman's and docker's commands as the
+scenario file ($FAKE_ENGINE_SCENARIO, JSON) says, and appends each command line to $FAKE_ENGINE_LOG."""
+import json
+import os
+import sys
+
+scenario = json.load(open(os.environ["FAKE_ENGINE_SCENARIO"]))
+args = sys.argv[1:]
+with open(os.environ["FAKE_ENGINE_LOG"], "a") as log:
+    log.write(json.dumps(args) + "\n")
+
+
+def say(text, code=0):
+    if text:
+        print(text)
+    sys.exit(code)
+
+
+def fmt():
+    return args[args.index("--format") + 1] if "--format" in args else ""
+
+
+cmd = args[0] if args else ""
+if cmd in ("info", "version"):
+    if not scenario.get("answers", True):
+        print("Cannot connect to the engine", file=sys.stderr)
+        sys.exit(125)
+    say("runc" if cmd == "info" else "27.0.0")
+if cmd == "build":
+    f = args[args.index("-f") + 1]
+    if not os.path.isfile(f):
+        say("no Dockerfile at " + f, 125)
+    beside = f + ".dockerignore"
+    if os.path.exists(beside):
+        with open(os.environ["FAKE_ENGINE_LOG"], "a") as log:
+            log.write(json.dumps(["beside", beside]) + "\n")
+    for line in scenario.get("build_log", ["[1/2] STEP 1/2: FROM base AS build", "[2/2] STEP 1/3: FROM base"]):
+        print(line)
+    sys.stdout.flush()
+    if scenario.get("build_error"):
+        print(scenario["build_error"], file=sys.stderr)
+        sys.exit(1)
+    sys.exit(0)
+if cmd == "ps":
+    say("\n".join(scenario.get("leftovers", [])))
+if cmd == "images":
+    say("")
+if cmd in ("rm", "rmi", "stop"):
+    say("")
+if cmd == "image":
+    say(str(scenario.get("size", 12345678)))
+if cmd == "port":
+    say("127.0.0.1:%d" % scenario["health_port"] if scenario.get("health_port") else "")
+if cmd == "logs":
+    say(scenario.get("logs", "listening"))
+if cmd == "inspect":
+    f = fmt()
+    if "State.Pid" in f:
+        say(str(scenario.get("pid", 4242)))
+    if "ReadonlyRootfs" in f:
+        say("%s %s" % (scenario.get("readonly", "true"), scenario.get("memory", "536870912")))
+    if "State.Running" in f:
+        say(scenario.get("running", "true"))
+    say("")
+if cmd == "run":
+    if "-d" in args:
+        say("0123456789ab", scenario.get("run_exit", 0))
+    flag = args[-1]
+    answer = scenario.get("cli", {}).get(flag)
+    if answer is None:
+        say("unknown flag " + flag, 2)
+    say(answer, 0)
+say("fake engine: unknown command " + " ".join(args), 125)

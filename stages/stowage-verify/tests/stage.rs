@@ -1,0 +1,339 @@
+//! The verify gate against a scripted engine (`tests/fake-engine.py`, which answers as each case's scenario says
+//! and logs every command): what it asks the engine, which findings it draws from the answers, its exit codes.
+//! The real engine runs in `cargo xtask verify-check`; `cargo test` needs none.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Case {
+    name: &'static str,
+    /// The scenario the fake engine follows.
+    scenario: serde_json::Value,
+    /// `/proc/4242/status` as the gate will read it.
+    status: &'static str,
+    /// The service's kind, health path and required backing services.
+    kind: &'static str,
+    health: Option<&'static str>,
+    needs: &'static [&'static str],
+    /// Extra `[stages.verify]` options.
+    options: serde_json::Value,
+    /// Whether the engine's file name says docker.
+    docker: bool,
+    /// What the HTTP server behind the published port answers.
+    http: u16,
+    expect_exit: i32,
+    /// Rule codes of the findings, sorted.
+    expect_rules: &'static [&'static str],
+    /// Text that must appear in the findings' messages, the notes or stderr.
+    expect_text: &'static [&'static str],
+    /// Text that must appear nowhere in the report or the output.
+    forbid_text: &'static [&'static str],
+    /// Arguments that must appear in some command the engine was given.
+    expect_args: &'static [&'static str],
+    /// Arguments that no command the engine was given may hold.
+    forbid_args: &'static [&'static str],
+}
+
+const GOOD: &str = "Name:\tapp\nUid:\t10001\t10001\t10001\t10001\nCapEff:\t0000000000000000\nNoNewPrivs:\t1\n";
+
+fn case(name: &'static str) -> Case {
+    Case {
+        name,
+        scenario: serde_json::json!({}),
+        status: GOOD,
+        kind: "web",
+        health: Some("/health"),
+        needs: &[],
+        options: serde_json::json!({}),
+        docker: false,
+        http: 200,
+        expect_exit: 0,
+        expect_rules: &[],
+        expect_text: &[],
+        forbid_text: &[],
+        expect_args: &[],
+        forbid_args: &[],
+    }
+}
+
+fn model(case: &Case) -> serde_json::Value {
+    let fact = |v: serde_json::Value| serde_json::json!({ "value": v, "evidence": [{ "file": "app.py", "detail": "t" }], "confidence": "high" });
+    serde_json::json!({
+        "model_version": stowage_model::MODEL_VERSION,
+        "services": [{
+            "name": "api", "root": ".", "build_context": ".",
+            "kind": fact(case.kind.into()), "language": fact("python".into()),
+            "runtime_version": null, "package_manager": null, "lockfile": null, "framework": null,
+            "build_command": null, "start_command": null, "schedule": null,
+            "ports": [fact(serde_json::json!({ "number": 8000, "env": "PORT" }))],
+            "health_path": case.health.map(|h| fact(h.into())), "readiness_path": null,
+            "env_vars": [],
+            "backing_services": case.needs.iter().map(|n| serde_json::json!({ "name": n, "required": true, "evidence": [] })).collect::<Vec<_>>(),
+            "writable_paths": [],
+            "build": { "version": null, "artifact": null, "output_dir": null, "wrapper": null,
+                       "spring_boot_version": null, "php_extensions": [], "native_dependencies": [] }
+        }],
+        "existing_container_files": [], "skipped": [], "unread": []
+    })
+}
+
+const DOCKERFILE: &str = "ARG REGISTRY=\nFROM ${REGISTRY}python:3.12-slim AS build\nWORKDIR /app\n\
+                          RUN pip install -r requirements.txt\n\nFROM ${REGISTRY}python:3.12-slim\nWORKDIR /app\n\
+                          COPY --from=build /opt/venv /opt/venv\nUSER 10001:10001\nCMD [\"python\", \"app.py\"]\n";
+
+/// Serves one fixed status to every connection until the test process ends.
+fn http_server(status: u16) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut buf = [0u8; 512];
+            let _ = stream.read(&mut buf);
+            let _ = write!(stream, "HTTP/1.0 {status} X\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    port
+}
+
+fn check(case: Case) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("verify-stage").join(case.name);
+    let _ = std::fs::remove_dir_all(&dir);
+    for sub in ["app", "out", "staged", "proc/4242"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    std::fs::write(dir.join("proc/4242/status"), case.status).unwrap();
+    std::fs::write(dir.join("staged/Dockerfile"), DOCKERFILE).unwrap();
+    std::fs::write(dir.join("staged/.dockerignore"), "**/.env\n").unwrap();
+    let fake = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fake-engine.py");
+    let engine: PathBuf = if case.docker {
+        let link = dir.join("fake-docker");
+        std::os::unix::fs::symlink(&fake, &link).unwrap();
+        link
+    } else {
+        fake
+    };
+    let mut scenario = case.scenario.clone();
+    if scenario.get("health_port").is_none() {
+        scenario["health_port"] = serde_json::json!(http_server(case.http));
+    }
+    std::fs::write(dir.join("scenario.json"), scenario.to_string()).unwrap();
+    let mut options = serde_json::json!({
+        "engine": engine, "required": true, "base_registry": "localhost/stowage-standin/",
+        "health_timeout_seconds": 2, "ca_bundle": "none"
+    });
+    for (k, v) in case.options.as_object().unwrap() {
+        options[k] = v.clone();
+    }
+    let staged = |path: &str| serde_json::json!({ "path": path, "stage": "dockerfile", "source": dir.join("staged").join(path) });
+    let context = serde_json::json!({
+        "contract_version": stowage_kit::CONTRACT_VERSION,
+        "stowage_version": "0.0.0",
+        "stage": "verify",
+        "mode": "apply",
+        "app": { "root": dir.join("app"), "name": "demo" },
+        "config": {
+            "name": "demo", "profile": "production", "unmanaged": [], "exclude": [],
+            "thresholds": { "fail_on": "error", "stage_timeout_seconds": 60 },
+            "external_stages": [], "stage_options": { "verify": options },
+            "key_locations": { "stages.verify": "stowage.toml:3" }
+        },
+        "facts": {
+            "analyze": model(&case),
+            "dockerfile": { "images": [{
+                "image": "demo", "services": ["api"], "dockerfile": "Dockerfile", "ignore_file": ".dockerignore",
+                "build_context": ".", "writable_paths": ["/app/uploads"]
+            }] }
+        },
+        "staged": [staged("Dockerfile"), staged(".dockerignore")],
+        "managed": []
+    });
+    std::fs::write(dir.join("context.json"), context.to_string()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_stowage-verify"))
+        .args(["--context", "context.json", "--out", "out", "--report", "report.json"])
+        .current_dir(&dir)
+        .env_remove("CI")
+        .env("FAKE_ENGINE_SCENARIO", dir.join("scenario.json"))
+        .env("FAKE_ENGINE_LOG", dir.join("engine.log"))
+        .env("STOWAGE_VERIFY_PROC", dir.join("proc"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let report = std::fs::read_to_string(dir.join("report.json")).unwrap_or_default();
+    let log = std::fs::read_to_string(dir.join("engine.log")).unwrap_or_default();
+    let name = case.name;
+    assert_eq!(out.status.code(), Some(case.expect_exit), "{name}: exit code; stderr:\n{stderr}\nreport:\n{report}");
+    let mut rules: Vec<String> = if report.is_empty() {
+        Vec::new()
+    } else {
+        let parsed: serde_json::Value = serde_json::from_str(&report).unwrap();
+        parsed["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect()
+    };
+    rules.sort();
+    assert_eq!(rules, case.expect_rules, "{name}: findings; report:\n{report}");
+    let everything = format!("{report}\n{stdout}\n{stderr}");
+    for text in case.expect_text {
+        assert!(everything.contains(text), "{name}: `{text}` missing from the report and output:\n{everything}");
+    }
+    for text in case.forbid_text {
+        assert!(!everything.contains(text), "{name}: `{text}` must not appear:\n{everything}");
+    }
+    for arg in case.expect_args {
+        assert!(log.contains(&format!("\"{arg}\"")), "{name}: no engine command had `{arg}`:\n{log}");
+    }
+    for arg in case.forbid_args {
+        assert!(!log.contains(&format!("\"{arg}\"")), "{name}: an engine command had `{arg}`:\n{log}");
+    }
+    assert!(std::fs::read_dir(dir.join("out")).unwrap().next().is_none(), "{name}: the gate staged files");
+}
+
+#[test]
+fn a_healthy_web_service_passes_with_every_hardening_flag() {
+    check(Case {
+        expect_args: &[
+            "--ignorefile",
+            "--format",
+            "REGISTRY=localhost/stowage-standin/",
+            "--pull=never",
+            "TARGETOS=linux",
+            "--read-only",
+            "--cap-drop=ALL",
+            "no-new-privileges",
+            "512m",
+            "--pids-limit",
+            "/app/uploads:rw,mode=1777",
+            "127.0.0.1::8000",
+        ],
+        expect_text: &["healthy in", "http GET /health on port 8000", "\"size_bytes\": 12345678"],
+        ..case("healthy_web")
+    });
+}
+
+#[test]
+fn without_a_health_path_an_open_port_is_healthy() {
+    check(Case { health: None, http: 500, expect_text: &["tcp 8000"], ..case("tcp_probe") });
+}
+
+#[test]
+fn a_failed_build_names_the_step_line_and_masks_secrets_in_the_log() {
+    check(Case {
+        scenario: serde_json::json!({
+            "build_log": ["[1/2] STEP 1/3: FROM python AS build", "[1/2] STEP 3/3: RUN pip install -r requirements.txt",
+                          "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"],
+            "build_error": "Error: building at STEP \"RUN pip install\": exit status 1"
+        }),
+        expect_exit: 1,
+        expect_rules: &["VF001"],
+        expect_text: &["\"line\": 4", "at `RUN pip install -r requirements.txt`", "exit status 1", "did not build"],
+        forbid_text: &["wJalrXUtnFEMI"],
+        ..case("build_fails")
+    });
+}
+
+#[test]
+fn privileges_are_read_from_the_process_not_the_image() {
+    check(Case {
+        status: "Uid:\t0\t0\t0\t0\nCapEff:\t00000000a80425fb\nNoNewPrivs:\t0\n",
+        expect_exit: 1,
+        expect_rules: &["VF004", "VF005", "VF006"],
+        expect_text: &["00000000a80425fb"],
+        ..case("root_process")
+    });
+}
+
+#[test]
+fn hardening_the_engine_did_not_apply_is_reported() {
+    check(Case {
+        scenario: serde_json::json!({ "readonly": "false" }),
+        expect_exit: 1,
+        expect_rules: &["VF007"],
+        expect_text: &["a writable root filesystem"],
+        ..case("not_read_only")
+    });
+}
+
+#[test]
+fn a_container_that_exits_shows_its_log_tail() {
+    check(Case {
+        scenario: serde_json::json!({ "running": "false", "health_port": 1, "logs": "OSError: [Errno 30] Read-only file system: '/app/cache'" }),
+        expect_exit: 1,
+        expect_rules: &["VF002"],
+        expect_text: &["Read-only file system"],
+        ..case("exits")
+    });
+}
+
+#[test]
+fn a_health_path_that_never_answers_2xx_is_reported_with_the_last_answer() {
+    check(Case { http: 503, expect_exit: 1, expect_rules: &["VF003"], expect_text: &["HTTP 503"], ..case("unhealthy") });
+}
+
+#[test]
+fn no_engine_is_an_error_with_verify_and_a_skip_without() {
+    check(Case {
+        scenario: serde_json::json!({ "answers": false }),
+        expect_exit: 2,
+        expect_text: &["no container engine answers", "apt-get install -y podman runc"],
+        ..case("no_engine_required")
+    });
+    check(Case {
+        scenario: serde_json::json!({ "answers": false }),
+        options: serde_json::json!({ "required": false }),
+        expect_text: &["verify skipped: no container engine answers"],
+        ..case("no_engine_optional")
+    });
+}
+
+#[test]
+fn leftovers_of_an_earlier_run_are_removed_first() {
+    check(Case {
+        scenario: serde_json::json!({ "leftovers": ["deadbeef0001", "deadbeef0002"] }),
+        expect_args: &["label=io.stowage.verify.app=demo", "deadbeef0001", "deadbeef0002"],
+        expect_text: &["removed 2 container(s) an earlier run left"],
+        ..case("leftovers")
+    });
+}
+
+#[test]
+fn a_cli_answers_version_or_help() {
+    check(Case {
+        kind: "cli",
+        scenario: serde_json::json!({ "cli": { "--help": "usage: demo [options]" } }),
+        expect_text: &["by --help"],
+        ..case("cli_help")
+    });
+    check(Case {
+        kind: "cli",
+        scenario: serde_json::json!({ "cli": {} }),
+        expect_exit: 1,
+        expect_rules: &["VF009"],
+        ..case("cli_fails")
+    });
+}
+
+#[test]
+fn a_service_that_needs_its_backing_services_is_not_run_alone() {
+    check(Case {
+        needs: &["postgres"],
+        expect_text: &["not run alone: it needs postgres"],
+        forbid_args: &["-d"],
+        ..case("needs_postgres")
+    });
+}
+
+#[test]
+fn docker_gets_the_ignore_file_beside_a_copy_of_the_dockerfile() {
+    check(Case { docker: true, expect_args: &["beside"], ..case("docker_flavour") });
+}
+
+#[test]
+fn a_bad_option_names_its_line() {
+    check(Case {
+        options: serde_json::json!({ "base_registry": "localhost/stowage-standin" }),
+        expect_exit: 2,
+        expect_text: &["stowage.toml:3", "must end with `/`"],
+        ..case("bad_option")
+    });
+}
