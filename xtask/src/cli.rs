@@ -40,6 +40,10 @@ pub enum Xtask {
     /// Run the corpus-wide checks of the linter on real files: agreement with hadolint and checkov, robustness,
     /// the schema judges and secret masking, per corpus folder (see docs/corpus-check.md).
     CorpusCheck(CorpusCheckArgs),
+    /// Run the verify gate's real matrix (tests/verify/matrix.toml): containerize each fixture with --verify on a
+    /// real engine from the local stand-in base images, with a planted canary secret and cache-reuse edits where the
+    /// matrix asks (see docs/verify.md).
+    VerifyCheck(VerifyCheckArgs),
 }
 
 /// The commands both `cargo xtask` and `stowage` have.
@@ -282,4 +286,17 @@ pub struct CorpusCheckArgs {
     /// a run that crashes, fails the check. CI cannot fetch the apps, so it does not pass this.
     #[arg(long, value_name = "DIR")]
     pub apps_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyCheckArgs {
+    /// Check only these fixtures of the matrix (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "FIXTURES")]
+    pub only: Option<Vec<String>>,
+    /// The engine: `podman`, `docker` or a path [default: the first that answers].
+    #[arg(long, value_name = "ENGINE")]
+    pub engine: Option<String>,
+    /// The prefix of the base images the builds use.
+    #[arg(long, value_name = "PREFIX", default_value = "localhost/stowage-standin/")]
+    pub base_registry: String,
 }

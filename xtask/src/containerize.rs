@@ -682,9 +682,7 @@ fn print_findings(summary: &Summary) {
             (Some(l), None) => format!("{file}:{l}"),
             _ => file.into_owned(),
         };
-        // A message's own line breaks (the log tail of a failed build) are kept; other control characters are not.
-        let message = crate::for_terminal(&f.finding.message);
-        eprintln!("{}[{}] {place}: {message}", f.finding.severity, plain(&f.finding.rule));
+        eprintln!("{}[{}] {place}: {}", f.finding.severity, plain(&f.finding.rule), plain(&f.finding.message));
     }
     for n in &summary.notes {
         eprintln!("note({}): {}", n.stage, plain(&n.note));

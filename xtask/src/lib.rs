@@ -26,6 +26,7 @@ pub mod new_stage;
 pub mod passthrough;
 pub mod pipeline;
 pub mod stages_cmd;
+pub mod verify_check;
 mod tidy;
 
 use std::process::ExitCode;

@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         Xtask::Install(args) => xtask::install::run(&home, args),
         Xtask::Judges => xtask::judges::run(&home),
         Xtask::CorpusCheck(args) => xtask::corpus_check::run(&home, args),
+        Xtask::VerifyCheck(args) => xtask::verify_check::run(&home, args),
     };
     xtask::exit(result)
 }

@@ -95,6 +95,30 @@ impl Engine {
         self.run_streaming(args, timeout, &mut |_| {})
     }
 
+    /// Runs one engine command and hands its stdout, as a stream, to `read` (an image archive from `save` is too
+    /// large to hold); the command is killed if `read` returns before the end.
+    pub fn read_stdout<T>(
+        &self,
+        args: &[&str],
+        read: impl FnOnce(&mut dyn Read) -> std::io::Result<T>,
+    ) -> std::io::Result<(T, Option<i32>)> {
+        let mut child = Command::new(&self.program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot start {}: {e}", self.program.display())))?;
+        let mut stdout = child.stdout.take().expect("piped");
+        let result = read(&mut stdout);
+        drop(stdout);
+        if result.is_err() {
+            let _ = child.kill();
+        }
+        let status = child.wait()?;
+        Ok((result?, status.code()))
+    }
+
     /// Like [`Engine::run`], handing each line of stdout and stderr to `line` as it arrives (build progress).
     pub fn run_streaming(
         &self,

@@ -15,6 +15,7 @@
 //! `STOWAGE_VERIFY_PROC` replaces `/proc` for the privilege checks, for tests with a scripted engine.
 
 pub mod engine;
+pub mod layers;
 pub mod probe;
 pub mod rules;
 
@@ -133,6 +134,10 @@ struct Measurement {
     build_seconds: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     size_bytes: Option<u64>,
+    /// Build steps the engine took from its cache, and the instructions of those it ran (cache reuse: after a
+    /// source change, the dependency steps are cached and only the source copy and what follows run).
+    cached_steps: usize,
+    rebuilt_steps: Vec<String>,
     services: Vec<ServiceMeasurement>,
 }
 
@@ -299,6 +304,16 @@ impl<'r> Gate<'r> {
 
     fn finding(&mut self, file: &str, line: Option<u32>, code: &str, message: String) {
         let rule = rules::find(code);
+        // Reports keep the message whole, and the terminal escapes its line breaks: the log tail it carries is
+        // shown live, line by line, as progress.
+        for (i, text) in message.lines().enumerate() {
+            let text = one_line(text);
+            if i == 0 {
+                println!("progress: {} {code} {text}", rule.severity);
+            } else {
+                println!("progress:   {text}");
+            }
+        }
         self.run.finding(Finding {
             file: file.to_string(),
             line,
@@ -337,7 +352,7 @@ impl<'r> Gate<'r> {
         };
         let tag = format!("stowage-verify/{}/{}", self.app, image_component(&image.image));
         let started = Instant::now();
-        let built = self.build(image, &dockerfile, &tag)?;
+        let built = self.build(image, &dockerfile, &tag, &mut m)?;
         m.build_seconds = (started.elapsed().as_millis() as f64 / 100.0).round() / 10.0;
         if !built {
             return Ok(m);
@@ -345,6 +360,7 @@ impl<'r> Gate<'r> {
         m.built = true;
         let size = self.quick(&["image", "inspect", "--format", "{{.Size}}", &tag])?;
         m.size_bytes = size.stdout.trim().parse().ok();
+        self.check_layers(image, &tag)?;
         for name in &image.services {
             let Some(service) = model.services.iter().find(|s| &s.name == name) else { continue };
             let sm = self.run_service(image, service, &tag)?;
@@ -353,7 +369,13 @@ impl<'r> Gate<'r> {
         Ok(m)
     }
 
-    fn build(&mut self, image: &ImageFact, dockerfile: &Path, tag: &str) -> Result<bool, StageError> {
+    fn build(
+        &mut self,
+        image: &ImageFact,
+        dockerfile: &Path,
+        tag: &str,
+        m: &mut Measurement,
+    ) -> Result<bool, StageError> {
         let context = self.run.ctx.app.root.join(&image.build_context);
         // The app's label, not the run's: a label that changed every run would rebuild the last layer every time.
         let app_label = format!("{APP_LABEL}={}", self.app);
@@ -421,6 +443,9 @@ impl<'r> Gate<'r> {
                 tail(&out.combined(), 15)
             )));
         }
+        let (cached, rebuilt) = probe::cache_use(&out.stdout);
+        m.cached_steps = cached;
+        m.rebuilt_steps = rebuilt;
         if out.ok() {
             return Ok(true);
         }
@@ -443,6 +468,52 @@ impl<'r> Gate<'r> {
             ),
         );
         Ok(false)
+    }
+
+    /// Reads every layer of the image for the app's secret files.
+    fn check_layers(&mut self, image: &ImageFact, tag: &str) -> Result<(), StageError> {
+        let context = self.run.ctx.app.root.join(&image.build_context);
+        let secrets = layers::secret_files(&context);
+        if secrets.is_empty() {
+            return Ok(());
+        }
+        let args: Vec<&str> = match self.engine.flavour {
+            Flavour::Podman => vec!["save", "--format", "docker-archive", tag],
+            Flavour::Docker => vec!["save", tag],
+        };
+        let (result, code) = self
+            .engine
+            .read_stdout(&args, |stream| layers::find_in_layers(stream, &secrets))
+            .map_err(|e| StageError::Internal(format!("reading the layers of `{tag}`: {e}")))?;
+        if code != Some(0) {
+            return Err(StageError::Internal(format!("`{} save {tag}` failed (exit {code:?})", self.engine.name())));
+        }
+        let (found, unreadable) = result;
+        for (layer, path) in found {
+            self.finding(
+                &image.ignore_file,
+                None,
+                rules::SECRET_IN_LAYER,
+                format!(
+                    "`{}` holds {path} in layer {layer}: the ignore file does not keep it out of the build context",
+                    image.image
+                ),
+            );
+        }
+        if unreadable > 0 {
+            self.run.note(format!(
+                "verify: {unreadable} compressed layer(s) of `{}` were not searched for secret files",
+                image.image
+            ));
+        } else {
+            self.run.note(format!(
+                "verify: no layer of `{}` holds the app's {} secret file(s) ({})",
+                image.image,
+                secrets.len(),
+                secrets.join(", ")
+            ));
+        }
+        Ok(())
     }
 
     fn hardening(&self, image: &ImageFact, name: &str) -> Vec<String> {

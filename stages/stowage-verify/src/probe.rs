@@ -99,6 +99,34 @@ pub fn last_podman_step(log: &str) -> Option<(usize, usize)> {
     })
 }
 
+/// From a podman build log: how many steps came from the cache, and the instructions of the steps that ran (FROM
+/// lines aside). A step is cached when the line after its `STEP` line is `--> Using cache`.
+pub fn cache_use(log: &str) -> (usize, Vec<String>) {
+    let mut cached = 0;
+    let mut rebuilt = Vec::new();
+    let mut current: Option<String> = None;
+    let close = |step: Option<String>, hit: bool, cached: &mut usize, rebuilt: &mut Vec<String>| {
+        if let Some(instruction) = step {
+            if hit {
+                *cached += 1;
+            } else if !instruction.starts_with("FROM ") {
+                rebuilt.push(instruction);
+            }
+        }
+    };
+    for line in log.lines() {
+        if let Some(at) = line.find("STEP ").filter(|_| last_podman_step(line).is_some()) {
+            close(current.take(), false, &mut cached, &mut rebuilt);
+            let instruction = line[at..].split_once(": ").map_or("", |(_, rest)| rest).trim();
+            current = Some(instruction.chars().take(400).collect());
+        } else if line.starts_with("--> Using cache") {
+            close(current.take(), true, &mut cached, &mut rebuilt);
+        }
+    }
+    close(current.take(), false, &mut cached, &mut rebuilt);
+    (cached, rebuilt)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +151,16 @@ mod tests {
         assert_eq!(step_line(dockerfile, 2, 2), Some(11));
         assert_eq!(step_line(dockerfile, 2, 3), None);
         assert_eq!(step_line(dockerfile, 0, 1), None);
+    }
+
+    #[test]
+    fn cached_and_rebuilt_steps() {
+        let log = "[1/2] STEP 1/4: FROM golang AS build\n[1/2] STEP 2/4: COPY go.mod ./\n--> Using cache abc\n--> abc\n\
+                   [1/2] STEP 3/4: RUN go mod download\n--> Using cache def\n[1/2] STEP 4/4: COPY . .\n--> 123\n\
+                   [2/2] STEP 1/2: FROM scratch\n[2/2] STEP 2/2: COPY --from=build /out /out\n--> 456\n";
+        let (cached, rebuilt) = cache_use(log);
+        assert_eq!(cached, 2);
+        assert_eq!(rebuilt, vec!["COPY . .".to_string(), "COPY --from=build /out /out".to_string()]);
     }
 
     #[test]

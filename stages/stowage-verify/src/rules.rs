@@ -24,6 +24,7 @@ pub const HARDENING_NOT_APPLIED: &str = "VF007";
 pub const WORKER_STOPPED: &str = "VF008";
 pub const CLI_FAILED: &str = "VF009";
 pub const SLOW_STOP: &str = "VF010";
+pub const SECRET_IN_LAYER: &str = "VF011";
 
 pub const RULES: &[Rule] = &[
     Rule {
@@ -123,6 +124,18 @@ pub const RULES: &[Rule] = &[
         fix: "Handle SIGTERM in the app (most servers do: gunicorn, uvicorn, node with a handler), or run the process \
               under an init (`init: true` in compose, `--init`, or `tini` as ENTRYPOINT).",
     },
+    Rule {
+        code: SECRET_IN_LAYER,
+        severity: Severity::Error,
+        title: "a secret file of the app is in an image layer",
+        rationale: "The gate lists the app's secret files in the build context (`.env`, private keys, keystores) and \
+                    reads every layer of the built image for them: a file copied in, even one deleted by a later \
+                    layer, ships to everyone who can pull the image. The ignore file is what keeps them out of the \
+                    build context.",
+        fix: "Keep the file out of the build context: the generated .dockerignore lists `**/.env`, `**/*.pem`, \
+              `**/*.key` and the like; check that a `<Dockerfile>.dockerignore` of the app does not replace it \
+              without them, and that no COPY names the file. Then rotate the secret: it has been in an image.",
+    },
 ];
 
 pub fn find(code: &str) -> &'static Rule {
@@ -139,7 +152,10 @@ pub fn info(code: &str) -> RuleInfo {
         help: rule.fix.to_string(),
         doc: format!("docs/rules/{}.md", rule.code),
         peers: Vec::new(),
-        security: matches!(rule.code, RUNS_AS_ROOT | KEEPS_CAPABILITIES | NEW_PRIVILEGES | HARDENING_NOT_APPLIED),
+        security: matches!(
+            rule.code,
+            RUNS_AS_ROOT | KEEPS_CAPABILITIES | NEW_PRIVILEGES | HARDENING_NOT_APPLIED | SECRET_IN_LAYER
+        ),
     }
 }
 

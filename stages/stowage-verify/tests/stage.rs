@@ -34,6 +34,8 @@ struct Case {
     expect_args: &'static [&'static str],
     /// Arguments that no command the engine was given may hold.
     forbid_args: &'static [&'static str],
+    /// Files of the app (path, content).
+    app_files: &'static [(&'static str, &'static str)],
 }
 
 const GOOD: &str = "Name:\tapp\nUid:\t10001\t10001\t10001\t10001\nCapEff:\t0000000000000000\nNoNewPrivs:\t1\n";
@@ -55,6 +57,7 @@ fn case(name: &'static str) -> Case {
         forbid_text: &[],
         expect_args: &[],
         forbid_args: &[],
+        app_files: &[],
     }
 }
 
@@ -104,6 +107,11 @@ fn check(case: Case) {
         std::fs::create_dir_all(dir.join(sub)).unwrap();
     }
     std::fs::write(dir.join("proc/4242/status"), case.status).unwrap();
+    for (path, text) in case.app_files {
+        let path = dir.join("app").join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
     std::fs::write(dir.join("staged/Dockerfile"), DOCKERFILE).unwrap();
     std::fs::write(dir.join("staged/.dockerignore"), "**/.env\n").unwrap();
     let fake = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fake-engine.py");
@@ -267,7 +275,13 @@ fn a_container_that_exits_shows_its_log_tail() {
 
 #[test]
 fn a_health_path_that_never_answers_2xx_is_reported_with_the_last_answer() {
-    check(Case { http: 503, expect_exit: 1, expect_rules: &["VF003"], expect_text: &["HTTP 503"], ..case("unhealthy") });
+    check(Case {
+        http: 503,
+        expect_exit: 1,
+        expect_rules: &["VF003"],
+        expect_text: &["HTTP 503"],
+        ..case("unhealthy")
+    });
 }
 
 #[test]
@@ -335,5 +349,27 @@ fn a_bad_option_names_its_line() {
         expect_exit: 2,
         expect_text: &["stowage.toml:3", "must end with `/`"],
         ..case("bad_option")
+    });
+}
+
+#[test]
+fn a_secret_file_of_the_app_in_any_layer_is_found() {
+    const FILES: &[(&str, &str)] = &[(".env", "API_KEY=x"), ("keys/deploy.pem", "-----BEGIN"), ("main.py", "")];
+    check(Case {
+        app_files: FILES,
+        scenario: serde_json::json!({ "layers": [
+            { "app/main.py": "print()", "app/keys/deploy.pem": "-----BEGIN" },
+            { "app/.wh.deploy.pem": "" }
+        ] }),
+        expect_exit: 1,
+        expect_rules: &["VF011"],
+        expect_text: &["/app/keys/deploy.pem (the app's keys/deploy.pem)", "layer0/layer.tar"],
+        forbid_text: &["-----BEGIN"],
+        ..case("secret_in_layer")
+    });
+    check(Case {
+        app_files: FILES,
+        expect_text: &["no layer of `demo` holds the app's 2 secret file(s) (.env, keys/deploy.pem)"],
+        ..case("no_secret_in_layers")
     });
 }

@@ -1,0 +1,320 @@
+//! `verify-check`: the verify gate's real matrix. Each fixture of `tests/verify/matrix.toml` is copied to a
+//! temporary folder and containerized with `--verify` on a real engine, from the local stand-in base images; every
+//! image must build and every service it runs must become healthy under full hardening. Where the matrix asks, a
+//! canary secret is planted in the copy (no layer, report or output may hold it) and the cache is exercised (a
+//! source edit must reuse the dependency step, a lockfile edit must rerun it). `cargo test` never needs an engine:
+//! the gate's logic is tested there against a scripted one.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Deserialize;
+
+use crate::cli::VerifyCheckArgs;
+use crate::failure::{Failure, Result};
+use crate::home::Home;
+
+/// The matrix is sized to finish within this on 2 cores from cold stand-ins; the time taken is printed beside it.
+const BUDGET_SECONDS: u64 = 15 * 60;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Matrix {
+    #[serde(default)]
+    pub fixture: Vec<Entry>,
+    #[serde(default)]
+    pub not_buildable: Vec<NotBuildable>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub name: String,
+    #[serde(default)]
+    pub canary: bool,
+    pub cache: Option<Cache>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cache {
+    pub source: String,
+    pub lockfile: String,
+    /// Text of the dependency step's instruction (`pip install`, `go mod download`).
+    pub dependency_step: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotBuildable {
+    pub name: String,
+    pub reason: String,
+}
+
+pub const MATRIX: &str = "tests/verify/matrix.toml";
+
+pub fn read_matrix(root: &Path) -> Result<Matrix> {
+    let path = root.join(MATRIX);
+    let text = crate::failure::read_to_string(&path)?;
+    toml::from_str(&text).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
+}
+
+/// A canary no output may ever hold: if it shows up anywhere, a secret reached a layer, a report or a log.
+const CANARY: &str = "stowage-canary-7c1f9e0a2b";
+
+pub fn run(home: &Home, args: &VerifyCheckArgs) -> Result<i32> {
+    let root = home.root().expect("verify-check runs in the workspace").to_path_buf();
+    let matrix = read_matrix(&root)?;
+    let selected: Vec<&Entry> = matrix
+        .fixture
+        .iter()
+        .filter(|e| args.only.as_ref().is_none_or(|only| only.iter().any(|o| o == &e.name)))
+        .collect();
+    if let Some(only) = &args.only {
+        for name in only {
+            if !matrix.fixture.iter().any(|e| &e.name == name) {
+                return Err(Failure::usage(format!("--only: `{name}` is not a fixture of {MATRIX}")));
+            }
+        }
+    }
+    let xtask = std::env::current_exe().map_err(|e| Failure::crash(format!("cannot find the xtask binary: {e}")))?;
+    let scratch = root.join("target/verify-check");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).map_err(|e| Failure::crash(format!("{}: {e}", scratch.display())))?;
+    let started = Instant::now();
+    let mut failures = Vec::new();
+    let mut rows = Vec::new();
+    for entry in selected {
+        eprintln!("verify-check: {}", entry.name);
+        match check_fixture(&root, &xtask, &scratch, entry, args) {
+            Ok(mut r) => rows.append(&mut r),
+            Err(why) => failures.push(format!("{}: {why}", entry.name)),
+        }
+    }
+    let elapsed = started.elapsed().as_secs();
+    println!("| fixture | image | build | size | service | probe | healthy in |");
+    println!("|---|---|---|---|---|---|---|");
+    for row in &rows {
+        println!("{row}");
+    }
+    for nb in &matrix.not_buildable {
+        println!("not buildable here: {}: {}", nb.name, nb.reason);
+    }
+    println!("verify-check: {} s of a {} s budget", elapsed, BUDGET_SECONDS);
+    if elapsed > BUDGET_SECONDS {
+        failures.push(format!("the matrix took {elapsed} s, over its budget of {BUDGET_SECONDS} s"));
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    if failures.is_empty() {
+        println!("verify-check: every fixture built and ran healthy under full hardening");
+        return Ok(0);
+    }
+    for f in &failures {
+        eprintln!("verify-check: FAILED {f}");
+    }
+    Ok(1)
+}
+
+/// One containerize run with the gate over `app`; its report and everything it printed.
+struct GateRun {
+    code: Option<i32>,
+    output: String,
+    report: serde_json::Value,
+    report_text: String,
+}
+
+fn gate(xtask: &Path, app: &Path, reports: &Path, args: &VerifyCheckArgs) -> std::result::Result<GateRun, String> {
+    let _ = std::fs::remove_dir_all(reports);
+    let json = reports.with_extension("json");
+    let mut command = std::process::Command::new(xtask);
+    command
+        .arg("containerize")
+        .arg("--app")
+        .arg(app)
+        .arg("--verify")
+        .arg("--base-registry")
+        .arg(&args.base_registry)
+        .arg("--report-dir")
+        .arg(reports)
+        .arg("--report")
+        .arg(format!("json={}", json.display()));
+    if let Some(engine) = &args.engine {
+        command.arg("--engine").arg(engine);
+    }
+    let out = command.output().map_err(|e| format!("cannot run {}: {e}", xtask.display()))?;
+    let output = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let report_text = std::fs::read_to_string(&json).unwrap_or_default();
+    let report = serde_json::from_str(&report_text).unwrap_or(serde_json::Value::Null);
+    Ok(GateRun { code: out.status.code(), output, report, report_text })
+}
+
+fn measurements(run: &GateRun) -> Vec<serde_json::Value> {
+    run.report["facts"]["verify"]["measurements"].as_array().cloned().unwrap_or_default()
+}
+
+fn check_fixture(
+    root: &Path,
+    xtask: &Path,
+    scratch: &Path,
+    entry: &Entry,
+    args: &VerifyCheckArgs,
+) -> std::result::Result<Vec<String>, String> {
+    let source = root.join("tests/fixtures/apps").join(&entry.name);
+    if !source.is_dir() {
+        return Err(format!("no fixture at {}", source.display()));
+    }
+    let app = scratch.join(&entry.name);
+    copy_tree(&source, &app).map_err(|e| format!("copying the fixture: {e}"))?;
+    if entry.canary {
+        std::fs::write(app.join(".env"), format!("API_TOKEN={CANARY}\n")).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(app.join("keys")).map_err(|e| e.to_string())?;
+        std::fs::write(
+            app.join("keys/deploy.pem"),
+            format!("-----BEGIN PRIVATE KEY-----\n{CANARY}\n-----END PRIVATE KEY-----\n"),
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    let reports = scratch.join(format!("{}-reports", entry.name));
+    let first = gate(xtask, &app, &reports, args)?;
+    let fail = |run: &GateRun, why: &str| {
+        let tail: Vec<&str> = run.output.lines().rev().take(25).collect::<Vec<_>>().into_iter().rev().collect();
+        format!("{why} (exit {:?}); its output ends with:\n    {}", run.code, tail.join("\n    "))
+    };
+    if first.code != Some(0) {
+        return Err(fail(&first, "the gate failed"));
+    }
+    let images = measurements(&first);
+    if images.is_empty() {
+        return Err(fail(&first, "the gate measured no image"));
+    }
+    let mut rows = Vec::new();
+    for image in &images {
+        if image["built"] != true {
+            return Err(fail(&first, &format!("`{}` did not build", image["image"])));
+        }
+        for service in image["services"].as_array().into_iter().flatten() {
+            let probe = service["probe"].as_str().unwrap_or("");
+            if service["healthy"] != true && !probe.starts_with("not ") {
+                return Err(fail(&first, &format!("service {} is not healthy", service["service"])));
+            }
+            rows.push(format!(
+                "| {} | {} | {:.1} s | {:.1} MB | {} | {} | {} |",
+                entry.name,
+                image["image"].as_str().unwrap_or(""),
+                image["build_seconds"].as_f64().unwrap_or(0.0),
+                image["size_bytes"].as_f64().unwrap_or(0.0) / 1e6,
+                service["service"].as_str().unwrap_or(""),
+                probe,
+                service["start_to_healthy_ms"].as_u64().map_or("-".into(), |ms| format!("{ms} ms")),
+            ));
+        }
+    }
+    if entry.canary {
+        if !first.report_text.contains("no layer of") {
+            return Err(fail(&first, "the gate did not search the layers for the planted secret files"));
+        }
+        let mut everything = first.output.clone();
+        everything.push_str(&first.report_text);
+        for file in walk(&reports) {
+            everything.push_str(&String::from_utf8_lossy(&std::fs::read(&file).unwrap_or_default()));
+        }
+        if everything.contains(CANARY) {
+            return Err(fail(&first, "the planted canary secret appears in the output or the report folder"));
+        }
+    }
+    if let Some(cache) = &entry.cache {
+        append_line(&app.join(&cache.source), comment_for(&cache.source))?;
+        let second = gate(xtask, &app, &reports, args)?;
+        if second.code != Some(0) {
+            return Err(fail(&second, "the rebuild after a source edit failed"));
+        }
+        let rebuilt = rebuilt_steps(&second);
+        if rebuilt.iter().any(|s| s.contains(&cache.dependency_step)) {
+            return Err(format!(
+                "after a one-line edit of {}, the dependency step (`{}`) ran again instead of coming from the \
+                 cache; steps that ran: {rebuilt:?}",
+                cache.source, cache.dependency_step
+            ));
+        }
+        if rebuilt.is_empty() {
+            return Err(format!("after an edit of {}, no step ran: the source is not in the image", cache.source));
+        }
+        append_line(&app.join(&cache.lockfile), comment_for(&cache.lockfile))?;
+        let third = gate(xtask, &app, &reports, args)?;
+        if third.code != Some(0) {
+            return Err(fail(&third, "the rebuild after a lockfile edit failed"));
+        }
+        let rebuilt = rebuilt_steps(&third);
+        if !rebuilt.iter().any(|s| s.contains(&cache.dependency_step)) {
+            return Err(format!(
+                "after an edit of {}, the dependency step (`{}`) came from the cache; steps that ran: {rebuilt:?}",
+                cache.lockfile, cache.dependency_step
+            ));
+        }
+        rows.push(format!(
+            "| {} | cache | source edit: dependency step cached; lockfile edit: rerun | | | | |",
+            entry.name
+        ));
+    }
+    let _ = std::fs::remove_dir_all(&app);
+    Ok(rows)
+}
+
+fn rebuilt_steps(run: &GateRun) -> Vec<String> {
+    measurements(run)
+        .iter()
+        .flat_map(|m| m["rebuilt_steps"].as_array().cloned().unwrap_or_default())
+        .filter_map(|s| s.as_str().map(str::to_string))
+        .collect()
+}
+
+/// A line that changes a file's bytes and nothing it means.
+fn comment_for(file: &str) -> &'static str {
+    match file.rsplit('.').next() {
+        Some("py" | "txt" | "toml") => "# verify-check edit",
+        Some("json") => "",
+        Some("mod") => "// verify-check edit",
+        _ => "// verify-check edit",
+    }
+}
+
+fn append_line(path: &Path, line: &str) -> std::result::Result<(), String> {
+    let mut text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(line);
+    text.push('\n');
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        let dest = to.join(entry.file_name());
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &dest)?;
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), dest)?;
+        }
+    }
+    Ok(())
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push(path),
+                Ok(t) if t.is_file() => out.push(path),
+                _ => {}
+            }
+        }
+    }
+    out
+}
