@@ -649,6 +649,13 @@ fn plan_image(
                 _ => command.clone(),
             };
             debug_port = Some(5678);
+            // A program the interpreter runs directly is PID 1 without a SIGTERM handler (PID 1 gets no default
+            // one): every stop would wait out the grace period and kill it. Servers (gunicorn, uvicorn, celery)
+            // handle SIGTERM themselves; a script gets tini.
+            if command.first().is_some_and(|c| c == "python" || c == "python3") {
+                entrypoint = vec!["/usr/bin/tini".into(), "--".into()];
+                extra.insert("init".into(), "tini".into());
+            }
         }
         "go" => {
             cache = "/go/pkg/mod".into();

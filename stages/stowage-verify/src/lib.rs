@@ -157,7 +157,7 @@ struct ServiceMeasurement {
 impl Measurement {
     /// One line for the terminal: what was built and how each service did.
     fn summary(&self) -> String {
-        let mut line = format!("verify: `{}`", self.image);
+        let mut line = format!("`{}`", self.image);
         if !self.built {
             line.push_str(&format!(" did not build ({:.1} s)", self.build_seconds));
             return line;
@@ -190,7 +190,7 @@ pub fn run_stage(run: &mut Run) -> Result<(), StageError> {
         Some(value) => serde_json::from_value(value.clone())
             .map_err(|e| StageError::BadInput(format!("the dockerfile stage's facts are not as expected: {e}")))?,
         None => {
-            run.note("verify: nothing to build (the dockerfile stage did not run or planned no image)");
+            run.note("nothing to build (the dockerfile stage did not run or planned no image)");
             return Ok(());
         }
     };
@@ -206,7 +206,7 @@ pub fn run_stage(run: &mut Run) -> Result<(), StageError> {
             if options.required || std::env::var_os("CI").is_some() {
                 return Err(StageError::BadInput(format!("verify: {why}")));
             }
-            run.note(format!("verify skipped: {why}"));
+            run.note(format!("skipped: {why}"));
             return Ok(());
         }
     };
@@ -273,7 +273,7 @@ impl<'r> Gate<'r> {
             let mut args = vec!["rm", "-f"];
             args.extend(&ids);
             self.quick(&args)?;
-            self.run.note(format!("verify: removed {} container(s) an earlier run left", ids.len()));
+            self.run.note(format!("removed {} container(s) an earlier run left", ids.len()));
         }
         let dangling = self.quick(&["images", "-q", "--filter", &filter, "--filter", "dangling=true"])?;
         let ids: Vec<&str> = dangling.stdout.split_whitespace().collect();
@@ -345,7 +345,7 @@ impl<'r> Gate<'r> {
             Measurement { image: image.image.clone(), dockerfile: image.dockerfile.clone(), ..Default::default() };
         let Some(dockerfile) = self.staged.get(&image.dockerfile).cloned() else {
             self.run.note(format!(
-                "verify: `{}` is the app's own, not staged by stowage: the gate builds only what stowage generates",
+                "`{}` is the app's own, not staged by stowage: the gate builds only what stowage generates",
                 image.dockerfile
             ));
             return Ok(m);
@@ -502,12 +502,12 @@ impl<'r> Gate<'r> {
         }
         if unreadable > 0 {
             self.run.note(format!(
-                "verify: {unreadable} compressed layer(s) of `{}` were not searched for secret files",
+                "{unreadable} compressed layer(s) of `{}` were not searched for secret files",
                 image.image
             ));
         } else {
             self.run.note(format!(
-                "verify: no layer of `{}` holds the app's {} secret file(s) ({})",
+                "no layer of `{}` holds the app's {} secret file(s) ({})",
                 image.image,
                 secrets.len(),
                 secrets.join(", ")
@@ -559,7 +559,7 @@ impl<'r> Gate<'r> {
             service.backing_services.iter().filter(|b| b.required).map(|b| b.name.as_str()).collect();
         if !needs.is_empty() && kind != Kind::Cli {
             sm.probe = format!("not run alone: it needs {} (the compose smoke test's part)", needs.join(", "));
-            self.run.note(format!("verify: `{}` {}", service.name, sm.probe));
+            self.run.note(format!("`{}` {}", service.name, sm.probe));
             return Ok(sm);
         }
         let name =
@@ -642,7 +642,7 @@ impl<'r> Gate<'r> {
                 }
             }
             None => self.run.note(format!(
-                "verify: the status of `{}`'s PID 1 cannot be read here (a remote engine?): its user and \
+                "the status of `{}`'s PID 1 cannot be read here (a remote engine?): its user and \
                  capabilities were not checked from outside",
                 image.image
             )),

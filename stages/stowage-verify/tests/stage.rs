@@ -295,7 +295,7 @@ fn no_engine_is_an_error_with_verify_and_a_skip_without() {
     check(Case {
         scenario: serde_json::json!({ "answers": false }),
         options: serde_json::json!({ "required": false }),
-        expect_text: &["verify skipped: no container engine answers"],
+        expect_text: &["skipped: no container engine answers"],
         ..case("no_engine_optional")
     });
 }
