@@ -44,6 +44,9 @@ pub enum Xtask {
     /// real engine from the local stand-in base images, with a planted canary secret and cache-reuse edits where the
     /// matrix asks (see docs/verify.md).
     VerifyCheck(VerifyCheckArgs),
+    /// Build the local stand-in base images (for tests only) that let the verify gate build here without a registry
+    /// (policies/standins.toml, docs/standins.md); images whose recipe did not change are reused.
+    Standins(StandinsArgs),
 }
 
 /// The commands both `cargo xtask` and `stowage` have.
@@ -299,4 +302,20 @@ pub struct VerifyCheckArgs {
     /// The prefix of the base images the builds use.
     #[arg(long, value_name = "PREFIX", default_value = "localhost/stowage-standin/")]
     pub base_registry: String,
+}
+
+#[derive(Debug, Args)]
+pub struct StandinsArgs {
+    /// Build only these stand-ins (comma-separated public names or recipe files).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub only: Option<Vec<String>>,
+    /// The engine: `podman`, `docker` or a path [default: the first that answers].
+    #[arg(long, value_name = "ENGINE")]
+    pub engine: Option<String>,
+    /// The Debian mirror debootstrap reads [default: the one apt uses on this machine].
+    #[arg(long, value_name = "URL")]
+    pub mirror: Option<String>,
+    /// List the stand-ins and whether each is built and current; build nothing.
+    #[arg(long)]
+    pub list: bool,
 }

@@ -26,8 +26,9 @@ pub mod new_stage;
 pub mod passthrough;
 pub mod pipeline;
 pub mod stages_cmd;
-pub mod verify_check;
+pub mod standins;
 mod tidy;
+pub mod verify_check;
 
 use std::process::ExitCode;
 

@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         Xtask::Judges => xtask::judges::run(&home),
         Xtask::CorpusCheck(args) => xtask::corpus_check::run(&home, args),
         Xtask::VerifyCheck(args) => xtask::verify_check::run(&home, args),
+        Xtask::Standins(args) => xtask::standins::run(&home, args),
     };
     xtask::exit(result)
 }

@@ -33,6 +33,10 @@ pub struct Entry {
     #[serde(default)]
     pub canary: bool,
     pub cache: Option<Cache>,
+    /// Build the Dockerfile's `build` stage for this platform too (`linux/arm64`) and check the binary it copies
+    /// out is for that machine: Go compiles on the build platform for the target, with no emulation.
+    #[serde(default)]
+    pub cross: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -256,8 +260,109 @@ fn check_fixture(
             entry.name
         ));
     }
+    if let Some(platform) = &entry.cross {
+        let machine = cross_build(&app, platform, args)?;
+        rows.push(format!("| {} | cross | {platform}: the build stage's binary is {machine} | | | | |", entry.name));
+    }
     let _ = std::fs::remove_dir_all(&app);
     Ok(rows)
+}
+
+/// Builds the `build` stage of the app's Dockerfile for `platform` on this machine's platform, copies the binary the
+/// runtime stage takes from it, and returns the ELF machine it is for (an error when it is not `platform`'s).
+fn cross_build(app: &Path, platform: &str, args: &VerifyCheckArgs) -> std::result::Result<String, String> {
+    let engine = args.engine.clone().unwrap_or_else(|| "podman".into());
+    let dockerfile = std::fs::read_to_string(app.join("Dockerfile")).map_err(|e| format!("Dockerfile: {e}"))?;
+    let binary = dockerfile
+        .lines()
+        .find_map(|l| l.strip_prefix("COPY --from=build "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .ok_or("the Dockerfile copies no binary from its build stage")?
+        .to_string();
+    let arch = platform.rsplit('/').next().unwrap_or(platform);
+    let native = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    let tag = "localhost/stowage-verify-cross/build:latest";
+    let run = |cmd_args: &[&str]| -> std::result::Result<String, String> {
+        let out = std::process::Command::new(&engine)
+            .args(cmd_args)
+            .output()
+            .map_err(|e| format!("cannot run {engine}: {e}"))?;
+        if !out.status.success() {
+            let log = String::from_utf8_lossy(&out.stderr);
+            let tail: Vec<&str> = log.lines().rev().take(10).collect::<Vec<_>>().into_iter().rev().collect();
+            return Err(format!("`{engine} {}` failed:\n    {}", cmd_args[0], tail.join("\n    ")));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    let registry = format!("REGISTRY={}", args.base_registry);
+    let build_platform = format!("BUILDPLATFORM=linux/{native}");
+    let target_arch = format!("TARGETARCH={arch}");
+    let context = app.display().to_string();
+    let file = app.join("Dockerfile").display().to_string();
+    // podman 4.3 resolves `FROM --platform=$BUILDPLATFORM` to the local image only when BUILDPLATFORM is passed.
+    run(&[
+        "build",
+        "--pull=never",
+        "--platform",
+        platform,
+        "--target",
+        "build",
+        "--build-arg",
+        &registry,
+        "--build-arg",
+        &build_platform,
+        "--build-arg",
+        "TARGETOS=linux",
+        "--build-arg",
+        &target_arch,
+        "-f",
+        &file,
+        "-t",
+        tag,
+        &context,
+    ])?;
+    let container = run(&["create", tag, "/nonexistent"])?;
+    let dest = app.join("cross-binary");
+    let copied = run(&["cp", &format!("{container}:{binary}"), &dest.display().to_string()]);
+    let _ = run(&["rm", "-f", &container]);
+    let _ = run(&["rmi", "-f", tag]);
+    copied?;
+    let bytes = std::fs::read(&dest).map_err(|e| format!("{}: {e}", dest.display()))?;
+    let machine = elf_machine(&bytes).ok_or(format!("{binary} is not an ELF file"))?;
+    let expected = match arch {
+        "arm64" => "AArch64",
+        "amd64" => "x86-64",
+        other => other,
+    };
+    if machine != expected {
+        return Err(format!("{binary} built for {platform} is an {machine} binary, not {expected}"));
+    }
+    Ok(machine.to_string())
+}
+
+/// The machine an ELF file is for, from its header's `e_machine`.
+fn elf_machine(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.len() < 20 || &bytes[..4] != b"\x7fELF" {
+        return None;
+    }
+    let e_machine = if bytes[5] == 1 {
+        u16::from_le_bytes([bytes[18], bytes[19]])
+    } else {
+        u16::from_be_bytes([bytes[18], bytes[19]])
+    };
+    Some(match e_machine {
+        0x3e => "x86-64",
+        0xb7 => "AArch64",
+        0x28 => "ARM",
+        0xf3 => "RISC-V",
+        0x16 => "s390",
+        0x15 => "PowerPC64",
+        _ => "another machine",
+    })
 }
 
 fn rebuilt_steps(run: &GateRun) -> Vec<String> {
@@ -317,4 +422,60 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elf_machines() {
+        let mut header = vec![0u8; 64];
+        header[..4].copy_from_slice(b"\x7fELF");
+        header[5] = 1;
+        header[18] = 0xb7;
+        assert_eq!(elf_machine(&header), Some("AArch64"));
+        header[18] = 0x3e;
+        assert_eq!(elf_machine(&header), Some("x86-64"));
+        assert_eq!(elf_machine(b"#!/bin/sh\n"), None);
+    }
+
+    /// Every fixture app is in the matrix, to be built or with the registry it needs: none is left out silently.
+    #[test]
+    fn the_matrix_names_every_fixture() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let matrix = read_matrix(root).unwrap();
+        let mut listed: Vec<&str> = matrix.fixture.iter().map(|e| e.name.as_str()).collect();
+        listed.extend(matrix.not_buildable.iter().map(|n| n.name.as_str()));
+        let mut fixtures: Vec<String> = std::fs::read_dir(root.join("tests/fixtures/apps"))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        fixtures.sort();
+        for name in &fixtures {
+            assert_eq!(listed.iter().filter(|l| *l == name).count(), 1, "{name}: listed once in {MATRIX}");
+        }
+        for name in &listed {
+            assert!(fixtures.iter().any(|f| f == name), "{MATRIX} names `{name}`, which is no fixture");
+        }
+        for nb in &matrix.not_buildable {
+            assert!(nb.reason.len() > 20, "{}: say which registry it needs", nb.name);
+        }
+        for entry in &matrix.fixture {
+            if let Some(cache) = &entry.cache {
+                let dir = root.join("tests/fixtures/apps").join(&entry.name);
+                assert!(dir.join(&cache.source).is_file(), "{}: no {}", entry.name, cache.source);
+                assert!(dir.join(&cache.lockfile).is_file(), "{}: no {}", entry.name, cache.lockfile);
+                let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
+                assert!(
+                    dockerfile.contains(&cache.dependency_step),
+                    "{}: no step `{}`",
+                    entry.name,
+                    cache.dependency_step
+                );
+            }
+        }
+    }
 }
