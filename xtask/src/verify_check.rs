@@ -227,7 +227,7 @@ fn check_fixture(
         }
     }
     if let Some(cache) = &entry.cache {
-        append_line(&app.join(&cache.source), comment_for(&cache.source))?;
+        append_line(&app.join(&cache.source), &comment_for(&cache.source))?;
         let second = gate(xtask, &app, &reports, args)?;
         if second.code != Some(0) {
             return Err(fail(&second, "the rebuild after a source edit failed"));
@@ -243,7 +243,7 @@ fn check_fixture(
         if rebuilt.is_empty() {
             return Err(format!("after an edit of {}, no step ran: the source is not in the image", cache.source));
         }
-        append_line(&app.join(&cache.lockfile), comment_for(&cache.lockfile))?;
+        append_line(&app.join(&cache.lockfile), &comment_for(&cache.lockfile))?;
         let third = gate(xtask, &app, &reports, args)?;
         if third.code != Some(0) {
             return Err(fail(&third, "the rebuild after a lockfile edit failed"));
@@ -373,13 +373,15 @@ fn rebuilt_steps(run: &GateRun) -> Vec<String> {
         .collect()
 }
 
-/// A line that changes a file's bytes and nothing it means.
-fn comment_for(file: &str) -> &'static str {
+/// A line that changes a file's bytes and nothing it means, different on every run: the engine's cache holds the
+/// layers of earlier runs, and the same edit again would rightly come from it.
+fn comment_for(file: &str) -> String {
+    let nonce = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     match file.rsplit('.').next() {
-        Some("py" | "txt" | "toml") => "# verify-check edit",
-        Some("json") => "",
-        Some("mod") => "// verify-check edit",
-        _ => "// verify-check edit",
+        Some("py" | "txt" | "toml") => format!("# verify-check edit {nonce}"),
+        // JSON takes no comment; trailing spaces change the bytes and nothing else.
+        Some("json") => " ".repeat(1 + (nonce % 50) as usize),
+        _ => format!("// verify-check edit {nonce}"),
     }
 }
 

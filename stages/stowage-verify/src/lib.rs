@@ -264,7 +264,7 @@ impl<'r> Gate<'r> {
         Ok(out)
     }
 
-    /// Removes every container of an earlier run on this app (and the images that lost their name to a rebuild).
+    /// Removes every container of an earlier run on this app.
     fn clean_leftovers(&mut self) -> Result<(), StageError> {
         let filter = format!("label={APP_LABEL}={}", self.app);
         let listed = self.quick(&["ps", "-a", "-q", "--filter", &filter])?;
@@ -275,14 +275,8 @@ impl<'r> Gate<'r> {
             self.quick(&args)?;
             self.run.note(format!("removed {} container(s) an earlier run left", ids.len()));
         }
-        let dangling = self.quick(&["images", "-q", "--filter", &filter, "--filter", "dangling=true"])?;
-        let ids: Vec<&str> = dangling.stdout.split_whitespace().collect();
-        if !ids.is_empty() {
-            let mut args = vec!["rmi", "-f"];
-            args.extend(&ids);
-            // An image still used as a cache parent may refuse; that is no leftover of ours to insist on.
-            let _ = self.quick(&args);
-        }
+        // Images stay: their layers are the build cache that makes the next build of the app quick. A rebuild
+        // takes the name `stowage-verify/<app>/<image>` over.
         Ok(())
     }
 
