@@ -123,6 +123,9 @@ struct ImageFact {
     build_context: String,
     #[serde(default)]
     writable_paths: Vec<String>,
+    /// The ports the image exposes (a static site's web server's, which the model does not hold).
+    #[serde(default)]
+    ports: Vec<u16>,
 }
 
 /// What the gate measured for one image.
@@ -678,7 +681,8 @@ impl<'r> Gate<'r> {
         name: &str,
         sm: &mut ServiceMeasurement,
     ) -> Result<(), StageError> {
-        let Some(port) = service.ports.iter().find_map(|p| p.value.number) else {
+        let port = service.ports.iter().find_map(|p| p.value.number).or_else(|| image.ports.first().copied());
+        let Some(port) = port else {
             sm.probe = "not run: no port is known (set `[stages.analyze.services.NAME] port`)".into();
             return Ok(());
         };
@@ -698,7 +702,12 @@ impl<'r> Gate<'r> {
             .lines()
             .filter_map(|l| l.trim().rsplit(':').next().and_then(|p| p.parse::<u16>().ok()))
             .next();
-        let health = service.health_path.as_ref().map(|h| h.value.clone());
+        // A static site has no health endpoint of its own: its web server answers for `/`.
+        let health = service
+            .health_path
+            .as_ref()
+            .map(|h| h.value.clone())
+            .or_else(|| (service.kind.value == Kind::Static).then(|| "/".to_string()));
         sm.probe = match &health {
             Some(path) => format!("http GET {path} on port {port}"),
             None => format!("tcp {port}"),
