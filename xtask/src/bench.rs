@@ -51,6 +51,18 @@ pub fn run(home: &Home, args: &BenchArgs) -> Result<i32> {
         crate::codegen::ensure_file_contents(&path, &spliced, false)?;
         return Ok(0);
     }
+    if args.images_only {
+        let section = crate::bench_images::section(root)?;
+        let path = root.join("BENCHMARKS.md");
+        let current = crate::failure::read_to_string(&path)?;
+        crate::codegen::ensure_file_contents(
+            &path,
+            &splice_section(&current, crate::bench_images::HEADING, &section),
+            false,
+        )?;
+        print!("{section}");
+        return Ok(0);
+    }
     if args.agreement_only {
         let section = agreement(root)? + &agreement_unseen(root)?;
         let path = root.join("BENCHMARKS.md");
@@ -78,6 +90,21 @@ pub fn run(home: &Home, args: &BenchArgs) -> Result<i32> {
     out.push_str(&crate::bench_dockerfiles::section(root)?);
     if let Some(dir) = &args.apps_dir {
         out.push_str(&crate::bench_dockerfiles::apps_section(root, dir)?);
+    }
+    // Building images needs an engine; without one the section says so rather than holding no figure silently.
+    match crate::bench_images::section(root) {
+        Ok(images) => out.push_str(&images),
+        Err(e) => {
+            let _ = writeln!(
+                out,
+                "{}
+
+Not measured on this run: {}
+",
+                crate::bench_images::HEADING,
+                e.message
+            );
+        }
     }
     if let Some(dir) = &args.apps_dir {
         out.push_str(&crate::bench_apps::section(root, dir)?);

@@ -254,6 +254,11 @@ pub struct BenchArgs {
     /// replace only those sections of BENCHMARKS.md.
     #[arg(long, conflicts_with_all = ["apps_only", "limits_only", "agreement_only"])]
     pub dockerfiles_only: bool,
+    /// Build only the images: each compared fixture's generated image (through the verify gate) beside its naive and
+    /// docker init baselines, on the stand-in base images; replace only that section of BENCHMARKS.md. Needs an
+    /// engine and `cargo xtask standins`.
+    #[arg(long, conflicts_with_all = ["apps_only", "limits_only", "agreement_only", "dockerfiles_only"])]
+    pub images_only: bool,
 }
 
 #[derive(Debug, Args)]

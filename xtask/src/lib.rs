@@ -8,6 +8,7 @@ pub mod apply;
 pub mod bench;
 mod bench_apps;
 mod bench_dockerfiles;
+mod bench_images;
 pub mod clean;
 pub mod cli;
 pub mod codegen;

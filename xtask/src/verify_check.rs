@@ -120,14 +120,19 @@ pub fn run(home: &Home, args: &VerifyCheckArgs) -> Result<i32> {
 }
 
 /// One containerize run with the gate over `app`; its report and everything it printed.
-struct GateRun {
-    code: Option<i32>,
+pub(crate) struct GateRun {
+    pub(crate) code: Option<i32>,
     output: String,
     report: serde_json::Value,
     report_text: String,
 }
 
-fn gate(xtask: &Path, app: &Path, reports: &Path, args: &VerifyCheckArgs) -> std::result::Result<GateRun, String> {
+pub(crate) fn gate(
+    xtask: &Path,
+    app: &Path,
+    reports: &Path,
+    args: &VerifyCheckArgs,
+) -> std::result::Result<GateRun, String> {
     let _ = std::fs::remove_dir_all(reports);
     let json = reports.with_extension("json");
     let mut command = std::process::Command::new(xtask);
@@ -152,7 +157,7 @@ fn gate(xtask: &Path, app: &Path, reports: &Path, args: &VerifyCheckArgs) -> std
     Ok(GateRun { code: out.status.code(), output, report, report_text })
 }
 
-fn measurements(run: &GateRun) -> Vec<serde_json::Value> {
+pub(crate) fn measurements(run: &GateRun) -> Vec<serde_json::Value> {
     run.report["facts"]["verify"]["measurements"].as_array().cloned().unwrap_or_default()
 }
 
@@ -395,7 +400,7 @@ fn append_line(path: &Path, line: &str) -> std::result::Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+pub(crate) fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;

@@ -624,17 +624,21 @@ fn plan_image(
                     install_dev = "pip install poetry==2.1.3 && poetry install --no-root --no-interaction".into();
                 }
                 _ => {
+                    // The virtual environment gets no pip of its own: the base image's pip installs into it
+                    // (`--python`, pip 22.3+), so the runtime image carries no second pip (16 MB) or setuptools.
+                    extra.insert("venv_without_pip".into(), "true".into());
+                    let pip = "/usr/local/bin/python -m pip --python /opt/venv/bin/python install";
                     if exists(&join(&main.root, "requirements.txt")) {
                         manifests.push(requirements.clone());
                         manifests_comment = format!("{requirements} alone, so that a source change does not reinstall");
-                        install = format!("pip install -r {requirements}");
-                        install_dev = install.clone();
+                        install = format!("{pip} -r {requirements}");
+                        install_dev = format!("pip install -r {requirements}");
                     } else {
                         manifests_comment = "no requirements file: the project installs from its own pyproject.toml, so the source comes first".into();
-                        install = format!("pip install ./{}", if root == "." { String::new() } else { root.clone() })
-                            .trim_end_matches('/')
-                            .to_string();
-                        install_dev = install.clone();
+                        let target = format!("./{}", if root == "." { String::new() } else { root.clone() });
+                        let target = target.trim_end_matches('/');
+                        install = format!("{pip} {target}");
+                        install_dev = format!("pip install {target}");
                         extra.insert("install_needs_source".into(), "true".into());
                     }
                 }
