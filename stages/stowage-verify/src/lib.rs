@@ -14,6 +14,7 @@
 //!
 //! `STOWAGE_VERIFY_PROC` replaces `/proc` for the privilege checks, for tests with a scripted engine.
 
+pub mod compose;
 pub mod engine;
 pub mod layers;
 pub mod probe;
@@ -61,6 +62,10 @@ pub struct Options {
     pub cpus: String,
     #[serde(default = "default_pids")]
     pub pids_limit: u32,
+    /// The compose command for the smoke test of services that need their backing services: empty means
+    /// `podman-compose` with podman, `docker compose` with docker.
+    #[serde(default)]
+    pub compose: String,
     /// The whole stage's deadline, read by the runner (it replaces `thresholds.stage_timeout_seconds` for this
     /// stage, since a cold release build on 2 cores takes longer than any generator).
     #[serde(default)]
@@ -216,11 +221,15 @@ pub fn run_stage(run: &mut Run) -> Result<(), StageError> {
     let mut gate = Gate::new(run, engine, options, &images);
     gate.clean_leftovers()?;
     let mut measurements = Vec::new();
-    for image in &images {
+    for (index, image) in images.iter().enumerate() {
+        gate.current = index;
         let m = gate.verify_image(image, &model)?;
         let note = m.summary();
         gate.run.note(note);
         measurements.push(m);
+    }
+    if !gate.deferred.is_empty() {
+        gate.smoke_compose(&images, &model, &mut measurements)?;
     }
     gate.clean_run();
     let engine_name = gate.engine.name();
@@ -240,6 +249,10 @@ struct Gate<'r> {
     staged: BTreeMap<String, PathBuf>,
     proc_root: PathBuf,
     scratch: Option<PathBuf>,
+    /// Services that need their backing services, left for the compose smoke test: (image index, service).
+    deferred: Vec<(usize, String)>,
+    /// The image being verified, by index in the dockerfile stage's facts.
+    current: usize,
 }
 
 impl<'r> Gate<'r> {
@@ -249,7 +262,7 @@ impl<'r> Gate<'r> {
         let app = image_component(&run.ctx.app.name);
         let staged = run.ctx.staged.iter().map(|f| (f.path.clone(), f.source.clone())).collect();
         let proc_root = std::env::var_os("STOWAGE_VERIFY_PROC").map_or(PathBuf::from("/proc"), PathBuf::from);
-        Gate { run, engine, options, run_id, app, staged, proc_root, scratch: None }
+        Gate { run, engine, options, run_id, app, staged, proc_root, scratch: None, deferred: Vec::new(), current: 0 }
     }
 
     fn quick(&self, args: &[&str]) -> Result<engine::Output, StageError> {
@@ -277,6 +290,16 @@ impl<'r> Gate<'r> {
             args.extend(&ids);
             self.quick(&args)?;
             self.run.note(format!("removed {} container(s) an earlier run left", ids.len()));
+        }
+        // The compose smoke test's networks and volumes, which a killed run left (they carry the same label).
+        for kind in ["network", "volume"] {
+            let listed = self.quick(&[kind, "ls", "-q", "--filter", &filter])?;
+            let ids: Vec<&str> = listed.stdout.split_whitespace().collect();
+            if !ids.is_empty() {
+                let mut args = vec![kind, "rm"];
+                args.extend(&ids);
+                let _ = self.quick(&args);
+            }
         }
         // Images stay: their layers are the build cache that makes the next build of the app quick. A rebuild
         // takes the name `stowage-verify/<app>/<image>` over.
@@ -513,6 +536,226 @@ impl<'r> Gate<'r> {
         Ok(())
     }
 
+    /// Runs the staged production compose file with its backing services for the deferred services (see
+    /// [`compose`]), and records how each did in its measurement.
+    fn smoke_compose(
+        &mut self,
+        images: &[ImageFact],
+        model: &Model,
+        measurements: &mut [Measurement],
+    ) -> Result<(), StageError> {
+        let deferred = std::mem::take(&mut self.deferred);
+        let skip = |gate: &mut Gate, measurements: &mut [Measurement], why: String| {
+            for (index, name) in &deferred {
+                if let Some(sm) = measurements[*index].services.iter_mut().find(|s| &s.service == name) {
+                    sm.probe = format!("{}; not run with them either: {why}", sm.probe);
+                }
+            }
+            gate.run.note(format!("compose smoke test not run: {why}"));
+        };
+        let Some(file) =
+            self.staged.iter().find(|(p, _)| p.ends_with("compose.prod.yaml")).map(|(p, s)| (p.clone(), s.clone()))
+        else {
+            skip(self, measurements, "no production compose file was staged".into());
+            return Ok(());
+        };
+        let tool: Vec<String> = match (self.options.compose.as_str(), self.engine.flavour) {
+            ("", Flavour::Podman) => vec!["podman-compose".into()],
+            ("", Flavour::Docker) => vec![self.engine.program.display().to_string(), "compose".into()],
+            (words, _) => words.split_whitespace().map(str::to_string).collect(),
+        };
+        let version = std::process::Command::new(&tool[0]).args(&tool[1..]).arg("version").output();
+        if !version.is_ok_and(|o| o.status.success()) {
+            skip(
+                self,
+                measurements,
+                format!(
+                    "`{}` does not answer (install podman-compose: `pip install podman-compose`, or set `[stages.verify] compose`)",
+                    tool.join(" ")
+                ),
+            );
+            return Ok(());
+        }
+        let text = std::fs::read_to_string(&file.1)?;
+        let (docs, errors) = stowage_yaml::parse(&text);
+        let Some(root) = docs.first().and_then(|d| d.root.as_ref()).filter(|_| errors.is_empty()) else {
+            return Err(StageError::Internal(format!("the staged {} does not parse", file.0)));
+        };
+        let dir = self.scratch()?.join("compose");
+        std::fs::create_dir_all(&dir)?;
+        let built: Vec<(String, String)> = images
+            .iter()
+            .zip(measurements.iter())
+            .filter(|(_, m)| m.built)
+            .flat_map(|(i, _)| {
+                let tag = format!("stowage-verify/{}/{}", self.app, image_component(&i.image));
+                i.services.iter().map(move |s| (s.clone(), tag.clone()))
+            })
+            .collect();
+        let labels = vec![(APP_LABEL.to_string(), self.app.clone()), (RUN_LABEL.to_string(), self.run_id.clone())];
+        let backing = backing_policies();
+        let secrets: Vec<(String, Vec<String>)> = model
+            .services
+            .iter()
+            .map(|s| {
+                // What orchestrate leaves to the env file: secrets, and the connection URLs that carry a password.
+                let names = s.env_vars.iter().map(|v| v.value.clone()).filter(|n| {
+                    stowage_kit::secret::is_secret_name(n) || backing.iter().any(|b| b.url_vars.contains(n))
+                });
+                (s.name.clone(), names.collect())
+            })
+            .collect();
+        let how = compose::Rewrite {
+            backing: &backing,
+            built: &built,
+            base_registry: &self.options.base_registry,
+            labels: &labels,
+            secrets: &secrets,
+            scratch: &dir,
+        };
+        let (rewritten, backing) = compose::rewrite(compose::to_json(root), &how).map_err(StageError::Internal)?;
+        let path = dir.join("compose.json");
+        std::fs::write(&path, serde_json::to_string_pretty(&rewritten).expect("JSON"))?;
+        let project = format!("stowage-verify-{}-{}", self.app.replace(['/', '.'], "-"), self.run_id);
+        let compose_file = path.display().to_string();
+        let flavour = self.engine.flavour;
+        let compose = |args: &[&str]| -> Result<engine::Output, StageError> {
+            let mut argv: Vec<&str> = tool[1..].iter().map(String::as_str).collect();
+            argv.extend(["-p", project.as_str(), "-f", compose_file.as_str()]);
+            argv.extend(args);
+            let program = Engine { program: PathBuf::from(&tool[0]), flavour };
+            program
+                .run_streaming(&argv, Duration::from_secs(600), &mut |_| {})
+                .map_err(|e| StageError::Internal(format!("{}: {e}", tool.join(" "))))
+        };
+        println!("progress: compose | starting {}", backing.join(", "));
+        let mut args = vec!["up", "-d"];
+        args.extend(backing.iter().map(String::as_str));
+        let up = compose(&args)?;
+        let result = if !up.ok() {
+            Err(format!("`{} up` of the backing services failed:\n{}", tool.join(" "), tail(&up.combined(), 12)))
+        } else {
+            self.compose_services(images, model, measurements, &deferred, &backing, &compose, &file.0)
+        };
+        let down = compose(&["down", "-v"]);
+        if let Err(why) = result {
+            self.finding(&file.0, None, rules::EXITED, why);
+        }
+        down?;
+        Ok(())
+    }
+
+    /// With the backing services up: waits until each is healthy, then starts and probes the deferred services.
+    #[allow(clippy::too_many_arguments)]
+    fn compose_services(
+        &mut self,
+        images: &[ImageFact],
+        model: &Model,
+        measurements: &mut [Measurement],
+        deferred: &[(usize, String)],
+        backing: &[String],
+        compose: &dyn Fn(&[&str]) -> Result<engine::Output, StageError>,
+        compose_file: &str,
+    ) -> Result<(), String> {
+        let deadline = Instant::now() + Duration::from_secs(self.options.health_timeout_seconds);
+        for service in backing {
+            let Some(id) = self.compose_container(service) else {
+                return Err(format!("backing service `{service}` has no container after `up`"));
+            };
+            // podman's health timers need systemd: ask for each check instead of waiting for the status.
+            loop {
+                let check = self.quick(&["healthcheck", "run", &id]).map_err(|e| e.to_string())?;
+                if check.ok() || check.combined().contains("has no defined healthcheck") {
+                    break;
+                }
+                if Instant::now() >= deadline {
+                    return Err(format!(
+                        "backing service `{service}` is not healthy after {} s; its log ends with:\n{}",
+                        self.options.health_timeout_seconds,
+                        self.logs(&id)
+                    ));
+                }
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            println!("progress: compose | {service} is healthy");
+        }
+        let names: Vec<&str> = deferred.iter().map(|(_, n)| n.as_str()).collect();
+        let mut args = vec!["up", "-d", "--no-deps"];
+        args.extend(names.iter().copied());
+        let started = Instant::now();
+        let up = compose(&args).map_err(|e| e.to_string())?;
+        if !up.ok() {
+            return Err(format!("`up` of {} failed:\n{}", names.join(", "), tail(&up.combined(), 12)));
+        }
+        for (index, name) in deferred {
+            let image = &images[*index];
+            let Some(service) = model.services.iter().find(|s| &s.name == name) else { continue };
+            let Some(id) = self.compose_container(name) else {
+                return Err(format!("service `{name}` has no container after `up`"));
+            };
+            let mut sm = ServiceMeasurement {
+                service: name.clone(),
+                kind: service.kind.value.as_str().into(),
+                ..Default::default()
+            };
+            let healthy = match service.kind.value {
+                Kind::Worker => {
+                    sm.probe = format!("with {} (compose): keeps running 10 s", backing.join(", "));
+                    while started.elapsed() < Duration::from_secs(10) {
+                        std::thread::sleep(Duration::from_millis(500));
+                    }
+                    let up = self.running(&id).map_err(|e| e.to_string())?;
+                    if !up {
+                        let logs = self.logs(&id);
+                        self.finding(
+                            &image.dockerfile,
+                            None,
+                            rules::WORKER_STOPPED,
+                            format!(
+                                "`{name}` (worker, with {} from {compose_file}) exited; its log ends with:\n{logs}",
+                                backing.join(", ")
+                            ),
+                        );
+                    }
+                    up
+                }
+                _ => {
+                    let port =
+                        service.ports.iter().find_map(|p| p.value.number).or_else(|| image.ports.first().copied());
+                    match port {
+                        Some(port) => {
+                            let ok = self
+                                .probe_until_healthy(image, service, &id, port, started, &mut sm)
+                                .map_err(|e| e.to_string())?;
+                            sm.probe = format!("with {} (compose): {}", backing.join(", "), sm.probe);
+                            ok
+                        }
+                        None => {
+                            sm.probe = "not probed: no port is known".into();
+                            false
+                        }
+                    }
+                }
+            };
+            sm.healthy = healthy;
+            if healthy {
+                self.check_privileges(image, &id).map_err(|e| e.to_string())?;
+            }
+            if let Some(slot) = measurements[*index].services.iter_mut().find(|s| &s.service == name) {
+                *slot = sm;
+            }
+        }
+        Ok(())
+    }
+
+    /// The container of a compose service in this run (the labels the rewrite gave it).
+    fn compose_container(&self, service: &str) -> Option<String> {
+        let run = format!("label={RUN_LABEL}={}", self.run_id);
+        let svc = format!("label=com.docker.compose.service={service}");
+        let out = self.quick(&["ps", "-q", "--filter", &run, "--filter", &svc]).ok()?;
+        out.stdout.split_whitespace().next().map(str::to_string)
+    }
+
     fn hardening(&self, image: &ImageFact, name: &str) -> Vec<String> {
         let mut args: Vec<String> = vec![
             "--name".into(),
@@ -555,8 +798,8 @@ impl<'r> Gate<'r> {
         let needs: Vec<&str> =
             service.backing_services.iter().filter(|b| b.required).map(|b| b.name.as_str()).collect();
         if !needs.is_empty() && kind != Kind::Cli {
-            sm.probe = format!("not run alone: it needs {} (the compose smoke test's part)", needs.join(", "));
-            self.run.note(format!("`{}` {}", service.name, sm.probe));
+            sm.probe = format!("not run alone: it needs {}", needs.join(", "));
+            self.deferred.push((self.current, service.name.clone()));
             return Ok(sm);
         }
         let name =
@@ -696,6 +939,24 @@ impl<'r> Gate<'r> {
             );
             return Ok(());
         }
+        if self.probe_until_healthy(image, service, name, port, started, sm)? {
+            self.check_privileges(image, name)?;
+            self.stop(image, name, sm)?;
+        }
+        Ok(())
+    }
+
+    /// Probes a started container from the host until healthy (true), or reports why not (false): it exited, or the
+    /// health timeout passed.
+    fn probe_until_healthy(
+        &mut self,
+        image: &ImageFact,
+        service: &Service,
+        name: &str,
+        port: u16,
+        started: Instant,
+        sm: &mut ServiceMeasurement,
+    ) -> Result<bool, StageError> {
         let host_port = self
             .quick(&["port", name, &format!("{port}/tcp")])?
             .stdout
@@ -741,7 +1002,7 @@ impl<'r> Gate<'r> {
                     self.finding(&image.dockerfile, None, rules::EXITED, format!(
                         "`{}` (service `{}`) exited {} ms after it started, before it was healthy; its log ends with:\n{logs}",
                         image.image, service.name, started.elapsed().as_millis()));
-                    return Ok(());
+                    return Ok(false);
                 }
             }
             if Instant::now() >= deadline {
@@ -755,13 +1016,11 @@ impl<'r> Gate<'r> {
                         image.image, service.name, self.options.health_timeout_seconds, sm.probe
                     ),
                 );
-                return Ok(());
+                return Ok(false);
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        self.check_privileges(image, name)?;
-        self.stop(image, name, sm)?;
-        Ok(())
+        Ok(true)
     }
 
     /// Stops the container with a 10 s grace period and reports a process that had to be killed.
@@ -869,6 +1128,20 @@ impl<'r> Gate<'r> {
     }
 }
 
+/// How apps reach backing services: the policy orchestrate renders the compose files with, compiled in.
+fn backing_policies() -> Vec<compose::BackingPolicy> {
+    const BACKING: &str = include_str!("../../../policies/backing-services.toml");
+    let table: toml::Table = toml::from_str(BACKING).expect("policies/backing-services.toml parses (tested)");
+    table
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let mut policy: compose::BackingPolicy = value.try_into().ok()?;
+            policy.name = name;
+            Some(policy)
+        })
+        .collect()
+}
+
 /// A name as an image path component: lowercase letters, digits, `.`, `_`, `-` and `/`.
 fn image_component(name: &str) -> String {
     let cleaned: String = name
@@ -930,6 +1203,13 @@ fn tail(log: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backing_policies_read() {
+        let policies = backing_policies();
+        let postgres = policies.iter().find(|p| p.name == "postgres").unwrap();
+        assert!(postgres.credentials && postgres.url_vars.contains(&"DATABASE_URL".to_string()));
+    }
 
     #[test]
     fn image_components() {

@@ -74,6 +74,8 @@ if cmd == "ps":
     say("\n".join(scenario.get("leftovers", [])))
 if cmd == "images":
     say("")
+if cmd in ("network", "volume"):
+    say("")
 if cmd in ("rm", "rmi", "stop"):
     say("")
 if cmd == "image":
