@@ -114,10 +114,11 @@ pub fn engine(named: Option<&str>) -> Result<String> {
         } else {
             &["info", "--format", "{{.Host.OCIRuntime.Name}}"]
         };
-        if let Ok(out) = Command::new(program).args(probe).output() {
-            if out.status.success() && !out.stdout.is_empty() {
-                return Ok(program.to_string());
-            }
+        if let Ok(out) = Command::new(program).args(probe).output()
+            && out.status.success()
+            && !out.stdout.is_empty()
+        {
+            return Ok(program.to_string());
         }
     }
     Err(Failure::usage(format!(

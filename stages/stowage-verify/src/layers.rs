@@ -146,10 +146,10 @@ pub fn find_in_layers(image: &mut dyn Read, secrets: &[String]) -> std::io::Resu
         let mut chained = std::io::Cursor::new(first).chain(data);
         walk_tar(&mut chained, &mut |inner, _| {
             let path = inner.name.trim_start_matches("./").trim_end_matches('/');
-            if inner.kind == b'0' || inner.kind == 0 {
-                if let Some(secret) = secrets.iter().find(|s| path == s.as_str() || path.ends_with(&format!("/{s}"))) {
-                    found.push((layer.clone(), format!("/{path} (the app's {secret})")));
-                }
+            if (inner.kind == b'0' || inner.kind == 0)
+                && let Some(secret) = secrets.iter().find(|s| path == s.as_str() || path.ends_with(&format!("/{s}")))
+            {
+                found.push((layer.clone(), format!("/{path} (the app's {secret})")));
             }
             Ok(())
         })
