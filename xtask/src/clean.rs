@@ -1,4 +1,5 @@
-//! `clean`: remove exactly the files an app's stowage.lock lists, and nothing a person edited.
+//! `clean`: remove exactly the files an app's stowage.lock lists, and nothing a person edited; and what the verify
+//! gate left in the container engine for the app (its containers, networks, volumes and images).
 
 use crate::apply::{self, Plan, PlanInput, Status};
 use crate::cli::CleanArgs;
@@ -12,7 +13,9 @@ pub fn run(home: &Home, args: &CleanArgs) -> Result<i32> {
     let _app_guard = crate::containerize::lock_app(&root)?;
     apply::recover(&root)?;
     // Files the team has taken over since stowage wrote them are theirs now: never removed.
-    let unmanaged = crate::config::load(&root, &Default::default())?.config.unmanaged;
+    let config = crate::config::load(&root, &Default::default())?.config;
+    clean_engine(&config.name);
+    let unmanaged = config.unmanaged;
     let Some(lock) = Lock::read(&root)? else {
         eprintln!("stowage: no {LOCK_FILE} in {}: nothing to clean", root.display());
         return Ok(0);
@@ -58,4 +61,49 @@ pub fn run(home: &Home, args: &CleanArgs) -> Result<i32> {
         if lock_gone { format!(" and {LOCK_FILE}") } else { format!("; {LOCK_FILE} is kept") }
     );
     Ok(0)
+}
+
+/// Removes what the verify gate left in the engine for the app named `app`: containers, networks and volumes with
+/// its label, and images under its name. Nothing is said when there is no engine or nothing to remove.
+fn clean_engine(app: &str) {
+    let Ok(engine) = crate::standins::engine(None) else { return };
+    let app = stowage_kit::image_component(app);
+    let run = |args: &[&str]| -> Vec<String> {
+        std::process::Command::new(&engine)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default()
+    };
+    let label = format!("label=io.stowage.verify.app={app}");
+    let mut removed = Vec::new();
+    for (kind, list, remove) in [
+        ("container", vec!["ps", "-a", "-q", "--filter", &label], vec!["rm", "-f"]),
+        ("network", vec!["network", "ls", "-q", "--filter", &label], vec!["network", "rm"]),
+        ("volume", vec!["volume", "ls", "-q", "--filter", &label], vec!["volume", "rm"]),
+    ] {
+        let ids = run(&list);
+        if !ids.is_empty() {
+            let mut args: Vec<&str> = remove.clone();
+            args.extend(ids.iter().map(String::as_str));
+            run(&args);
+            removed.push(format!("{} {kind}{}", ids.len(), if ids.len() == 1 { "" } else { "s" }));
+        }
+    }
+    let prefix = format!("localhost/stowage-verify/{app}/");
+    let images: Vec<String> = run(&["images", "--format", "{{.Repository}}:{{.Tag}}"])
+        .into_iter()
+        .filter(|i| i.starts_with(&prefix) || i.starts_with(&format!("stowage-verify/{app}/")))
+        .collect();
+    if !images.is_empty() {
+        let mut args = vec!["rmi", "-f"];
+        args.extend(images.iter().map(String::as_str));
+        run(&args);
+        removed.push(format!("{} image{}", images.len(), if images.len() == 1 { "" } else { "s" }));
+    }
+    if !removed.is_empty() {
+        eprintln!("stowage: removed the verify gate's {} from {engine}", removed.join(", "));
+    }
 }

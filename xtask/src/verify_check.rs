@@ -274,6 +274,30 @@ fn check_fixture(
             entry.name
         ));
     }
+    if entry.canary {
+        // `clean` removes what the gate left in the engine for the app, images included.
+        let out = std::process::Command::new(xtask)
+            .arg("clean")
+            .arg("--app")
+            .arg(&app)
+            .output()
+            .map_err(|e| format!("cannot run clean: {e}"))?;
+        let engine = args.engine.clone().unwrap_or_else(|| "podman".into());
+        let left = std::process::Command::new(&engine)
+            .args(["images", "--format", "{{.Repository}}"])
+            .output()
+            .map_err(|e| format!("cannot run {engine}: {e}"))?;
+        let left = String::from_utf8_lossy(&left.stdout).into_owned();
+        let prefix = format!("stowage-verify/{}/", entry.name);
+        if !out.status.success() || left.lines().any(|l| l.trim_start_matches("localhost/").starts_with(&prefix)) {
+            return Err(format!(
+                "`clean` left the gate's images in the engine (exit {:?}): {}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        rows.push(format!("| {} | clean | the gate's containers and images removed by `clean` | | | | |", entry.name));
+    }
     if let Some(platform) = &entry.cross {
         let machine = cross_build(&app, platform, args)?;
         rows.push(format!("| {} | cross | {platform}: the build stage's binary is {machine} | | | | |", entry.name));

@@ -22,7 +22,9 @@ mod stage;
 pub use config::{Config, ExternalStage, FailOn, StageKind, Thresholds};
 pub use context::{App, Context, Mode, StagedFile};
 pub use glob::{any_glob_match, glob_match, glob_match_exact};
-pub use paths::{check_finding_path, check_output_path, check_rule_code, escape_controls, normalize_newlines};
+pub use paths::{
+    check_finding_path, check_output_path, check_rule_code, escape_controls, image_component, normalize_newlines,
+};
 pub use report::{Finding, Report, RuleInfo, Severity, Suppressed};
 pub use stage::{Describe, Run, StageError, describe_from_manifest, run_main};
 

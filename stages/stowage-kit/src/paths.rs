@@ -148,3 +148,17 @@ mod tests {
         }
     }
 }
+
+/// A name as one component of an image reference's path (lowercase letters, digits, `.`, `_`, `-`, `/`; anything
+/// else becomes `-`): how the verify gate names and labels an app's images, and how `clean` finds them.
+pub fn image_component(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| match c.to_ascii_lowercase() {
+            c @ ('a'..='z' | '0'..='9' | '.' | '_' | '-' | '/') => c,
+            _ => '-',
+        })
+        .collect();
+    let trimmed = cleaned.trim_matches(|c| c == '-' || c == '.' || c == '/' || c == '_');
+    if trimmed.is_empty() { "app".into() } else { trimmed.to_string() }
+}

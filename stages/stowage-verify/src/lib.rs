@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
-use stowage_kit::{Finding, Run, StageError};
+use stowage_kit::{Finding, Run, StageError, image_component};
 use stowage_model::{Kind, Model, Service};
 
 use engine::{Engine, Flavour};
@@ -1140,19 +1140,6 @@ fn backing_policies() -> Vec<compose::BackingPolicy> {
             Some(policy)
         })
         .collect()
-}
-
-/// A name as an image path component: lowercase letters, digits, `.`, `_`, `-` and `/`.
-fn image_component(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| match c.to_ascii_lowercase() {
-            c @ ('a'..='z' | '0'..='9' | '.' | '_' | '-' | '/') => c,
-            _ => '-',
-        })
-        .collect();
-    let trimmed = cleaned.trim_matches(|c| c == '-' || c == '.' || c == '/' || c == '_');
-    if trimmed.is_empty() { "app".into() } else { trimmed.to_string() }
 }
 
 fn native_arch() -> &'static str {
