@@ -99,9 +99,30 @@ pub fn normalize_newlines(text: &str) -> String {
     text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
+/// A name as one component of an image reference's path (lowercase letters, digits, `.`, `_`, `-`, `/`; anything
+/// else becomes `-`): how the verify gate names and labels an app's images, and how `clean` finds them.
+pub fn image_component(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| match c.to_ascii_lowercase() {
+            c @ ('a'..='z' | '0'..='9' | '.' | '_' | '-' | '/') => c,
+            _ => '-',
+        })
+        .collect();
+    let trimmed = cleaned.trim_matches(|c| c == '-' || c == '.' || c == '/' || c == '_');
+    if trimmed.is_empty() { "app".into() } else { trimmed.to_string() }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{check_finding_path, check_output_path, check_rule_code, escape_controls};
+    use super::{check_finding_path, check_output_path, check_rule_code, escape_controls, image_component};
+
+    #[test]
+    fn image_components() {
+        assert_eq!(image_component("go-cmd-fiber/api"), "go-cmd-fiber/api");
+        assert_eq!(image_component("My App"), "my-app");
+        assert_eq!(image_component("--"), "app");
+    }
 
     #[test]
     fn findings_and_terminal_text() {
@@ -147,18 +168,4 @@ mod tests {
             assert!(check_output_path(bad).is_err(), "{bad}");
         }
     }
-}
-
-/// A name as one component of an image reference's path (lowercase letters, digits, `.`, `_`, `-`, `/`; anything
-/// else becomes `-`): how the verify gate names and labels an app's images, and how `clean` finds them.
-pub fn image_component(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| match c.to_ascii_lowercase() {
-            c @ ('a'..='z' | '0'..='9' | '.' | '_' | '-' | '/') => c,
-            _ => '-',
-        })
-        .collect();
-    let trimmed = cleaned.trim_matches(|c| c == '-' || c == '.' || c == '/' || c == '_');
-    if trimmed.is_empty() { "app".into() } else { trimmed.to_string() }
 }
