@@ -215,6 +215,31 @@ fn check_fixture(
             if service["healthy"] != true && !probe.starts_with("not ") {
                 return Err(fail(&first, &format!("service {} is not healthy", service["service"])));
             }
+            let alone = service["healthy"] == true && !probe.starts_with("with ");
+            let server = matches!(service["kind"].as_str(), Some("web" | "static"));
+            let mut kube_row = None;
+            match &service["kube"] {
+                serde_json::Value::Null if alone && server => {
+                    return Err(fail(&first, &format!("service {} was not run under kube play", service["service"])));
+                }
+                serde_json::Value::Null => {}
+                kube if kube["healthy"] != true => {
+                    return Err(fail(
+                        &first,
+                        &format!("service {} is not healthy under kube play", service["service"]),
+                    ));
+                }
+                kube => {
+                    kube_row = Some(format!(
+                        "| {} | {} | kube | | {} | {} | {} |",
+                        entry.name,
+                        image["image"].as_str().unwrap_or(""),
+                        service["service"].as_str().unwrap_or(""),
+                        kube["probe"].as_str().unwrap_or(""),
+                        kube["start_to_healthy_ms"].as_u64().map_or("-".into(), |ms| format!("{ms} ms")),
+                    ))
+                }
+            }
             rows.push(format!(
                 "| {} | {} | {:.1} s | {:.1} MB | {} | {} | {} |",
                 entry.name,
@@ -225,6 +250,7 @@ fn check_fixture(
                 probe,
                 service["start_to_healthy_ms"].as_u64().map_or("-".into(), |ms| format!("{ms} ms")),
             ));
+            rows.extend(kube_row);
         }
     }
     if entry.canary {

@@ -66,6 +66,9 @@ pub struct Options {
     /// `podman-compose` with podman, `docker compose` with docker.
     #[serde(default)]
     pub compose: String,
+    /// The command that renders a Kustomize overlay for the Kubernetes smoke test: empty means `kubectl kustomize`.
+    #[serde(default)]
+    pub kustomize: String,
     /// The whole stage's deadline, read by the runner (it replaces `thresholds.stage_timeout_seconds` for this
     /// stage, since a cold release build on 2 cores takes longer than any generator).
     #[serde(default)]
@@ -160,6 +163,17 @@ struct ServiceMeasurement {
     start_to_healthy_ms: Option<u128>,
     #[serde(skip_serializing_if = "Option::is_none")]
     stop_ms: Option<u128>,
+    /// The Kubernetes smoke test: the service's Deployment of the dev overlay under `podman kube play`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kube: Option<KubeMeasurement>,
+}
+
+#[derive(Debug, Default, serde::Serialize)]
+struct KubeMeasurement {
+    probe: String,
+    healthy: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_to_healthy_ms: Option<u128>,
 }
 
 impl Measurement {
@@ -181,6 +195,12 @@ impl Measurement {
                 (true, None) => line.push_str(&format!(" passed: {}", s.probe)),
                 (false, _) if s.probe.starts_with("not ") => line.push_str(&format!(": {}", s.probe)),
                 (false, _) => line.push_str(&format!(" failed ({})", s.probe)),
+            }
+            if let Some(k) = &s.kube {
+                match k.start_to_healthy_ms {
+                    Some(ms) if k.healthy => line.push_str(&format!(", under kube play healthy in {ms} ms")),
+                    _ => line.push_str(&format!(", under kube play: {}", k.probe)),
+                }
             }
         }
         line
@@ -231,6 +251,7 @@ pub fn run_stage(run: &mut Run) -> Result<(), StageError> {
     if !gate.deferred.is_empty() {
         gate.smoke_compose(&images, &model, &mut measurements)?;
     }
+    gate.smoke_kube(&images, &model, &mut measurements)?;
     gate.clean_run();
     let engine_name = gate.engine.name();
     let run_id = gate.run_id.clone();
@@ -253,6 +274,8 @@ struct Gate<'r> {
     deferred: Vec<(usize, String)>,
     /// The image being verified, by index in the dockerfile stage's facts.
     current: usize,
+    /// A host port the caller published itself (kube play's hostPort), for the next probe.
+    known_host_port: Option<u16>,
 }
 
 impl<'r> Gate<'r> {
@@ -262,7 +285,19 @@ impl<'r> Gate<'r> {
         let app = image_component(&run.ctx.app.name);
         let staged = run.ctx.staged.iter().map(|f| (f.path.clone(), f.source.clone())).collect();
         let proc_root = std::env::var_os("STOWAGE_VERIFY_PROC").map_or(PathBuf::from("/proc"), PathBuf::from);
-        Gate { run, engine, options, run_id, app, staged, proc_root, scratch: None, deferred: Vec::new(), current: 0 }
+        Gate {
+            run,
+            engine,
+            options,
+            run_id,
+            app,
+            staged,
+            proc_root,
+            scratch: None,
+            deferred: Vec::new(),
+            current: 0,
+            known_host_port: None,
+        }
     }
 
     fn quick(&self, args: &[&str]) -> Result<engine::Output, StageError> {
@@ -290,6 +325,20 @@ impl<'r> Gate<'r> {
             args.extend(&ids);
             self.quick(&args)?;
             self.run.note(format!("removed {} container(s) an earlier run left", ids.len()));
+        }
+        // kube play's pods carry the label; podman-compose's pod is named after the project.
+        let mut pods = self.quick(&["pod", "ls", "-q", "--filter", &filter])?.stdout;
+        let prefix = format!("pod_stowage-verify-{}-", self.app.replace(['/', '.'], "-"));
+        let named = self.quick(&["pod", "ls", "--format", "{{.Name}}"])?.stdout;
+        for name in named.lines().filter(|n| n.starts_with(&prefix)) {
+            pods.push('\n');
+            pods.push_str(name);
+        }
+        let ids: Vec<&str> = pods.split_whitespace().collect();
+        if !ids.is_empty() {
+            let mut args = vec!["pod", "rm", "-f"];
+            args.extend(&ids);
+            let _ = self.quick(&args);
         }
         // The compose smoke test's networks and volumes, which a killed run left (they carry the same label).
         for kind in ["network", "volume"] {
@@ -638,6 +687,10 @@ impl<'r> Gate<'r> {
             self.compose_services(images, model, measurements, &deferred, &backing, &compose, &file.0)
         };
         let down = compose(&["down", "-v"]);
+        // podman-compose 1.x leaves the project's pod behind.
+        if flavour == Flavour::Podman {
+            let _ = self.quick(&["pod", "rm", "-f", &format!("pod_{project}")]);
+        }
         if let Err(why) = result {
             self.finding(&file.0, None, rules::EXITED, why);
         }
@@ -743,6 +796,168 @@ impl<'r> Gate<'r> {
             }
             if let Some(slot) = measurements[*index].services.iter_mut().find(|s| &s.service == name) {
                 *slot = sm;
+            }
+        }
+        Ok(())
+    }
+
+    /// The Kubernetes smoke test: the staged dev overlay, rendered with kustomize, under `podman kube play` (its
+    /// Deployments with one replica, the images just built, no probes since podman turns them into curl checks a
+    /// distroless image cannot run, each port on a free host port), each service probed from the host, then
+    /// `kube down`. Services that need backing services are left out: the dev overlay does not run them.
+    fn smoke_kube(
+        &mut self,
+        images: &[ImageFact],
+        model: &Model,
+        measurements: &mut [Measurement],
+    ) -> Result<(), StageError> {
+        let overlay = "deploy/kustomize/overlays/dev/kustomization.yaml";
+        if !self.staged.contains_key(overlay) {
+            return Ok(());
+        }
+        if self.engine.flavour != Flavour::Podman {
+            self.run.note("Kubernetes smoke test not run: it needs podman (`podman kube play`)");
+            return Ok(());
+        }
+        let tool: Vec<String> = match self.options.kustomize.as_str() {
+            "" => vec!["kubectl".into(), "kustomize".into()],
+            words => words.split_whitespace().map(str::to_string).collect(),
+        };
+        let dir = self.scratch()?.join("kube");
+        for (path, source) in self.staged.iter().filter(|(p, _)| p.starts_with("deploy/kustomize/")) {
+            let dest = dir.join(path);
+            std::fs::create_dir_all(dest.parent().expect("a parent"))?;
+            std::fs::copy(source, &dest)?;
+        }
+        let rendered = std::process::Command::new(&tool[0])
+            .args(&tool[1..])
+            .arg(dir.join("deploy/kustomize/overlays/dev"))
+            .output();
+        let rendered = match rendered {
+            Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).into_owned(),
+            Ok(out) => {
+                let why = tail(&String::from_utf8_lossy(&out.stderr), 8);
+                self.finding(
+                    overlay,
+                    None,
+                    rules::EXITED,
+                    format!("`{}` cannot render the dev overlay:\n{why}", tool.join(" ")),
+                );
+                return Ok(());
+            }
+            Err(_) => {
+                self.run.note(format!(
+                    "Kubernetes smoke test not run: `{}` is not installed (kubectl, or set `[stages.verify] kustomize`)",
+                    tool.join(" ")
+                ));
+                return Ok(());
+            }
+        };
+        let (docs, errors) = stowage_yaml::parse(&rendered);
+        if !errors.is_empty() {
+            return Err(StageError::Internal("the rendered dev overlay does not parse".into()));
+        }
+        let healthy_alone: Vec<String> = measurements
+            .iter()
+            .flat_map(|m| m.services.iter())
+            .filter(|s| s.healthy && !s.probe.starts_with("with "))
+            .map(|s| s.service.clone())
+            .collect();
+        let built: Vec<(String, String)> = images
+            .iter()
+            .zip(measurements.iter())
+            .filter(|(_, m)| m.built)
+            .flat_map(|(i, _)| {
+                let tag = format!("stowage-verify/{}/{}", self.app, image_component(&i.image));
+                i.services.iter().map(move |s| (s.clone(), tag.clone()))
+            })
+            .collect();
+        let mut kept = Vec::new();
+        let mut played: Vec<(String, String, u16, u16)> = Vec::new(); // (service, container, container port, host port)
+        for doc in docs.iter().filter_map(|d| d.root.as_ref()) {
+            let mut value = compose::to_json(doc);
+            match value["kind"].as_str() {
+                Some("ConfigMap" | "Secret") => kept.push(value),
+                Some("Deployment") => {
+                    let name = value["metadata"]["name"].as_str().unwrap_or("").to_string();
+                    let Some((_, tag)) = built.iter().find(|(s, _)| *s == name) else { continue };
+                    if !healthy_alone.contains(&name) {
+                        continue;
+                    }
+                    value["spec"]["replicas"] = 1.into();
+                    for label in [(APP_LABEL, self.app.clone()), (RUN_LABEL, self.run_id.clone())] {
+                        value["spec"]["template"]["metadata"]["labels"][label.0] = label.1.into();
+                    }
+                    let Some(containers) = value["spec"]["template"]["spec"]["containers"].as_array_mut() else {
+                        continue;
+                    };
+                    for container in containers.iter_mut() {
+                        let Some(c) = container.as_object_mut() else { continue };
+                        c.insert("image".into(), format!("localhost/{tag}:latest").into());
+                        c.insert("imagePullPolicy".into(), "IfNotPresent".into());
+                        for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
+                            c.remove(probe);
+                        }
+                        let cname = c.get("name").and_then(|n| n.as_str()).unwrap_or("").to_string();
+                        for port in c.get_mut("ports").and_then(|p| p.as_array_mut()).into_iter().flatten() {
+                            let container_port = port["containerPort"].as_u64().unwrap_or(0) as u16;
+                            let host = free_port().map_err(|e| StageError::Internal(format!("no free port: {e}")))?;
+                            port["hostPort"] = host.into();
+                            port["hostIP"] = "127.0.0.1".into();
+                            played.push((name.clone(), format!("{name}-pod-0-{cname}"), container_port, host));
+                        }
+                    }
+                    kept.push(value);
+                }
+                _ => {}
+            }
+        }
+        if played.is_empty() {
+            return Ok(());
+        }
+        let file = dir.join("kube.yaml");
+        let text: Vec<String> = kept.iter().map(|d| serde_json::to_string_pretty(d).expect("JSON")).collect();
+        std::fs::write(&file, text.join("\n---\n") + "\n")?;
+        let file = file.display().to_string();
+        println!("progress: kube | podman kube play of the dev overlay");
+        let started = Instant::now();
+        let up = self.quick(&["kube", "play", &file])?;
+        let result = if up.ok() {
+            self.probe_kube(images, model, measurements, &played, started)
+        } else {
+            self.finding(
+                overlay,
+                None,
+                rules::EXITED,
+                format!("`podman kube play` of the dev overlay failed:\n{}", tail(&up.combined(), 10)),
+            );
+            Ok(())
+        };
+        let _ = self.quick(&["kube", "down", &file]);
+        result
+    }
+
+    fn probe_kube(
+        &mut self,
+        images: &[ImageFact],
+        model: &Model,
+        measurements: &mut [Measurement],
+        played: &[(String, String, u16, u16)],
+        started: Instant,
+    ) -> Result<(), StageError> {
+        for (service_name, container, port, host) in played {
+            let Some(service) = model.services.iter().find(|s| &s.name == service_name) else { continue };
+            let Some(index) = images.iter().position(|i| i.services.contains(service_name)) else { continue };
+            let mut sm = ServiceMeasurement::default();
+            self.known_host_port = Some(*host);
+            let healthy = self.probe_until_healthy(&images[index], service, container, *port, started, &mut sm)?;
+            let kube = KubeMeasurement {
+                probe: format!("kube play (dev overlay): {}", sm.probe),
+                healthy,
+                start_to_healthy_ms: sm.start_to_healthy_ms,
+            };
+            if let Some(slot) = measurements[index].services.iter_mut().find(|s| &s.service == service_name) {
+                slot.kube = Some(kube);
             }
         }
         Ok(())
@@ -957,12 +1172,15 @@ impl<'r> Gate<'r> {
         started: Instant,
         sm: &mut ServiceMeasurement,
     ) -> Result<bool, StageError> {
-        let host_port = self
-            .quick(&["port", name, &format!("{port}/tcp")])?
-            .stdout
-            .lines()
-            .filter_map(|l| l.trim().rsplit(':').next().and_then(|p| p.parse::<u16>().ok()))
-            .next();
+        let host_port = match self.known_host_port.take() {
+            Some(p) => Some(p),
+            None => self
+                .quick(&["port", name, &format!("{port}/tcp")])?
+                .stdout
+                .lines()
+                .filter_map(|l| l.trim().rsplit(':').next().and_then(|p| p.parse::<u16>().ok()))
+                .next(),
+        };
         // A static site has no health endpoint of its own: its web server answers for `/`.
         let health = service
             .health_path
@@ -1140,6 +1358,11 @@ fn backing_policies() -> Vec<compose::BackingPolicy> {
             Some(policy)
         })
         .collect()
+}
+
+/// A port nothing listens on now, for kube play's hostPort (the kernel picks it; it is free again once returned).
+fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 fn native_arch() -> &'static str {
