@@ -246,9 +246,13 @@ fn package_services(
             let listens = draft.sources.iter().any(|p| {
                 tree.text(p).is_some_and(|t| {
                     crate::scan::code_lines(t).any(|(_, line)| {
-                        ["TcpListener::bind(", "hyper::Server"]
-                            .iter()
-                            .any(|needle| line.match_indices(needle).any(|(i, _)| !crate::scan::in_string(line, i)))
+                        // Binding port 0 asks the kernel for any free port (a test server, a port probe): no
+                        // service listens there.
+                        let ephemeral = line.contains(":0\")");
+                        !ephemeral
+                            && ["TcpListener::bind(", "hyper::Server"]
+                                .iter()
+                                .any(|needle| line.match_indices(needle).any(|(i, _)| !crate::scan::in_string(line, i)))
                     })
                 })
             });
