@@ -443,14 +443,19 @@ fn comment_for(file: &str) -> String {
     let nonce = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     match file.rsplit('.').next() {
         Some("py" | "txt" | "toml") => format!("# verify-check edit {nonce}"),
-        // JSON takes no comment; trailing spaces change the bytes and nothing else.
-        Some("json") => " ".repeat(1 + (nonce % 50) as usize),
+        // JSON takes no comment: the edit is a field no tool reads, unique to this run.
+        Some("json") => format!("{{\"stowageVerifyCheck\": \"{nonce}\","),
         _ => format!("// verify-check edit {nonce}"),
     }
 }
 
 fn append_line(path: &Path, line: &str) -> std::result::Result<(), String> {
     let mut text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    // A JSON edit opens the top-level object with its field instead of following it.
+    if let Some(field) = line.strip_prefix('{') {
+        let text = text.replacen('{', &format!("{{\n  {field}"), 1);
+        return std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()));
+    }
     if !text.ends_with('\n') {
         text.push('\n');
     }
