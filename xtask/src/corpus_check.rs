@@ -14,6 +14,9 @@ use crate::judges;
 /// own. Those that exist are checked.
 pub const DEFAULT_CORPORA: &[&str] = &["../shared/corpus", "tests/corpus"];
 
+/// The variable that names, for the corpus-check binary, the corpus folder its committed snapshots were made for.
+pub const SNAPSHOTS_FOR_ENV: &str = "STOWAGE_CORPUS_SNAPSHOTS_FOR";
+
 pub fn run(home: &Home, args: &CorpusCheckArgs) -> Result<i32> {
     let root = home.root().expect("corpus-check runs in the workspace");
     let corpora = folders(root, &args.corpus)?;
@@ -32,6 +35,9 @@ pub fn run(home: &Home, args: &CorpusCheckArgs) -> Result<i32> {
     }
     let mut command = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command.current_dir(root).args(["run", "--quiet", "--package", "corpus-check", "--"]);
+    // The folder the committed snapshots (spans, mutations, disputes) were made for; the runner alone knows where
+    // the shared corpus sits beside the repository.
+    command.env(SNAPSHOTS_FOR_ENV, root.join(DEFAULT_CORPORA[0]));
     for (i, dir) in corpora.iter().enumerate() {
         command.arg("--corpus").arg(dir);
         if let Some(file) = args.disputes.get(i) {

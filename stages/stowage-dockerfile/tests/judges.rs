@@ -1,5 +1,5 @@
 //! The generated files of every fixture app (committed, drift-checked by the runner's fixture test) judged by the
-//! real tools in ../shared/judges.md: `hadolint -f json` reports nothing at any severity; checkov runs its
+//! real tools in the judges recipe beside the repository: `hadolint -f json` reports nothing at any severity; checkov runs its
 //! Dockerfile checks on each (fed under a `.Dockerfile` name, since it recognises no other) and none fails;
 //! stowage's own validator reports nothing at warning or above. Every inline ignore is in the committed allow-list,
 //! and no ignore file leaves out what its Dockerfile copies.

@@ -1,5 +1,5 @@
 //! A small YAML writer for the files this stage generates. Hand-written because the stage only writes YAML, in one
-//! shape (maps in a chosen order, lists, scalars, comments), and no YAML crate in ../shared/research/crates.md keeps
+//! shape (maps in a chosen order, lists, scalars, comments), and no YAML crate in the project's crate research notes keeps
 //! key order and comments without pulling a parser in; every string is double-quoted with JSON escapes, which YAML
 //! 1.2 reads as the same string, so no value can turn into a number, a boolean or a null by accident.
 

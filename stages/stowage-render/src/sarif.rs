@@ -2,7 +2,7 @@
 //! partial fingerprints, per-rule help and `security-severity`, peer IDs as tags, one `automationDetails.id` per
 //! app, and inline ignores as `suppressions` with their reason.
 //!
-//! Written with serde_json rather than the serde-sarif crate (../shared/research/crates.md): the output is a few
+//! Written with serde_json rather than the serde-sarif crate (the project's crate research notes): the output is a few
 //! objects, the runner links this crate and must stay cheap to compile, and Microsoft's SARIF Multitool checks the
 //! result in the tests.
 

@@ -1,4 +1,4 @@
-//! The report formats, judged by the real tools that read them (../shared/judges.md): SARIF by Microsoft's SARIF
+//! The report formats, judged by the real tools that read them (the judges recipe beside the repository): SARIF by Microsoft's SARIF
 //! Multitool (its own rules and GitHub's ingestion rules), JUnit by xmllint against the Jenkins xUnit XSD and by
 //! junitparser, HTML by headless Chromium. The fixture `reports/hostile` has `<script>` in a message, a reason and
 //! a file name, and two fake secrets: every format must escape the one and mask the others.

@@ -1,5 +1,5 @@
 //! `--write-expected`: the pinned peers' findings on a corpus folder, written to its `expected/` in the format of
-//! ../shared/corpus/expected (a TSV per peer and framework, named with the peer's version), so that a new corpus
+//! the shared corpus/expected (a TSV per peer and framework, named with the peer's version), so that a new corpus
 //! folder can be measured the way the shared one is. hadolint runs once over every Dockerfile in its default
 //! configuration; checkov runs every check, offline, through `checkov_judged.py --failed`.
 //!

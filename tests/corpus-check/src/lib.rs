@@ -3,7 +3,7 @@
 //! so they run behind `cargo xtask corpus-check`, never in `cargo test`; this crate's own tests run the same
 //! comparisons on the repository's rule fixtures, which is what `cargo test` needs.
 //!
-//! A corpus folder has the layout of ../shared/corpus: `dockerfiles/`, `k8s/`, `compose/` (file names
+//! A corpus folder has the layout of the shared corpus: `dockerfiles/`, `k8s/`, `compose/` (file names
 //! `owner__repo__path`) and `expected/` (the pinned peers' findings, written by `--write-expected`). Each check is
 //! one module with one entry point, `run(&Corpus) -> Result<Problems>`, listed in [`CHECKS`]; a check prints what it
 //! measured and returns the problems that fail it.
@@ -98,7 +98,7 @@ pub struct Corpus {
 
 impl Corpus {
     /// The corpus folder `dir`, with its disputes from `disputes` (default `DIR/disputes.toml`, or this crate's
-    /// `shared/disputes.toml` for ../shared/corpus, which is read-only).
+    /// `shared/disputes.toml` for the shared corpus, which is read-only).
     pub fn open(dir: &Path, disputes: Option<&Path>) -> Result<Corpus> {
         if !dir.is_dir() {
             return Err(Fatal(format!("the corpus folder {} does not exist; name an existing one", dir.display())));
@@ -182,10 +182,12 @@ impl Corpus {
     }
 }
 
-/// Whether `dir` is ../shared/corpus beside this repository: the folder the snapshots under `shared/` were made for.
+/// Whether `dir` is the folder the snapshots under `shared/` were made for: the shared corpus beside the repository,
+/// which `cargo xtask corpus-check` names in `STOWAGE_CORPUS_SNAPSHOTS_FOR` (this crate never looks outside the
+/// repository by itself).
 pub fn is_shared(dir: &Path) -> bool {
-    let shared = crate_dir().join("../../../shared/corpus");
-    matches!((dir.canonicalize(), shared.canonicalize()), (Ok(a), Ok(b)) if a == b)
+    let Some(shared) = std::env::var_os("STOWAGE_CORPUS_SNAPSHOTS_FOR") else { return false };
+    matches!((dir.canonicalize(), Path::new(&shared).canonicalize()), (Ok(a), Ok(b)) if a == b)
 }
 
 /// This crate's folder, tests/corpus-check.

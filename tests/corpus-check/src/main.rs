@@ -70,7 +70,7 @@ fn run() -> Result<bool, Fatal> {
             }
             if check.needs_snapshots && corpus.snapshots.is_none() {
                 println!(
-                    "\n== {} on {}: skipped, its snapshots are for ../shared/corpus",
+                    "\n== {} on {}: skipped, its snapshots are for the shared corpus",
                     check.name,
                     corpus.dir.display()
                 );

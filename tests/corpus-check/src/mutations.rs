@@ -1,4 +1,4 @@
-//! The entries of a corpus folder's mutations.toml (shared/mutations.toml for ../shared/corpus) and their line
+//! The entries of a corpus folder's mutations.toml (shared/mutations.toml for the shared corpus) and their line
 //! edits, shared by the checks that read them (mutations_check.rs checks each entry; compose_schema.rs judges the
 //! compose ones by the compose-spec schema).
 

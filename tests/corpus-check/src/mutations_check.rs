@@ -3,7 +3,7 @@
 //! make (a `privileged: true`, a copied port, a typo). The file is read from the corpus when the check runs, never
 //! copied into the project; the rule must be absent before the edit, so that the check can fail, and fire at the
 //! declared line and column after it, without the edit breaking the file's syntax. Runs only on the folder the
-//! snapshots were made for (../shared/corpus).
+//! snapshots were made for (the shared corpus).
 //!
 //! Helm rules check a chart folder, which the corpus lacks: the chart is written to a temporary folder from the
 //! TOML's `[chart]`, with the corpus file as its template, and the edit is made in one of the chart's files.

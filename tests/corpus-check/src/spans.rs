@@ -2,7 +2,7 @@
 //! place it fires in the corpus, with its exact line and column, kept in the snapshots' `spans.txt`
 //! (`UPDATE_EXPECT=1` rewrites it). The file also lists the peerless rules that never fire in the corpus; each of
 //! those is shown on a real corpus file with one declared edit in `mutations.toml` (see mutations_check.rs). Runs
-//! only on the folder the snapshots were made for (../shared/corpus).
+//! only on the folder the snapshots were made for (the shared corpus).
 
 use std::collections::BTreeMap;
 
