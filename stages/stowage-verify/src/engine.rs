@@ -95,6 +95,17 @@ impl Engine {
         self.run_streaming(args, timeout, &mut |_| {})
     }
 
+    /// Starts one engine command with stdout piped and stderr as given.
+    fn spawn(&self, args: &[&str], stderr: Stdio) -> std::io::Result<std::process::Child> {
+        Command::new(&self.program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot start {}: {e}", self.program.display())))
+    }
+
     /// Runs one engine command and hands its stdout, as a stream, to `read` (an image archive from `save` is too
     /// large to hold); the command is killed if `read` returns before the end.
     pub fn read_stdout<T>(
@@ -102,13 +113,7 @@ impl Engine {
         args: &[&str],
         read: impl FnOnce(&mut dyn Read) -> std::io::Result<T>,
     ) -> std::io::Result<(T, Option<i32>)> {
-        let mut child = Command::new(&self.program)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot start {}: {e}", self.program.display())))?;
+        let mut child = self.spawn(args, Stdio::null())?;
         let mut stdout = child.stdout.take().expect("piped");
         let result = read(&mut stdout);
         drop(stdout);
@@ -126,13 +131,7 @@ impl Engine {
         timeout: Duration,
         line: &mut dyn FnMut(&str),
     ) -> std::io::Result<Output> {
-        let mut child = Command::new(&self.program)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot start {}: {e}", self.program.display())))?;
+        let mut child = self.spawn(args, Stdio::piped())?;
         let (tx, rx) = std::sync::mpsc::channel::<(bool, String)>();
         let readers: Vec<_> = [
             (false, Box::new(child.stdout.take().expect("piped")) as Box<dyn Read + Send>),

@@ -315,40 +315,36 @@ impl<'r> Gate<'r> {
         Ok(out)
     }
 
-    /// Removes every container of an earlier run on this app.
-    fn clean_leftovers(&mut self) -> Result<(), StageError> {
-        let filter = format!("label={APP_LABEL}={}", self.app);
-        let listed = self.quick(&["ps", "-a", "-q", "--filter", &filter])?;
-        let ids: Vec<&str> = listed.stdout.split_whitespace().collect();
+    /// Removes everything `list` prints (one id or name per word) with `remove`; how many there were.
+    fn remove_listed(&self, list: &[&str], remove: &[&str], extra: Vec<String>) -> Result<usize, StageError> {
+        let out = self.quick(list)?;
+        // An engine that cannot list these (docker has no pods) has none to remove.
+        let listed = if out.ok() { out.stdout } else { String::new() };
+        let ids: Vec<&str> = listed.split_whitespace().chain(extra.iter().map(String::as_str)).collect();
         if !ids.is_empty() {
-            let mut args = vec!["rm", "-f"];
+            let mut args = remove.to_vec();
             args.extend(&ids);
-            self.quick(&args)?;
-            self.run.note(format!("removed {} container(s) an earlier run left", ids.len()));
-        }
-        // kube play's pods carry the label; podman-compose's pod is named after the project.
-        let mut pods = self.quick(&["pod", "ls", "-q", "--filter", &filter])?.stdout;
-        let prefix = format!("pod_stowage-verify-{}-", self.app.replace(['/', '.'], "-"));
-        let named = self.quick(&["pod", "ls", "--format", "{{.Name}}"])?.stdout;
-        for name in named.lines().filter(|n| n.starts_with(&prefix)) {
-            pods.push('\n');
-            pods.push_str(name);
-        }
-        let ids: Vec<&str> = pods.split_whitespace().collect();
-        if !ids.is_empty() {
-            let mut args = vec!["pod", "rm", "-f"];
-            args.extend(&ids);
+            // Something already gone, or a volume still in use, is no reason to stop the gate.
             let _ = self.quick(&args);
         }
+        Ok(ids.len())
+    }
+
+    /// Removes what an earlier run on this app left: containers, pods, networks, volumes.
+    fn clean_leftovers(&mut self) -> Result<(), StageError> {
+        let filter = format!("label={APP_LABEL}={}", self.app);
+        let containers = self.remove_listed(&["ps", "-a", "-q", "--filter", &filter], &["rm", "-f"], Vec::new())?;
+        if containers > 0 {
+            self.run.note(format!("removed {containers} container(s) an earlier run left"));
+        }
+        // kube play's pods carry the label; podman-compose's pod is named after the project.
+        let prefix = format!("pod_stowage-verify-{}-", self.app.replace(['/', '.'], "-"));
+        let named = self.quick(&["pod", "ls", "--format", "{{.Name}}"])?.stdout;
+        let compose_pods = named.lines().filter(|n| n.starts_with(&prefix)).map(str::to_string).collect();
+        self.remove_listed(&["pod", "ls", "-q", "--filter", &filter], &["pod", "rm", "-f"], compose_pods)?;
         // The compose smoke test's networks and volumes, which a killed run left (they carry the same label).
         for kind in ["network", "volume"] {
-            let listed = self.quick(&[kind, "ls", "-q", "--filter", &filter])?;
-            let ids: Vec<&str> = listed.stdout.split_whitespace().collect();
-            if !ids.is_empty() {
-                let mut args = vec![kind, "rm"];
-                args.extend(&ids);
-                let _ = self.quick(&args);
-            }
+            self.remove_listed(&[kind, "ls", "-q", "--filter", &filter], &[kind, "rm"], Vec::new())?;
         }
         // Images stay: their layers are the build cache that makes the next build of the app quick. A rebuild
         // takes the name `stowage-verify/<app>/<image>` over.
@@ -358,17 +354,28 @@ impl<'r> Gate<'r> {
     /// Removes this run's containers and its private scratch folder.
     fn clean_run(&mut self) {
         let filter = format!("label={RUN_LABEL}={}", self.run_id);
-        if let Ok(listed) = self.quick(&["ps", "-a", "-q", "--filter", &filter]) {
-            let ids: Vec<&str> = listed.stdout.split_whitespace().collect();
-            if !ids.is_empty() {
-                let mut args = vec!["rm", "-f"];
-                args.extend(&ids);
-                let _ = self.quick(&args);
-            }
-        }
+        let _ = self.remove_listed(&["ps", "-a", "-q", "--filter", &filter], &["rm", "-f"], Vec::new());
         if let Some(dir) = self.scratch.take() {
             let _ = std::fs::remove_dir_all(dir);
         }
+    }
+
+    /// The name the gate gives an image it builds.
+    fn tag(&self, image: &ImageFact) -> String {
+        format!("stowage-verify/{}/{}", self.app, image_component(&image.image))
+    }
+
+    /// Each service of an image that built, with that image's tag.
+    fn built_tags(&self, images: &[ImageFact], measurements: &[Measurement]) -> Vec<(String, String)> {
+        images
+            .iter()
+            .zip(measurements)
+            .filter(|(_, m)| m.built)
+            .flat_map(|(i, _)| {
+                let tag = self.tag(i);
+                i.services.iter().map(move |s| (s.clone(), tag.clone()))
+            })
+            .collect()
     }
 
     fn finding(&mut self, file: &str, line: Option<u32>, code: &str, message: String) {
@@ -419,7 +426,7 @@ impl<'r> Gate<'r> {
             ));
             return Ok(m);
         };
-        let tag = format!("stowage-verify/{}/{}", self.app, image_component(&image.image));
+        let tag = self.tag(image);
         let started = Instant::now();
         let built = self.build(image, &dockerfile, &tag, &mut m)?;
         m.build_seconds = (started.elapsed().as_millis() as f64 / 100.0).round() / 10.0;
@@ -632,15 +639,7 @@ impl<'r> Gate<'r> {
         };
         let dir = self.scratch()?.join("compose");
         std::fs::create_dir_all(&dir)?;
-        let built: Vec<(String, String)> = images
-            .iter()
-            .zip(measurements.iter())
-            .filter(|(_, m)| m.built)
-            .flat_map(|(i, _)| {
-                let tag = format!("stowage-verify/{}/{}", self.app, image_component(&i.image));
-                i.services.iter().map(move |s| (s.clone(), tag.clone()))
-            })
-            .collect();
+        let built = self.built_tags(images, measurements);
         let labels = vec![(APP_LABEL.to_string(), self.app.clone()), (RUN_LABEL.to_string(), self.run_id.clone())];
         let backing = backing_policies();
         let secrets: Vec<(String, Vec<String>)> = model
@@ -863,15 +862,7 @@ impl<'r> Gate<'r> {
             .filter(|s| s.healthy && !s.probe.starts_with("with "))
             .map(|s| s.service.clone())
             .collect();
-        let built: Vec<(String, String)> = images
-            .iter()
-            .zip(measurements.iter())
-            .filter(|(_, m)| m.built)
-            .flat_map(|(i, _)| {
-                let tag = format!("stowage-verify/{}/{}", self.app, image_component(&i.image));
-                i.services.iter().map(move |s| (s.clone(), tag.clone()))
-            })
-            .collect();
+        let built = self.built_tags(images, measurements);
         let mut kept = Vec::new();
         let mut played: Vec<(String, String, u16, u16)> = Vec::new(); // (service, container, container port, host port)
         for doc in docs.iter().filter_map(|d| d.root.as_ref()) {
@@ -1419,13 +1410,6 @@ mod tests {
         let policies = backing_policies();
         let postgres = policies.iter().find(|p| p.name == "postgres").unwrap();
         assert!(postgres.credentials && postgres.url_vars.contains(&"DATABASE_URL".to_string()));
-    }
-
-    #[test]
-    fn image_components() {
-        assert_eq!(image_component("go-cmd-fiber/api"), "go-cmd-fiber/api");
-        assert_eq!(image_component("My App"), "my-app");
-        assert_eq!(image_component("--"), "app");
     }
 
     #[test]

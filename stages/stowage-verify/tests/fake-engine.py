@@ -74,7 +74,7 @@ if cmd == "ps":
     say("\n".join(scenario.get("leftovers", [])))
 if cmd == "images":
     say("")
-if cmd in ("network", "volume"):
+if cmd in ("network", "volume", "pod"):
     say("")
 if cmd in ("rm", "rmi", "stop"):
     say("")
