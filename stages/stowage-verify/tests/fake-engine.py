@@ -76,7 +76,11 @@ if cmd == "images":
     say("")
 if cmd in ("network", "volume", "pod"):
     say("")
-if cmd in ("rm", "rmi", "stop"):
+if cmd == "stop":
+    import time
+    time.sleep(scenario.get("stop_seconds", 0))
+    say("")
+if cmd in ("rm", "rmi"):
     say("")
 if cmd == "image":
     say(str(scenario.get("size", 12345678)))

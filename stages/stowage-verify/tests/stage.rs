@@ -373,3 +373,26 @@ fn a_secret_file_of_the_app_in_any_layer_is_found() {
         ..case("no_secret_in_layers")
     });
 }
+
+#[test]
+fn a_worker_that_exits_is_reported_with_its_log() {
+    check(Case {
+        kind: "worker",
+        health: None,
+        scenario: serde_json::json!({ "running": "false", "logs": "ConnectionError: broker unreachable" }),
+        expect_exit: 1,
+        expect_rules: &["VF008"],
+        expect_text: &["broker unreachable"],
+        ..case("worker_exits")
+    });
+}
+
+#[test]
+fn a_container_killed_at_stop_is_a_warning() {
+    check(Case {
+        scenario: serde_json::json!({ "stop_seconds": 9.6 }),
+        expect_rules: &["VF010"],
+        expect_text: &["did not stop within 10 s of SIGTERM"],
+        ..case("slow_stop")
+    });
+}
