@@ -45,6 +45,10 @@ pub struct Standin {
     pub args: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     pub files: Vec<String>,
+    /// A toolchain of this machine the build context gets as `toolchain/` (only `rust` today): for languages whose
+    /// Debian packages are too old for current libraries.
+    #[serde(default)]
+    pub toolchain: Option<String>,
     pub reproduces: String,
     pub differs: String,
 }
@@ -79,7 +83,84 @@ pub fn standin_key(dir: &Path, standin: &Standin, base_key: &str) -> Result<Stri
         material.extend(crate::lock::normalized(&bytes).as_ref());
         material.push(0);
     }
+    if let Some(toolchain) = &standin.toolchain {
+        // The toolchain's version, not its path: the same toolchain elsewhere gives the same image.
+        material.extend(Toolchain::find(toolchain)?.version.as_bytes());
+    }
     Ok(hex(&material))
+}
+
+/// A toolchain of this machine copied into a stand-in's build context.
+pub struct Toolchain {
+    sysroot: PathBuf,
+    host: String,
+    version: String,
+}
+
+impl Toolchain {
+    pub fn find(name: &str) -> Result<Toolchain> {
+        if name != "rust" {
+            return Err(Failure::usage(format!("{RECIPES}: unknown toolchain `{name}` (known: rust)")));
+        }
+        let ask = |arg: &str| -> Result<String> {
+            let out = Command::new("rustc").arg(arg).output().map_err(|e| {
+                Failure::usage(format!(
+                    "the Rust stand-in copies this machine's toolchain, but rustc does not run: {e}"
+                ))
+            })?;
+            if !out.status.success() {
+                return Err(Failure::usage(format!(
+                    "`rustc {arg}` failed: {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                )));
+            }
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        };
+        let version = ask("-vV")?;
+        let host = version
+            .lines()
+            .find_map(|l| l.strip_prefix("host: "))
+            .ok_or_else(|| Failure::usage("`rustc -vV` names no host target"))?
+            .to_string();
+        Ok(Toolchain { sysroot: PathBuf::from(ask("--print=sysroot")?), host, version })
+    }
+
+    /// rustc and cargo, the compiler's libraries, and the host's standard library and linker wrappers: what a
+    /// release build needs, without the docs, clippy or rustfmt of the sysroot.
+    fn copy_into(&self, dest: &Path) -> Result<()> {
+        let mut parts = vec![PathBuf::from("bin/rustc"), PathBuf::from("bin/cargo")];
+        parts.push(PathBuf::from("lib/rustlib").join(&self.host));
+        let lib = self.sysroot.join("lib");
+        for entry in std::fs::read_dir(&lib).map_err(|e| Failure::usage(format!("{}: {e}", lib.display())))?.flatten() {
+            if entry.file_name().to_string_lossy().contains(".so") {
+                parts.push(PathBuf::from("lib").join(entry.file_name()));
+            }
+        }
+        for part in parts {
+            link_or_copy(&self.sysroot.join(&part), &dest.join(&part))?;
+        }
+        Ok(())
+    }
+}
+
+/// Hard links where the file system allows (the toolchain is hundreds of megabytes), copies otherwise; symbolic
+/// links are followed, so the context holds only regular files and folders.
+fn link_or_copy(from: &Path, to: &Path) -> Result<()> {
+    let fail = |e: std::io::Error| Failure::crash(format!("cannot copy {} to {}: {e}", from.display(), to.display()));
+    let meta = std::fs::metadata(from).map_err(fail)?;
+    if meta.is_dir() {
+        std::fs::create_dir_all(to).map_err(fail)?;
+        for entry in std::fs::read_dir(from).map_err(fail)?.flatten() {
+            link_or_copy(&entry.path(), &to.join(entry.file_name()))?;
+        }
+        return Ok(());
+    }
+    std::fs::create_dir_all(to.parent().expect("a parent")).map_err(fail)?;
+    let real = std::fs::canonicalize(from).map_err(fail)?;
+    if std::fs::hard_link(&real, to).is_err() {
+        std::fs::copy(&real, to).map_err(fail)?;
+    }
+    Ok(())
 }
 
 /// The Debian mirror apt uses on this machine: the first `URIs:` of a deb822 sources file, or the first `deb` line.
@@ -208,8 +289,22 @@ pub fn run(home: &Home, args: &StandinsArgs) -> Result<i32> {
         for tag in &tags {
             command.arg("-t").arg(tag);
         }
-        command.arg(&dir);
+        // A stand-in with a toolchain builds from a private context: the recipe's files and `toolchain/`.
+        let context = match &standin.toolchain {
+            None => None,
+            Some(name) => {
+                let context = root.join(format!("target/standins/context-{}", std::process::id()));
+                let _ = std::fs::remove_dir_all(&context);
+                for file in &standin.files {
+                    link_or_copy(&dir.join(file), &context.join(file))?;
+                }
+                Toolchain::find(name)?.copy_into(&context.join("toolchain"))?;
+                Some(RemoveOnDrop(context))
+            }
+        };
+        command.arg(context.as_ref().map_or(dir.as_path(), |c| c.0.as_path()));
         let out = command.output().map_err(|e| Failure::crash(format!("cannot run {engine}: {e}")))?;
+        drop(context);
         if !out.status.success() {
             return Err(Failure::crash(format!(
                 "the stand-in recipe {RECIPE_DIR}/{} does not build; its log ends with:\n  {}",
@@ -228,6 +323,15 @@ pub fn run(home: &Home, args: &StandinsArgs) -> Result<i32> {
     Ok(0)
 }
 
+/// A private folder under target/ removed whatever happens.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// debootstrap's minbase into a private folder under target/, cleaned like Docker's debian images, imported with
 /// its key; the folder is removed whatever happens.
 fn build_base(root: &Path, engine: &str, base: &Base, mirror: &str, image: &str, key: &str) -> Result<()> {
@@ -240,13 +344,7 @@ fn build_base(root: &Path, engine: &str, base: &Base, mirror: &str, image: &str,
     let _ = std::fs::remove_dir_all(&rootfs);
     std::fs::create_dir_all(rootfs.parent().expect("a parent"))
         .map_err(|e| Failure::crash(format!("{}: {e}", rootfs.display())))?;
-    struct Remove<'a>(&'a Path);
-    impl Drop for Remove<'_> {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(self.0);
-        }
-    }
-    let _remove = Remove(&rootfs);
+    let _remove = RemoveOnDrop(rootfs.clone());
     println!("standins: debootstrap {} from {mirror} ...", base.suite);
     let out = Command::new("debootstrap")
         .args(["--variant=minbase", &base.suite])
@@ -323,6 +421,7 @@ mod tests {
             names: vec!["a:1".into()],
             args: Default::default(),
             files: vec!["conf".into()],
+            toolchain: None,
             reproduces: String::new(),
             differs: String::new(),
         };

@@ -308,6 +308,27 @@ pub fn in_string(line: &str, at: usize) -> bool {
     quotes % 2 == 1
 }
 
+/// PHP's `$_SERVER` holds the request as well as the environment: the CGI meta-variables (RFC 3875) and what Apache
+/// and PHP add describe the request being served, never a setting the deployment provides.
+fn is_request_meta_variable(name: &str) -> bool {
+    const PREFIXES: &[&str] = &["HTTP_", "REQUEST_", "SERVER_", "REMOTE_", "SCRIPT_", "PHP_", "CONTEXT_", "REDIRECT_"];
+    const NAMES: &[&str] = &[
+        "QUERY_STRING",
+        "DOCUMENT_ROOT",
+        "DOCUMENT_URI",
+        "CONTENT_TYPE",
+        "CONTENT_LENGTH",
+        "PATH_INFO",
+        "ORIG_PATH_INFO",
+        "PATH_TRANSLATED",
+        "HTTPS",
+        "GATEWAY_INTERFACE",
+        "AUTH_TYPE",
+        "UNIQUE_ID",
+    ];
+    NAMES.contains(&name) || PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
 pub fn is_env_name(name: &str) -> bool {
     name.len() >= 2
         && name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
@@ -338,7 +359,11 @@ pub fn env_reads(line: &str, config_file: bool) -> Vec<(String, usize)> {
                 let skipped = rest.len() - rest_trim.len();
                 let Some(q) = rest_trim.chars().next().filter(|c| matches!(c, '"' | '\'' | '`')) else { continue };
                 if let Some(end) = rest_trim[1..].find(q) {
-                    push(&rest_trim[1..1 + end], start + skipped + end + 2);
+                    let name = &rest_trim[1..1 + end];
+                    if *prefix == "$_SERVER[" && is_request_meta_variable(name) {
+                        continue;
+                    }
+                    push(name, start + skipped + end + 2);
                 }
             } else {
                 let len = rest.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
@@ -546,6 +571,27 @@ fn is_route_argument(lines: &[(u32, &str)], idx: usize, line: &str, at: usize) -
     object_path && lines[idx.saturating_sub(5)..idx].iter().any(|(_, l)| l.contains("route("))
 }
 
+/// Whether the literal at byte `at` (of `len` bytes) is a path the app's own dispatch compares the request path
+/// with, the way servers without a framework route: a match arm (`"/healthz" => ...`, `"/a" | "/health" =>` in
+/// Rust), a switch case (`case "/health":` in Go and JavaScript), or an equality test on the request's URL or path
+/// (`if (req.url === '/health')`, `if r.URL.Path == "/health"`). Only absolute paths count.
+fn is_path_dispatch(line: &str, at: usize, len: usize) -> bool {
+    if !line[at..].starts_with('/') {
+        return false;
+    }
+    let before = line[..at.saturating_sub(1)].trim_end();
+    let after = line.get(at + len + 1..).unwrap_or("").trim_start();
+    if after.starts_with("=>") && !after.starts_with("=>>") && (before.is_empty() || before.ends_with('|')) {
+        return true;
+    }
+    if after.starts_with(':') && (before == "case" || before.ends_with(" case") || before.ends_with("\tcase")) {
+        return true;
+    }
+    let code = before.to_ascii_lowercase();
+    (code.ends_with("==") || code.ends_with("==="))
+        && ["url", "path", "pathname"].iter().any(|w| code.trim_end_matches('=').trim_end().ends_with(w))
+}
+
 /// Scans `files` (path, text) for everything above.
 pub fn scan<'a>(files: impl Iterator<Item = (&'a str, &'a str)>) -> Scan {
     let mut scan = Scan::default();
@@ -728,7 +774,9 @@ fn scan_file(scan: &mut Scan, path: &str, text: &str) {
             let at = lit.as_ptr() as usize - line.as_ptr() as usize;
             if route_line
                 && !tags.contains(lit)
-                && (yaml_route == Some(*lit) || is_route_argument(&lines, idx, line, at))
+                && (yaml_route == Some(*lit)
+                    || is_route_argument(&lines, idx, line, at)
+                    || is_path_dispatch(line, at, lit.len()))
                 && let Some((live, rank, route)) = health_route(lit)
             {
                 let route = format!("{}{route}", route_prefix(&lines, idx, &router_prefixes));

@@ -201,6 +201,53 @@ fn health_paths_come_from_registered_routes_only() {
     ]);
 }
 
+/// Servers without a framework route by comparing the request path: a Rust match arm, a Go switch case, a Node
+/// equality test. Those paths are routes; the same literal compared with anything else (a setting, an event) is not.
+#[test]
+fn health_paths_from_the_apps_own_dispatch() {
+    check(&[
+        Case {
+            // Rust, standard library only: a match on the request path.
+            name: "rust-std-match",
+            files: &[
+                ("Cargo.toml", "[package]\nname = \"tiny\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+                (
+                    "src/main.rs",
+                    "use std::net::TcpListener;\nfn route(path: &str) -> &str {\n    match path {\n        \"/\" => \"hello\",\n        \"/ping\" | \"/healthz\" => \"ok\",\n        _ => \"404\",\n    }\n}\nfn main() {\n    let listener = TcpListener::bind(\"0.0.0.0:8080\").unwrap();\n    for s in listener.incoming() { let _ = (s, route(\"/\")); }\n}\n",
+                ),
+            ],
+            backing: &[],
+            health: Some("/healthz"),
+        },
+        Case {
+            // Go, net/http with one handler that switches on the path.
+            name: "go-switch-path",
+            files: &[
+                ("go.mod", "module example.com/tiny\n\ngo 1.22\n"),
+                (
+                    "main.go",
+                    "package main\n\nimport \"net/http\"\n\nfunc main() {\n\thttp.ListenAndServe(\":8080\", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {\n\t\tswitch r.URL.Path {\n\t\tcase \"/health\":\n\t\t\tw.Write([]byte(\"ok\"))\n\t\tdefault:\n\t\t\thttp.NotFound(w, r)\n\t\t}\n\t}))\n}\n",
+                ),
+            ],
+            backing: &[],
+            health: Some("/health"),
+        },
+        Case {
+            // Node's http module: an equality test on req.url; a setting compared elsewhere is no route.
+            name: "node-http-url-test",
+            files: &[
+                ("package.json", r#"{"name":"tiny","scripts":{"start":"node server.js"}}"#),
+                (
+                    "server.js",
+                    "const http = require('http');\nconst quiet = process.env.QUIET === '/livez';\nhttp.createServer((req, res) => {\n  if (req.url === '/readyz') { res.end('ready'); return; }\n  if (req.url === '/health') { res.end('ok'); return; }\n  res.end('hello');\n}).listen(3000);\n",
+                ),
+            ],
+            backing: &[],
+            health: Some("/health"),
+        },
+    ]);
+}
+
 /// A declared version constraint is recorded as written and the strategy names it as a constraint, never as an
 /// image tag (`ruby:>= 3.2-slim`); an exact version stays a tag.
 #[test]

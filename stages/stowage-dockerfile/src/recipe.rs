@@ -727,6 +727,16 @@ fn plan_image(
             images.insert("runtime".into(), tool("distroless-cc")?);
             command = std::iter::once(format!("/app/{program}")).chain(start.iter().skip(1).cloned()).collect();
             dev_command = vec!["cargo".into(), "run".into()];
+            // Rocket listens on 127.0.0.1 unless configured, which no one outside the container reaches.
+            if let Some(f) = main.framework.as_ref().filter(|f| f.value == "Rocket") {
+                env.push(Item {
+                    value: "ROCKET_ADDRESS=0.0.0.0".into(),
+                    comment: format!(
+                        "ROCKET_ADDRESS: Rocket ({}) binds 127.0.0.1 by default, unreachable from outside the container",
+                        evidence(f)
+                    ),
+                });
+            }
         }
         "java" => {
             cache = if pm == "gradle" { "/root/.gradle" } else { "/root/.m2" }.to_string();
