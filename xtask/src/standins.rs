@@ -21,6 +21,8 @@ pub const PREFIX: &str = "localhost/stowage-standin/";
 const LABEL: &str = "io.stowage.standin.recipe";
 const RECIPES: &str = "policies/standins.toml";
 const RECIPE_DIR: &str = "policies/standins";
+/// Where Debian's ca-certificates puts the system's CA bundle.
+const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,6 +51,10 @@ pub struct Standin {
     /// Debian packages are too old for current libraries.
     #[serde(default)]
     pub toolchain: Option<String>,
+    /// The recipe installs from a package registry (PyPI), reached here only through a TLS-intercepting proxy: the
+    /// machine's CA bundle is passed as the build secret `ca`, as the verify gate does, and never enters a layer.
+    #[serde(default)]
+    pub ca_secret: bool,
     pub reproduces: String,
     pub differs: String,
 }
@@ -286,6 +292,14 @@ pub fn run(home: &Home, args: &StandinsArgs) -> Result<i32> {
             command.arg("--build-arg").arg(format!("{k}={v}"));
         }
         command.arg("--label").arg(format!("{LABEL}={key}"));
+        if standin.ca_secret
+            && let Some(bundle) = std::env::var_os("SSL_CERT_FILE")
+                .map(PathBuf::from)
+                .filter(|p| p.is_file())
+                .or_else(|| Some(PathBuf::from(SYSTEM_CA_BUNDLE)).filter(|p| p.is_file()))
+        {
+            command.arg("--secret").arg(format!("id=ca,src={}", bundle.display()));
+        }
         for tag in &tags {
             command.arg("-t").arg(tag);
         }
@@ -422,6 +436,7 @@ mod tests {
             args: Default::default(),
             files: vec!["conf".into()],
             toolchain: None,
+            ca_secret: false,
             reproduces: String::new(),
             differs: String::new(),
         };

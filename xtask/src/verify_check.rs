@@ -442,7 +442,7 @@ fn rebuilt_steps(run: &GateRun) -> Vec<String> {
 fn comment_for(file: &str) -> String {
     let nonce = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     match file.rsplit('.').next() {
-        Some("py" | "txt" | "toml") => format!("# verify-check edit {nonce}"),
+        Some("py" | "txt" | "toml" | "lock") => format!("# verify-check edit {nonce}"),
         // JSON takes no comment: the edit is a field no tool reads, unique to this run.
         Some("json") => format!("{{\"stowageVerifyCheck\": \"{nonce}\","),
         _ => format!("// verify-check edit {nonce}"),

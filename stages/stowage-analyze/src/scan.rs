@@ -27,6 +27,8 @@ const ENV_READS: &[(&str, bool)] = &[
     ("env::var(", true),
     ("env::var_os(", true),
     ("System.getenv(", true),
+    ("System.getenv().getOrDefault(", true),
+    ("System.getenv().get(", true),
     ("GetEnvironmentVariable(", true),
     ("getenv(", true),
     ("$_ENV[", true),
@@ -57,6 +59,7 @@ const LISTEN_TOKENS: &[&str] = &[
     "UseUrls(",
     "runserver",
     "SocketAddr::from(",
+    "HttpServer.create(",
 ];
 
 /// Ports that belong to backing services: a `port: 5432` in a config file is the database's, not the app's.
@@ -490,7 +493,7 @@ fn health_route(literal: &str) -> Option<(bool, u8, String)> {
 
 /// Calls, decorators, attributes and keywords that register a route, lowercased, across frameworks: Express,
 /// Fastify, Flask, FastAPI, Django, Gin, Echo, Fiber, chi, net/http, gorilla/mux, axum, actix-web, Rocket, Spring,
-/// ASP.NET Core, NestJS, Laravel, Slim, Symfony, Sinatra and Rails.
+/// ASP.NET Core, NestJS, Laravel, Slim, Symfony, Sinatra, Rails and the JDK's HttpServer (`createContext`).
 const ROUTE_CALLS: &[&str] = &[
     "get",
     "post",
@@ -522,6 +525,7 @@ const ROUTE_CALLS: &[&str] = &[
     "resource",
     "scope",
     "health",
+    "createcontext",
 ];
 
 /// Whether the literal at byte `at` of `line` is the path a route is registered on: an argument of a route call

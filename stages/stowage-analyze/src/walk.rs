@@ -83,6 +83,7 @@ const TEXT_NAMES: &[&str] = &[
     ".python-version",
     ".ruby-version",
     ".tool-versions",
+    ".java-version",
     "rust-toolchain",
     "go.mod",
     "go.sum",

@@ -775,7 +775,18 @@ fn plan_image(
                 jar.rsplit_once('/').map_or((".".to_string(), jar.clone()), |(d, n)| (d.to_string(), n.to_string()));
             extra.insert("jar_dir".into(), jar_dir);
             extra.insert("jar_name".into(), jar_name);
-            if pm == "gradle" {
+            if pm == "jdk" {
+                // No build tool: javac and jar from the JDK, nothing to download, so no dependency layer.
+                manifests_comment = "no build tool and no dependencies: the JDK's javac compiles the sources".into();
+                install = String::new();
+                install_dev = String::new();
+                extra.insert("tool".into(), "jdk".into());
+                extra.insert("build".into(), build.clone().unwrap_or_default());
+                // Development compiles the mounted source at start; a restart picks up a change.
+                let start = main.start_command.as_ref().map_or("java -jar build/app.jar".into(), |c| c.value.clone());
+                dev_command =
+                    vec!["sh".into(), "-c".into(), format!("{} && exec {start}", build.clone().unwrap_or_default())];
+            } else if pm == "gradle" {
                 manifests_comment =
                     "Gradle resolves from the whole build: the Gradle cache keeps dependencies across builds".into();
                 install = String::new();

@@ -53,7 +53,77 @@ pub fn detect(tree: &Tree, projects: &[String], app_name: &str) -> Vec<Found> {
             found.push(gradle(tree, projects, path, app_name));
         }
     }
+    found.extend(plain(tree, projects, app_name));
     found
+}
+
+/// Java without a build tool: sources with a `main` method in a folder no project manifest owns, compiled with the
+/// JDK's own javac and jar (no dependencies to fetch). The root is the folder holding `src/`, else the main file's
+/// folder; one service per root, named after it, the main class that starts an HTTP server first.
+fn plain(tree: &Tree, projects: &[String], app_name: &str) -> Vec<Found> {
+    let mut mains: Vec<(String, String, u32, bool)> = Vec::new();
+    for (path, text) in tree.texts.iter() {
+        if !path.ends_with(".java") || path.split('/').any(|seg| seg == "test" || seg == "tests") {
+            continue;
+        }
+        let dir = parent(path);
+        if projects.iter().any(|p| p == "." || p == dir || crate::walk::is_under(dir, p)) {
+            continue;
+        }
+        let Some(n) = text.lines().position(|l| l.contains("static void main(")) else { continue };
+        let root = match path.split('/').position(|seg| seg == "src") {
+            Some(0) => ".".to_string(),
+            Some(i) => path.split('/').take(i).collect::<Vec<_>>().join("/"),
+            None => dir.to_string(),
+        };
+        mains.push((root, path.clone(), n as u32 + 1, text.contains("HttpServer")));
+    }
+    // Servers first, then by path: the first main of each root is its entry point.
+    mains.sort_by(|a, b| (&a.0, !a.3, &a.1).cmp(&(&b.0, !b.3, &b.1)));
+    mains.dedup_by(|a, b| a.0 == b.0);
+    let mut found = Vec::new();
+    for (root, path, line, _) in mains {
+        let text = tree.text(&path).unwrap_or("");
+        let class = file_name(&path).trim_end_matches(".java");
+        let package = text.lines().find_map(|l| l.trim().strip_prefix("package ")?.strip_suffix(';').map(str::trim));
+        let main_class = package.map_or(class.to_string(), |p| format!("{p}.{class}"));
+        let sources_dir =
+            if tree.files.iter().any(|f| f.starts_with(&format!("{}src/", prefix(&root)))) { "src" } else { "." };
+        // Named after its folder, as the other detectors name a project without a declared name.
+        let name = crate::detect::service_name(if root == "." { app_name } else { file_name(&root) });
+        let mut draft = Draft::new(&name, &root, fact("java", Confidence::High, &path, Some(line), "`main` method"));
+        draft.package_manager =
+            Some(fact("jdk", Confidence::High, &path, Some(line), "no build tool: the JDK's javac and jar"));
+        draft.build_command = Some(fact(
+            format!(
+                "mkdir -p build && find {sources_dir} -name '*.java' > build/sources.txt \
+                 && javac -d build/classes @build/sources.txt \
+                 && jar --create --file build/app.jar --main-class {main_class} -C build/classes ."
+            ),
+            Confidence::High,
+            &path,
+            Some(line),
+            &format!("compiles every source and packages `{main_class}` as the jar's entry point"),
+        ));
+        draft.build.artifact =
+            Some(fact("build/app.jar".to_string(), Confidence::High, &path, Some(line), "the jar the build writes"));
+        draft.start_command =
+            Some(fact("java -jar build/app.jar".to_string(), Confidence::High, &path, Some(line), "`main` method"));
+        let version_file = join(&root, ".java-version");
+        if let Some(v) = tree.text(&version_file).map(str::trim).filter(|v| !v.is_empty()) {
+            draft.runtime_version =
+                Some(fact(v.to_string(), Confidence::High, &version_file, Some(1), "`.java-version`"));
+        }
+        // finish() reads the service folder as the parent of the path it gets.
+        let in_root = join(&root, file_name(&path));
+        found.push(finish(draft, tree, projects, &in_root, Some((path.clone(), line)), Vec::new()));
+    }
+    found
+}
+
+/// `dir/` for a folder, nothing for the root.
+fn prefix(dir: &str) -> String {
+    if dir == "." { String::new() } else { format!("{dir}/") }
 }
 
 /// The top-most folder of a multi-module build containing `dir` (the build context), and its wrapper, if any.
