@@ -55,12 +55,14 @@ pub fn run(home: &Home, args: &BenchArgs) -> Result<i32> {
         let section = crate::bench_images::section(root)?;
         let path = root.join("BENCHMARKS.md");
         let current = crate::failure::read_to_string(&path)?;
-        crate::codegen::ensure_file_contents(
-            &path,
-            &splice_section(&current, crate::bench_images::HEADING, &section),
-            false,
-        )?;
+        let mut spliced = splice_section(&current, crate::bench_images::HEADING, &section);
         print!("{section}");
+        if let Some(dir) = &args.apps_dir {
+            let apps = crate::bench_images::apps_section(root, dir)?;
+            spliced = splice_section(&spliced, crate::bench_images::APPS_HEADING, &apps);
+            print!("{apps}");
+        }
+        crate::codegen::ensure_file_contents(&path, &spliced, false)?;
         return Ok(0);
     }
     if args.agreement_only {
@@ -93,7 +95,12 @@ pub fn run(home: &Home, args: &BenchArgs) -> Result<i32> {
     }
     // Building images needs an engine; without one the section says so rather than holding no figure silently.
     match crate::bench_images::section(root) {
-        Ok(images) => out.push_str(&images),
+        Ok(images) => {
+            out.push_str(&images);
+            if let Some(dir) = &args.apps_dir {
+                out.push_str(&crate::bench_images::apps_section(root, dir)?);
+            }
+        }
         Err(e) => {
             let _ = writeln!(
                 out,

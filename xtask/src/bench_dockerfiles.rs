@@ -291,7 +291,7 @@ fn is_own_container_file(name: &str) -> bool {
         || (lower.starts_with("compose.") && (lower.ends_with(".yml") || lower.ends_with(".yaml")))
 }
 
-fn remove_own_container_files(dir: &Path) -> std::io::Result<usize> {
+pub(crate) fn remove_own_container_files(dir: &Path) -> std::io::Result<usize> {
     let mut removed = 0;
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;

@@ -3,7 +3,7 @@
 //! (tests/baselines/docker-init/), and the generated image's start-to-healthy time under full hardening (the verify
 //! gate's own measurement). Baselines' dependency steps reach package registries through a TLS-intercepting proxy
 //! here; they have no build secret for its CA, so they build on a copy of each stand-in that trusts it (a CA bundle
-//! and the variables pip and npm read, a few hundred kilobytes).
+//! and the variables pip, npm and cargo read, a few hundred kilobytes).
 
 use std::fmt::Write;
 use std::path::Path;
@@ -15,7 +15,13 @@ use crate::standins::PREFIX;
 pub const HEADING: &str = "## Images: generated, naive and docker init, built";
 
 /// The fixtures compared: those with both baselines, and whether their language is compiled.
-const COMPARED: &[(&str, bool)] = &[("python-flask", false), ("go-nethttp", true), ("node-express", false)];
+const COMPARED: &[(&str, bool)] = &[
+    ("python-flask", false),
+    ("go-nethttp", true),
+    ("node-express", false),
+    ("rust-axum", true),
+    ("java-plain-jdk", true),
+];
 
 /// Why a docker init template is not built here, when it cannot be faithfully.
 fn docker_init_unfaithful(fixture: &str) -> Option<&'static str> {
@@ -24,6 +30,12 @@ fn docker_init_unfaithful(fixture: &str) -> Option<&'static str> {
         "node-express" => {
             Some("it is built on `node:18-alpine`: the stand-in is Debian, so its size would not be Alpine's")
         }
+        "rust-axum" => {
+            Some("it builds on `rust:1.79-alpine` and runs on `alpine:3.18`: no Alpine stand-in can be built here")
+        }
+        "java-plain-jdk" => Some(
+            "docker init's Java template builds with the Maven wrapper (`./mvnw`), which this plain-JDK app does not use",
+        ),
         _ => None,
     }
 }
@@ -96,7 +108,7 @@ fn on_ca_standins(engine: &str, dockerfile: &str, scratch: &Path) -> std::result
                 dir.join("Containerfile"),
                 format!(
                     "FROM {standin}\nCOPY ca.crt {CA_BUNDLE}\nENV PIP_CERT={CA_BUNDLE} NODE_EXTRA_CA_CERTS={CA_BUNDLE} \
-                     SSL_CERT_FILE={CA_BUNDLE}\n"
+                     SSL_CERT_FILE={CA_BUNDLE} CARGO_HTTP_CAINFO={CA_BUNDLE}\n"
                 ),
             )
             .map_err(|e| e.to_string())?;
@@ -315,6 +327,123 @@ pub fn section(root: &Path) -> Result<String> {
     let _ = writeln!(s);
     let _ = std::fs::remove_dir_all(&scratch);
     Ok(s)
+}
+
+pub const APPS_HEADING: &str = "## Images of the real apps, built and run";
+
+/// The real apps of tests/apps-expected/apps.tsv that were fetched into `apps_dir`, each copied without its own
+/// container files and containerized with the verify gate on the stand-ins: every image built, sized, and run
+/// hardened until healthy, or the gate's first finding saying why not. No baseline exists for them, so there is no
+/// ratio; no generator was tuned on them. Apps not in `apps_dir` are named as not fetched.
+pub fn apps_section(root: &Path, apps_dir: &Path) -> Result<String> {
+    let engine = crate::standins::engine(None)?;
+    let scratch = root.join("target/bench-images-apps");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).map_err(|e| Failure::crash(format!("{}: {e}", scratch.display())))?;
+    let xtask = std::env::current_exe().map_err(|e| Failure::crash(format!("cannot find the xtask binary: {e}")))?;
+    let args =
+        crate::cli::VerifyCheckArgs { only: None, engine: Some(engine.clone()), base_registry: PREFIX.to_string() };
+    let list = crate::failure::read_to_string(&root.join("tests/apps-expected/apps.tsv"))?;
+    let mut rows = String::new();
+    let mut absent = Vec::new();
+    let (mut healthy_services, mut services) = (0, 0);
+    for line in list.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let repo = line.split('\t').next().unwrap_or_default();
+        let name = repo.replace('/', "__");
+        let source = apps_dir.join(&name);
+        if !source.is_dir() {
+            absent.push(format!("`{repo}`"));
+            continue;
+        }
+        let app = scratch.join(&name);
+        crate::verify_check::copy_tree(&source, &app).map_err(|e| Failure::crash(format!("{repo}: {e}")))?;
+        crate::bench_dockerfiles::remove_own_container_files(&app)
+            .map_err(|e| Failure::crash(format!("{repo}: {e}")))?;
+        println!("bench: {repo} ...");
+        let run = crate::verify_check::gate(&xtask, &app, &scratch.join(format!("{name}-reports")), &args)
+            .map_err(Failure::crash)?;
+        let measured = crate::verify_check::measurements(&run);
+        let failures: Vec<String> = run
+            .findings()
+            .into_iter()
+            .filter(|(rule, _)| rule.starts_with("VF"))
+            .map(|(rule, message)| format!("{rule}: {}", one_line(&message, 160)))
+            .collect();
+        if measured.is_empty() {
+            let why = failures.first().cloned().unwrap_or_else(|| {
+                format!("no image measured (exit {:?}): {}", run.code, one_line(&run.last_error(), 160))
+            });
+            let _ = writeln!(rows, "| {repo} | - | not built | - | - | {why} |");
+            continue;
+        }
+        for image in &measured {
+            let built = if image["built"] == true {
+                format!(
+                    "{:.1} MB in {:.0} s",
+                    image["size_bytes"].as_f64().unwrap_or(0.0) / 1e6,
+                    image["build_seconds"].as_f64().unwrap_or(0.0)
+                )
+            } else {
+                "not built".into()
+            };
+            let name = image["image"].as_str().unwrap_or("");
+            let image_services = image["services"].as_array().cloned().unwrap_or_default();
+            if image["built"] != true || image_services.is_empty() {
+                let why = failures.iter().find(|f| f.contains(name)).or(failures.first()).cloned().unwrap_or_default();
+                let _ = writeln!(rows, "| {repo} | {name} | {built} | - | - | {why} |");
+                continue;
+            }
+            for service in image_services {
+                services += 1;
+                let service_name = service["service"].as_str().unwrap_or("");
+                let probe = service["probe"].as_str().unwrap_or("");
+                let outcome = match service["start_to_healthy_ms"].as_u64() {
+                    Some(ms) if service["healthy"] == true => {
+                        healthy_services += 1;
+                        format!("healthy in {ms} ms")
+                    }
+                    _ => failures
+                        .iter()
+                        .find(|f| f.contains(&format!("`{service_name}`")))
+                        .cloned()
+                        .unwrap_or_else(|| "not healthy".into()),
+                };
+                let _ = writeln!(rows, "| {repo} | {name} | {built} | {service_name} | {probe} | {outcome} |");
+            }
+        }
+    }
+    let mut s = String::new();
+    let _ = writeln!(s, "{APPS_HEADING}\n");
+    let _ = writeln!(
+        s,
+        "Written by `cargo xtask bench --images-only --apps-dir <apps folder>` (after `cargo xtask standins`), with \
+         {engine}. Each real app of tests/apps-expected/apps.tsv fetched into the folder is copied without its own \
+         container files and containerized with the verify gate on the stand-in base images, as the fixtures are: \
+         every generated image built, run hardened and probed until healthy. No generator was tuned on these apps, \
+         so these figures stand apart from the fixtures' above. They have no naive or docker init baseline, so no \
+         ratio. A service run with its backing services under compose says so in its probe.\n"
+    );
+    let _ = writeln!(s, "Services healthy under full hardening: {healthy_services} of {services}.\n");
+    let _ = writeln!(s, "| App | Image | Built | Service | Probe | Outcome |");
+    let _ = writeln!(s, "|---|---|---|---|---|---|");
+    s.push_str(&rows);
+    if !absent.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nNot fetched for this run (their builds need registries these machines cannot reach, or they were left \
+             out for time): {}.",
+            absent.join(", ")
+        );
+    }
+    let _ = writeln!(s);
+    let _ = std::fs::remove_dir_all(&scratch);
+    Ok(s)
+}
+
+/// `text` on one line, at most `max` characters.
+fn one_line(text: &str, max: usize) -> String {
+    let flat = text.replace("\\n", " ").split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max { flat } else { flat.chars().take(max).collect::<String>() + "..." }
 }
 
 #[cfg(test)]

@@ -166,6 +166,23 @@ pub(crate) fn gate(
     Ok(GateRun { code: out.status.code(), output, report, report_text })
 }
 
+impl GateRun {
+    /// The run's findings as (rule, message).
+    pub(crate) fn findings(&self) -> Vec<(String, String)> {
+        self.report["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|f| (f["rule"].as_str().unwrap_or("").to_string(), f["message"].as_str().unwrap_or("").to_string()))
+            .collect()
+    }
+
+    /// The last line of the run's output that starts with `error`.
+    pub(crate) fn last_error(&self) -> String {
+        self.output.lines().map(str::trim).rfind(|l| l.starts_with("error")).unwrap_or_default().to_string()
+    }
+}
+
 pub(crate) fn measurements(run: &GateRun) -> Vec<serde_json::Value> {
     run.report["facts"]["verify"]["measurements"].as_array().cloned().unwrap_or_default()
 }
