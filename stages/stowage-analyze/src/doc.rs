@@ -71,6 +71,14 @@ fn base_image_for(s: &Service, version: Option<&str>) -> (String, &'static str) 
             format!("{} to build, distroless cc (or Debian slim) at run time", tag("rust", "1")),
             "the release binary needs only glibc and CA certificates at run time",
         ),
+        ("java", _) if s.package_manager.as_ref().is_some_and(|p| p.value == "jdk") => (
+            format!(
+                "eclipse-temurin:{}-jdk to build, a runtime made with jlink on distroless java-base at run time",
+                version.unwrap_or("21")
+            ),
+            "with no build tool and no dependencies, jdeps names the JDK modules the jar uses and jlink builds a \
+             runtime of only those",
+        ),
         ("java" | "kotlin", _) => (
             format!(
                 "eclipse-temurin:{}-jdk to build, eclipse-temurin:{}-jre at run time",

@@ -782,6 +782,16 @@ fn plan_image(
                 install_dev = String::new();
                 extra.insert("tool".into(), "jdk".into());
                 extra.insert("build".into(), build.clone().unwrap_or_default());
+                // No dependencies, so the jar uses only JDK modules: jlink makes a runtime of just those, on an image
+                // with glibc and zlib but no JRE. jlink's compression option is `zip-N` from JDK 21, `2` before.
+                images.insert("runtime".into(), tool("distroless-java-base")?);
+                let release: u32 = images
+                    .get("jdk")
+                    .and_then(|r| r.split(':').nth(1))
+                    .and_then(|t| t.split(['-', '.']).next())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(21);
+                extra.insert("jlink_compress".into(), if release >= 21 { "zip-6" } else { "2" }.into());
                 // Development compiles the mounted source at start; a restart picks up a change.
                 let start = main.start_command.as_ref().map_or("java -jar build/app.jar".into(), |c| c.value.clone());
                 dev_command =

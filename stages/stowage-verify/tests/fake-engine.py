@@ -22,6 +22,58 @@ def fmt():
 
 
 cmd = args[0] if args else ""
+# Called as the compose tool (`[stages.verify] compose = "python3 fake-engine.py compose"`): `version`, then
+# `-p PROJECT -f FILE up -d ...` and `down -v`; the file it was given is kept for the test to read.
+if cmd == "compose":
+    rest = args[1:]
+    if rest == ["version"]:
+        say("podman-compose version 1.6.0")
+    if "-f" in rest:
+        import shutil
+        shutil.copy(rest[rest.index("-f") + 1], os.environ["FAKE_ENGINE_LOG"] + ".compose.json")
+    if "up" in rest and scenario.get("compose_up_error"):
+        say(scenario["compose_up_error"], 1)
+    say("")
+# Called as kustomize: prints the rendered overlay the scenario holds.
+if cmd == "kustomize":
+    if scenario.get("kustomize_error"):
+        print(scenario["kustomize_error"], file=sys.stderr)
+        sys.exit(1)
+    say(scenario.get("rendered", ""))
+# `kube play FILE`: a server answering 200 on every hostPort of the file, for a few seconds, as the pod would.
+if cmd == "kube" and args[1:2] == ["play"]:
+    import re
+    import shutil
+    import subprocess
+
+    path = args[2]
+    shutil.copy(path, os.environ["FAKE_ENGINE_LOG"] + ".kube.yaml")
+    if scenario.get("kube_play_error"):
+        say(scenario["kube_play_error"], 125)
+    server = (
+        "import http.server,sys,threading\n"
+        "class H(http.server.BaseHTTPRequestHandler):\n"
+        "    def do_GET(self):\n"
+        "        self.send_response(200); self.send_header('Content-Length','0'); self.end_headers()\n"
+        "    def log_message(self,*a): pass\n"
+        "s=http.server.HTTPServer(('127.0.0.1',int(sys.argv[1])),H)\n"
+        "threading.Timer(20,s.shutdown).start()\n"
+        "s.serve_forever()\n"
+    )
+    for port in re.findall(r'"hostPort": (\d+)', open(path).read()):
+        subprocess.Popen([sys.executable, "-c", server, port], start_new_session=True,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import time
+    time.sleep(0.3)
+    say("Pod:\n0123")
+if cmd == "kube":
+    say("")
+if cmd == "healthcheck":
+    unhealthy = scenario.get("unhealthy_checks", 0)
+    count_file = os.environ["FAKE_ENGINE_LOG"] + ".checks"
+    done = int(open(count_file).read()) if os.path.exists(count_file) else 0
+    open(count_file, "w").write(str(done + 1))
+    say("unhealthy" if done < unhealthy else "", 1 if done < unhealthy else 0)
 if cmd in ("info", "version"):
     if not scenario.get("answers", True):
         print("Cannot connect to the engine", file=sys.stderr)
@@ -71,6 +123,10 @@ if cmd == "save":
     sys.stdout.buffer.write(out.getvalue())
     sys.exit(0)
 if cmd == "ps":
+    # A compose service's container, asked for by its compose label.
+    for a in args:
+        if a.startswith("label=com.docker.compose.service="):
+            say("c0ffee-" + a.split("=", 2)[2])
     say("\n".join(scenario.get("leftovers", [])))
 if cmd == "images":
     say("")

@@ -36,6 +36,12 @@ struct Case {
     forbid_args: &'static [&'static str],
     /// Files of the app (path, content).
     app_files: &'static [(&'static str, &'static str)],
+    /// Files other stages staged beside the Dockerfile (path, content): compose.prod.yaml, the dev overlay.
+    staged_files: &'static [(&'static str, &'static str)],
+    /// Text that must appear in the compose file the gate handed the compose tool, and in the file it gave
+    /// `kube play`.
+    expect_compose: &'static [&'static str],
+    expect_kube: &'static [&'static str],
 }
 
 const GOOD: &str = "Name:\tapp\nUid:\t10001\t10001\t10001\t10001\nCapEff:\t0000000000000000\nNoNewPrivs:\t1\n";
@@ -58,6 +64,9 @@ fn case(name: &'static str) -> Case {
         expect_args: &[],
         forbid_args: &[],
         app_files: &[],
+        staged_files: &[],
+        expect_compose: &[],
+        expect_kube: &[],
     }
 }
 
@@ -114,6 +123,11 @@ fn check(case: Case) {
     }
     std::fs::write(dir.join("staged/Dockerfile"), DOCKERFILE).unwrap();
     std::fs::write(dir.join("staged/.dockerignore"), "**/.env\n").unwrap();
+    for (path, text) in case.staged_files {
+        let path = dir.join("staged").join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
     let fake = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fake-engine.py");
     let engine: PathBuf = if case.docker {
         let link = dir.join("fake-docker");
@@ -135,6 +149,10 @@ fn check(case: Case) {
         options[k] = v.clone();
     }
     let staged = |path: &str| serde_json::json!({ "path": path, "stage": "dockerfile", "source": dir.join("staged").join(path) });
+    let staged_list: Vec<serde_json::Value> = [staged("Dockerfile"), staged(".dockerignore")]
+        .into_iter()
+        .chain(case.staged_files.iter().map(|(p, _)| staged(p)))
+        .collect();
     let context = serde_json::json!({
         "contract_version": stowage_kit::CONTRACT_VERSION,
         "stowage_version": "0.0.0",
@@ -154,7 +172,7 @@ fn check(case: Case) {
                 "build_context": ".", "writable_paths": ["/app/uploads"]
             }] }
         },
-        "staged": [staged("Dockerfile"), staged(".dockerignore")],
+        "staged": staged_list,
         "managed": []
     });
     std::fs::write(dir.join("context.json"), context.to_string()).unwrap();
@@ -193,6 +211,12 @@ fn check(case: Case) {
     }
     for arg in case.forbid_args {
         assert!(!log.contains(&format!("\"{arg}\"")), "{name}: an engine command had `{arg}`:\n{log}");
+    }
+    for (suffix, texts) in [("compose.json", case.expect_compose), ("kube.yaml", case.expect_kube)] {
+        let handed = std::fs::read_to_string(dir.join(format!("engine.log.{suffix}"))).unwrap_or_default();
+        for text in texts {
+            assert!(handed.contains(text), "{name}: `{text}` missing from the {suffix} the gate handed on:\n{handed}");
+        }
     }
     assert!(std::fs::read_dir(dir.join("out")).unwrap().next().is_none(), "{name}: the gate staged files");
 }
@@ -394,5 +418,127 @@ fn a_container_killed_at_stop_is_a_warning() {
         expect_rules: &["VF010"],
         expect_text: &["did not stop within 10 s of SIGTERM"],
         ..case("slow_stop")
+    });
+}
+
+/// compose.prod.yaml as orchestrate writes it for a web service with PostgreSQL, cut to what the gate reads.
+const COMPOSE_PROD: &str = "name: \"demo\"\nservices:\n  api:\n    image: \"demo:${IMAGE_TAG:?set IMAGE_TAG}\"\n    \
+build:\n      context: \".\"\n      dockerfile: \"Dockerfile\"\n    user: \"10001:10001\"\n    read_only: true\n    \
+ports:\n      - \"127.0.0.1:8000:8000\"\n    environment:\n      POSTGRES_HOST: \"postgres\"\n    env_file:\n      - \
+\"./deploy/secrets/api.env\"\n    depends_on:\n      postgres:\n        condition: \"service_healthy\"\n  postgres:\n    \
+image: \"postgres:17.6-bookworm\"\n    environment:\n      POSTGRES_PASSWORD_FILE: \"/run/secrets/postgres-password\"\n    \
+secrets:\n      - \"postgres-password\"\n    healthcheck:\n      test: [\"CMD-SHELL\", \"pg_isready -U postgres\"]\n\
+secrets:\n  postgres-password:\n    file: \"./deploy/secrets/postgres-password.txt\"\n";
+
+fn compose_case(name: &'static str) -> Case {
+    Case {
+        needs: &["postgres"],
+        options: serde_json::json!({ "compose": format!("python3 {}/tests/fake-engine.py compose", env!("CARGO_MANIFEST_DIR")) }),
+        staged_files: &[("compose.prod.yaml", COMPOSE_PROD)],
+        ..case(name)
+    }
+}
+
+#[test]
+fn a_service_with_backing_services_runs_under_compose_after_they_are_healthy() {
+    check(Case {
+        scenario: serde_json::json!({ "unhealthy_checks": 2 }),
+        expect_args: &["healthcheck", "c0ffee-postgres", "--no-deps", "down", "-v"],
+        expect_text: &["with postgres (compose): http GET /health on port 8000", "\"start_to_healthy_ms\""],
+        // The built image and the stand-in replace the public names; the secret file is a fresh one.
+        expect_compose: &["localhost/stowage-standin/postgres:17.6-bookworm", "io.stowage.verify.run"],
+        forbid_text: &["not run with them either"],
+        ..compose_case("compose_healthy")
+    });
+}
+
+#[test]
+fn a_backing_service_that_never_becomes_healthy_fails_with_its_log() {
+    check(Case {
+        scenario: serde_json::json!({ "unhealthy_checks": 1000, "logs": "FATAL: could not create lock file" }),
+        expect_exit: 1,
+        expect_rules: &["VF002"],
+        expect_text: &["backing service `postgres` is not healthy", "could not create lock file"],
+        expect_args: &["down"],
+        ..compose_case("compose_backing_unhealthy")
+    });
+}
+
+#[test]
+fn a_compose_up_that_fails_is_reported_and_torn_down() {
+    check(Case {
+        scenario: serde_json::json!({ "compose_up_error": "Error: short-name resolution enforced" }),
+        expect_exit: 1,
+        expect_rules: &["VF002"],
+        expect_text: &["up` of the backing services failed", "short-name resolution"],
+        expect_args: &["down"],
+        ..compose_case("compose_up_fails")
+    });
+}
+
+#[test]
+fn without_a_compose_tool_the_service_is_left_unrun_with_the_reason() {
+    check(Case {
+        options: serde_json::json!({ "compose": "/nonexistent/podman-compose" }),
+        expect_text: &["compose smoke test not run", "pip install podman-compose"],
+        ..compose_case("compose_missing")
+    });
+}
+
+const DEV_OVERLAY: &[(&str, &str)] = &[("deploy/kustomize/overlays/dev/kustomization.yaml", "resources: []\n")];
+
+/// The dev overlay as kustomize renders it: the service's Deployment with probes and two replicas.
+const RENDERED: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 2\n  template:\n    \
+metadata:\n      labels:\n        app: api\n    spec:\n      containers:\n        - name: api\n          \
+image: demo:1.0.0\n          ports:\n            - containerPort: 8000\n          livenessProbe:\n            \
+httpGet:\n              path: /health\n              port: 8000\n---\napiVersion: v1\nkind: Service\nmetadata:\n  \
+name: api\n";
+
+fn kube_case(name: &'static str) -> Case {
+    Case {
+        options: serde_json::json!({ "kustomize": format!("python3 {}/tests/fake-engine.py kustomize", env!("CARGO_MANIFEST_DIR")) }),
+        staged_files: DEV_OVERLAY,
+        ..case(name)
+    }
+}
+
+#[test]
+fn a_healthy_service_also_runs_from_the_dev_overlay_under_kube_play() {
+    check(Case {
+        scenario: serde_json::json!({ "rendered": RENDERED }),
+        expect_args: &["play", "down"],
+        expect_text: &["kube play (dev overlay): http GET /health on port 8000"],
+        // One replica, the image just built, no probes (podman would run them with curl), a free host port on
+        // the loopback, the run's labels; the Service is left out.
+        expect_kube: &[
+            "\"replicas\": 1",
+            "localhost/stowage-verify/demo/demo:latest",
+            "\"hostIP\": \"127.0.0.1\"",
+            "io.stowage.verify.run",
+        ],
+        ..kube_case("kube_healthy")
+    });
+}
+
+#[test]
+fn a_kube_play_that_fails_is_reported() {
+    check(Case {
+        scenario: serde_json::json!({ "rendered": RENDERED, "kube_play_error": "Error: address already in use" }),
+        expect_exit: 1,
+        expect_rules: &["VF002"],
+        expect_text: &["`podman kube play` of the dev overlay failed", "address already in use"],
+        ..kube_case("kube_play_fails")
+    });
+}
+
+#[test]
+fn an_overlay_kustomize_cannot_render_is_reported() {
+    check(Case {
+        scenario: serde_json::json!({ "kustomize_error": "Error: accumulating resources: missing file" }),
+        expect_exit: 1,
+        expect_rules: &["VF002"],
+        expect_text: &["cannot render the dev overlay", "accumulating resources"],
+        forbid_args: &["play"],
+        ..kube_case("kube_render_fails")
     });
 }
