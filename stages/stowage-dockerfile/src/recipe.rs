@@ -163,6 +163,9 @@ fn native_packages(dependency: &str) -> (&'static str, &'static str) {
         "mysqlclient" | "mysql2" => ("default-libmysqlclient-dev", "libmariadb3"),
         "sqlite3" => ("libsqlite3-dev", "libsqlite3-0"),
         "lxml" | "nokogiri" => ("libxml2-dev libxslt1-dev", "libxml2 libxslt1.1"),
+        // Rust's `-sys` crates that link a system library (those that build a bundled copy need only the compiler).
+        "pq-sys" => ("libpq-dev", "libpq5"),
+        "mysqlclient-sys" => ("default-libmysqlclient-dev pkg-config", "libmariadb3"),
         _ => ("", ""),
     }
 }
@@ -268,11 +271,25 @@ fn words(command: &str) -> Vec<String> {
 
 /// The exec form of a start command; a command that expands variables runs under `sh -c "exec ..."` so that the
 /// process still replaces the shell as PID 1's child and receives signals.
+/// A start command in exec form. One with shell syntax runs under `sh -c`, its last command `exec`ed so that the
+/// server replaces the shell as PID 1 and gets the stop signal (`flask db upgrade; exec gunicorn app:app`). A
+/// pipeline, an `||` or a quoted separator stays under the shell as written: where the last command starts is not
+/// certain there.
 fn exec_form(command: &str) -> Vec<String> {
-    if command.contains('$') || command.contains("&&") || command.contains('|') {
-        return vec!["sh".into(), "-c".into(), format!("exec {command}")];
+    let shell = ['$', '|', ';', '&', '>', '<', '`'].iter().any(|c| command.contains(*c));
+    if !shell {
+        return words(command);
     }
-    words(command)
+    let cut = [command.rfind("&&").map(|i| i + 2), command.rfind(';').map(|i| i + 1)].into_iter().flatten().max();
+    let quoted = command.contains(['\'', '"']);
+    let script = match cut {
+        _ if command.contains('|') => command.to_string(),
+        Some(_) if quoted => command.to_string(),
+        Some(i) => format!("{} exec {}", command[..i].trim_end(), command[i..].trim_start()),
+        None if command.contains('&') => command.to_string(),
+        None => format!("exec {command}"),
+    };
+    vec!["sh".into(), "-c".into(), script]
 }
 
 fn language_id(service: &Service) -> &'static str {
@@ -727,6 +744,13 @@ fn plan_image(
             images.insert("runtime".into(), tool("distroless-cc")?);
             command = std::iter::once(format!("/app/{program}")).chain(start.iter().skip(1).cloned()).collect();
             dev_command = vec!["cargo".into(), "run".into()];
+            // A binary that is PID 1 gets no default SIGTERM handling: unless the app installs a handler, every
+            // stop waits out the grace period and kills it. tini forwards the signal to apps that do handle it and
+            // ends those that do not. CLIs keep the binary as their entrypoint so that arguments reach it.
+            if matches!(main.kind.value, Kind::Web | Kind::Worker) {
+                entrypoint = vec!["/usr/bin/tini".into(), "--".into()];
+                extra.insert("init".into(), "tini".into());
+            }
             // Rocket listens on 127.0.0.1 unless configured, which no one outside the container reaches.
             if let Some(f) = main.framework.as_ref().filter(|f| f.value == "Rocket") {
                 env.push(Item {
@@ -951,6 +975,13 @@ fn plan_image(
             // cgo links libc: the glibc runtime image, and a build on the target platform.
             images.insert("runtime".into(), tool("distroless-cc")?);
         }
+        if lang == "rust" && !runtime_packages.is_empty() {
+            // Libraries to install at run time need a package manager: Debian slim of the build image's release
+            // instead of distroless.
+            let build_image = images.get("build").cloned().unwrap_or_default();
+            let slim = if build_image.contains("bookworm") { "debian-bookworm-slim" } else { "debian-trixie-slim" };
+            images.insert("runtime".into(), tool(slim)?);
+        }
     }
     if lang == "php" {
         let wanted: Vec<&str> = main
@@ -1059,4 +1090,24 @@ fn plan_image(
         base_images,
         line: format!("{} {}", lang, resolved.line),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exec_form;
+
+    #[test]
+    fn shell_commands_exec_their_last_command() {
+        let sh = |script: &str| vec!["sh".to_string(), "-c".to_string(), script.to_string()];
+        assert_eq!(exec_form("gunicorn app:app"), vec!["gunicorn", "app:app"]);
+        assert_eq!(exec_form("gunicorn -b :$PORT app:app"), sh("exec gunicorn -b :$PORT app:app"));
+        assert_eq!(
+            exec_form("flask db upgrade; flask translate compile; gunicorn microblog:app"),
+            sh("flask db upgrade; flask translate compile; exec gunicorn microblog:app")
+        );
+        assert_eq!(exec_form("npm run migrate && node server.js"), sh("npm run migrate && exec node server.js"));
+        assert_eq!(exec_form("node a.js | tee log"), sh("node a.js | tee log"));
+        assert_eq!(exec_form("migrate || true; serve"), sh("migrate || true; serve"));
+        assert_eq!(exec_form("echo 'a;b' && run"), sh("echo 'a;b' && run"));
+    }
 }

@@ -1052,7 +1052,9 @@ impl<'a, 'b> Checker<'a, 'b> {
                 "RUN with a pipe but no `-o pipefail`: a failing command before `|` is ignored",
             );
         }
-        let install_words = ["install", "add", "groupinstall", "localinstall", "in", "reinstall", "satisfy"];
+        // `apt-get download` and `source` read the fresh index too (a package unpacked for another architecture).
+        let install_words =
+            ["install", "add", "groupinstall", "localinstall", "in", "reinstall", "satisfy", "download", "source"];
         let any_install = script.commands.iter().any(|c| {
             // `xargs apt-get install -y < deps.txt` installs too (docker-library's tomcat images).
             let words = xargs_command(c);
