@@ -958,7 +958,8 @@ impl<'r> Gate<'r> {
     fn compose_container(&self, service: &str) -> Option<String> {
         let run = format!("label={RUN_LABEL}={}", self.run_id);
         let svc = format!("label=com.docker.compose.service={service}");
-        let out = self.quick(&["ps", "-q", "--filter", &run, "--filter", &svc]).ok()?;
+        // `-a`: a container that exited at once is still this service's, and its log says why.
+        let out = self.quick(&["ps", "-a", "-q", "--filter", &run, "--filter", &svc]).ok()?;
         out.stdout.split_whitespace().next().map(str::to_string)
     }
 
