@@ -722,6 +722,14 @@ fn write_report(
         .filter_map(|c| serde_json::from_value::<Vec<stowage_render::ControlResult>>(c.clone()).ok())
         .flatten()
         .collect();
+    // Checks besides rules that any stage published as its `checks` fact (verify does: builds and health probes).
+    let checks: Vec<stowage_render::Check> = summary
+        .facts
+        .values()
+        .filter_map(|f| f.get("checks"))
+        .filter_map(|c| serde_json::from_value::<Vec<stowage_render::Check>>(c.clone()).ok())
+        .flatten()
+        .collect();
     let input = stowage_render::Input {
         app: &summary.app,
         version: env!("CARGO_PKG_VERSION"),
@@ -730,6 +738,7 @@ fn write_report(
         suppressed: &suppressed,
         rules: &summary.rules,
         controls: &controls,
+        checks: &checks,
         docs_url,
     };
     let json = serde_json::to_string_pretty(summary).expect("summary serializes") + "\n";

@@ -1,12 +1,13 @@
 //! JUnit XML, as test report viewers (Jenkins, GitLab, CI step summaries) read it: one test suite per file, one
 //! test case per (file, rule). A rule with findings in a file is a failure listing them; a rule whose findings
-//! there were all silenced by inline ignores is skipped, with the reasons. No `time` attributes: nothing here is
-//! timed, and the output stays byte-identical across runs.
+//! there were all silenced by inline ignores is skipped, with the reasons. Checks that are not rules (verify's
+//! builds and health probes) follow as a test suite per stage, one test case each. Only those carry `time`
+//! attributes: everything else stays byte-identical across runs.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::{Finding, Input, escape_xml};
+use crate::{Check, CheckStatus, Finding, Input, escape_xml};
 
 #[derive(Default)]
 struct Case<'a> {
@@ -30,9 +31,10 @@ pub fn render(input: &Input) -> String {
             .push((&s.finding, &s.reason));
     }
     let total = |pick: &dyn Fn(&Case) -> bool| files.values().flat_map(|c| c.values()).filter(|c| pick(c)).count();
-    let tests = total(&|_| true);
-    let failures = total(&|c| !c.failed.is_empty());
-    let skipped = total(&|c| c.failed.is_empty());
+    let checks = |status: CheckStatus| input.checks.iter().filter(|c| c.status == status).count();
+    let tests = total(&|_| true) + input.checks.len();
+    let failures = total(&|c| !c.failed.is_empty()) + checks(CheckStatus::Failed);
+    let skipped = total(&|c| c.failed.is_empty()) + checks(CheckStatus::Skipped);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
@@ -90,6 +92,45 @@ pub fn render(input: &Input) -> String {
                     escape_xml(&body)
                 );
             }
+            out.push_str("    </testcase>\n");
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    let mut suites: BTreeMap<&str, Vec<&Check>> = BTreeMap::new();
+    for check in input.checks {
+        suites.entry(&check.suite).or_default().push(check);
+    }
+    for (suite, list) in suites {
+        let count = |status: CheckStatus| list.iter().filter(|c| c.status == status).count();
+        let seconds: f64 = list.iter().filter_map(|c| c.seconds).sum();
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{seconds:.3}\">",
+            escape_xml(suite),
+            list.len(),
+            count(CheckStatus::Failed),
+            count(CheckStatus::Skipped)
+        );
+        for check in list {
+            let _ = write!(
+                out,
+                "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\"",
+                escape_xml(suite),
+                escape_xml(&check.name),
+                escape_xml(&check.file)
+            );
+            if let Some(seconds) = check.seconds {
+                let _ = write!(out, " time=\"{seconds:.3}\"");
+            }
+            out.push_str(">\n");
+            let message = escape_xml(&check.message);
+            let _ = match check.status {
+                CheckStatus::Passed => writeln!(out, "      <system-out>{message}</system-out>"),
+                CheckStatus::Failed => {
+                    writeln!(out, "      <failure type=\"error\" message=\"{message}\">{message}</failure>")
+                }
+                CheckStatus::Skipped => writeln!(out, "      <skipped message=\"{message}\"/>"),
+            };
             out.push_str("    </testcase>\n");
         }
         out.push_str("  </testsuite>\n");

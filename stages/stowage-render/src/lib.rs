@@ -60,6 +60,33 @@ pub struct ControlResult {
     pub findings: usize,
 }
 
+/// A check a stage ran that is not a rule over a file: verify's image builds and health probes. JUnit shows each as
+/// a test case, timed when it took measurable time.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    /// The stage that ran it, the JUnit test suite (`verify`).
+    pub suite: String,
+    /// What was checked (`build demo`, `api healthy`).
+    pub name: String,
+    /// The file it concerns (the Dockerfile, the compose file).
+    pub file: String,
+    pub status: CheckStatus,
+    /// What happened: the measurement when it passed, the reason when it failed or was skipped.
+    pub message: String,
+    /// Seconds it took, for the JUnit `time` attribute; timings appear nowhere else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    Passed,
+    Failed,
+    Skipped,
+}
+
 /// Everything a report is rendered from.
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
@@ -75,6 +102,8 @@ pub struct Input<'a> {
     pub rules: &'a [RuleInfo],
     /// Compliance controls, when frameworks were chosen.
     pub controls: &'a [ControlResult],
+    /// Checks stages ran besides their rules (verify's builds and probes), as published in their `checks` fact.
+    pub checks: &'a [Check],
     /// The web address rule pages are published under (`https://example.com/stowage/`), from `[report] docs_url`
     /// or `lint --docs-url`; empty when none is configured, and then only rules whose page is already a web address
     /// get a link.
@@ -306,6 +335,7 @@ mod tests {
             suppressed: &[],
             rules,
             controls: &[],
+            checks: &[],
             docs_url,
         }
     }

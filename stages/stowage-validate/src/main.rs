@@ -399,6 +399,7 @@ fn lint_main(args: &[String]) -> ExitCode {
             suppressed: &result.suppressed,
             rules: &rules,
             controls: &controls,
+            checks: &[],
             docs_url: &docs_url,
         };
         for (format, path) in &reports {

@@ -199,6 +199,62 @@ fn junit_follows_the_xsd_and_junitparser_counts_agree() {
     assert_eq!(counts, vec![failed.len() + skipped.len(), failed.len(), skipped.len()]);
 }
 
+/// The verify gate's checks (builds, health probes) are JUnit test cases of their own suite, timed, beside the
+/// rule cases; the XSD and junitparser accept them and count them.
+#[test]
+fn junit_holds_verify_checks_as_timed_test_cases() {
+    use stowage_render::{Check, CheckStatus};
+    let dir = scratch("junit-checks");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (findings, suppressed, rules) = synthetic(20);
+    let check = |name: &str, status: CheckStatus, message: &str, seconds: Option<f64>| Check {
+        suite: "verify".into(),
+        name: name.into(),
+        file: "Dockerfile".into(),
+        status,
+        message: message.into(),
+        seconds,
+    };
+    let checks = vec![
+        check("build demo", CheckStatus::Passed, "built, 12.3 MB", Some(4.25)),
+        check(
+            "api (web) healthy",
+            CheckStatus::Failed,
+            "http GET /health on port 8000: HTTP 503 <at> \"x\"",
+            Some(60.0),
+        ),
+        check("worker (worker) healthy", CheckStatus::Skipped, "not run alone: it needs redis", None),
+    ];
+    let input = stowage_render::Input {
+        app: "demo",
+        version: "0.0.0",
+        src_prefix: "",
+        findings: &findings,
+        suppressed: &suppressed,
+        rules: &rules,
+        controls: &[],
+        checks: &checks,
+        docs_url: "",
+    };
+    let xml = stowage_render::Format::Junit.render(&input).unwrap();
+    let path = dir.join("r.xml");
+    std::fs::write(&path, &xml).unwrap();
+    assert!(xml.contains("<testcase classname=\"verify\" name=\"build demo\" file=\"Dockerfile\" time=\"4.250\">"));
+    assert!(xml.contains("HTTP 503 &lt;at&gt; &quot;x&quot;"), "check messages are escaped:\n{xml}");
+    let xsd = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../stowage-render/tests/data/junit-10.xsd");
+    let xmllint = system_judge("xmllint", "JUnit XML is checked against its XSD");
+    let output = Command::new(xmllint).arg("--noout").arg("--schema").arg(&xsd).arg(&path).output().unwrap();
+    assert!(output.status.success(), "xmllint rejects the JUnit XML:\n{}", String::from_utf8_lossy(&output.stderr));
+    let python = judges::judge("python", "junitparser reads the JUnit XML");
+    let script = "import sys\nfrom junitparser import JUnitXml\nx = JUnitXml.fromfile(sys.argv[1])\n\
+                  s = [s for s in x if s.name == 'verify'][0]\ncases = list(s)\n\
+                  print(len(cases), sum(1 for c in cases if not c.is_passed and not c.is_skipped), \
+                  sum(1 for c in cases if c.is_skipped), sum(c.time or 0 for c in cases))\n";
+    let output = Command::new(python).arg("-c").arg(script).arg(&path).output().unwrap();
+    assert!(output.status.success(), "junitparser failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "3 1 1 64.25");
+}
+
 /// `count` synthetic findings over 40 files and 30 rules, a tenth of them ignored inline.
 fn synthetic(
     count: usize,
@@ -239,6 +295,7 @@ fn markdown_of_10000_findings_fits_a_pull_request_comment() {
         suppressed: &suppressed,
         rules: &rules,
         controls: &[],
+        checks: &[],
         docs_url: "",
     };
     let md = stowage_render::Format::Markdown.render(&input).unwrap();
@@ -367,6 +424,7 @@ fn html_opens_in_chromium_with_the_json_numbers() {
         suppressed: &suppressed,
         rules: &rules,
         controls: &[],
+        checks: &[],
         docs_url: "",
     };
     let page = dir.join("big.html");

@@ -256,8 +256,63 @@ pub fn run_stage(run: &mut Run) -> Result<(), StageError> {
     let engine_name = gate.engine.name();
     let run_id = gate.run_id.clone();
     drop(gate);
-    run.set_facts(serde_json::json!({ "engine": engine_name, "run": run_id, "measurements": measurements }));
+    let checks = checks(&measurements);
+    run.set_facts(serde_json::json!({
+        "engine": engine_name, "run": run_id, "measurements": measurements, "checks": checks
+    }));
     Ok(())
+}
+
+/// The gate's checks as reports show them besides rules (JUnit test cases): each image's build, each service's
+/// health alone or with its backing services, and under `kube play`; the reason when one failed or did not run.
+fn checks(measurements: &[Measurement]) -> Vec<serde_json::Value> {
+    let check = |name: String, file: &str, status: &str, message: String, seconds: Option<f64>| {
+        let mut c = serde_json::json!({
+            "suite": "verify", "name": name, "file": file, "status": status, "message": message
+        });
+        if let Some(s) = seconds {
+            c["seconds"] = s.into();
+        }
+        c
+    };
+    let mut out = Vec::new();
+    for m in measurements {
+        let (status, message) = if m.built {
+            ("passed", format!("built, {:.1} MB", m.size_bytes.unwrap_or(0) as f64 / 1e6))
+        } else {
+            ("failed", "did not build: the VF001 finding names the step and the log tail".to_string())
+        };
+        out.push(check(format!("build {}", m.image), &m.dockerfile, status, message, Some(m.build_seconds)));
+        for s in &m.services {
+            let seconds = s.start_to_healthy_ms.map(|ms| ms as f64 / 1000.0);
+            let status = if s.healthy {
+                "passed"
+            } else if s.probe.starts_with("not ") {
+                "skipped"
+            } else {
+                "failed"
+            };
+            out.push(check(
+                format!("{} ({}) healthy", s.service, s.kind),
+                &m.dockerfile,
+                status,
+                s.probe.clone(),
+                seconds,
+            ));
+            if let Some(k) = &s.kube {
+                let status = if k.healthy { "passed" } else { "failed" };
+                let seconds = k.start_to_healthy_ms.map(|ms| ms as f64 / 1000.0);
+                out.push(check(
+                    format!("{} healthy under kube play", s.service),
+                    &m.dockerfile,
+                    status,
+                    k.probe.clone(),
+                    seconds,
+                ));
+            }
+        }
+    }
+    out
 }
 
 struct Gate<'r> {

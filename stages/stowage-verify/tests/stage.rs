@@ -238,7 +238,15 @@ fn a_healthy_web_service_passes_with_every_hardening_flag() {
             "/app/uploads:rw,mode=1777",
             "127.0.0.1::8000",
         ],
-        expect_text: &["healthy in", "http GET /health on port 8000", "\"size_bytes\": 12345678"],
+        // The checks reports show as JUnit test cases: the build and the health probe, passed.
+        expect_text: &[
+            "healthy in",
+            "http GET /health on port 8000",
+            "\"size_bytes\": 12345678",
+            "\"name\": \"build demo\"",
+            "\"name\": \"api (web) healthy\"",
+            "\"status\": \"passed\"",
+        ],
         ..case("healthy_web")
     });
 }
@@ -258,7 +266,13 @@ fn a_failed_build_names_the_step_line_and_masks_secrets_in_the_log() {
         }),
         expect_exit: 1,
         expect_rules: &["VF001"],
-        expect_text: &["\"line\": 4", "at `RUN pip install -r requirements.txt`", "exit status 1", "did not build"],
+        expect_text: &[
+            "\"line\": 4",
+            "at `RUN pip install -r requirements.txt`",
+            "exit status 1",
+            "did not build",
+            "\"status\": \"failed\"",
+        ],
         forbid_text: &["wJalrXUtnFEMI"],
         ..case("build_fails")
     });
