@@ -325,34 +325,7 @@ pub fn render(
             ingress.push(rule);
         }
         np.set("ingress", Node::List(ingress));
-        let mut dns_ports = Vec::new();
-        for proto in ["UDP", "TCP"] {
-            let mut p = Node::map();
-            p.set("port", Node::Int(53)).set("protocol", Node::str(proto));
-            dns_ports.push(p);
-        }
-        let mut dns = Node::map();
-        dns.set("ports", Node::List(dns_ports));
-        let mut egress = vec![dns];
-        let backing: Vec<u16> = s
-            .backing_services
-            .iter()
-            .filter(|b| b.required)
-            .filter_map(|b| policies.backing.get(&b.name))
-            .map(|b| b.port)
-            .collect();
-        if !backing.is_empty() {
-            let mut ports = Vec::new();
-            for p in backing {
-                let mut n = Node::map();
-                n.set("port", Node::Int(p.into())).set("protocol", Node::str("TCP"));
-                ports.push(n);
-            }
-            let mut rule = Node::map();
-            rule.set("ports", Node::List(ports));
-            egress.push(rule);
-        }
-        np.set("egress", Node::List(egress));
+        np.set("egress", Node::List(egress_rules(s, policies, options, &[])));
         docs.push(object("networking.k8s.io/v1", "NetworkPolicy", metadata(&s.name, s, app, &[]), Some(("spec", np))));
 
         let mut text = String::new();
@@ -415,8 +388,38 @@ pub fn render(
                 names.join(", ")
             ));
         }
+        // Production reaches its backing services (managed databases) only in the configured networks.
+        let backed: Vec<&&Service> = services.iter().filter(|s| !backing_ports(s, policies).is_empty()).collect();
+        let mut patches = Vec::new();
+        if overlay == "prod" && !backed.is_empty() {
+            if options.egress_cidrs.is_empty() {
+                k.comment(
+                    "Backing services are reachable on their ports at any address: set `egress_cidrs` under \
+                     [stages.orchestrate] in stowage.toml to the networks they run in.",
+                );
+            }
+            for s in backed.iter().filter(|_| !options.egress_cidrs.is_empty()) {
+                let mut spec = Node::map();
+                spec.set("egress", Node::List(egress_rules(s, policies, options, &options.egress_cidrs)));
+                let mut meta = Node::map();
+                meta.set("name", Node::str(s.name.clone()));
+                let patch = object("networking.k8s.io/v1", "NetworkPolicy", meta, Some(("spec", spec)));
+                let file = format!("{}-egress.yaml", s.name);
+                let note = format!(
+                    "{}'s egress in production: its backing services only in `egress_cidrs` ([stages.orchestrate]).",
+                    s.name
+                );
+                files.push((format!("deploy/kustomize/overlays/prod/{file}"), yaml::render(&[HEADER, &note], &patch)));
+                let mut entry = Node::map();
+                entry.set("path", Node::str(file));
+                patches.push(entry);
+            }
+        }
         k.set("namespace", Node::str(namespace));
         k.set("resources", Node::strs(&["namespace.yaml", "../../base"]));
+        if !patches.is_empty() {
+            k.set("patches", Node::List(patches));
+        }
         let mut pairs = Node::map();
         pairs.set("app.kubernetes.io/instance", Node::str(format!("{app_name}-{overlay}")));
         let mut l = Node::map();
@@ -468,6 +471,58 @@ fn ingress(routed: &[(&Service, u16)], options: &Options, app: &str) -> String {
     meta.set("name", Node::str(app_name)).set("labels", labels);
     let object = object("networking.k8s.io/v1", "Ingress", meta, Some(("spec", spec)));
     yaml::render(&[HEADER], &object)
+}
+
+/// The ports of the backing services a service needs.
+fn backing_ports(s: &Service, policies: &Policies) -> Vec<u16> {
+    s.backing_services
+        .iter()
+        .filter(|b| b.required)
+        .filter_map(|b| policies.backing.get(&b.name))
+        .map(|b| b.port)
+        .collect()
+}
+
+/// A service's egress rules: DNS; its backing services' ports, at the `cidrs` given (any address without); then
+/// `[stages.orchestrate] extra_egress`.
+fn egress_rules(s: &Service, policies: &Policies, options: &Options, cidrs: &[String]) -> Vec<Node> {
+    let port = |number: u16, protocol: &str| {
+        let mut n = Node::map();
+        n.set("port", Node::Int(number.into())).set("protocol", Node::str(protocol));
+        n
+    };
+    let to = |cidrs: &[String]| {
+        let blocks = cidrs
+            .iter()
+            .map(|c| {
+                let mut block = Node::map();
+                block.set("cidr", Node::str(c.clone()));
+                let mut peer = Node::map();
+                peer.set("ipBlock", block);
+                peer
+            })
+            .collect();
+        Node::List(blocks)
+    };
+    let mut dns = Node::map();
+    dns.set("ports", Node::List(vec![port(53, "UDP"), port(53, "TCP")]));
+    let mut egress = vec![dns];
+    let backing = backing_ports(s, policies);
+    if !backing.is_empty() {
+        let mut rule = Node::map();
+        if !cidrs.is_empty() {
+            rule.set("to", to(cidrs));
+        }
+        rule.set("ports", Node::List(backing.into_iter().map(|p| port(p, "TCP")).collect()));
+        egress.push(rule);
+    }
+    for extra in &options.extra_egress {
+        let mut rule = Node::map();
+        rule.set("to", to(std::slice::from_ref(&extra.cidr)))
+            .set("ports", Node::List(vec![port(extra.port, extra.protocol)]));
+        egress.push(rule);
+    }
+    egress
 }
 
 fn kustomization(name: &str) -> Node {

@@ -55,7 +55,10 @@
 //! `ingress_host` (no default: without a host no Ingress is written, and the prod overlay says so), `ingress_class`
 //! (`"nginx"`), `ingress_tls_secret` (a TLS Secret the user provides in the namespace; none by default, then the
 //! Ingress serves plain HTTP) and `ingress_namespace` (`"ingress-nginx"`), the namespace of the ingress controller
-//! that the NetworkPolicies let reach the app's port. The user and group are
+//! that the NetworkPolicies let reach the app's port; `egress_cidrs` (none by default), the networks the production
+//! backing services run in, which the prod overlay's NetworkPolicies restrict their ports to (without it they are
+//! reachable at any address, and the overlay says so), and `extra_egress`, destinations every service may reach
+//! (`"203.0.113.0/24:443"`, `"CIDR:PORT/UDP"`). The user and group are
 //! `[stages.dockerfile]` `uid` and `gid` (default 10001), the same keys the dockerfile stage reads, so the image's
 //! USER and compose's `user:` agree.
 
@@ -91,6 +94,41 @@ pub struct Options {
     pub ingress_tls_secret: String,
     /// Where the ingress controller runs, for the NetworkPolicies.
     pub ingress_namespace: String,
+    /// The networks the production backing services run in (managed databases): the prod overlay's NetworkPolicies
+    /// reach the backing services' ports there only. Empty: at any address, and the overlay says so.
+    pub egress_cidrs: Vec<String>,
+    /// Further destinations every service may reach (an external API): `CIDR:PORT`, `CIDR:PORT/UDP`.
+    pub extra_egress: Vec<Egress>,
+}
+
+/// One extra egress destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Egress {
+    pub cidr: String,
+    pub port: u16,
+    pub protocol: &'static str,
+}
+
+/// Whether `text` is an IPv4 or IPv6 network in CIDR notation (`10.0.0.0/8`, `2001:db8::/32`).
+fn is_cidr(text: &str) -> bool {
+    let Some((address, prefix)) = text.split_once('/') else { return false };
+    match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(_)) => prefix.parse::<u8>().is_ok_and(|p| p <= 32),
+        Ok(std::net::IpAddr::V6(_)) => prefix.parse::<u8>().is_ok_and(|p| p <= 128),
+        Err(_) => false,
+    }
+}
+
+/// `CIDR:PORT` or `CIDR:PORT/TCP|UDP|SCTP`.
+fn parse_egress(text: &str) -> Option<Egress> {
+    let (cidr, rest) = text.rsplit_once(':')?;
+    let (port, protocol) = match rest.split_once('/') {
+        Some((p, proto)) => (p, proto),
+        None => (rest, "TCP"),
+    };
+    let protocol = ["TCP", "UDP", "SCTP"].into_iter().find(|p| p.eq_ignore_ascii_case(protocol))?;
+    let port = port.parse::<u16>().ok().filter(|p| *p > 0)?;
+    is_cidr(cidr).then(|| Egress { cidr: cidr.to_string(), port, protocol })
 }
 
 impl Options {
@@ -108,6 +146,8 @@ impl Options {
             ingress_class: "nginx".into(),
             ingress_tls_secret: String::new(),
             ingress_namespace: "ingress-nginx".into(),
+            egress_cidrs: Vec::new(),
+            extra_egress: Vec::new(),
         }
     }
 
@@ -132,6 +172,41 @@ impl Options {
         let Some(table) = config.stage_options.get("orchestrate") else { return Ok(options) };
         let table = table.as_object().ok_or("`[stages.orchestrate]` must be a table")?;
         for (key, value) in table {
+            // The two lists: every entry checked, the key's line named when one is wrong.
+            if key == "egress_cidrs" || key == "extra_egress" {
+                let entries: Vec<&str> = value
+                    .as_array()
+                    .map(|a| a.iter().map(|v| v.as_str()).collect::<Option<Vec<&str>>>())
+                    .unwrap_or(None)
+                    .ok_or_else(|| {
+                        format!(
+                            "{}: `stages.orchestrate.{key}` must be a list of strings",
+                            at(&format!("stages.orchestrate.{key}"))
+                        )
+                    })?;
+                for entry in entries {
+                    if key == "egress_cidrs" {
+                        if !is_cidr(entry) {
+                            return Err(format!(
+                                "{}: `stages.orchestrate.egress_cidrs` entry {entry:?} is not a network in CIDR \
+                                 notation, such as \"10.0.0.0/8\"",
+                                at("stages.orchestrate.egress_cidrs")
+                            ));
+                        }
+                        options.egress_cidrs.push(entry.to_string());
+                    } else {
+                        let egress = parse_egress(entry).ok_or_else(|| {
+                            format!(
+                                "{}: `stages.orchestrate.extra_egress` entry {entry:?} is not `CIDR:PORT` or \
+                                 `CIDR:PORT/UDP`, such as \"203.0.113.0/24:443\"",
+                                at("stages.orchestrate.extra_egress")
+                            )
+                        })?;
+                        options.extra_egress.push(egress);
+                    }
+                }
+                continue;
+            }
             let slot = match key.as_str() {
                 "image_repository" => &mut options.image_repository,
                 "cpus" => &mut options.cpus,
@@ -147,7 +222,7 @@ impl Options {
                     return Err(format!(
                         "{}: unknown key `stages.orchestrate.{other}`; known keys: image_repository, cpus, memory, \
                          cpus_reservation, memory_reservation, bind_address, ingress_host, ingress_class, \
-                         ingress_tls_secret, ingress_namespace",
+                         ingress_tls_secret, ingress_namespace, egress_cidrs, extra_egress",
                         at(&format!("stages.orchestrate.{other}"))
                     ));
                 }

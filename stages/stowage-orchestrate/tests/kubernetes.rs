@@ -194,6 +194,72 @@ fn ingress_routes_to_rendered_services_and_only_with_a_host() {
     assert!(with_ingress >= 1, "no fixture configures an Ingress");
 }
 
+/// Backing services reached in production only in `egress_cidrs` (the monorepo fixture's stowage.toml sets
+/// 10.20.0.0/16 and an extra 203.0.113.0/24:443): in the rendered prod overlay the backing ports go to that network,
+/// in dev to any address, and the extra destination is in both. Without `egress_cidrs`, the prod overlay says how
+/// to restrict them.
+#[test]
+fn production_egress_to_backing_services_stays_in_the_configured_networks() {
+    let (apps, out) = rendered("egress");
+    let mut configured_apps = 0;
+    for app in &apps {
+        let name = app.file_name().unwrap().to_string_lossy().to_string();
+        let configured = std::fs::read_to_string(app.join("stowage.toml")).is_ok_and(|t| t.contains("egress_cidrs"));
+        for overlay in ["dev", "prod"] {
+            let text = std::fs::read_to_string(out.join(format!("{name}-{overlay}.yaml"))).unwrap();
+            let (docs, errors) = stowage_yaml::parse(&text);
+            assert!(errors.is_empty(), "{name}: {errors:?}");
+            for np in docs
+                .iter()
+                .filter_map(|d| d.root.as_ref())
+                .filter(|n| n.get("kind").and_then(|k| k.str()) == Some("NetworkPolicy"))
+            {
+                let policy = np.path(&["metadata", "name"]).and_then(|v| v.str()).unwrap_or("").to_string();
+                let rules = np.path(&["spec", "egress"]).map_or(&[][..], |e| e.seq());
+                let cidrs_of = |port: i64| -> Option<Vec<String>> {
+                    let rule = rules.iter().find(|r| {
+                        r.get("ports").is_some_and(|ps| {
+                            ps.seq()
+                                .iter()
+                                .any(|p| p.get("port").and_then(|v| v.str()).and_then(|v| v.parse().ok()) == Some(port))
+                        })
+                    })?;
+                    Some(
+                        rule.get("to")
+                            .map_or(&[][..], |t| t.seq())
+                            .iter()
+                            .filter_map(|peer| {
+                                peer.path(&["ipBlock", "cidr"]).and_then(|c| c.str()).map(str::to_string)
+                            })
+                            .collect(),
+                    )
+                };
+                if configured {
+                    assert_eq!(
+                        cidrs_of(443),
+                        Some(vec!["203.0.113.0/24".to_string()]),
+                        "{name}/{overlay}/{policy}: extra egress"
+                    );
+                }
+                let Some(backing) = cidrs_of(5432).or_else(|| cidrs_of(6379)) else { continue };
+                let expected: Vec<String> =
+                    if configured && overlay == "prod" { vec!["10.20.0.0/16".into()] } else { Vec::new() };
+                assert_eq!(backing, expected, "{name}/{overlay}/{policy}: where the backing services are reached");
+            }
+        }
+        let prod = std::fs::read_to_string(app.join("deploy/kustomize/overlays/prod/kustomization.yaml")).unwrap();
+        let backed = std::fs::read_to_string(out.join(format!("{name}-prod.yaml"))).unwrap().contains("port: 5432")
+            || std::fs::read_to_string(out.join(format!("{name}-prod.yaml"))).unwrap().contains("port: 6379");
+        assert_eq!(
+            prod.contains("set `egress_cidrs`"),
+            backed && !configured,
+            "{name}: the prod overlay's note on egress_cidrs"
+        );
+        configured_apps += usize::from(configured);
+    }
+    assert!(configured_apps >= 1, "no fixture configures egress_cidrs");
+}
+
 /// What a case breaks, in which document, the text replaced after a marker, and the rules that must fire.
 type Break<'a> = (&'a str, usize, &'a str, &'a str, &'a str, &'a [&'a str]);
 
