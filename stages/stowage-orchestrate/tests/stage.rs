@@ -85,4 +85,22 @@ fn renders_from_the_model_and_refuses_bad_input() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("stowage.toml:7: unknown key `stages.orchestrate.replicas`"), "{stderr}");
     assert!(!dir.join("out/compose.yaml").exists(), "nothing is written on bad input");
+
+    for (options, expected) in [
+        (serde_json::json!({ "egress_cidrs": ["10.0.0.0/33"] }), "entry \"10.0.0.0/33\" is not a network in CIDR"),
+        (serde_json::json!({ "egress_cidrs": "10.0.0.0/8" }), "`stages.orchestrate.egress_cidrs` must be a list"),
+        (serde_json::json!({ "extra_egress": ["203.0.113.0/24"] }), "is not `CIDR:PORT` or `CIDR:PORT/UDP`"),
+        (serde_json::json!({ "extra_egress": ["203.0.113.0/24:443/ICMP"] }), "is not `CIDR:PORT`"),
+    ] {
+        let (code, stderr) =
+            run(&dir, serde_json::json!({ "analyze": model() }), serde_json::json!({ "orchestrate": options }));
+        assert_eq!(code, Some(2), "{options}: {stderr}");
+        assert!(stderr.contains(expected), "{options}: {stderr}");
+        assert!(!dir.join("out/compose.yaml").exists(), "nothing is written on bad input");
+    }
+    let options = serde_json::json!({ "orchestrate": {
+        "egress_cidrs": ["10.20.0.0/16", "fd00::/8"], "extra_egress": ["2001:db8::/32:8443/udp"]
+    } });
+    let (code, stderr) = run(&dir, serde_json::json!({ "analyze": model() }), options);
+    assert_eq!(code, Some(0), "IPv6 networks and a protocol are accepted: {stderr}");
 }
