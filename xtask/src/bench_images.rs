@@ -367,7 +367,7 @@ pub fn apps_section(root: &Path, apps_dir: &Path) -> Result<String> {
             .findings()
             .into_iter()
             .filter(|(rule, _)| rule.starts_with("VF"))
-            .map(|(rule, message)| format!("{rule}: {}", one_line(&message, 160)))
+            .map(|(rule, message)| format!("{rule}: {}", one_line(&message, 260)))
             .collect();
         if measured.is_empty() {
             let why = failures.first().cloned().unwrap_or_else(|| {
@@ -440,15 +440,37 @@ pub fn apps_section(root: &Path, apps_dir: &Path) -> Result<String> {
     Ok(s)
 }
 
-/// `text` on one line, at most `max` characters.
+/// `text` on one line, at most `max` characters. A message that quotes a log keeps its head and the log's last
+/// characters, where the error is.
 fn one_line(text: &str, max: usize) -> String {
     let flat = text.replace("\\n", " ").split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max { flat } else { flat.chars().take(max).collect::<String>() + "..." }
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let chars: Vec<char> = flat.chars().collect();
+    match flat.find("ends with:") {
+        Some(at) => {
+            let head: String = flat[..at + "ends with:".len()].chars().take(max / 2).collect();
+            let tail: String = chars[chars.len().saturating_sub(max / 2)..].iter().collect();
+            format!("{head} ... {tail}")
+        }
+        None => chars[..max].iter().collect::<String>() + "...",
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_messages_keep_the_end_of_the_log() {
+        let message =
+            format!("`api` exited; its log ends with:\\n  {}\\n  ImportError: no module named x", "noise ".repeat(60));
+        let short = one_line(&message, 120);
+        assert!(short.starts_with("`api` exited; its log ends with: ..."), "{short}");
+        assert!(short.ends_with("ImportError: no module named x"), "{short}");
+        assert_eq!(one_line("a\\nb", 120), "a b");
+    }
 
     #[test]
     fn base_images_resolve_arg_defaults_and_skip_stages() {

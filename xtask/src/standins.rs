@@ -4,7 +4,10 @@
 //!
 //! The recipes are data (`policies/standins.toml`, `policies/standins/`). Every image is keyed by the SHA-256 of
 //! what made it (the base's suite and mirror and its cleanup, a recipe's Containerfile, the files it copies, its
-//! arguments and names), kept as the label `io.stowage.standin.recipe`: an image whose label matches is reused.
+//! arguments and names, and the version of a machine toolchain it copies), kept as the label
+//! `io.stowage.standin.recipe`: an image whose label matches is reused. Two recipes reach beyond Debian's mirror: the
+//! Rust stand-in copies this machine's toolchain (Debian's rustc is too old for current crates), and those marked
+//! `ca_secret` install from a package registry through the machine's CA bundle, passed as a build secret.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
