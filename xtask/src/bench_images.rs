@@ -334,7 +334,7 @@ pub const APPS_HEADING: &str = "## Images of the real apps, built and run";
 /// The real apps of tests/apps-expected/apps.tsv that were fetched into `apps_dir`, each copied without its own
 /// container files and containerized with the verify gate on the stand-ins: every image built, sized, and run
 /// hardened until healthy, or the gate's first finding saying why not. No baseline exists for them, so there is no
-/// ratio; no generator was tuned on them. Apps not in `apps_dir` are named as not fetched.
+/// ratio. Apps not in `apps_dir` are named as not fetched.
 pub fn apps_section(root: &Path, apps_dir: &Path) -> Result<String> {
     let engine = crate::standins::engine(None)?;
     let scratch = root.join("target/bench-images-apps");
@@ -419,9 +419,12 @@ pub fn apps_section(root: &Path, apps_dir: &Path) -> Result<String> {
         "Written by `cargo xtask bench --images-only --apps-dir <apps folder>` (after `cargo xtask standins`), with \
          {engine}. Each real app of tests/apps-expected/apps.tsv fetched into the folder is copied without its own \
          container files and containerized with the verify gate on the stand-in base images, as the fixtures are: \
-         every generated image built, run hardened and probed until healthy. No generator was tuned on these apps, \
-         so these figures stand apart from the fixtures' above. They have no naive or docker init baseline, so no \
-         ratio. A service run with its backing services under compose says so in its probe.\n"
+         every generated image built, run hardened and probed until healthy. These figures stand apart from the \
+         fixtures' above, and they are not blind: three generator fixes came from the first runs on these apps (a \
+         shell start command now execs its last command, found on microblog's Procfile; Rust native dependencies \
+         now install their system libraries, found on the diesel app; compose passes a variable the caller did \
+         not set as unset rather than empty, found on fastapi-celery-project). They have no naive or docker init \
+         baseline, so no ratio. A service run with its backing services under compose says so in its probe.\n"
     );
     let _ = writeln!(s, "Services healthy under full hardening: {healthy_services} of {services}.\n");
     let _ = writeln!(s, "| App | Image | Built | Service | Probe | Outcome |");

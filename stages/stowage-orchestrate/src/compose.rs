@@ -210,7 +210,9 @@ pub(crate) fn port(service: &Service) -> Option<(u16, bool)> {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Value {
     Literal(String),
-    /// A reference to the caller's environment: `${NAME:-}`.
+    /// A variable passed from the caller's environment (`NAME:` with no value): unset in the container when it is
+    /// unset there, so the app's own default applies (`${NAME:-}` would set it to an empty string, which an app
+    /// reading `os.environ.get("NAME", "development")` takes as given).
     Reference,
     /// A secret, read from the service's env_file.
     Secret,
@@ -280,7 +282,7 @@ fn environment(service: &Service, policies: &Policies, production: bool) -> (Nod
                 env.set(&v.value, Node::str(text));
             }
             Value::Reference => {
-                env.set(&v.value, Node::str(format!("${{{}:-}}", v.value)));
+                env.set(&v.value, Node::Null);
             }
             Value::Secret => secrets = true,
         }

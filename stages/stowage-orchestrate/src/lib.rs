@@ -44,7 +44,8 @@
 //! names with PASSWORD, SECRET, TOKEN, KEY, CREDENTIALS, DSN..., or a URL of a backing service whose URLs carry
 //! credentials, in production) is read from an `env_file` that is never committed (`.env` in development, optional;
 //! `deploy/secrets/<service>.env` in production), and any other variable is a reference to the caller's
-//! environment (`${NAME:-}`). No value of a secret is ever written.
+//! environment (`NAME:` with no value: unset in the container when unset there, so the app's own default applies).
+//! No value of a secret is ever written.
 //!
 //! # Options: `[stages.orchestrate]` in stowage.toml
 //!

@@ -11,6 +11,9 @@ pub enum Node {
     Str(String),
     Int(i64),
     Bool(bool),
+    /// No value (`key:`): in a compose `environment:`, a variable passed from the caller's environment, unset in the
+    /// container when it is unset there.
+    Null,
     /// A comment line in a map or list, written before the entry that follows it.
     Comment(String),
 }
@@ -65,6 +68,7 @@ fn scalar(node: &Node) -> String {
         Node::Str(s) => quote(s),
         Node::Int(i) => i.to_string(),
         Node::Bool(b) => b.to_string(),
+        Node::Null => "null".into(),
         Node::Map(_) => "{}".into(),
         Node::List(_) => "[]".into(),
         Node::Comment(_) => String::new(),
@@ -78,6 +82,7 @@ fn write(out: &mut String, node: &Node, indent: usize) {
             for (k, v) in entries {
                 match v {
                     Node::Comment(c) => out.push_str(&format!("{pad}# {c}\n")),
+                    Node::Null => out.push_str(&format!("{pad}{}:\n", key(k))),
                     Node::Map(_) | Node::List(_) if !v.is_empty_collection() => {
                         out.push_str(&format!("{pad}{}:\n", key(k)));
                         write(out, v, indent + 2);
@@ -131,6 +136,7 @@ mod tests {
         service.set("ports", Node::strs(&["8080:8080"]));
         service.set("read_only", Node::Bool(true));
         service.set("empty", Node::map());
+        service.set("PASSED", Node::Null);
         let mut doc = Node::map();
         doc.set("services", Node::Map(vec![("db".into(), service)]));
         let mut item = Node::map();
@@ -140,7 +146,7 @@ mod tests {
         assert_eq!(
             text,
             "# header\nservices:\n  db:\n    image: \"postgres:17\"\n    # why\n    ports:\n      - \"8080:8080\"\n    \
-             read_only: true\n    empty: {}\nwatch:\n  - action: \"sync\"\n    path: \"yes\"\n"
+             read_only: true\n    empty: {}\n    PASSED:\nwatch:\n  - action: \"sync\"\n    path: \"yes\"\n"
         );
     }
 }

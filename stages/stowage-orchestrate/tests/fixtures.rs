@@ -112,6 +112,9 @@ fn environment(text: &str, service: &str) -> (BTreeMap<String, String>, bool) {
         }
         if in_env && let Some((k, v)) = line.trim().split_once(": ") {
             env.insert(k.to_string(), v.trim_matches('"').to_string());
+        } else if in_env && let Some(k) = line.trim().strip_suffix(':') {
+            // Passed from the caller's environment: no value.
+            env.insert(k.to_string(), String::new());
         }
     }
     (env, env_file)
