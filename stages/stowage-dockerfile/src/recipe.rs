@@ -3,12 +3,12 @@
 //! | Language | Build | Runtime | Alternative (when) | Fixtures (default; alternative) |
 //! |---|---|---|---|---|
 //! | Go | `golang` on `$BUILDPLATFORM`, `GOOS`/`GOARCH` from `TARGETOS`/`TARGETARCH`, `CGO_ENABLED=0`, `-trimpath` | distroless `static` | distroless `cc` (native dependencies need libc) | `go-nethttp` |
-//! | Rust | `rust` slim on `$BUILDPLATFORM`, `--target` from `TARGETARCH` with a cross linker | distroless `cc` | - | `rust-axum` |
+//! | Rust | `rust` slim on `$BUILDPLATFORM`, `--target` from `TARGETARCH` with a cross linker | distroless `cc`, `tini` (for the target's architecture) as PID 1 for web and worker services | Debian slim with the libraries (native dependencies that link one, such as `pq-sys`; the build then runs on the target's platform) | `rust-axum` |
 //! | Python | slim, a virtual environment in `/opt/venv` built alone | the same slim image, the venv copied | uv when `uv.lock`, poetry when `poetry.lock`, else pip | `python-flask`; `python-fastapi-uv` |
 //! | Node | `npm ci` (pnpm, yarn from their lockfile), `npm install` without a lockfile | slim with `tini` as PID 1, production dependencies only | a build stage when the app has a build step | `node-express`; `node-vite-spa` |
-//! | Java | Maven or Gradle image, Spring Boot layers extracted (`jarmode=tools`) | Temurin JRE | - | `java-spring-maven`; `java-gradle-multi` |
+//! | Java | Maven or Gradle image, Spring Boot layers extracted (`jarmode=tools`) | Temurin JRE | no build tool: `javac` and `jar` in the JDK image, a runtime of the modules `jdeps` finds made with `jlink`, on distroless `java-base` | `java-spring-maven`; `java-gradle-multi`; `java-plain-jdk` |
 //! | .NET | SDK on `$BUILDPLATFORM`, `dotnet publish -a $TARGETARCH` | ASP.NET chiseled (no shell) | - | `dotnet-aspnet` |
-//! | PHP | composer image (`--no-dev`) | official Apache image listening on 8080 | - | `php-slim` |
+//! | PHP | composer image (`--no-dev`) | official Apache image listening on 8080, unknown paths to the front controller, its run files under /tmp | - | `php-slim`; `php-plain` |
 //! | Ruby | slim with build tools, Bundler deployment mode when `Gemfile.lock` | slim, the bundle copied | - | `ruby-sinatra` |
 //! | Static | Node build when the site has a build step | `nginx-unprivileged` (alpine: musl is safe for nginx) on 8080 | - | `static-site` |
 //!

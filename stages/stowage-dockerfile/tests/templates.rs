@@ -256,15 +256,17 @@ fn builds_run_on_the_right_platform() {
 /// the committed output (drift-checked against the stage), so a row cannot name a fixture that does not exercise it.
 const ROW_FIXTURES: &[(&str, &str, &[&str])] = &[
     ("Go", "go-nethttp", &["distroless/static", "CGO_ENABLED=0", "$BUILDPLATFORM"]),
-    ("Rust", "rust-axum", &["distroless/cc", "--target \"$target\"", "$BUILDPLATFORM"]),
+    ("Rust", "rust-axum", &["distroless/cc", "--target \"$target\"", "$BUILDPLATFORM", "tini-static"]),
     ("Python", "python-flask", &["/opt/venv", "pip install"]),
     ("Python", "python-fastapi-uv", &["/opt/venv", "uv sync"]),
     ("Node", "node-express", &["tini", "--omit=dev"]),
     ("Node", "node-vite-spa", &["AS build", "npm run build"]),
     ("Java", "java-spring-maven", &["maven:", "jarmode=tools", "-jre-"]),
     ("Java", "java-gradle-multi", &["gradle:", "jarmode=tools", "-jre-"]),
+    ("Java", "java-plain-jdk", &["javac", "jdeps --print-module-deps", "jlink", "distroless/java-base"]),
     (".NET", "dotnet-aspnet", &["dotnet publish", "-a \"$TARGETARCH\"", "chiseled"]),
-    ("PHP", "php-slim", &["-apache-", "Listen 8080", "--no-dev"]),
+    ("PHP", "php-slim", &["-apache-", "Listen 8080", "--no-dev", "FallbackResource", "APACHE_RUN_DIR=/tmp"]),
+    ("PHP", "php-plain", &["-apache-", "Listen 8080", "FallbackResource"]),
     ("Ruby", "ruby-sinatra", &["-slim-", "bundle install"]),
     ("Static", "static-site", &["nginx-unprivileged", "EXPOSE 8080"]),
 ];
