@@ -190,14 +190,31 @@ struct Baseline {
     stop: u128,
 }
 
+/// What both sections build with: the engine, a fresh scratch folder under target/, this xtask binary (the gate
+/// runs `containerize` through it) and the gate's arguments (the stand-in base images).
+struct Setup {
+    engine: String,
+    scratch: std::path::PathBuf,
+    xtask: std::path::PathBuf,
+    args: crate::cli::VerifyCheckArgs,
+}
+
+impl Setup {
+    fn new(root: &Path, folder: &str) -> Result<Setup> {
+        let engine = crate::standins::engine(None)?;
+        let scratch = root.join("target").join(folder);
+        let _ = std::fs::remove_dir_all(&scratch);
+        std::fs::create_dir_all(&scratch).map_err(|e| Failure::crash(format!("{}: {e}", scratch.display())))?;
+        let xtask =
+            std::env::current_exe().map_err(|e| Failure::crash(format!("cannot find the xtask binary: {e}")))?;
+        let args =
+            crate::cli::VerifyCheckArgs { only: None, engine: Some(engine.clone()), base_registry: PREFIX.to_string() };
+        Ok(Setup { engine, scratch, xtask, args })
+    }
+}
+
 pub fn section(root: &Path) -> Result<String> {
-    let engine = crate::standins::engine(None)?;
-    let scratch = root.join("target/bench-images");
-    let _ = std::fs::remove_dir_all(&scratch);
-    std::fs::create_dir_all(&scratch).map_err(|e| Failure::crash(format!("{}: {e}", scratch.display())))?;
-    let xtask = std::env::current_exe().map_err(|e| Failure::crash(format!("cannot find the xtask binary: {e}")))?;
-    let args =
-        crate::cli::VerifyCheckArgs { only: None, engine: Some(engine.clone()), base_registry: PREFIX.to_string() };
+    let Setup { engine, scratch, xtask, args } = Setup::new(root, "bench-images")?;
     let mut s = String::new();
     let _ = writeln!(s, "{HEADING}\n");
     let _ = writeln!(
@@ -336,13 +353,7 @@ pub const APPS_HEADING: &str = "## Images of the real apps, built and run";
 /// hardened until healthy, or the gate's first finding saying why not. No baseline exists for them, so there is no
 /// ratio. Apps not in `apps_dir` are named as not fetched.
 pub fn apps_section(root: &Path, apps_dir: &Path) -> Result<String> {
-    let engine = crate::standins::engine(None)?;
-    let scratch = root.join("target/bench-images-apps");
-    let _ = std::fs::remove_dir_all(&scratch);
-    std::fs::create_dir_all(&scratch).map_err(|e| Failure::crash(format!("{}: {e}", scratch.display())))?;
-    let xtask = std::env::current_exe().map_err(|e| Failure::crash(format!("cannot find the xtask binary: {e}")))?;
-    let args =
-        crate::cli::VerifyCheckArgs { only: None, engine: Some(engine.clone()), base_registry: PREFIX.to_string() };
+    let Setup { engine, scratch, xtask, args } = Setup::new(root, "bench-images-apps")?;
     let list = crate::failure::read_to_string(&root.join("tests/apps-expected/apps.tsv"))?;
     let mut rows = String::new();
     let mut absent = Vec::new();

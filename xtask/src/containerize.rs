@@ -714,22 +714,20 @@ fn write_report(
         .map(|s| stowage_kit::Suppressed { finding: s.finding.clone(), reason: s.reason.clone() })
         .collect();
     let prefix = stowage_render::src_prefix(app_root);
-    // Compliance controls any stage published as its `compliance` fact (the validate stage does).
-    let controls: Vec<stowage_render::ControlResult> = summary
-        .facts
-        .values()
-        .filter_map(|f| f.get("compliance"))
-        .filter_map(|c| serde_json::from_value::<Vec<stowage_render::ControlResult>>(c.clone()).ok())
-        .flatten()
-        .collect();
-    // Checks besides rules that any stage published as its `checks` fact (verify does: builds and health probes).
-    let checks: Vec<stowage_render::Check> = summary
-        .facts
-        .values()
-        .filter_map(|f| f.get("checks"))
-        .filter_map(|c| serde_json::from_value::<Vec<stowage_render::Check>>(c.clone()).ok())
-        .flatten()
-        .collect();
+    // Every stage's list under one fact name, in stage order.
+    fn published<T: serde::de::DeserializeOwned>(summary: &Summary, fact: &str) -> Vec<T> {
+        summary
+            .facts
+            .values()
+            .filter_map(|f| f.get(fact))
+            .filter_map(|c| serde_json::from_value::<Vec<T>>(c.clone()).ok())
+            .flatten()
+            .collect()
+    }
+    // Compliance controls (the validate stage publishes them), and checks besides rules (verify's builds and
+    // health probes).
+    let controls: Vec<stowage_render::ControlResult> = published(summary, "compliance");
+    let checks: Vec<stowage_render::Check> = published(summary, "checks");
     let input = stowage_render::Input {
         app: &summary.app,
         version: env!("CARGO_PKG_VERSION"),
