@@ -41,7 +41,7 @@ fn docker_init_unfaithful(fixture: &str) -> Option<&'static str> {
 }
 
 const CA_PREFIX: &str = "localhost/stowage-bench-ca/";
-const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+const CA_BUNDLE: &str = crate::standins::SYSTEM_CA_BUNDLE;
 
 fn engine_out(engine: &str, args: &[&str]) -> std::result::Result<String, String> {
     let out = Command::new(engine).args(args).output().map_err(|e| format!("cannot run {engine}: {e}"))?;

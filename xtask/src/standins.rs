@@ -25,7 +25,7 @@ const LABEL: &str = "io.stowage.standin.recipe";
 const RECIPES: &str = "policies/standins.toml";
 const RECIPE_DIR: &str = "policies/standins";
 /// Where Debian's ca-certificates puts the system's CA bundle.
-const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+pub const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -456,6 +456,30 @@ mod tests {
         let other_base = base_key(&recipes.base, "http://other.example/debian");
         assert_ne!(changed, standin_key(&dir, &standin, &other_base).unwrap(), "another base");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A recipe that copies a machine toolchain is keyed by its version too; an unknown toolchain is refused.
+    #[test]
+    fn a_toolchain_is_part_of_the_key_and_must_be_known() {
+        let recipes = read(&repo()).unwrap();
+        let base = base_key(&recipes.base, "http://deb.debian.org/debian");
+        let dir = repo().join(RECIPE_DIR);
+        let mut standin = Standin {
+            recipe: "rust.Containerfile".into(),
+            names: vec!["rust:1.95-slim-trixie".into()],
+            args: Default::default(),
+            files: vec!["rustup.sh".into()],
+            toolchain: None,
+            ca_secret: false,
+            reproduces: String::new(),
+            differs: String::new(),
+        };
+        let without = standin_key(&dir, &standin, &base).unwrap();
+        standin.toolchain = Some("rust".into());
+        assert_ne!(without, standin_key(&dir, &standin, &base).unwrap(), "the toolchain's version is in the key");
+        standin.toolchain = Some("zig".into());
+        let err = standin_key(&dir, &standin, &base).unwrap_err();
+        assert!(err.message.contains("unknown toolchain `zig`"), "{}", err.message);
     }
 
     /// Every base image the fixtures' committed Dockerfiles and compose files name, for the fixtures the verify

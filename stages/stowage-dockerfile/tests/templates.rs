@@ -226,12 +226,33 @@ fn builds_run_on_the_right_platform() {
             ("src/main.rs", "fn main() {\n    let _ = \"0.0.0.0:3000\";\n}\n"),
         ],
     );
+    // A `-sys` crate that links a system library: installed to build, and the runtime is Debian slim with it.
+    let pq = synthetic_app(
+        "pq",
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"web\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\npq-sys = \"0.6\"\naxum = \"0.7\"\n",
+            ),
+            ("src/main.rs", "fn main() {\n    let _ = \"0.0.0.0:3000\";\n}\n"),
+        ],
+    );
     // (app, cross-compiles on the builder's platform, text the build stage must carry)
     let cases: Vec<(PathBuf, bool, &[&str])> = vec![
         (scratch_app("go-nethttp", "arch-go"), true, &["GOOS=$TARGETOS GOARCH=$TARGETARCH", "CGO_ENABLED=0"]),
         (scratch_app("rust-axum", "arch-rust"), true, &["TARGETARCH", "--target"]),
         (cgo, false, &["CGO_ENABLED=1", "distroless/cc"]),
         (sys, false, &[]),
+        (
+            pq,
+            false,
+            &[
+                "install -y --no-install-recommends libpq-dev",
+                "FROM ${REGISTRY}debian:trixie-slim AS runtime",
+                "libpq5 ca-certificates",
+                "/usr/bin/tini",
+            ],
+        ),
         (scratch_app("node-express", "arch-node"), false, &[]),
         (scratch_app("python-flask", "arch-python"), false, &[]),
     ];
