@@ -48,21 +48,21 @@ fn object(api: &str, kind: &str, metadata: Node, spec: Option<(&str, Node)>) -> 
 
 /// The image reference: the configured repository (with the service's name when the app has several images) and
 /// the declared version; an app without one gets `0.0.0`, which the overlays' `images:` replace.
-fn image(s: &Service, model: &Model, options: &Options) -> String {
+pub(crate) fn image(s: &Service, model: &Model, options: &Options) -> String {
     let several = model.services.iter().filter(|s| s.kind.value != Kind::Cli).count() > 1;
     let repo =
         if several { format!("{}/{}", options.image_repository, s.name) } else { options.image_repository.clone() };
     format!("{repo}:{}", s.build.version.as_ref().map_or("0.0.0", |v| v.value.as_str()))
 }
 
-fn quantity_cpu(cpus: &str) -> String {
+pub(crate) fn quantity_cpu(cpus: &str) -> String {
     match cpus.parse::<f64>() {
         Ok(v) if v < 1.0 => format!("{}m", (v * 1000.0).round() as u64),
         _ => cpus.to_string(),
     }
 }
 
-fn quantity_memory(memory: &str) -> String {
+pub(crate) fn quantity_memory(memory: &str) -> String {
     let m = memory.trim();
     for (suffix, unit) in [("G", "Gi"), ("M", "Mi"), ("K", "Ki")] {
         if let Some(n) = m.strip_suffix(suffix) {
@@ -213,7 +213,7 @@ fn pod(s: &Service, model: &Model, options: &Options, policies: &Policies, app: 
 
 /// Checks that cannot pass by design, skipped in the output with their reason.
 fn skips(s: &Service, policies: &Policies) -> Vec<(&'static str, &'static str)> {
-    let mut out = vec![("CKV_K8S_43", "images are referenced by tag; set digests through the overlay's images")];
+    let mut out = vec![("CKV_K8S_43", "images are referenced by tag; pin a digest at deploy time to verify them")];
     if s.env_vars.iter().any(|v| compose::value_of(&v.value, s, policies, true) == Value::Secret) {
         out.push(("CKV_K8S_35", "the app reads its secrets from variables, not files"));
     }
@@ -262,6 +262,10 @@ pub fn render(
             let mut strategy = Node::map();
             strategy.set("type", Node::str("RollingUpdate")).set("rollingUpdate", rolling);
             let mut spec = Node::map();
+            // The HPA owns the scale of a service with a port; any other runs one replica, said outright.
+            if compose::port(s).is_none() {
+                spec.set("replicas", Node::Int(1));
+            }
             spec.set("revisionHistoryLimit", Node::Int(5))
                 .set("selector", sel.clone())
                 .set("strategy", strategy)
@@ -338,18 +342,13 @@ pub fn render(
         files.push((format!("deploy/kustomize/base/{}/resources.yaml", s.name), text));
         // The service's ConfigMap: the values the model knows (the port variable); a change renames it, which
         // rolls the pods.
-        let mut literals = Vec::new();
-        for v in &s.env_vars {
-            if let Value::Literal(text) = compose::value_of(&v.value, s, policies, true)
-                && compose::port(s)
-                    .is_some_and(|_| s.ports.first().and_then(|p| p.value.env.as_deref()) == Some(&v.value))
-            {
-                literals.push(format!("{}={text}", v.value));
-            }
-        }
+        let literals: Vec<String> = config(s, policies).into_iter().map(|(k, v)| format!("{k}={v}")).collect();
         let mut generator = Node::map();
         generator.set("name", Node::str(format!("{}-config", s.name)));
         generator.set("literals", Node::strs(&literals));
+        let mut generated = Node::map();
+        generated.set("labels", labels(s, app));
+        generator.set("options", generated);
         let mut k = kustomization(&s.name);
         k.set("resources", Node::strs(&["resources.yaml"]));
         k.set("configMapGenerator", Node::List(vec![generator]));
@@ -357,11 +356,7 @@ pub fn render(
     }
     let mut base = kustomization("base");
     let mut names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
-    let routed: Vec<(&Service, u16)> = services
-        .iter()
-        .filter(|s| matches!(s.kind.value, Kind::Web | Kind::Static))
-        .filter_map(|s| compose::port(s).map(|(n, _)| (*s, n)))
-        .collect();
+    let routed = routes(model);
     if !options.ingress_host.is_empty() && !routed.is_empty() {
         files.push(("deploy/kustomize/base/ingress.yaml".into(), ingress(&routed, options, app)));
         names.push("ingress.yaml".into());
@@ -430,15 +425,11 @@ pub fn render(
     files
 }
 
-/// One Ingress for the app: `/` to its only web service; with several, `/` to the one static site (the front end)
-/// and `/<name>` to each other, or `/<name>` to each when no single static site serves the root. The class,
-/// host and TLS Secret are `[stages.orchestrate]`'s; the Secret is the user's, never written here.
-fn ingress(routed: &[(&Service, u16)], options: &Options, app: &str) -> String {
+/// One Ingress for the app, routing each service of `routes` on its path. The class, host and TLS Secret are
+/// `[stages.orchestrate]`'s; the Secret is the user's, never written here.
+fn ingress(routed: &[(&Service, String)], options: &Options, app: &str) -> String {
     let mut paths = Vec::new();
-    for (s, _) in routed {
-        let statics = routed.iter().filter(|(r, _)| r.kind.value == Kind::Static).count();
-        let root = routed.len() == 1 || (statics == 1 && s.kind.value == Kind::Static);
-        let path = if root { "/".to_string() } else { format!("/{}", s.name) };
+    for (s, path) in routed {
         let mut port = Node::map();
         port.set("name", Node::str("http"));
         let mut service = Node::map();
@@ -446,7 +437,7 @@ fn ingress(routed: &[(&Service, u16)], options: &Options, app: &str) -> String {
         let mut backend = Node::map();
         backend.set("service", service);
         let mut p = Node::map();
-        p.set("path", Node::str(path)).set("pathType", Node::str("Prefix")).set("backend", backend);
+        p.set("path", Node::str(path.clone())).set("pathType", Node::str("Prefix")).set("backend", backend);
         paths.push(p);
     }
     let mut http = Node::map();
@@ -473,8 +464,42 @@ fn ingress(routed: &[(&Service, u16)], options: &Options, app: &str) -> String {
     yaml::render(&[HEADER], &object)
 }
 
+/// The services the Ingress routes, by name, each with its path: `/` to the app's only web service; with several,
+/// `/` to the one static site (the front end) and `/<name>` to each other, or `/<name>` to each when no single
+/// static site serves the root.
+pub(crate) fn routes(model: &Model) -> Vec<(&Service, String)> {
+    let mut routed: Vec<&Service> = model
+        .services
+        .iter()
+        .filter(|s| matches!(s.kind.value, Kind::Web | Kind::Static) && compose::port(s).is_some())
+        .collect();
+    routed.sort_by(|a, b| a.name.cmp(&b.name));
+    let statics = routed.iter().filter(|r| r.kind.value == Kind::Static).count();
+    let count = routed.len();
+    routed
+        .into_iter()
+        .map(|s| {
+            let root = count == 1 || (statics == 1 && s.kind.value == Kind::Static);
+            (s, if root { "/".to_string() } else { format!("/{}", s.name) })
+        })
+        .collect()
+}
+
+/// The values a service's ConfigMap holds: those the model knows (the port variable), by name.
+pub(crate) fn config(s: &Service, policies: &Policies) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for v in &s.env_vars {
+        if let Value::Literal(text) = compose::value_of(&v.value, s, policies, true)
+            && compose::port(s).is_some_and(|_| s.ports.first().and_then(|p| p.value.env.as_deref()) == Some(&v.value))
+        {
+            out.push((v.value.clone(), text));
+        }
+    }
+    out
+}
+
 /// The ports of the backing services a service needs.
-fn backing_ports(s: &Service, policies: &Policies) -> Vec<u16> {
+pub(crate) fn backing_ports(s: &Service, policies: &Policies) -> Vec<u16> {
     s.backing_services
         .iter()
         .filter(|b| b.required)

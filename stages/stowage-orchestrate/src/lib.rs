@@ -30,8 +30,14 @@
 //!   `<service>-env`. The NetworkPolicy denies by default and allows the app port from the `ingress-nginx`
 //!   namespace, DNS, and the backing services' ports. Checks that cannot pass by design carry a
 //!   `checkov.io/skip` annotation with the reason (image digests, secrets read as variables, probes of a process
-//!   without a port). Not generated yet: the Ingress, backing services in the dev overlay, egress limited to CIDRs
-//!   in prod, and the Helm chart.
+//!   without a port). One Ingress routes each web service once `ingress_host` is set. Not generated yet: backing
+//!   services in the dev overlay.
+//! - A Helm chart under `deploy/helm/<app>/`: Chart.yaml, values.yaml with a `services.<name>` block per service
+//!   and every value documented where it is set, values.schema.json closing every object (a misspelled key fails
+//!   the install), generic templates (templates/helm/) and NOTES.txt (the Secrets to create, the namespace label
+//!   that enforces the restricted profile). Its defaults turn on what the prod overlay has: rendered with them it
+//!   deploys the prod overlay's objects, named alike, plus Helm's own labels and a checksum annotation that rolls
+//!   the pods when their configuration changes.
 //!
 //! When the app already has a compose file (compose.yaml, compose.yml, docker-compose.yml or docker-compose.yaml),
 //! both compose files go to `deploy/compose/` instead, so `docker compose up` keeps running the app's own; run them
@@ -64,6 +70,7 @@
 //! USER and compose's `user:` agree.
 
 mod compose;
+pub mod helm;
 mod k8s;
 mod policy;
 pub mod yaml;
@@ -306,6 +313,9 @@ pub fn run_stage(run: &mut Run) -> Result<(), StageError> {
     let mut files = files.to_vec();
     let writable = |name: &str| layout.writable(name);
     for (path, text) in k8s::render(&model, &options, &policies, &writable, &run.ctx.config.name) {
+        files.push((path, Ok(text)));
+    }
+    for (path, text) in helm::render(&model, &options, &policies, &writable, &run.ctx.config.name) {
         files.push((path, Ok(text)));
     }
     let mut written = Vec::new();

@@ -99,8 +99,15 @@ fn rendered_overlays_pass_kubernetes_validate_checkov_and_the_restricted_profile
         ] {
             assert!(text.contains(needle) || !text.contains("kind: Deployment"), "{shown}: no `{needle}`");
         }
-        // The HPA owns the scale: no Deployment states replicas.
-        assert!(!text.contains("\n  replicas:"), "{shown}: a Deployment sets replicas");
+        // The HPA owns the scale of a service with a port, and no Deployment it scales states replicas; any other
+        // Deployment states its one replica.
+        let count = |needle: &str| text.matches(needle).count();
+        assert_eq!(
+            count("\nkind: Deployment\n"),
+            count("\nkind: HorizontalPodAutoscaler\n") + count("\n  replicas: 1\n"),
+            "{shown}: a Deployment scaled by an HPA sets replicas, or one without an HPA does not say how many"
+        );
+        assert_eq!(count("\n  replicas:"), count("\n  replicas: 1\n"), "{shown}: replicas other than 1");
         assert!(!text.contains(":latest"), "{shown}: an image tagged latest");
     }
 }
