@@ -168,7 +168,7 @@ fn deployed(model: &Model) -> impl Iterator<Item = &Service> {
 
 /// The backing services a service needs (the required ones: an optional one is only listed in the strategy) that
 /// the compose files run, by name, in the table's order.
-fn used<'a>(service: &Service, policies: &'a Policies) -> Vec<(&'a str, &'a Backing)> {
+pub(crate) fn used<'a>(service: &Service, policies: &'a Policies) -> Vec<(&'a str, &'a Backing)> {
     policies
         .backing
         .iter()

@@ -8,7 +8,7 @@ use serde_json::{Value as Json, json};
 use stowage_model::{Kind, Model, Service};
 
 use crate::Options;
-use crate::compose::{self, Value};
+use crate::compose;
 use crate::k8s;
 use crate::policy::Policies;
 use crate::yaml::{self, Node};
@@ -215,14 +215,9 @@ fn service(
     n.comment("Variables set in the service's ConfigMap; a change rolls the pods.");
     n.set("config", config);
     let mut env = Vec::new();
-    for v in &s.env_vars {
-        let secret = match compose::value_of(&v.value, s, policies, true) {
-            Value::Literal(_) => continue,
-            Value::Secret => true,
-            Value::Reference => false,
-        };
+    for (variable, secret) in k8s::env_entries(s, policies) {
         let mut e = Node::map();
-        e.set("name", Node::str(v.value.clone())).set("secret", Node::Bool(secret));
+        e.set("name", Node::str(variable)).set("secret", Node::Bool(secret));
         env.push(e);
     }
     n.comment(&format!(

@@ -30,8 +30,12 @@
 //!   `<service>-env`. The NetworkPolicy denies by default and allows the app port from the `ingress-nginx`
 //!   namespace, DNS, and the backing services' ports. Checks that cannot pass by design carry a
 //!   `checkov.io/skip` annotation with the reason (image digests, secrets read as variables, probes of a process
-//!   without a port). One Ingress routes each web service once `ingress_host` is set. Not generated yet: backing
-//!   services in the dev overlay.
+//!   without a port). One Ingress routes each web service once `ingress_host` is set. The dev overlay runs the
+//!   backing services (postgres, mysql, redis) as StatefulSets from the compose files' pinned images, each behind
+//!   a headless Service of its name with its data on a PersistentVolumeClaim, under the restricted profile with
+//!   the app's user, trusting the app's pods (no password) and reachable only from them; it patches the app's
+//!   NetworkPolicies to reach them by pod selector and the app's URL and host variables to their development
+//!   addresses.
 //! - A Helm chart under `deploy/helm/<app>/`: Chart.yaml, values.yaml with a `services.<name>` block per service
 //!   and every value documented where it is set, values.schema.json closing every object (a misspelled key fails
 //!   the install), generic templates (templates/helm/) and NOTES.txt (the Secrets to create, the namespace label
@@ -51,6 +55,8 @@
 //! credentials, in production) is read from an `env_file` that is never committed (`.env` in development, optional;
 //! `deploy/secrets/<service>.env` in production), and any other variable is a reference to the caller's
 //! environment (`NAME:` with no value: unset in the container when unset there, so the app's own default applies).
+//! In Kubernetes every variable but the port is a `secretKeyRef` (a secret) or an optional `configMapKeyRef`
+//! (`<service>-env`), a backing service's host included: in production that is the managed service's address.
 //! No value of a secret is ever written.
 //!
 //! # Options: `[stages.orchestrate]` in stowage.toml

@@ -38,6 +38,14 @@ pub struct Backing {
     pub dev_url: String,
     /// Its URLs carry a user and password in production: a URL variable is then a secret.
     pub credentials: bool,
+    /// Kubernetes (the dev overlay's StatefulSet): where its PersistentVolumeClaim is mounted, when not at `data`.
+    /// A new volume's root holds `lost+found`, where initdb and mysqld refuse to initialise, so their data folder
+    /// is one below the volume's root.
+    #[serde(default)]
+    pub volume_mount: Option<String>,
+    /// Kubernetes: arguments the server needs there (the data folder below the volume's root).
+    #[serde(default)]
+    pub args: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -101,13 +101,17 @@ fn rendered_overlays_pass_kubernetes_validate_checkov_and_the_restricted_profile
         }
         // The HPA owns the scale of a service with a port, and no Deployment it scales states replicas; any other
         // Deployment states its one replica.
-        let count = |needle: &str| text.matches(needle).count();
+        let deployments: Vec<&str> = text.split("\n---\n").filter(|d| d.contains("\nkind: Deployment\n")).collect();
+        let stated = deployments.iter().filter(|d| d.contains("\n  replicas: 1\n")).count();
         assert_eq!(
-            count("\nkind: Deployment\n"),
-            count("\nkind: HorizontalPodAutoscaler\n") + count("\n  replicas: 1\n"),
+            deployments.len(),
+            text.matches("\nkind: HorizontalPodAutoscaler\n").count() + stated,
             "{shown}: a Deployment scaled by an HPA sets replicas, or one without an HPA does not say how many"
         );
-        assert_eq!(count("\n  replicas:"), count("\n  replicas: 1\n"), "{shown}: replicas other than 1");
+        assert!(
+            deployments.iter().all(|d| d.matches("\n  replicas:").count() == d.matches("\n  replicas: 1\n").count()),
+            "{shown}: replicas other than 1"
+        );
         assert!(!text.contains(":latest"), "{shown}: an image tagged latest");
     }
 }
@@ -203,7 +207,7 @@ fn ingress_routes_to_rendered_services_and_only_with_a_host() {
 
 /// Backing services reached in production only in `egress_cidrs` (the monorepo fixture's stowage.toml sets
 /// 10.20.0.0/16 and an extra 203.0.113.0/24:443): in the rendered prod overlay the backing ports go to that network,
-/// in dev to any address, and the extra destination is in both. Without `egress_cidrs`, the prod overlay says how
+/// in dev to the backing services' own pods (their StatefulSets), and the extra destination is in both. Without `egress_cidrs`, the prod overlay says how
 /// to restrict them.
 #[test]
 fn production_egress_to_backing_services_stays_in_the_configured_networks() {
@@ -223,6 +227,13 @@ fn production_egress_to_backing_services_stays_in_the_configured_networks() {
             {
                 let policy = np.path(&["metadata", "name"]).and_then(|v| v.str()).unwrap_or("").to_string();
                 let rules = np.path(&["spec", "egress"]).map_or(&[][..], |e| e.seq());
+                let component = np.path(&["metadata", "labels", "app.kubernetes.io/component"]).and_then(|v| v.str());
+                if component == Some("backing-service") {
+                    // The dev overlay's database: only the app's pods in, nothing out.
+                    assert_eq!(overlay, "dev", "{name}: a backing service in {overlay}");
+                    assert!(rules.is_empty(), "{name}/{overlay}/{policy}: a backing service reaches out: {rules:?}");
+                    continue;
+                }
                 let cidrs_of = |port: i64| -> Option<Vec<String>> {
                     let rule = rules.iter().find(|r| {
                         r.get("ports").is_some_and(|ps| {
@@ -248,10 +259,27 @@ fn production_egress_to_backing_services_stays_in_the_configured_networks() {
                         "{name}/{overlay}/{policy}: extra egress"
                     );
                 }
-                let Some(backing) = cidrs_of(5432).or_else(|| cidrs_of(6379)) else { continue };
-                let expected: Vec<String> =
-                    if configured && overlay == "prod" { vec!["10.20.0.0/16".into()] } else { Vec::new() };
-                assert_eq!(backing, expected, "{name}/{overlay}/{policy}: where the backing services are reached");
+                for (port, backing) in [(5432, "postgres"), (3306, "mysql"), (6379, "redis")] {
+                    let Some(cidrs) = cidrs_of(port) else { continue };
+                    let expected: Vec<String> =
+                        if configured && overlay == "prod" { vec!["10.20.0.0/16".into()] } else { Vec::new() };
+                    assert_eq!(cidrs, expected, "{name}/{overlay}/{policy}: where {backing} is reached");
+                    let rule = rules.iter().find(|r| {
+                        r.get("ports").is_some_and(|ps| {
+                            ps.seq().iter().any(|p| p.get("port").and_then(|v| v.str()) == Some(&port.to_string()))
+                        })
+                    });
+                    let pods: Vec<&str> = rule
+                        .and_then(|r| r.get("to"))
+                        .map_or(&[][..], |t| t.seq())
+                        .iter()
+                        .filter_map(|peer| {
+                            peer.path(&["podSelector", "matchLabels", "app.kubernetes.io/name"]).and_then(|v| v.str())
+                        })
+                        .collect();
+                    let expected: Vec<&str> = if overlay == "dev" { vec![backing] } else { Vec::new() };
+                    assert_eq!(pods, expected, "{name}/{overlay}/{policy}: which pods {backing} is reached at");
+                }
             }
         }
         let prod = std::fs::read_to_string(app.join("deploy/kustomize/overlays/prod/kustomization.yaml")).unwrap();
@@ -329,5 +357,89 @@ fn a_broken_reference_between_rendered_objects_is_caught() {
         for rule in rules {
             assert!(findings.iter().any(|f| f.rule == *rule), "{what} broken: no {rule}; found {findings:?}");
         }
+    }
+}
+
+/// The dev overlay runs each backing service the app needs as a StatefulSet behind a headless Service of its name,
+/// its data on a claim, reachable only from the app's pods; the app's variables that name it carry its development
+/// address (a value, no Secret needed), and each app pod's NetworkPolicy reaches it by pod selector.
+#[test]
+fn dev_overlay_runs_the_backing_services_and_points_the_app_at_them() {
+    let (apps, out) = rendered("dev-backing");
+    let mut statefulsets = 0;
+    for app in &apps {
+        let name = app.file_name().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(out.join(format!("{name}-dev.yaml"))).unwrap();
+        let (docs, errors) = stowage_yaml::parse(&text);
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+        let objects: Vec<&stowage_yaml::Node> = docs.iter().filter_map(|d| d.root.as_ref()).collect();
+        let of_kind = |kind: &str| -> Vec<&stowage_yaml::Node> {
+            objects.iter().copied().filter(|o| o.get("kind").and_then(|k| k.str()) == Some(kind)).collect()
+        };
+        let name_of =
+            |o: &stowage_yaml::Node| o.path(&["metadata", "name"]).and_then(|v| v.str()).unwrap_or("").to_string();
+        let prod = std::fs::read_to_string(out.join(format!("{name}-prod.yaml"))).unwrap();
+        assert!(!prod.contains("kind: StatefulSet"), "{name}: production runs a backing service");
+        for set in of_kind("StatefulSet") {
+            statefulsets += 1;
+            let backing = name_of(set);
+            let service = of_kind("Service").into_iter().find(|s| name_of(s) == backing);
+            let service = service.unwrap_or_else(|| panic!("{name}: StatefulSet {backing} has no Service"));
+            assert_eq!(service.path(&["spec", "clusterIP"]).and_then(|v| v.str()), Some("None"), "{name}/{backing}");
+            assert!(
+                set.path(&["spec", "volumeClaimTemplates"]).is_some_and(|v| !v.seq().is_empty()),
+                "{name}/{backing}"
+            );
+            let pod = set.path(&["spec", "template", "spec"]).unwrap();
+            assert_eq!(pod.path(&["securityContext", "runAsNonRoot"]).and_then(|v| v.str()), Some("true"));
+            let container = &pod.get("containers").unwrap().seq()[0];
+            for (field, want) in [("readOnlyRootFilesystem", "true"), ("allowPrivilegeEscalation", "false")] {
+                assert_eq!(
+                    container.path(&["securityContext", field]).and_then(|v| v.str()),
+                    Some(want),
+                    "{name}/{backing}"
+                );
+            }
+            // Some app pod reaches it, by its pod label.
+            let reached = of_kind("NetworkPolicy").iter().any(|np| {
+                np.path(&["spec", "egress"]).is_some_and(|e| {
+                    e.seq().iter().any(|rule| {
+                        rule.get("to").is_some_and(|to| {
+                            to.seq().iter().any(|peer| {
+                                peer.path(&["podSelector", "matchLabels", "app.kubernetes.io/name"])
+                                    .and_then(|v| v.str())
+                                    == Some(backing.as_str())
+                            })
+                        })
+                    })
+                })
+            });
+            assert!(reached, "{name}: no app pod may reach {backing}");
+        }
+        // Every app variable set to a development address names a backing service that runs here.
+        for deployment in of_kind("Deployment").into_iter().chain(of_kind("CronJob")) {
+            let text = format!("{deployment:?}");
+            for backing in ["postgres", "mysql", "redis"] {
+                let address = format!("{backing}://");
+                if text.contains(&address) {
+                    assert!(
+                        of_kind("StatefulSet").iter().any(|s| name_of(s) == backing),
+                        "{name}: {} points at {backing}, which the dev overlay does not run",
+                        name_of(deployment)
+                    );
+                }
+            }
+        }
+    }
+    assert!(statefulsets >= 5, "only {statefulsets} backing services in the dev overlays");
+    // The monorepo's api reads both of its backing services' URLs as development values.
+    let text = std::fs::read_to_string(out.join("monorepo-dev.yaml")).unwrap();
+    for (variable, value) in
+        [("DATABASE_URL", "postgres://postgres@postgres:5432/postgres"), ("REDIS_URL", "redis://redis:6379/0")]
+    {
+        assert!(
+            text.contains(&format!("- name: {variable}\n          value: {value}\n")),
+            "monorepo: {variable}:\n{text}"
+        );
     }
 }

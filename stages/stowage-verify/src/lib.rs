@@ -858,7 +858,8 @@ impl<'r> Gate<'r> {
     /// The Kubernetes smoke test: the staged dev overlay, rendered with kustomize, under `podman kube play` (its
     /// Deployments with one replica, the images just built, no probes since podman turns them into curl checks a
     /// distroless image cannot run, each port on a free host port), each service probed from the host, then
-    /// `kube down`. Services that need backing services are left out: the dev overlay does not run them.
+    /// `kube down`. Services that need backing services are left out: the dev overlay runs those as StatefulSets,
+    /// which `kube play` does not run.
     fn smoke_kube(
         &mut self,
         images: &[ImageFact],
