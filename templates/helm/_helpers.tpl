@@ -159,11 +159,26 @@ containers:
       - name: {{ printf "writable-%d" (add1 $i) | quote }}
         mountPath: {{ $path | quote }}
       {{- end }}
+      {{- if $svc.secretFiles }}
+      - name: "secrets"
+        mountPath: "/run/secrets"
+        readOnly: true
+      {{- end }}
 volumes:
   - name: "tmp"
     emptyDir: {}
   {{- range $i, $path := $svc.writablePaths }}
   - name: {{ printf "writable-%d" (add1 $i) | quote }}
     emptyDir: {}
+  {{- end }}
+  {{- with $svc.secretFiles }}
+  - name: "secrets"
+    secret:
+      secretName: {{ printf "%s-secrets" $name | quote }}
+      items:
+        {{- range . }}
+        - key: {{ . | quote }}
+          path: {{ . | quote }}
+        {{- end }}
   {{- end }}
 {{- end }}

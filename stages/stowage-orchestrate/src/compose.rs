@@ -224,6 +224,13 @@ pub(crate) fn value_of(name: &str, service: &Service, policies: &Policies, produ
     {
         return Value::Literal(number.to_string());
     }
+    // `NAME_FILE` of a secret handed over as a file: its path in production; in development NAME comes from the
+    // env file, and NAME_FILE from the caller's environment.
+    if let Some(base) = name.strip_suffix("_FILE")
+        && file_secrets(service, policies).names.iter().any(|n| n == base)
+    {
+        return if production { Value::Literal(format!("/run/secrets/{base}")) } else { Value::Reference };
+    }
     for (backing, b) in used(service, policies) {
         if b.url_vars.iter().any(|v| v == name) {
             return if production && b.credentials { Value::Secret } else { Value::Literal(b.dev_url.clone()) };
@@ -245,6 +252,66 @@ pub(crate) fn value_of(name: &str, service: &Service, policies: &Policies, produ
         return Value::Secret;
     }
     Value::Reference
+}
+
+/// The secrets production hands a service as files under /run/secrets, and what its environment sets so the app
+/// reads them there: each secret NAME whose `NAME_FILE` the app reads, and with a framework of
+/// policies/secret-files.toml, each secret read only through that framework's configuration.
+pub(crate) struct FileSecrets {
+    pub names: Vec<String>,
+    pub environment: Vec<(String, String)>,
+}
+
+impl FileSecrets {
+    fn none() -> FileSecrets {
+        FileSecrets { names: Vec::new(), environment: Vec::new() }
+    }
+}
+
+/// The compose secret of a service's secret handed over as a file (its file under `deploy/secrets/`).
+pub(crate) fn secret_source(service: &str, name: &str) -> String {
+    format!("{service}-{}", name.to_ascii_lowercase().replace('_', "-"))
+}
+
+pub(crate) fn file_secrets(service: &Service, policies: &Policies) -> FileSecrets {
+    let reads = |name: &str| service.env_vars.iter().any(|v| v.value == name);
+    let mut names: Vec<String> = Vec::new();
+    for v in &service.env_vars {
+        if let Some(base) = v.value.strip_suffix("_FILE")
+            && !base.is_empty()
+            && !base.ends_with("_FILE")
+            && (policies.is_secret_name(base)
+                || (reads(base) && value_of(base, service, policies, true) == Value::Secret))
+        {
+            names.push(base.to_string());
+        }
+    }
+    let mut environment = Vec::new();
+    let framework = service.framework.as_ref().map(|f| f.value.as_str());
+    if let Some(table) = policies.secret_frameworks.iter().find(|f| Some(f.name.as_str()) == framework) {
+        let in_config = |v: &stowage_model::Fact<String>| {
+            !v.evidence.is_empty()
+                && v.evidence.iter().all(|e| {
+                    let file = e.file.rsplit('/').next().unwrap_or(&e.file);
+                    table.config_files.iter().any(|c| c == file)
+                })
+        };
+        for v in &service.env_vars {
+            if !v.value.ends_with("_FILE")
+                && !names.contains(&v.value)
+                && in_config(v)
+                && value_of(&v.value, service, policies, true) == Value::Secret
+            {
+                names.push(v.value.clone());
+            }
+        }
+        if !names.is_empty() {
+            environment = table.environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        }
+    }
+    names.sort();
+    names.dedup();
+    FileSecrets { names, environment }
 }
 
 /// Every variable any service reads, with the services reading it.
@@ -276,6 +343,7 @@ pub fn secret_variables(model: &Model, policies: &Policies) -> BTreeMap<String, 
 fn environment(service: &Service, policies: &Policies, production: bool) -> (Node, bool) {
     let mut env = Node::map();
     let mut secrets = false;
+    let files = if production { file_secrets(service, policies) } else { FileSecrets::none() };
     for v in &service.env_vars {
         match value_of(&v.value, service, policies, production) {
             Value::Literal(text) => {
@@ -284,8 +352,12 @@ fn environment(service: &Service, policies: &Policies, production: bool) -> (Nod
             Value::Reference => {
                 env.set(&v.value, Node::Null);
             }
+            Value::Secret if files.names.contains(&v.value) => {}
             Value::Secret => secrets = true,
         }
+    }
+    for (name, value) in &files.environment {
+        env.set(name, Node::str(value.clone()));
     }
     (env, secrets)
 }
@@ -523,6 +595,7 @@ pub fn render_prod(
     app: &str,
 ) -> Result<String, String> {
     let mut services = Node::map();
+    let mut app_secrets: Vec<(String, Node)> = Vec::new();
     for s in deployed(model) {
         let build = &layout.builds[&s.name];
         let mut svc = Node::map();
@@ -561,6 +634,29 @@ pub fn render_prod(
             svc.comment(&format!("secrets: deploy/secrets/{}.env (never committed)", s.name));
             svc.set("env_file", Node::strs(&[layout.seen_from_compose(&format!("deploy/secrets/{}.env", s.name))]));
         }
+        let files = file_secrets(s, policies);
+        if !files.names.is_empty() {
+            let mut list = Vec::new();
+            for name in &files.names {
+                let source = secret_source(&s.name, name);
+                let mut entry = Node::map();
+                entry.set("source", Node::str(source.clone())).set("target", Node::str(name.clone()));
+                list.push(entry);
+                let mut file = Node::map();
+                file.set("file", Node::str(layout.seen_from_compose(&format!("deploy/secrets/{source}"))));
+                app_secrets.push((source, file));
+            }
+            svc.comment(&format!(
+                "secrets as files, read by the app at /run/secrets/<NAME>: {} (never committed)",
+                files
+                    .names
+                    .iter()
+                    .map(|n| format!("deploy/secrets/{}", secret_source(&s.name, n)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            svc.set("secrets", Node::List(list));
+        }
         svc.set("restart", Node::str(if s.kind.value == Kind::Job { "no" } else { "unless-stopped" }));
         svc.set("logging", logging());
         if let Some(deps) = depends_on(s, policies) {
@@ -571,6 +667,9 @@ pub fn render_prod(
     }
     let mut volumes = Node::map();
     let mut secrets = Node::map();
+    for (name, file) in app_secrets {
+        secrets.set(&name, file);
+    }
     for (name, b) in backing_services(model, policies) {
         let mut svc = Node::map();
         svc.comment(&format!("{name}: official image pinned by tag ({})", b.source));

@@ -226,6 +226,11 @@ fn service(
     ));
     n.comment(&format!("ConfigMap {}-env (unset when absent, so the app's default applies).", s.name));
     n.set("env", Node::List(env));
+    n.comment(&format!(
+        "Secrets the app reads as files: keys of the Secret {}-secrets, mounted at /run/secrets/<KEY>.",
+        s.name
+    ));
+    n.set("secretFiles", Node::strs(&compose::file_secrets(s, policies).names));
     n.comment("Ports of the backing services it reaches (the NetworkPolicy's egress).");
     let ports: Vec<Node> = k8s::backing_ports(s, policies).into_iter().map(|p| Node::Int(p.into())).collect();
     n.set("backingPorts", Node::List(ports));
@@ -282,6 +287,7 @@ fn schema() -> String {
                     "properties": { "name": { "type": "string", "minLength": 1 }, "secret": { "type": "boolean" } },
                 },
             },
+            "secretFiles": { "type": "array", "items": { "type": "string", "minLength": 1 } },
             "backingPorts": { "type": "array", "items": port },
             "resources": resources,
         },

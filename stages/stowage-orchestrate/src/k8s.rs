@@ -170,6 +170,29 @@ fn pod(s: &Service, model: &Model, options: &Options, policies: &Policies, app: 
         v.set("name", Node::str(name)).set("emptyDir", Node::map());
         volumes.push(v);
     }
+    // Secrets the app reads from files: the keys of its Secret, at /run/secrets/<NAME>.
+    let files = compose::file_secrets(s, policies);
+    if !files.names.is_empty() {
+        let mut m = Node::map();
+        m.set("name", Node::str("secrets"))
+            .set("mountPath", Node::str("/run/secrets"))
+            .set("readOnly", Node::Bool(true));
+        mounts.push(m);
+        let items = files
+            .names
+            .iter()
+            .map(|n| {
+                let mut item = Node::map();
+                item.set("key", Node::str(n.clone())).set("path", Node::str(n.clone()));
+                item
+            })
+            .collect();
+        let mut secret = Node::map();
+        secret.set("secretName", Node::str(format!("{}-secrets", s.name))).set("items", Node::List(items));
+        let mut v = Node::map();
+        v.set("name", Node::str("secrets")).set("secret", secret);
+        volumes.push(v);
+    }
     c.set("volumeMounts", Node::List(mounts));
     let mut seccomp = Node::map();
     seccomp.set("type", Node::str("RuntimeDefault"));
@@ -214,7 +237,7 @@ fn pod(s: &Service, model: &Model, options: &Options, policies: &Policies, app: 
 /// Checks that cannot pass by design, skipped in the output with their reason.
 fn skips(s: &Service, policies: &Policies) -> Vec<(&'static str, &'static str)> {
     let mut out = vec![("CKV_K8S_43", "images are referenced by tag; pin a digest at deploy time to verify them")];
-    if s.env_vars.iter().any(|v| compose::value_of(&v.value, s, policies, true) == Value::Secret) {
+    if env_entries(s, policies).iter().any(|(_, secret)| *secret) {
         out.push(("CKV_K8S_35", "the app reads its secrets from variables, not files"));
     }
     if compose::port(s).is_none() || s.kind.value == Kind::Job {
@@ -413,7 +436,7 @@ pub fn render(
                 let mut entry = Node::map();
                 entry.set("path", Node::str(file));
                 patches.push(entry);
-                if let Some((file, text, kind)) = dev_env_patch(s, policies) {
+                if let Some((file, text, kind)) = dev_env_patch(s, policies, writable(&s.name).len()) {
                     files.push((format!("deploy/kustomize/overlays/dev/{file}"), text));
                     let mut target = Node::map();
                     target.set("kind", Node::str(kind)).set("name", Node::str(s.name.clone()));
@@ -529,23 +552,30 @@ pub(crate) fn routes(model: &Model) -> Vec<(&Service, String)> {
 /// overlay sets it to the StatefulSet's Service).
 pub(crate) fn env_entries(s: &Service, policies: &Policies) -> Vec<(String, bool)> {
     let configured: Vec<String> = config(s, policies).into_iter().map(|(k, _)| k).collect();
+    let files = compose::file_secrets(s, policies).names;
     s.env_vars
         .iter()
-        .filter(|v| !configured.contains(&v.value))
+        .filter(|v| !configured.contains(&v.value) && !files.contains(&v.value))
         .map(|v| (v.value.clone(), compose::value_of(&v.value, s, policies, true) == Value::Secret))
         .collect()
 }
 
-/// The values a service's ConfigMap holds: those the model knows (the port variable), by name.
+/// The values a service's ConfigMap holds, those the model knows: the port variable, and where the app reads
+/// its secrets from files, the `NAME_FILE` paths and what its framework needs (policies/secret-files.toml).
 pub(crate) fn config(s: &Service, policies: &Policies) -> Vec<(String, String)> {
     let mut out = Vec::new();
+    let files = compose::file_secrets(s, policies);
     for v in &s.env_vars {
+        let is_port =
+            compose::port(s).is_some_and(|_| s.ports.first().and_then(|p| p.value.env.as_deref()) == Some(&v.value));
+        let is_pointer = v.value.strip_suffix("_FILE").is_some_and(|base| files.names.iter().any(|n| n == base));
         if let Value::Literal(text) = compose::value_of(&v.value, s, policies, true)
-            && compose::port(s).is_some_and(|_| s.ports.first().and_then(|p| p.value.env.as_deref()) == Some(&v.value))
+            && (is_port || is_pointer)
         {
             out.push((v.value.clone(), text));
         }
     }
+    out.extend(files.environment);
     out
 }
 
@@ -634,20 +664,50 @@ fn egress_rules(s: &Service, policies: &Policies, options: &Options, peers: Peer
 /// The dev overlay's patch of a service's variables that point at a backing service (its URL, its host): their
 /// development values, as in compose.yaml, in place of the references of the base. JSON patches by index, since
 /// the env entry of the base carries `valueFrom`, which a merge patch would keep beside `value`.
-fn dev_env_patch(s: &Service, policies: &Policies) -> Option<(String, String, &'static str)> {
-    let (kind, containers) = if s.kind.value == Kind::Job {
-        ("CronJob", "/spec/jobTemplate/spec/template/spec/containers/0")
+fn dev_env_patch(s: &Service, policies: &Policies, writable: usize) -> Option<(String, String, &'static str)> {
+    let (kind, pod) = if s.kind.value == Kind::Job {
+        ("CronJob", "/spec/jobTemplate/spec/template/spec")
     } else {
-        ("Deployment", "/spec/template/spec/containers/0")
+        ("Deployment", "/spec/template/spec")
+    };
+    let containers = format!("{pod}/containers/0");
+    let op = |what: &str, path: String, value: Node| {
+        let mut op = Node::map();
+        op.set("op", Node::str(what)).set("path", Node::str(path)).set("value", value);
+        op
+    };
+    let variable = |name: String, text: String| {
+        let mut value = Node::map();
+        value.set("name", Node::str(name)).set("value", Node::str(text));
+        value
     };
     let mut ops = Vec::new();
-    for (i, (variable, _)) in env_entries(s, policies).into_iter().enumerate() {
-        let Value::Literal(text) = compose::value_of(&variable, s, policies, false) else { continue };
-        let mut value = Node::map();
-        value.set("name", Node::str(variable)).set("value", Node::str(text));
-        let mut op = Node::map();
-        op.set("op", Node::str("replace")).set("path", Node::str(format!("{containers}/env/{i}"))).set("value", value);
-        ops.push(op);
+    let entries = env_entries(s, policies);
+    for (i, (name, _)) in entries.iter().enumerate() {
+        let Value::Literal(text) = compose::value_of(name, s, policies, false) else { continue };
+        ops.push(op("replace", format!("{containers}/env/{i}"), variable(name.clone(), text)));
+    }
+    // A secret the app reads as a file whose development value is known (a backing service's URL): set as a
+    // variable, which its framework prefers to the file, and the Secret volume optional, as no Secret is needed.
+    let files = compose::file_secrets(s, policies).names;
+    let known: Vec<Node> = files
+        .iter()
+        .filter_map(|name| match compose::value_of(name, s, policies, false) {
+            Value::Literal(text) => Some(variable(name.clone(), text)),
+            _ => None,
+        })
+        .collect();
+    if !known.is_empty() {
+        let all = known.len() == files.len();
+        if entries.is_empty() {
+            ops.push(op("add", format!("{containers}/env"), Node::List(known)));
+        } else {
+            ops.extend(known.into_iter().map(|v| op("add", format!("{containers}/env/-"), v)));
+        }
+        if all {
+            // The volumes: /tmp, the writable paths, then the secrets.
+            ops.push(op("add", format!("{pod}/volumes/{}/secret/optional", writable + 1), Node::Bool(true)));
+        }
     }
     if ops.is_empty() {
         return None;

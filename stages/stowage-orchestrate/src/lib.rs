@@ -59,6 +59,14 @@
 //! (`<service>-env`), a backing service's host included: in production that is the managed service's address.
 //! No value of a secret is ever written.
 //!
+//! A secret the app can read as a file is handed over as one, never as a variable (which `inspect`, `/proc` and
+//! crash reports show): when the app reads `NAME_FILE` for a secret NAME, and with a framework of the dated table
+//! policies/secret-files.toml (Spring Boot's config tree) for a secret read only through its configuration. In
+//! production compose mounts it with `secrets:` at /run/secrets/NAME from `deploy/secrets/<service>-<name>`, and
+//! Kubernetes mounts those keys of `<service>-secrets` at /run/secrets; `NAME_FILE` (or the framework's setting)
+//! points there. In the dev overlay such a secret whose development value is known (a backing service's URL) is a
+//! variable instead, and the Secret volume optional.
+//!
 //! # Options: `[stages.orchestrate]` in stowage.toml
 //!
 //! `image_repository` (default: the app's name; never an implied `docker.io/library/`), `cpus` (default `"1"`),

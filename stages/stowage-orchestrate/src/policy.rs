@@ -7,6 +7,30 @@ use serde::Deserialize;
 
 const SECRETS: &str = include_str!("../../../policies/secrets.toml");
 const BACKING: &str = include_str!("../../../policies/backing-services.toml");
+const SECRET_FILES: &str = include_str!("../../../policies/secret-files.toml");
+
+/// A framework that reads secrets from files with no code of the app's (policies/secret-files.toml).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SecretFramework {
+    pub name: String,
+    #[allow(dead_code)]
+    pub since: String,
+    #[allow(dead_code)]
+    pub source: String,
+    /// The files where a secret must be read (every place) for the framework to resolve it from a file.
+    pub config_files: Vec<String>,
+    /// What the app's environment sets so the framework reads /run/secrets.
+    pub environment: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SecretFilesTable {
+    #[allow(dead_code)]
+    as_of: String,
+    framework: Vec<SecretFramework>,
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,6 +76,7 @@ pub struct Backing {
 pub struct Policies {
     secrets: SecretsTable,
     pub backing: BTreeMap<String, Backing>,
+    pub secret_frameworks: Vec<SecretFramework>,
 }
 
 impl Policies {
@@ -65,7 +90,8 @@ impl Policies {
             .into_iter()
             .map(|(name, value)| (name, value.try_into().expect("a backing service entry parses (tested)")))
             .collect();
-        Policies { secrets, backing }
+        let files: SecretFilesTable = toml::from_str(SECRET_FILES).expect("policies/secret-files.toml parses (tested)");
+        Policies { secrets, backing, secret_frameworks: files.framework }
     }
 
     /// Whether a variable's name says it holds a secret (policies/secrets.toml).
@@ -86,6 +112,7 @@ mod tests {
     fn the_tables_parse_and_classify_names() {
         let p = Policies::embedded();
         assert!(p.backing.contains_key("postgres") && p.backing.contains_key("redis"));
+        assert!(p.secret_frameworks.iter().any(|f| f.name == "Spring Boot" && !f.environment.is_empty()));
         for secret in
             ["DB_PASSWORD", "APP_KEY", "DJANGO_SECRET_KEY", "APIKEY", "SENTRY_DSN", "GITHUB_TOKEN", "AWS_CREDENTIALS"]
         {

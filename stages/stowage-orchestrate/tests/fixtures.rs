@@ -96,6 +96,7 @@ fn environment(text: &str, service: &str) -> (BTreeMap<String, String>, bool) {
     let mut env_file = false;
     let mut in_service = false;
     let mut in_env = false;
+    let mut in_secrets = false;
     for line in text.lines() {
         if let Some(name) = line.strip_prefix("  ").filter(|l| !l.starts_with(' ')) {
             in_service = name.trim_end_matches(':') == service;
@@ -107,7 +108,13 @@ fn environment(text: &str, service: &str) -> (BTreeMap<String, String>, bool) {
         }
         if let Some(key) = line.strip_prefix("    ").filter(|l| !l.starts_with(' ')) {
             in_env = key == "environment:";
+            in_secrets = key == "secrets:";
             env_file |= key == "env_file:";
+            continue;
+        }
+        // A secret mounted as a file at /run/secrets/<target>: the app reads it there.
+        if in_secrets && let Some(target) = line.trim().strip_prefix("target: ") {
+            env.insert(target.trim_matches('"').to_string(), "<file>".to_string());
             continue;
         }
         if in_env && let Some((k, v)) = line.trim().split_once(": ") {
@@ -132,6 +139,8 @@ fn every_variable_is_set_or_referenced_and_no_secret_has_a_value() {
                     let name = &v.value;
                     let secret = ["PASSWORD", "SECRET", "TOKEN", "KEY"].iter().any(|w| name.contains(w));
                     match env.get(name) {
+                        // The file holds the value; `NAME_FILE` holds its path.
+                        Some(v) if v == "<file>" || v.starts_with("/run/secrets/") => {}
                         Some(_) if secret => {
                             panic!("{}/{file}: secret `{name}` of `{}` has a value", app.display(), s.name)
                         }

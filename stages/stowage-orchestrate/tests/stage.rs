@@ -104,3 +104,61 @@ fn renders_from_the_model_and_refuses_bad_input() {
     let (code, stderr) = run(&dir, serde_json::json!({ "analyze": model() }), options);
     assert_eq!(code, Some(0), "IPv6 networks and a protocol are accepted: {stderr}");
 }
+
+/// Secrets the app reads as files are mounted, not passed: a secret whose `NAME_FILE` the app reads gets
+/// `NAME_FILE=/run/secrets/NAME`, and with Spring Boot a secret read only through application.properties comes from
+/// the config tree (policies/secret-files.toml); a secret the code reads as a variable stays one. Without the
+/// framework the same properties secret stays a variable.
+#[test]
+fn secrets_the_app_reads_as_files_are_mounted_not_passed() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("orchestrate-secret-files");
+    let at = |file: &str, v: &str| serde_json::json!({ "value": v, "evidence": [{ "file": file, "detail": "t" }], "confidence": "high" });
+    let spring = |framework: serde_json::Value| {
+        let mut m = model();
+        let s = &mut m["services"][0];
+        s["framework"] = framework;
+        s["env_vars"] = serde_json::json!([
+            at("src/main/resources/application.properties", "PORT"),
+            at("src/main/resources/application.properties", "DATABASE_URL"),
+            at("src/main/java/App.java", "API_TOKEN"),
+            at("src/main/java/App.java", "WEBHOOK_SECRET_FILE"),
+        ]);
+        m
+    };
+    let (code, stderr) =
+        run(&dir, serde_json::json!({ "analyze": spring(at("pom.xml", "Spring Boot")) }), serde_json::json!({}));
+    assert_eq!(code, Some(0), "{stderr}");
+    let prod = std::fs::read_to_string(dir.join("out/compose.prod.yaml")).unwrap();
+    for needle in [
+        "SPRING_CONFIG_IMPORT: \"optional:configtree:/run/secrets/\"",
+        "WEBHOOK_SECRET_FILE: \"/run/secrets/WEBHOOK_SECRET\"",
+        "- source: \"api-database-url\"\n        target: \"DATABASE_URL\"",
+        "- source: \"api-webhook-secret\"\n        target: \"WEBHOOK_SECRET\"",
+        "file: \"./deploy/secrets/api-database-url\"",
+        "env_file:\n      - \"./deploy/secrets/api.env\"",
+    ] {
+        assert!(prod.contains(needle), "compose.prod.yaml has no {needle:?}:\n{prod}");
+    }
+    let base = std::fs::read_to_string(dir.join("out/deploy/kustomize/base/api/resources.yaml")).unwrap();
+    assert!(
+        base.contains("secretName: \"api-secrets\"\n            items:\n              - key: \"DATABASE_URL\""),
+        "{base}"
+    );
+    assert!(base.contains("mountPath: \"/run/secrets\"\n              readOnly: true"), "{base}");
+    assert!(
+        base.contains("name: \"api-secrets\"\n                  key: \"API_TOKEN\""),
+        "API_TOKEN stays a variable:\n{base}"
+    );
+    assert!(!base.contains("name: \"api-secrets\"\n                  key: \"DATABASE_URL\""), "{base}");
+    let config = std::fs::read_to_string(dir.join("out/deploy/kustomize/base/api/kustomization.yaml")).unwrap();
+    assert!(config.contains("\"WEBHOOK_SECRET_FILE=/run/secrets/WEBHOOK_SECRET\""), "{config}");
+    let values = std::fs::read_to_string(dir.join("out/deploy/helm/demo/values.yaml")).unwrap();
+    assert!(values.contains("secretFiles:\n      - \"DATABASE_URL\"\n      - \"WEBHOOK_SECRET\"\n"), "{values}");
+
+    let (code, stderr) =
+        run(&dir, serde_json::json!({ "analyze": spring(serde_json::Value::Null) }), serde_json::json!({}));
+    assert_eq!(code, Some(0), "{stderr}");
+    let prod = std::fs::read_to_string(dir.join("out/compose.prod.yaml")).unwrap();
+    assert!(!prod.contains("SPRING_CONFIG_IMPORT") && !prod.contains("api-database-url"), "{prod}");
+    assert!(prod.contains("api-webhook-secret"), "{prod}");
+}

@@ -107,6 +107,21 @@ pub fn rewrite(mut file: Value, how: &Rewrite) -> Result<(Value, Vec<String>), S
             urls.extend(policy.url_vars.iter().map(|v| (v.clone(), url.clone())));
         }
     }
+    // A secret the app reads as a file named like a backing service's URL variable holds that URL.
+    let mut url_files: Vec<(String, String)> = Vec::new();
+    for service in file.get("services").and_then(Value::as_object).into_iter().flat_map(|s| s.values()) {
+        for entry in service["secrets"].as_array().into_iter().flatten() {
+            let (Some(source), Some(target)) = (entry["source"].as_str(), entry["target"].as_str()) else { continue };
+            if let Some((_, url)) = urls.iter().find(|(v, _)| v == target) {
+                url_files.push((source.to_string(), url.clone()));
+            }
+        }
+    }
+    for (source, url) in url_files {
+        if let Some(secret) = file.get_mut("secrets").and_then(|s| s.get_mut(&source)) {
+            secret["file"] = Value::String(fresh_file("secret", url)?);
+        }
+    }
     let services = file.get_mut("services").and_then(Value::as_object_mut).ok_or("the compose file has no services")?;
     for (name, service) in services.iter_mut() {
         let service = service.as_object_mut().ok_or(format!("service `{name}` is not a mapping"))?;
@@ -242,6 +257,41 @@ mod tests {
         assert_eq!(out["services"]["db"]["healthcheck"]["retries"], 5);
         assert_eq!(out["networks"]["backend"]["internal"], true);
         assert_eq!(out["volumes"]["data"]["labels"]["io.stowage.verify.run"], "r1");
+        std::fs::remove_dir_all(&scratch).unwrap();
+    }
+
+    /// An app that reads its database URL as a file (a compose secret whose target is the URL variable) gets the URL
+    /// with the database's fresh password in that file, and a secret of its own a fresh token.
+    #[test]
+    fn a_secret_file_named_like_a_url_variable_holds_the_url() {
+        let text = "services:\n  web:\n    image: web:1\n    secrets:\n      - source: web-database-url\n        \
+                    target: DATABASE_URL\n      - source: web-secret-key\n        target: SECRET_KEY\n  db:\n    \
+                    image: postgres:17\n    secrets:\n      - pw\nsecrets:\n  pw:\n    file: ./deploy/secrets/pw\n  \
+                    web-database-url:\n    file: ./deploy/secrets/web-database-url\n  web-secret-key:\n    \
+                    file: ./deploy/secrets/web-secret-key\n";
+        let (docs, errors) = stowage_yaml::parse(text);
+        assert!(errors.is_empty(), "{errors:?}");
+        let scratch = std::env::temp_dir().join(format!("stowage-compose-secret-files-{}", std::process::id()));
+        std::fs::create_dir_all(&scratch).unwrap();
+        let backing = [BackingPolicy {
+            name: "db".into(),
+            url_vars: vec!["DATABASE_URL".into()],
+            dev_url: "postgres://postgres@db:5432/postgres".into(),
+            credentials: true,
+        }];
+        let how = Rewrite {
+            built: &[("web".to_string(), "stowage-verify/demo/web".to_string())],
+            base_registry: "",
+            labels: &[],
+            secrets: &[],
+            backing: &backing,
+            scratch: &scratch,
+        };
+        let (out, _) = rewrite(to_json(docs[0].root.as_ref().unwrap()), &how).unwrap();
+        let read = |name: &str| std::fs::read_to_string(out["secrets"][name]["file"].as_str().unwrap()).unwrap();
+        let password = read("pw");
+        assert_eq!(read("web-database-url"), format!("postgres://postgres:{password}@db:5432/postgres"));
+        assert_eq!(read("web-secret-key").len(), 32);
         std::fs::remove_dir_all(&scratch).unwrap();
     }
 }
