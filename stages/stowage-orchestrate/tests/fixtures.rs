@@ -137,7 +137,9 @@ fn every_variable_is_set_or_referenced_and_no_secret_has_a_value() {
                 let (env, env_file) = environment(&text, &s.name);
                 for v in &s.env_vars {
                     let name = &v.value;
-                    let secret = ["PASSWORD", "SECRET", "TOKEN", "KEY"].iter().any(|w| name.contains(w));
+                    // `NAME_FILE` holds a path, never the secret.
+                    let secret = !name.ends_with("_FILE")
+                        && ["PASSWORD", "SECRET", "TOKEN", "KEY"].iter().any(|w| name.contains(w));
                     match env.get(name) {
                         // The file holds the value; `NAME_FILE` holds its path.
                         Some(v) if v == "<file>" || v.starts_with("/run/secrets/") => {}
