@@ -210,7 +210,7 @@ fn check_object(
     // A custom resource may be cluster-scoped; only built-in kinds are known to be namespaced.
     let builtin =
         !api.contains('/') || api.split('/').next().is_some_and(|g| !g.contains('.') || g.ends_with(".k8s.io"));
-    if builtin && !CLUSTER_SCOPED.contains(&kind) {
+    if builtin && !kustomize && !CLUSTER_SCOPED.contains(&kind) {
         match namespace.as_deref() {
             None => {
                 out.push(Diag::new("KS042", at_kind, format!("{} has no namespace: it lands in `default`", c.label())))

@@ -17,6 +17,7 @@ pub mod k8s;
 pub mod output;
 pub mod policy;
 pub mod registry;
+pub mod rendered;
 pub mod reporting;
 pub mod shell;
 pub mod source;

@@ -41,6 +41,14 @@ pub struct Policy {
     /// threshold instead.
     #[serde(default)]
     pub fail_on: Option<FailOn>,
+    /// Stage only: the command that renders a Kustomize overlay, its folder appended (default `kubectl kustomize`);
+    /// `[]` judges the files as written only.
+    #[serde(default)]
+    pub kustomize: Option<Vec<String>>,
+    /// Stage only: the command that renders a Helm chart, `NAME CHART --namespace NAME` appended (default
+    /// `helm template`); `[]` judges the chart's static parts only.
+    #[serde(default)]
+    pub helm_template: Option<Vec<String>>,
     /// When set, only this rule runs. Used by the per-rule fixture tests.
     #[serde(skip)]
     pub only: Option<&'static str>,

@@ -1,8 +1,9 @@
-//! The `validate` stage: checks every staged file and the app's own container files, and reports findings with
-//! app-relative paths. The kit fails the run at the configured threshold.
+//! The `validate` stage: checks every staged file and the app's own container files, then each Kustomize overlay
+//! and Helm chart as rendered (`rendered`), and reports findings with app-relative paths. The kit fails the run at
+//! the configured threshold.
 
-use std::collections::BTreeSet;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use stowage_kit::{Run, StageError};
 
@@ -69,6 +70,23 @@ pub fn run(run: &mut Run) -> Result<(), StageError> {
     inputs.sort();
     // The app's files are read only inside the app; staged files only in their own folder.
     let mut result = lint_within(std::slice::from_ref(&root), &inputs, &policy);
+    // What is deployed: the rendered overlays and charts, for what no file as written shows.
+    let seen: BTreeSet<(String, String)> = result
+        .findings
+        .iter()
+        .chain(result.suppressed.iter().map(|s| &s.finding))
+        .map(|f| (f.rule.clone(), f.message.clone()))
+        .collect();
+    let staged_sources: BTreeMap<String, PathBuf> =
+        run.ctx.staged.iter().map(|s| (s.path.clone(), s.source.clone())).collect();
+    let rendered = crate::rendered::judge(&root, &staged_sources, &inputs, &policy, &seen);
+    for note in rendered.notes {
+        run.note(note);
+    }
+    if !rendered.rendered.is_empty() {
+        run.note(format!("judged as rendered: {}", rendered.rendered.join(", ")));
+    }
+    result.findings.extend(rendered.findings);
     crate::reporting::add_snippets(&mut result);
     run.report.rules = crate::reporting::rules_of(&result);
     run.note(format!(
