@@ -51,6 +51,17 @@ pub fn run(home: &Home, args: &BenchArgs) -> Result<i32> {
         crate::codegen::ensure_file_contents(&path, &spliced, false)?;
         return Ok(0);
     }
+    if args.orchestrate_only
+        && let Some(dir) = &args.apps_dir
+    {
+        let section = crate::bench_orchestrate::section(root, dir)?;
+        let path = root.join("BENCHMARKS.md");
+        let current = crate::failure::read_to_string(&path)?;
+        let spliced = splice_section(&current, crate::bench_orchestrate::HEADING, &section);
+        crate::codegen::ensure_file_contents(&path, &spliced, false)?;
+        print!("{section}");
+        return Ok(0);
+    }
     if args.images_only {
         let section = crate::bench_images::section(root)?;
         let path = root.join("BENCHMARKS.md");
@@ -92,6 +103,7 @@ pub fn run(home: &Home, args: &BenchArgs) -> Result<i32> {
     out.push_str(&crate::bench_dockerfiles::section(root)?);
     if let Some(dir) = &args.apps_dir {
         out.push_str(&crate::bench_dockerfiles::apps_section(root, dir)?);
+        out.push_str(&crate::bench_orchestrate::section(root, dir)?);
     }
     // Building images needs an engine; without one the section says so rather than holding no figure silently.
     match crate::bench_images::section(root) {

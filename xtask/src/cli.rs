@@ -259,6 +259,14 @@ pub struct BenchArgs {
     /// engine and `cargo xtask standins`.
     #[arg(long, conflicts_with_all = ["apps_only", "limits_only", "agreement_only", "dockerfiles_only"])]
     pub images_only: bool,
+    /// Judge only the compose files, overlays and charts generated for the real apps (needs --apps-dir), and replace
+    /// only that section of BENCHMARKS.md.
+    #[arg(
+        long,
+        requires = "apps_dir",
+        conflicts_with_all = ["apps_only", "limits_only", "agreement_only", "dockerfiles_only", "images_only"]
+    )]
+    pub orchestrate_only: bool,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ pub mod bench;
 mod bench_apps;
 mod bench_dockerfiles;
 mod bench_images;
+mod bench_orchestrate;
 pub mod clean;
 pub mod cli;
 pub mod codegen;

@@ -206,6 +206,29 @@ pub(crate) fn port(service: &Service) -> Option<(u16, bool)> {
     }
 }
 
+/// The host port a service is published on: its own port, unless a service before it in the model publishes that
+/// one already (two apps on port 80), then the next free one, said in a comment on `svc`; `up` would fail on a
+/// host port bound twice.
+fn host_port(model: &Model, service: &Service, production: bool, svc: &mut Node) -> u16 {
+    let published = |s: &Service| port(s).filter(|_| production || s.kind.value == Kind::Web).map(|(n, _)| n);
+    let mut taken: BTreeMap<u16, &str> = BTreeMap::new();
+    for s in deployed(model) {
+        let Some(number) = published(s) else { continue };
+        let mut host = number;
+        while taken.contains_key(&host) {
+            host = host.checked_add(1).unwrap_or(1024);
+        }
+        if s.name == service.name {
+            if host != number {
+                svc.comment(&format!("host port {host}: {number} is published by `{}`", taken[&number]));
+            }
+            return host;
+        }
+        taken.insert(host, &s.name);
+    }
+    published(service).unwrap_or_default()
+}
+
 /// How a variable is provided in one environment.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Value {
@@ -444,7 +467,8 @@ pub fn render_dev(
             if assumed {
                 svc.comment(&format!("port {number}: the app names no default, so this file sets one"));
             }
-            svc.set("ports", Node::strs(&[format!("127.0.0.1:{number}:{number}")]));
+            let host = host_port(model, s, false, &mut svc);
+            svc.set("ports", Node::strs(&[format!("127.0.0.1:{host}:{number}")]));
         }
         let (env, secrets) = environment(s, policies, false);
         if let Node::Map(e) = &env
@@ -622,7 +646,8 @@ pub fn render_prod(
             if assumed {
                 svc.comment(&format!("port {number}: the app names no default, so this file sets one"));
             }
-            svc.set("ports", Node::strs(&[format!("{}:{number}:{number}", options.bind_address)]));
+            let host = host_port(model, s, true, &mut svc);
+            svc.set("ports", Node::strs(&[format!("{}:{host}:{number}", options.bind_address)]));
         }
         let (env, secrets) = environment(s, policies, true);
         if let Node::Map(e) = &env

@@ -176,3 +176,37 @@ fn an_app_with_its_own_compose_file_gets_stowages_under_deploy_compose() {
         "{express:?}"
     );
 }
+
+/// Kubernetes too: every variable a service reads reaches its pods, in the base as committed: in the env list (a
+/// `secretKeyRef` or an optional `configMapKeyRef`), in its generated ConfigMap, or as a key of the Secret mounted at
+/// /run/secrets; no secret is a ConfigMap literal.
+#[test]
+fn every_variable_reaches_the_pods_and_no_secret_is_a_literal() {
+    let mut checked = 0;
+    for (app, generated, model) in fixtures() {
+        for s in model.services.iter().filter(|s| s.kind.value != Kind::Cli) {
+            let base = format!("deploy/kustomize/base/{}", s.name);
+            if !generated.iter().any(|f| f.starts_with(&format!("{base}/"))) {
+                continue;
+            }
+            let resources = std::fs::read_to_string(app.join(&base).join("resources.yaml")).unwrap();
+            let kustomization = std::fs::read_to_string(app.join(&base).join("kustomization.yaml")).unwrap();
+            for v in &s.env_vars {
+                let name = &v.value;
+                let in_env = resources.contains(&format!("- name: \"{name}\"\n"));
+                let literal = kustomization.contains(&format!("- \"{name}="));
+                let file = resources.contains(&format!("- key: \"{name}\"\n"));
+                assert!(
+                    in_env || literal || file,
+                    "{}/{base}: `{name}` is neither in the env list, the ConfigMap nor a mounted Secret",
+                    app.display()
+                );
+                let secret =
+                    !name.ends_with("_FILE") && ["PASSWORD", "SECRET", "TOKEN", "KEY"].iter().any(|w| name.contains(w));
+                assert!(!(secret && literal), "{}/{base}: secret `{name}` is a ConfigMap literal", app.display());
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 40, "only {checked} variables checked");
+}

@@ -162,3 +162,26 @@ fn secrets_the_app_reads_as_files_are_mounted_not_passed() {
     assert!(!prod.contains("SPRING_CONFIG_IMPORT") && !prod.contains("api-database-url"), "{prod}");
     assert!(prod.contains("api-webhook-secret"), "{prod}");
 }
+
+/// Two services on the same port (two apps both on 80) cannot both be published on it: `up` would fail. The second
+/// gets the next free host port, said in a comment, in both compose files.
+#[test]
+fn services_on_the_same_port_get_distinct_host_ports() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("orchestrate-host-ports");
+    let mut m = model();
+    let mut second = m["services"][0].clone();
+    second["name"] = "admin".into();
+    second["root"] = "admin".into();
+    second["build_context"] = "admin".into();
+    m["services"].as_array_mut().unwrap().push(second);
+    let (code, stderr) = run(&dir, serde_json::json!({ "analyze": m }), serde_json::json!({}));
+    assert_eq!(code, Some(0), "{stderr}");
+    for file in ["compose.yaml", "compose.prod.yaml"] {
+        let text = std::fs::read_to_string(dir.join("out").join(file)).unwrap();
+        assert!(text.contains("- \"127.0.0.1:8000:8000\""), "{file}:\n{text}");
+        assert!(
+            text.contains("# host port 8001: 8000 is published by `api`\n    ports:\n      - \"127.0.0.1:8001:8000\""),
+            "{file}:\n{text}"
+        );
+    }
+}
