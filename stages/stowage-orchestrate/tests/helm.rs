@@ -2,7 +2,8 @@
 //! judged through Helm's own library (helm-python-sdk, driven by helm_render.py): `helm lint --strict` reports
 //! nothing above INFO; the chart rendered with its default values (release name = app name) deploys the same
 //! objects as `kubectl kustomize overlays/prod`, once the Helm-only labels and annotations below are set aside;
-//! kubernetes-validate `--strict` (1.34 to 1.37) and checkov pass on every rendered chart; and every documented
+//! kubernetes-validate `--strict` (1.34 to 1.37), checkov and stowage's own validator (nothing at warning or above)
+//! pass on every rendered chart; and every documented
 //! value, flipped, changes the output as helm-values.toml states.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -182,13 +183,7 @@ fn rendered_charts_pass_kubernetes_validate_and_checkov() {
     let mut files = Vec::new();
     for ((_, chart), result) in charts.iter().zip(render(&jobs)) {
         assert!(result.get("error").is_none(), "{}: {}", chart.display(), result["error"]);
-        // One JSON document per line is YAML too: kubernetes-validate and checkov read it as manifests.
-        let text: String = result["objects"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|o| format!("---\n{}\n", serde_json::to_string(o).unwrap()))
-            .collect();
+        let text = result["manifests"].as_str().unwrap().to_string();
         let file = scratch.join(format!("{}.yaml", release(chart)));
         std::fs::write(&file, text).unwrap();
         files.push(file);
@@ -212,6 +207,19 @@ fn rendered_charts_pass_kubernetes_validate_and_checkov() {
     let report: Value = serde_json::from_slice(&output.stdout).expect("checkov prints JSON");
     assert_eq!(report["summary"]["failed"], 0, "{}", String::from_utf8_lossy(&output.stdout));
     assert!(report["summary"]["passed"].as_u64().unwrap() > 100, "checkov checked too little: {}", report["summary"]);
+    // Stowage's own validator on what the charts deploy, cross-object checks included: nothing at warning or above.
+    let policy = stowage_validate::Policy::default();
+    let mut problems = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let shown = file.file_name().unwrap().to_string_lossy().to_string();
+        for f in stowage_validate::lint_text(stowage_validate::Kind::Kubernetes, &shown, &text, &policy) {
+            if f.severity >= stowage_validate::Severity::Warning {
+                problems.push(format!("{shown}: {} {}", f.rule, f.message));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 /// One documented value flipped, and what the rendered chart must show (helm-values.toml).

@@ -2,7 +2,7 @@
 
 Reads a JSON list of jobs on stdin: {"chart": DIR, "name": RELEASE, "namespace": NS, "values": {...}, "lint": bool}
 and, for kubectl's output, {"manifests": FILE}. Prints one JSON result per job, in order: {"objects": [...],
-"notes": TEXT, "lint": {...}} or {"error": TEXT}. Parsing YAML here keeps the Rust tests free of a YAML reader.
+"manifests": TEXT, "notes": TEXT, "lint": {...}} or {"error": TEXT}. Parsing YAML here keeps the Rust tests free of a YAML reader.
 """
 import json
 import sys
@@ -34,7 +34,10 @@ def run(job):
         result["error"] = str(e)
         return result
     result["notes"] = "".join(v for k, v in sorted(rendered.items()) if k.endswith("NOTES.txt"))
-    result["objects"] = objects(v for k, v in sorted(rendered.items()) if not k.endswith("NOTES.txt"))
+    manifests = [v for k, v in sorted(rendered.items()) if not k.endswith("NOTES.txt")]
+    result["objects"] = objects(manifests)
+    # The manifests as Helm renders them (block YAML, comments kept), as `helm template` would print them.
+    result["manifests"] = "".join(m if m.endswith("\n") else m + "\n" for m in manifests if m.strip())
     return result
 
 

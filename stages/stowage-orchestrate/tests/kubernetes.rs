@@ -1,8 +1,8 @@
 //! The Kustomize base and overlays committed in every fixture app (drift-checked by `cargo xtask containerize
 //! --check --app`), rendered by the real kubectl (`kubectl kustomize`, no warning) and judged on what is deployed:
 //! kubernetes-validate `--strict` for Kubernetes 1.34 to 1.37 and checkov (one call each for every rendered
-//! overlay), stowage's own validator on the files as written (nothing at warning or above), and the properties the
-//! restricted profile and the rollout need, read from the rendered objects.
+//! overlay), stowage's own validator on the files as written and on what they render (nothing at warning or above),
+//! and the properties the restricted profile and the rollout need, read from the rendered objects.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -81,6 +81,41 @@ fn rendered_overlays_pass_kubernetes_validate_checkov_and_the_restricted_profile
         summary["passed"].as_u64().unwrap() > 100 * apps.len() as u64 / 2,
         "checkov's Kubernetes checks ran: {summary}"
     );
+    // Stowage's own validator on what each overlay deploys, cross-object checks included: nothing at warning or
+    // above. Inline ignores do not survive rendering: what one silences in the files as written (same rule, same
+    // message) stays silenced, as the gate does.
+    let policy = stowage_validate::Policy::default();
+    let mut problems = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let shown = file.file_name().unwrap().to_string_lossy().to_string();
+        let app = apps.iter().find(|a| shown.starts_with(&format!("{}-", a.file_name().unwrap().to_string_lossy())));
+        let app = app.unwrap();
+        let mut inputs = Vec::new();
+        let mut stack = vec![app.join("deploy/kustomize")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    let file = path.strip_prefix(app).unwrap().to_string_lossy().to_string();
+                    inputs.push(stowage_validate::Input { file, path, kind: stowage_validate::Kind::Kubernetes });
+                }
+            }
+        }
+        let written = stowage_validate::lint_within(std::slice::from_ref(app), &inputs, &policy);
+        let silenced: Vec<(String, String)> =
+            written.suppressed.iter().map(|s| (s.finding.rule.clone(), s.finding.message.clone())).collect();
+        for f in stowage_validate::lint_text(stowage_validate::Kind::Kubernetes, &shown, &text, &policy) {
+            if f.severity >= stowage_validate::Severity::Warning
+                && !silenced.contains(&(f.rule.clone(), f.message.clone()))
+            {
+                problems.push(format!("{shown}: {} {}", f.rule, f.message));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert_eq!(summary["parsing_errors"], 0);
 
     // What the restricted profile and the rollout need, on the rendered objects.
