@@ -75,20 +75,6 @@ fn chart_yaml(services: &[&Service], app: &str) -> String {
     yaml::render(&[HEADER], &c)
 }
 
-fn resources(options: &Options) -> Node {
-    let mut requests = Node::map();
-    requests
-        .set("cpu", Node::str(k8s::quantity_cpu(&options.cpus_reservation)))
-        .set("memory", Node::str(k8s::quantity_memory(&options.memory_reservation)));
-    let mut limits = Node::map();
-    limits
-        .set("cpu", Node::str(k8s::quantity_cpu(&options.cpus)))
-        .set("memory", Node::str(k8s::quantity_memory(&options.memory)));
-    let mut r = Node::map();
-    r.set("requests", requests).set("limits", limits);
-    r
-}
-
 fn values(
     model: &Model,
     services: &[&Service],
@@ -104,7 +90,7 @@ fn values(
     v.comment("Always, so a re-pushed tag is never served from a node's stale copy.");
     v.set("imagePullPolicy", Node::str("Always"));
     v.comment("Requests and limits of every container; services.<name>.resources replaces them for one service.");
-    v.set("resources", resources(options));
+    v.set("resources", k8s::resources(options));
     let mut hpa = Node::map();
     hpa.comment("A HorizontalPodAutoscaler (autoscaling/v2) per service with a port; the Deployment then sets no")
         .comment("replicas. Off: services.<name>.replicas.")

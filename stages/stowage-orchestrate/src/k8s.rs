@@ -91,6 +91,49 @@ fn probe(s: &Service, path: Option<&str>, period: i64, failures: i64) -> Node {
     p
 }
 
+/// Requests and limits of every container (`[stages.orchestrate]` cpus, memory and their reservations).
+pub(crate) fn resources(options: &Options) -> Node {
+    let mut requests = Node::map();
+    requests
+        .set("cpu", Node::str(quantity_cpu(&options.cpus_reservation)))
+        .set("memory", Node::str(quantity_memory(&options.memory_reservation)));
+    let mut limits = Node::map();
+    limits
+        .set("cpu", Node::str(quantity_cpu(&options.cpus)))
+        .set("memory", Node::str(quantity_memory(&options.memory)));
+    let mut resources = Node::map();
+    resources.set("requests", requests).set("limits", limits);
+    resources
+}
+
+/// A container under the restricted profile: no privilege escalation, read-only root, the numeric user, no
+/// capability.
+fn container_security(options: &Options) -> Node {
+    let mut caps = Node::map();
+    caps.set("drop", Node::strs(&["ALL"]));
+    let mut sc = Node::map();
+    sc.set("allowPrivilegeEscalation", Node::Bool(false))
+        .set("readOnlyRootFilesystem", Node::Bool(true))
+        .set("runAsNonRoot", Node::Bool(true))
+        .set("runAsUser", Node::Int(options.uid.into()))
+        .set("runAsGroup", Node::Int(options.gid.into()))
+        .set("capabilities", caps);
+    sc
+}
+
+/// A pod under the restricted profile: the numeric user, group and fsGroup, seccomp RuntimeDefault.
+fn pod_security(options: &Options) -> Node {
+    let mut seccomp = Node::map();
+    seccomp.set("type", Node::str("RuntimeDefault"));
+    let mut psc = Node::map();
+    psc.set("runAsNonRoot", Node::Bool(true))
+        .set("runAsUser", Node::Int(options.uid.into()))
+        .set("runAsGroup", Node::Int(options.gid.into()))
+        .set("fsGroup", Node::Int(options.gid.into()))
+        .set("seccompProfile", seccomp);
+    psc
+}
+
 /// The pod template of a service.
 fn pod(s: &Service, model: &Model, options: &Options, policies: &Policies, app: &str, writable: &[String]) -> Node {
     let mut c = Node::map();
@@ -131,27 +174,8 @@ fn pod(s: &Service, model: &Model, options: &Options, policies: &Policies, app: 
     if !env.is_empty() {
         c.set("env", Node::List(env));
     }
-    let mut requests = Node::map();
-    requests
-        .set("cpu", Node::str(quantity_cpu(&options.cpus_reservation)))
-        .set("memory", Node::str(quantity_memory(&options.memory_reservation)));
-    let mut limits = Node::map();
-    limits
-        .set("cpu", Node::str(quantity_cpu(&options.cpus)))
-        .set("memory", Node::str(quantity_memory(&options.memory)));
-    let mut resources = Node::map();
-    resources.set("requests", requests).set("limits", limits);
-    c.set("resources", resources);
-    let mut caps = Node::map();
-    caps.set("drop", Node::strs(&["ALL"]));
-    let mut sc = Node::map();
-    sc.set("allowPrivilegeEscalation", Node::Bool(false))
-        .set("readOnlyRootFilesystem", Node::Bool(true))
-        .set("runAsNonRoot", Node::Bool(true))
-        .set("runAsUser", Node::Int(options.uid.into()))
-        .set("runAsGroup", Node::Int(options.gid.into()))
-        .set("capabilities", caps);
-    c.set("securityContext", sc);
+    c.set("resources", resources(options));
+    c.set("securityContext", container_security(options));
     if port.is_some() && s.kind.value != Kind::Job {
         let health = s.health_path.as_ref().map(|h| h.value.as_str());
         let ready = s.readiness_path.as_ref().map(|h| h.value.as_str()).or(health);
@@ -194,14 +218,7 @@ fn pod(s: &Service, model: &Model, options: &Options, policies: &Policies, app: 
         volumes.push(v);
     }
     c.set("volumeMounts", Node::List(mounts));
-    let mut seccomp = Node::map();
-    seccomp.set("type", Node::str("RuntimeDefault"));
-    let mut psc = Node::map();
-    psc.set("runAsNonRoot", Node::Bool(true))
-        .set("runAsUser", Node::Int(options.uid.into()))
-        .set("runAsGroup", Node::Int(options.gid.into()))
-        .set("fsGroup", Node::Int(options.gid.into()))
-        .set("seccompProfile", seccomp);
+    let psc = pod_security(options);
     let mut spec = Node::map();
     spec.set("serviceAccountName", Node::str(s.name.clone()))
         .set("automountServiceAccountToken", Node::Bool(false))
@@ -777,27 +794,8 @@ fn backing_objects(name: &str, b: &Backing, options: &Options, policies: &Polici
     if !env.is_empty() {
         c.set("env", Node::List(env));
     }
-    let mut requests = Node::map();
-    requests
-        .set("cpu", Node::str(quantity_cpu(&options.cpus_reservation)))
-        .set("memory", Node::str(quantity_memory(&options.memory_reservation)));
-    let mut limits = Node::map();
-    limits
-        .set("cpu", Node::str(quantity_cpu(&options.cpus)))
-        .set("memory", Node::str(quantity_memory(&options.memory)));
-    let mut resources = Node::map();
-    resources.set("requests", requests).set("limits", limits);
-    c.set("resources", resources);
-    let mut caps = Node::map();
-    caps.set("drop", Node::strs(&["ALL"]));
-    let mut sc = Node::map();
-    sc.set("allowPrivilegeEscalation", Node::Bool(false))
-        .set("readOnlyRootFilesystem", Node::Bool(true))
-        .set("runAsNonRoot", Node::Bool(true))
-        .set("runAsUser", Node::Int(options.uid.into()))
-        .set("runAsGroup", Node::Int(options.gid.into()))
-        .set("capabilities", caps);
-    c.set("securityContext", sc);
+    c.set("resources", resources(options));
+    c.set("securityContext", container_security(options));
     // The image's own health check: `CMD-SHELL text` through the shell, `CMD args...` as they are.
     let command: Vec<String> = match b.healthcheck.split_first() {
         Some((first, rest)) if first == "CMD-SHELL" => vec!["/bin/sh".into(), "-c".into(), rest.join(" ")],
@@ -826,14 +824,7 @@ fn backing_objects(name: &str, b: &Backing, options: &Options, policies: &Polici
         volumes.push(v);
     }
     c.set("volumeMounts", Node::List(mounts));
-    let mut seccomp = Node::map();
-    seccomp.set("type", Node::str("RuntimeDefault"));
-    let mut psc = Node::map();
-    psc.set("runAsNonRoot", Node::Bool(true))
-        .set("runAsUser", Node::Int(options.uid.into()))
-        .set("runAsGroup", Node::Int(options.gid.into()))
-        .set("fsGroup", Node::Int(options.gid.into()))
-        .set("seccompProfile", seccomp);
+    let psc = pod_security(options);
     let mut pod = Node::map();
     pod.set("automountServiceAccountToken", Node::Bool(false))
         .set("securityContext", psc)
