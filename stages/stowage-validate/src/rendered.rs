@@ -21,6 +21,10 @@ use crate::{Kind, Policy};
 /// The kustomization file names kustomize reads, in its order of preference.
 const KUSTOMIZATION_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
+/// Folders no overlay or chart reads, which can be large: left out of the private copy (when the kustomizations
+/// share no folder below the app's root, the copy starts at the root).
+const SKIPPED_FOLDERS: &[&str] = &[".git", "node_modules", "target", "vendor", ".venv", "__pycache__"];
+
 /// The renderers: a command and its arguments; empty turns that rendering off.
 pub struct Renderers {
     pub kustomize: Vec<String>,
@@ -57,6 +61,10 @@ fn files_under(root: &Path, staged: &BTreeMap<String, PathBuf>, dir: &str) -> BT
         for entry in entries.flatten() {
             let path = entry.path();
             let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
+            let name = entry.file_name();
+            if meta.is_dir() && SKIPPED_FOLDERS.contains(&name.to_string_lossy().as_ref()) {
+                continue;
+            }
             if meta.is_dir() {
                 stack.push(path);
             } else if meta.is_file()
@@ -284,5 +292,22 @@ mod tests {
         assert!(remote);
         let (_, remote) = references("helmCharts:\n  - name: redis\n    repo: https://charts.example.com\n");
         assert!(remote);
+    }
+
+    #[test]
+    fn the_private_copy_leaves_out_heavy_folders_and_prefers_staged_files() {
+        let root = std::env::temp_dir().join(format!("stowage-rendered-files-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for path in ["deploy/a.yaml", "node_modules/pkg/b.yaml", ".git/config", "deploy/node_modules/c.yaml"] {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        let staged: BTreeMap<String, PathBuf> =
+            [("deploy/a.yaml".to_string(), PathBuf::from("/staged/a.yaml"))].into_iter().collect();
+        let files = files_under(&root, &staged, "");
+        assert_eq!(files.keys().collect::<Vec<_>>(), vec!["deploy/a.yaml"]);
+        assert_eq!(files["deploy/a.yaml"], PathBuf::from("/staged/a.yaml"));
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }
