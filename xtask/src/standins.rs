@@ -25,7 +25,7 @@ const LABEL: &str = "io.stowage.standin.recipe";
 const RECIPES: &str = "policies/standins.toml";
 const RECIPE_DIR: &str = "policies/standins";
 /// Where Debian's ca-certificates puts the system's CA bundle.
-pub const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+pub const SYSTEM_CA_BUNDLE: &str = stowage_kit::files::SYSTEM_CA_BUNDLE;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -296,10 +296,7 @@ pub fn run(home: &Home, args: &StandinsArgs) -> Result<i32> {
         }
         command.arg("--label").arg(format!("{LABEL}={key}"));
         if standin.ca_secret
-            && let Some(bundle) = std::env::var_os("SSL_CERT_FILE")
-                .map(PathBuf::from)
-                .filter(|p| p.is_file())
-                .or_else(|| Some(PathBuf::from(SYSTEM_CA_BUNDLE)).filter(|p| p.is_file()))
+            && let Some(bundle) = stowage_kit::files::default_ca_bundle()
         {
             command.arg("--secret").arg(format!("id=ca,src={}", bundle.display()));
         }

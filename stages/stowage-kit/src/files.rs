@@ -149,3 +149,15 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// Where Debian-family systems (and the images built here) keep the system's CA bundle.
+pub const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
+/// The CA bundle an image build gets as its `ca` secret when none is configured: `SSL_CERT_FILE` when it names a
+/// file (a TLS-inspecting proxy's bundle), else the system's, when there is one.
+pub fn default_ca_bundle() -> Option<PathBuf> {
+    std::env::var_os("SSL_CERT_FILE")
+        .map(PathBuf::from)
+        .filter(|p| p.is_file())
+        .or_else(|| Some(PathBuf::from(SYSTEM_CA_BUNDLE)).filter(|p| p.is_file()))
+}

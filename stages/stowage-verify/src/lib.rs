@@ -1424,10 +1424,7 @@ fn native_arch() -> &'static str {
 fn ca_bundle(setting: &str) -> Option<PathBuf> {
     match setting {
         "none" => None,
-        "" => std::env::var_os("SSL_CERT_FILE")
-            .map(PathBuf::from)
-            .filter(|p| p.is_file())
-            .or_else(|| Some(PathBuf::from("/etc/ssl/certs/ca-certificates.crt")).filter(|p| p.is_file())),
+        "" => stowage_kit::files::default_ca_bundle(),
         path => Some(PathBuf::from(path)),
     }
 }
