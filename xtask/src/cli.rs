@@ -69,6 +69,9 @@ pub enum Shared {
     /// Print the documentation of a validation rule.
     #[command(disable_help_flag = true)]
     Explain(PassThrough),
+    /// Test team rules (declared in TOML) against their own examples, or print their documentation.
+    #[command(disable_help_flag = true)]
+    Rules(PassThrough),
     /// Print the date of the base-image knowledge base the Dockerfiles come from, its age, and what has reached end
     /// of life since (the dockerfile stage's `knowledge`).
     #[command(disable_help_flag = true)]

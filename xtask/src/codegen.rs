@@ -40,7 +40,14 @@ pub fn generate(root: &Path, check: bool) -> Result<Vec<String>> {
     let files = [
         (
             "docs/cli.md",
-            cli_reference(&[("lint", linter_usage(root, "lint")?), ("explain", linter_usage(root, "explain")?)].into()),
+            cli_reference(
+                &[
+                    ("lint", linter_usage(root, "lint")?),
+                    ("explain", linter_usage(root, "explain")?),
+                    ("rules", linter_usage(root, "rules")?),
+                ]
+                .into(),
+            ),
         ),
         ("docs/stages.md", stage_reference(root)?),
         ("stages/stowage-kit/contract.schema.json", contract_schema()),

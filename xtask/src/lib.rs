@@ -47,6 +47,7 @@ pub fn run_shared(home: &Home, command: &Shared) -> Result<i32> {
         Shared::Analyze(args) => passthrough::analyze(home, args),
         Shared::Lint(args) => passthrough::run(home, "validate", "lint", &args.args),
         Shared::Explain(args) => passthrough::run(home, "validate", "explain", &args.args),
+        Shared::Rules(args) => passthrough::run(home, "validate", "rules", &args.args),
         Shared::Knowledge(args) => passthrough::run(home, "dockerfile", "knowledge", &args.args),
     }
 }

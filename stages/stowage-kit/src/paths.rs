@@ -61,14 +61,19 @@ pub fn check_finding_path(path: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Checks a rule code's shape: one to eight capital letters and one to six digits (`DF002`, `KS047`, `T001`).
+/// Checks a rule code's shape: one to ten capital letters, then one to six digits, with a hyphen between them in
+/// the codes of team rules (`DF002`, `KS047`, `T001`, `PLAT-001`).
 pub fn check_rule_code(code: &str) -> Result<(), String> {
     let letters = code.chars().take_while(char::is_ascii_uppercase).count();
-    let digits = code[letters..].chars().take_while(char::is_ascii_digit).count();
-    if (1..=8).contains(&letters) && (1..=6).contains(&digits) && letters + digits == code.len() {
+    let hyphen = usize::from(code[letters..].starts_with('-'));
+    let digits = code[letters + hyphen..].chars().take_while(char::is_ascii_digit).count();
+    if (1..=10).contains(&letters) && (1..=6).contains(&digits) && letters + hyphen + digits == code.len() {
         Ok(())
     } else {
-        Err(format!("rule code `{}` is not one to eight capital letters and one to six digits", escape_controls(code)))
+        Err(format!(
+            "rule code `{}` is not one to ten capital letters, an optional hyphen and one to six digits",
+            escape_controls(code)
+        ))
     }
 }
 
@@ -132,10 +137,10 @@ mod tests {
         for bad in ["../../etc/passwd", "/etc/passwd", "a/./b", "a\nerror: forged", "a\\b", "a//b"] {
             assert!(check_finding_path(bad).is_err(), "{bad}");
         }
-        for ok in ["DF002", "T001", "KS047", "GN002"] {
+        for ok in ["DF002", "T001", "KS047", "GN002", "PLAT-001", "DF-002"] {
             assert_eq!(check_rule_code(ok), Ok(()), "{ok}");
         }
-        for bad in ["", "df002", "DF", "002", "DF002x", "DF-002", "D\u{1b}F002", "ABCDEFGHI1"] {
+        for bad in ["", "df002", "DF", "002", "DF002x", "DF--002", "-002", "PLAT-", "D\u{1b}F002", "ABCDEFGHIJK1"] {
             assert!(check_rule_code(bad).is_err(), "{bad}");
         }
         assert_eq!(escape_controls("a\tb"), "a\tb");

@@ -139,7 +139,7 @@ fn parse_error(e: &parse_dockerfile::Error) -> Diag {
     Diag::new(rule, (e.line().max(1) as u32, e.column().max(1) as u32), message)
 }
 
-fn keyword_span(i: &Instruction<'_>) -> std::ops::Range<usize> {
+pub(crate) fn keyword_span(i: &Instruction<'_>) -> std::ops::Range<usize> {
     match i {
         Instruction::Add(x) => x.add.span.clone(),
         Instruction::Arg(x) => x.arg.span.clone(),
@@ -161,6 +161,11 @@ fn keyword_span(i: &Instruction<'_>) -> std::ops::Range<usize> {
         Instruction::Workdir(x) => x.workdir.span.clone(),
         _ => 0..0,
     }
+}
+
+/// The names an ARG declares with their defaults (empty when it has none).
+pub(crate) fn arg_defaults(arg: &parse_dockerfile::ArgInstruction<'_>) -> Vec<(String, String)> {
+    pairs(&arg.arguments.value).into_iter().map(|(k, v)| (k, v.unwrap_or_default())).collect()
 }
 
 /// `KEY=value` pairs (or the legacy `KEY value`) of ENV, ARG and LABEL, with quotes removed.

@@ -22,6 +22,7 @@ pub mod reporting;
 pub mod shell;
 pub mod source;
 pub mod stage;
+pub mod team;
 pub mod yaml;
 
 use std::collections::BTreeMap;
@@ -179,6 +180,7 @@ fn check_input(input: &Input, policy: &Policy, roots: &[PathBuf]) -> Checked {
             ignore::scan_yaml(&text)
         }
     };
+    team::check(input.kind, &text, &c.objects, &mut c.diags);
     c.text = Some(text);
     c
 }
@@ -319,6 +321,7 @@ pub fn lint_text(kind: Kind, file: &str, text: &str, policy: &Policy) -> Vec<Fin
             ignore::scan_yaml(text)
         }
     };
+    team::check(kind, text, &objects, &mut diags);
     diags.extend(k8s::check_relations(&objects, policy).into_iter().map(|(_, d)| d));
     let flagged: Vec<String> = diags.iter().filter_map(|d| d.secret.clone()).collect();
     let values: Vec<&str> = flagged.iter().map(String::as_str).collect();

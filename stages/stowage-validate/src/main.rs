@@ -11,9 +11,10 @@ use stowage_validate::{Policy, discover, docs, lint_within, output, registry};
 const USAGE: &str = "\
 usage: stowage-validate lint [OPTIONS] [PATH...]     check Dockerfiles, compose files, Kubernetes manifests and Helm charts
        stowage-validate explain [CODE]               print a rule's documentation, or the list of rules
+       stowage-validate rules test|docs [DIR...]     test team rules against their examples, or print their docs
        stowage-validate --context <file.json> --out <dir> --report <file>   (the validate stage)
        stowage-validate --describe
-Run `stowage-validate lint --help` or `stowage-validate explain --help` for details.";
+Run `stowage-validate lint --help`, `stowage-validate explain --help` or `stowage-validate rules --help` for details.";
 
 /// `lint --help`. Embedded in docs/cli.md by `cargo xtask codegen`, so it must not depend on the machine.
 const LINT_HELP: &str = "\
@@ -63,6 +64,31 @@ exit codes:
   1  findings at or above the --fail-on level, including a file that cannot be parsed or read (GN001, GN002)
   2  a PATH that does not exist, a bad option or value, or a policy file that cannot be read or parsed";
 
+/// `rules --help`.
+const RULES_HELP: &str = "\
+usage: stowage-validate rules test [DIR...]
+       stowage-validate rules docs [DIR...]
+
+Team rules are checks a team declares in TOML files, without Rust (docs/team-rules.md has the schema and an
+example): each `*.toml` of a folder named in the policy's `team_rules` list, and of share/stowage/rules/ beside the
+installed stowage. Their codes are the team's prefix, a hyphen and digits (`ACME-001`), so they never collide with
+stowage's; ignores, the policy, `explain` and every report format treat them like built-in rules.
+
+  test   checks every rule against its own examples: its `bad` example must be reported, its `good` one must not
+  docs   prints the rules' documentation (an index and a page per rule) as Markdown, generated from the TOML
+
+Without DIR, the rules are those `lint` would load: the `team_rules` folders of ./stowage.toml's
+[stages.validate] table and the installed ones. With DIRs, the rule files in those folders only.
+
+options:
+  -h, --help   print this help
+
+exit codes:
+  0  every rule passed its examples (test), or the docs were printed
+  1  a rule failed its examples
+  2  a rule file that cannot be read or is not valid (named at file:line:column), a DIR that does not exist, or
+     no rules at all";
+
 /// `explain --help`.
 const EXPLAIN_HELP: &str = "\
 usage: stowage-validate explain [CODE...]
@@ -83,6 +109,7 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("lint") => lint_main(&args[1..]),
         Some("explain") => explain_main(&args[1..]),
+        Some("rules") => rules_main(&args[1..]),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -105,8 +132,18 @@ fn explain_main(args: &[String]) -> ExitCode {
         println!("{EXPLAIN_HELP}");
         return ExitCode::SUCCESS;
     }
+    if let Err(e) = policy_from_stowage_toml(Path::new("stowage.toml")) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     if args.is_empty() {
-        return print_or_fail(&docs::index(), ExitCode::SUCCESS);
+        let team = stowage_validate::team::active();
+        let mut text = docs::index();
+        if !team.is_empty() {
+            text.push_str(&format!("## Team rules ({} rules)\n\n", team.len()));
+            text.push_str(&stowage_validate::team::index(team));
+        }
+        return print_or_fail(&text, ExitCode::SUCCESS);
     }
     let unknown: Vec<String> = args
         .iter()
@@ -117,8 +154,65 @@ fn explain_main(args: &[String]) -> ExitCode {
         eprintln!("error: unknown rule {}; run `{} explain` for the list", unknown.join(", "), command_name());
         return ExitCode::from(2);
     }
-    let pages: Vec<String> = args.iter().filter_map(|code| registry::find(code)).map(docs::page).collect();
+    let page = |code: &String| match stowage_validate::team::find(code) {
+        Some(team) => Some(stowage_validate::team::page(team)),
+        None => registry::find(code).map(docs::page),
+    };
+    let pages: Vec<String> = args.iter().filter_map(page).collect();
     print_or_fail(&pages.join("\n"), ExitCode::SUCCESS)
+}
+
+fn rules_main(args: &[String]) -> ExitCode {
+    use stowage_validate::team;
+    if args.is_empty() || args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{RULES_HELP}");
+        return if args.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+    }
+    let action = args[0].as_str();
+    if !matches!(action, "test" | "docs") {
+        return usage_error(&format!(
+            "unknown `rules` action `{}`: use test or docs",
+            stowage_kit::escape_controls(action)
+        ));
+    }
+    let dirs = &args[1..];
+    if let Some(flag) = dirs.iter().find(|d| d.starts_with('-')) {
+        return usage_error(&format!("unknown option `{}`", stowage_kit::escape_controls(flag)));
+    }
+    let loaded = if dirs.is_empty() {
+        policy_from_stowage_toml(Path::new("stowage.toml")).map(|_| ())
+    } else {
+        let folders: Vec<(PathBuf, String)> = dirs.iter().map(|d| (PathBuf::from(d), d.clone())).collect();
+        team::load(&folders, None, "the command line", false).and_then(team::register)
+    };
+    if let Err(e) = loaded {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    let rules = team::active();
+    if rules.is_empty() {
+        eprintln!(
+            "error: no team rules found: name rule folders as DIRs, in `team_rules` of ./stowage.toml's \
+             [stages.validate], or install them in share/stowage/rules/ beside stowage"
+        );
+        return ExitCode::from(2);
+    }
+    if action == "docs" {
+        return print_or_fail(&team::docs(rules), ExitCode::SUCCESS);
+    }
+    let mut text = String::new();
+    let tested = team::test(rules);
+    let failed = tested.iter().filter(|t| !t.problems.is_empty()).count();
+    for t in &tested {
+        if t.problems.is_empty() {
+            text.push_str(&format!("ok    {}  {}\n", t.code, t.origin));
+        }
+        for problem in &t.problems {
+            text.push_str(&format!("FAIL  {}  {}: {problem}\n", t.code, t.origin));
+        }
+    }
+    text.push_str(&format!("{} rules: {} passed, {failed} failed\n", tested.len(), tested.len() - failed));
+    print_or_fail(&text, if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 /// How the person typing reaches this binary, for messages that name a command: the runner that handed over
@@ -174,11 +268,17 @@ fn policy_from_stowage_toml(path: &Path) -> Result<Policy, String> {
     struct Stages {
         validate: Option<Policy>,
     }
-    let Ok(text) = std::fs::read_to_string(path) else { return Ok(Policy::default()) };
+    let shown = path.display().to_string();
+    // Without a table of its own, the rules installed beside stowage still apply.
+    let installed_only = || {
+        let policy = Policy::default();
+        policy.load_team_rules(Path::new("."), None, &shown).map(|()| policy)
+    };
+    let Ok(text) = std::fs::read_to_string(path) else { return installed_only() };
     // Read as TOML, not through JSON, so that a wrong type or key is reported at its line.
     let file: File = toml::from_str(&text).map_err(|e| format!("invalid {}: {e}", path.display()))?;
-    let Some(policy) = file.stages.and_then(|s| s.validate) else { return Ok(Policy::default()) };
-    policy.checked(&path.display().to_string(), &text)
+    let Some(policy) = file.stages.and_then(|s| s.validate) else { return installed_only() };
+    policy.checked(&shown, &text)
 }
 
 /// Without `--docs-url`, the `[report] docs_url` of ./stowage.toml applies, as in the pipeline.

@@ -4,6 +4,7 @@
 //! an app's stowage.toml (handed to the stage as JSON), so that a team writes it once.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use stowage_kit::{FailOn, Severity};
@@ -49,6 +50,10 @@ pub struct Policy {
     /// `helm template`); `[]` judges the chart's static parts only.
     #[serde(default)]
     pub helm_template: Option<Vec<String>>,
+    /// Folders of team rule files (`*.toml`; docs/team-rules.md), relative to the folder the policy is in (for
+    /// stowage.toml, the app's root). Rule files installed in `share/stowage/rules/` beside stowage load too.
+    #[serde(default)]
+    pub team_rules: Vec<String>,
     /// When set, only this rule runs. Used by the per-rule fixture tests.
     #[serde(skip)]
     pub only: Option<&'static str>,
@@ -115,24 +120,47 @@ impl LabelType {
 }
 
 impl Policy {
+    /// A policy file; `origin` is its path, which `team_rules` folders are relative to.
     pub fn from_toml(text: &str, origin: &str) -> Result<Policy, String> {
         let policy: Policy = toml::from_str(text).map_err(|e| format!("invalid policy {origin}: {e}"))?;
+        policy.load_team_rules(&folder_of(origin), None, origin)?;
         policy.check(origin, Some(text))?;
         Ok(policy)
     }
 
-    /// A policy read from a larger TOML file (`[stages.validate]` of stowage.toml), checked against that file's
-    /// `text` so that an unknown code is reported at its line.
+    /// A policy read from a larger TOML file (`[stages.validate]` of stowage.toml at the path `origin`), checked
+    /// against that file's `text` so that an unknown code is reported at its line.
     pub fn checked(self, origin: &str, text: &str) -> Result<Policy, String> {
+        self.load_team_rules(&folder_of(origin), None, origin)?;
         self.check(origin, Some(text))?;
         Ok(self)
     }
 
-    pub fn from_json(value: &serde_json::Value, origin: &str) -> Result<Policy, String> {
+    /// The `[stages.validate]` options the runner hands to the stage; `team_rules` folders are inside `app_root`,
+    /// and only regular files inside it are read.
+    pub fn from_json(value: &serde_json::Value, origin: &str, app_root: &Path) -> Result<Policy, String> {
         let policy: Policy =
             serde_json::from_value(value.clone()).map_err(|e| format!("invalid options in {origin}: {e}"))?;
+        policy.load_team_rules(app_root, Some(app_root), origin)?;
         policy.check(origin, None)?;
         Ok(policy)
+    }
+
+    /// Loads the team rules of `team_rules` (relative to `base`) and the installed ones, and registers them for
+    /// this run (see [`crate::team`]).
+    pub fn load_team_rules(&self, base: &Path, within: Option<&Path>, origin: &str) -> Result<(), String> {
+        let mut folders = Vec::new();
+        for folder in &self.team_rules {
+            if within.is_some() && (Path::new(folder).is_absolute() || folder.split('/').any(|p| p == "..")) {
+                return Err(format!(
+                    "{origin}: team_rules folder `{folder}` is outside the app; name a folder inside it, or install \
+                     the rules in share/stowage/rules/ beside stowage"
+                ));
+            }
+            folders.push((base.join(folder), folder.clone()));
+        }
+        let rules = crate::team::load(&folders, within, origin, true)?;
+        crate::team::register(rules)
     }
 
     /// A policy that runs `code` alone, enabled whatever its default.
@@ -186,6 +214,14 @@ impl Policy {
     pub fn registry_trusted(&self, image: &str) -> bool {
         let registry = registry_of(image);
         self.trusted_registries.iter().any(|p| glob_match(p, &registry))
+    }
+}
+
+/// The folder a policy file is in, which its relative paths start from.
+fn folder_of(origin: &str) -> PathBuf {
+    match Path::new(origin).parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
     }
 }
 

@@ -148,7 +148,11 @@ pub fn find(code: &str) -> Option<&'static Rule> {
     static INDEX: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static Rule>> =
         std::sync::OnceLock::new();
     let index = INDEX.get_or_init(|| RULES.iter().map(|r| (r.code, r)).collect());
-    index.get(code).copied().or_else(|| RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code)))
+    index
+        .get(code)
+        .copied()
+        .or_else(|| RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code)))
+        .or_else(|| crate::team::find(code).map(|t| &t.rule))
 }
 
 /// Rules mapped to a hadolint code (DLxxxx or SCxxxx), for `# hadolint ignore=` and the agreement measurement.

@@ -30,7 +30,8 @@ pub fn rule_info(rule: &Rule) -> RuleInfo {
         title: rule.title.to_string(),
         severity: rule.severity,
         help: rule.fix.to_string(),
-        doc: doc_path(rule.code),
+        // A team rule's page is the team's own (its `doc_url`), if it gave one.
+        doc: crate::team::find(rule.code).map_or_else(|| doc_path(rule.code), |t| t.doc_url.clone()),
         peers,
         // A rule guards security when a security benchmark cites it or a security scanner (Trivy) has it.
         security: !rule.trivy.is_empty() || ["CIS", "NSA", "PSS"].iter().any(|w| rule.references.contains(w)),

@@ -19,9 +19,16 @@ pub fn run(run: &mut Run) -> Result<(), StageError> {
                 .get("stages.validate")
                 .cloned()
                 .unwrap_or_else(|| "[stages.validate] of stowage.toml".to_string());
-            Policy::from_json(value, &origin).map_err(StageError::BadInput)?
+            Policy::from_json(value, &origin, &run.ctx.app.root).map_err(StageError::BadInput)?
         }
-        None => Policy::default(),
+        None => {
+            // Rules installed beside stowage apply to every app.
+            let policy = Policy::default();
+            policy
+                .load_team_rules(&run.ctx.app.root, Some(&run.ctx.app.root), "stowage.toml")
+                .map_err(StageError::BadInput)?;
+            policy
+        }
     };
     // The app's own hadolint configuration, as hadolint would read it from the app's root.
     for name in crate::hadolint_config::FILE_NAMES {
