@@ -574,25 +574,36 @@ fn check_path(rule: &TeamRule, root: &Node, subject: &str, out: &mut Vec<Diag>) 
                     items => items.iter().filter_map(|i| i.str().map(|s| (s, i))).collect(),
                 };
                 for (value, at_node) in values {
+                    let shown = if hides_value(&at) { crate::MASK } else { value };
                     if !expect.allowed.is_empty() && !expect.allowed.iter().any(|p| wildcard(p, value)) {
                         let allowed: Vec<String> = expect.allowed.iter().map(|a| format!("`{a}`")).collect();
                         out.push(Diag::new(
                             code,
                             at_node.pos(),
-                            format!("{subject}`{at}` is `{value}`, not one of {}: {title}", allowed.join(", ")),
+                            format!("{subject}`{at}` is `{shown}`, not one of {}: {title}", allowed.join(", ")),
                         ));
                     }
                     if let Some(p) = expect.forbidden.iter().find(|p| wildcard(p, value)) {
                         out.push(Diag::new(
                             code,
                             at_node.pos(),
-                            format!("{subject}`{at}` is `{value}`, matching forbidden `{p}`: {title}"),
+                            format!("{subject}`{at}` is `{shown}`, matching forbidden `{p}`: {title}"),
                         ));
                     }
                 }
             }
         }
     }
+}
+
+/// Whether a value at this path may be a secret and is shown masked: anything under an environment, a Secret's
+/// data, or a key named like a secret (`password`, `api_token`). Values elsewhere (images, types, labels) are shown,
+/// with the secret forms the linter masks everywhere masked too.
+fn hides_value(trail: &str) -> bool {
+    trail.split(['.', '[', '"']).any(|part| {
+        matches!(part, "env" | "environment" | "data" | "stringData" | "secrets" | "args" | "command")
+            || stowage_kit::secret::is_secret_name(part)
+    })
 }
 
 fn check_dockerfile(rules: &[&TeamRule], text: &str, out: &mut Vec<Diag>) {
@@ -816,6 +827,24 @@ mod tests {
         assert_eq!(parse_path("services.*.image").unwrap()[1], Segment::Any);
         assert!(parse_path("a..b").unwrap_err().contains("empty part"));
         assert!(parse_path("a.\"b").unwrap_err().contains("not closed"));
+    }
+
+    #[test]
+    fn values_that_may_be_secrets_are_not_shown() {
+        let text = "services:\n  web:\n    environment:\n      DB_PASSWORD: hunter2\n    image: nginx:1\n";
+        let raw = format!(
+            "prefix = \"ACME\"\n[[rule]]\ncode = \"ACME-1\"\ntarget = \"compose\"\nseverity = \"error\"\n\
+             title = \"t\"\nrationale = \"r\"\nfix = \"f\"\npath = \"services.*.{}\"\nforbidden = [\"*\"]\n\
+             bad = \"x\"\ngood = \"y\"\n",
+            "environment.*"
+        );
+        let rules = parse_file(&raw, "acme.toml").unwrap();
+        let mut out = Vec::new();
+        check_with(&[&rules[0]], Kind::Compose, text, &[], &mut out);
+        assert_eq!(out.len(), 1);
+        assert!(!out[0].message.contains("hunter2") && out[0].message.contains("is `****`"), "{}", out[0].message);
+        assert!(hides_value("spec.template.spec.containers[0].env[1].value"));
+        assert!(!hides_value("spec.template.spec.containers[0].image"));
     }
 
     #[test]

@@ -146,6 +146,68 @@ pub struct Comparison {
     pub ours: BTreeSet<Key>,
     pub theirs: BTreeSet<Key>,
     pub beyond: BTreeMap<String, usize>,
+    /// The stowage rules whose findings each of our cases comes from: a rule maps to several peer IDs and a peer
+    /// ID to several rules, so one case may have more than one.
+    pub sources: BTreeMap<Key, BTreeSet<&'static str>>,
+}
+
+/// The many-to-many mapping as the corpus shows it: for each peer ID and each rule mapped to it, how many of the
+/// peer's findings that rule's findings account for, and how many of its cases the peer does not report. A pair
+/// that accounts for none of the peer's findings, with cases of its own that no review found right, maps the rule
+/// to the wrong ID (or the rule is wrong). A pair whose own cases were all reviewed as right is a documented
+/// difference of reading (the rule's doc page says which).
+fn mapping(c: &Comparison, disputes: &[Dispute]) -> (String, Vec<String>) {
+    // (agree, ours only, ours only that no review found right)
+    let mut pairs: BTreeMap<(&str, &str), (usize, usize, usize)> = BTreeMap::new();
+    let mut shared = 0;
+    for k in &c.ours {
+        let rules = c.sources.get(k).map(|r| r.iter().copied().collect::<Vec<_>>()).unwrap_or_default();
+        let agreed = c.theirs.contains(k);
+        if agreed && rules.len() > 1 {
+            shared += 1;
+        }
+        let text = case(k);
+        let right = disputes
+            .iter()
+            .any(|d| d.id == k.1 && d.reported_by == "stowage" && d.right == "stowage" && d.cases.contains(&text));
+        for rule in rules {
+            let entry = pairs.entry((k.1.as_str(), rule)).or_default();
+            if agreed {
+                entry.0 += 1
+            } else {
+                entry.1 += 1;
+                entry.2 += usize::from(!right);
+            }
+        }
+    }
+    let mut rules_per_id: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut ids_per_rule: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (id, rule) in pairs.keys() {
+        *rules_per_id.entry(id).or_default() += 1;
+        ids_per_rule.entry(rule).or_default().insert(id);
+    }
+    let mut table = format!(
+        "{}: peer findings by the stowage rule they map to\n{:<16} {:<8} {:>6} {:>9}\n",
+        c.title, "peer id", "rule", "agree", "ours only"
+    );
+    let mut problems = Vec::new();
+    for ((id, rule), (agree, only, unreviewed)) in &pairs {
+        table.push_str(&format!("{id:<16} {rule:<8} {agree:>6} {only:>9}\n"));
+        if *agree == 0 && *unreviewed > 0 {
+            problems.push(format!(
+                "{}: {rule} is mapped to {id} but none of its {only} cases is one of the peer's findings and {unreviewed} \
+                 are not reviewed as right; fix the mapping in registry.rs or the rule",
+                c.title
+            ));
+        }
+    }
+    let many_rules = rules_per_id.values().filter(|n| **n > 1).count();
+    let many_ids = ids_per_rule.values().filter(|ids| ids.len() > 1).count();
+    table.push_str(&format!(
+        "peer IDs met by more than one rule: {many_rules}; rules meeting more than one peer ID: {many_ids}; peer \
+         findings accounted for by more than one rule: {shared}\n"
+    ));
+    (table, problems)
 }
 
 /// Raw and reviewed scores per peer ID, the table, and the problems with the disputes file.
@@ -278,6 +340,9 @@ pub fn run(corpus: &Corpus) -> Result<Problems> {
         let (table, p) = score(&c, disputes, &shown, &mut used);
         println!("\n{table}");
         problems.extend(p);
+        let (table, p) = mapping(&c, disputes);
+        println!("\n{table}");
+        problems.extend(p);
     }
     let names: BTreeSet<&str> = PEERS.iter().map(|p| p.name).chain(["stowage"]).collect();
     for (i, d) in disputes.iter().enumerate() {
@@ -329,7 +394,8 @@ fn hadolint(cx: &Context) -> Result<Comparison> {
     let mut ours = BTreeSet::new();
     // hadolint shows at most one ShellCheck finding per instruction, the last one in the RUN (they all get the
     // instruction's position and the later ones replace the earlier). Compare the ShellCheck subset the same way.
-    let mut last_shellcheck: BTreeMap<(String, u32), ((u32, u32), String)> = BTreeMap::new();
+    let mut last_shellcheck: BTreeMap<(String, u32), ((u32, u32), String, &'static str)> = BTreeMap::new();
+    let mut sources: BTreeMap<Key, BTreeSet<&'static str>> = BTreeMap::new();
     for f in &cx.result.findings {
         if !f.file.starts_with("dockerfiles/") || failed.contains(f.file.as_str()) {
             continue;
@@ -339,26 +405,31 @@ fn hadolint(cx: &Context) -> Result<Comparison> {
         });
         let line = f.line.unwrap_or(1);
         let start = lines.iter().rev().find(|&&s| s <= line).copied().unwrap_or(line);
-        for id in registry::find(&f.rule).into_iter().flat_map(|r| r.hadolint_ids()) {
+        let Some(rule) = registry::find(&f.rule) else { continue };
+        for id in rule.hadolint_ids() {
             if !mapped.contains(id) {
                 continue;
             }
             if id.starts_with("SC") {
                 let pos = (line, f.column.unwrap_or(1));
-                let slot = last_shellcheck.entry((f.file.clone(), start)).or_insert((pos, id.to_string()));
+                let slot = last_shellcheck.entry((f.file.clone(), start)).or_insert((pos, id.to_string(), rule.code));
                 if pos >= slot.0 {
-                    *slot = (pos, id.to_string());
+                    *slot = (pos, id.to_string(), rule.code);
                 }
             } else {
-                ours.insert((f.file.clone(), id.to_string(), start.to_string()));
+                let key = (f.file.clone(), id.to_string(), start.to_string());
+                sources.entry(key.clone()).or_default().insert(rule.code);
+                ours.insert(key);
             }
         }
     }
-    for ((file, start), (_, id)) in last_shellcheck {
-        ours.insert((file, id, start.to_string()));
+    for ((file, start), (_, id, code)) in last_shellcheck {
+        let key = (file, id, start.to_string());
+        sources.entry(key.clone()).or_default().insert(code);
+        ours.insert(key);
     }
     let title = format!("hadolint {HADOLINT} (file, line, code)");
-    Ok(Comparison { peer: "hadolint", title, ours, theirs, beyond: BTreeMap::new() })
+    Ok(Comparison { peer: "hadolint", title, ours, theirs, beyond: BTreeMap::new(), sources })
 }
 
 /// checkov on Dockerfiles: by file and check.
@@ -381,20 +452,16 @@ fn checkov_dockerfiles(cx: &Context) -> Result<Comparison> {
              rewrite expected/ with --write-expected"
         )));
     }
-    let ours_all: BTreeSet<Key> = cx
-        .result
-        .findings
-        .iter()
-        .filter(|f| f.file.starts_with("dockerfiles/"))
-        .flat_map(|f| {
-            registry::find(&f.rule)
-                .into_iter()
-                .flat_map(|r| r.checkov_ids())
-                .map(move |id| (f.file.clone(), id.to_string(), String::new()))
-        })
-        .collect();
+    let mut sources: BTreeMap<Key, BTreeSet<&'static str>> = BTreeMap::new();
+    for f in cx.result.findings.iter().filter(|f| f.file.starts_with("dockerfiles/")) {
+        let Some(rule) = registry::find(&f.rule) else { continue };
+        for id in rule.checkov_ids() {
+            sources.entry((f.file.clone(), id.to_string(), String::new())).or_default().insert(rule.code);
+        }
+    }
+    let ours_all: BTreeSet<Key> = sources.keys().cloned().collect();
     let title = format!("checkov {CHECKOV} Dockerfiles (file, check)");
-    Ok(within_scope("checkov", title, ours_all, theirs, &judged))
+    Ok(within_scope("checkov", title, ours_all, theirs, &judged, sources))
 }
 
 /// checkov on Kubernetes: by object, named as checkov names it (`Kind.namespace.name`).
@@ -417,6 +484,7 @@ fn checkov_kubernetes(cx: &Context) -> Result<Comparison> {
     }
     let mut objects: BTreeMap<String, Vec<(u32, String, Option<String>)>> = BTreeMap::new();
     let mut ours_all = BTreeSet::new();
+    let mut sources: BTreeMap<Key, BTreeSet<&'static str>> = BTreeMap::new();
     for f in cx.result.findings.iter().filter(|f| f.file.starts_with("k8s/")) {
         let docs = objects.entry(f.file.clone()).or_insert_with(|| {
             let text = std::fs::read_to_string(corpus.join(&f.file)).unwrap_or_default();
@@ -433,14 +501,17 @@ fn checkov_kubernetes(cx: &Context) -> Result<Comparison> {
         let Some((_, resource, pod)) = docs.iter().rev().find(|(start, ..)| *start <= line).or(docs.first()) else {
             continue;
         };
-        for id in registry::find(&f.rule).into_iter().flat_map(|r| r.checkov_ids()) {
+        let Some(rule) = registry::find(&f.rule) else { continue };
+        for id in rule.checkov_ids() {
             // checkov's graph checks judge the Pod a workload's template makes, under a name of its own.
             let resource = if id.starts_with("CKV2_K8S") { pod.as_ref().unwrap_or(resource) } else { resource };
-            ours_all.insert((f.file.clone(), id.to_string(), resource.clone()));
+            let key = (f.file.clone(), id.to_string(), resource.clone());
+            sources.entry(key.clone()).or_default().insert(rule.code);
+            ours_all.insert(key);
         }
     }
     let title = format!("checkov {CHECKOV} Kubernetes (file, check, object)");
-    Ok(within_scope("checkov", title, ours_all, theirs, &judged))
+    Ok(within_scope("checkov", title, ours_all, theirs, &judged, sources))
 }
 
 /// The name checkov gives an object: `Kind.namespace.name`, or without a name (`generateName`), its labels as
@@ -493,6 +564,7 @@ fn within_scope(
     ours_all: BTreeSet<Key>,
     theirs: BTreeSet<Key>,
     judged: &BTreeSet<Key>,
+    sources: BTreeMap<Key, BTreeSet<&'static str>>,
 ) -> Comparison {
     let mut beyond: BTreeMap<String, usize> = BTreeMap::new();
     let mut ours = BTreeSet::new();
@@ -503,5 +575,42 @@ fn within_scope(
             *beyond.entry(k.1.clone()).or_default() += 1;
         }
     }
-    Comparison { peer, title, ours, theirs, beyond }
+    Comparison { peer, title, ours, theirs, beyond, sources }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(file: &str, id: &str) -> Key {
+        (file.to_string(), id.to_string(), String::new())
+    }
+
+    /// DF001 agrees on a.Dockerfile; DF099 is mapped to the same ID but only ever reports where the peer does not.
+    fn comparison() -> Comparison {
+        let ours = BTreeSet::from([key("a", "X1"), key("b", "X1")]);
+        let theirs = BTreeSet::from([key("a", "X1")]);
+        let sources = BTreeMap::from([
+            (key("a", "X1"), BTreeSet::from(["DF001", "DF002"])),
+            (key("b", "X1"), BTreeSet::from(["DF099"])),
+        ]);
+        Comparison { peer: "hadolint", title: "t".into(), ours, theirs, beyond: BTreeMap::new(), sources }
+    }
+
+    #[test]
+    fn a_rule_that_never_meets_its_peer_id_is_a_problem_unless_reviewed_right() {
+        let (table, problems) = mapping(&comparison(), &[]);
+        assert!(table.contains("X1               DF001         1         0"), "{table}");
+        assert!(table.contains("peer findings accounted for by more than one rule: 1"), "{table}");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("DF099 is mapped to X1"), "{problems:?}");
+        let reviewed = Dispute {
+            id: "X1".into(),
+            reported_by: "stowage".into(),
+            right: "stowage".into(),
+            why: "the peer misses it".into(),
+            cases: vec!["b".into()],
+        };
+        assert!(mapping(&comparison(), &[reviewed]).1.is_empty());
+    }
 }
