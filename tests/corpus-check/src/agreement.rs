@@ -394,7 +394,9 @@ fn hadolint(cx: &Context) -> Result<Comparison> {
     let mut ours = BTreeSet::new();
     // hadolint shows at most one ShellCheck finding per instruction, the last one in the RUN (they all get the
     // instruction's position and the later ones replace the earlier). Compare the ShellCheck subset the same way.
-    let mut last_shellcheck: BTreeMap<(String, u32), ((u32, u32), String, &'static str)> = BTreeMap::new();
+    // (file, RUN start) -> (position, ShellCheck code, rule) of the last ShellCheck finding in that RUN.
+    type LastInRun = BTreeMap<(String, u32), ((u32, u32), String, &'static str)>;
+    let mut last_shellcheck: LastInRun = BTreeMap::new();
     let mut sources: BTreeMap<Key, BTreeSet<&'static str>> = BTreeMap::new();
     for f in &cx.result.findings {
         if !f.file.starts_with("dockerfiles/") || failed.contains(f.file.as_str()) {
