@@ -28,6 +28,10 @@ pub struct Service {
     pub command: Option<Located>,
     /// `profiles:`: a service with profiles starts only when one of them is asked for.
     pub profiles: Vec<String>,
+    /// `env_file:` entries, app-relative.
+    pub env_files: Vec<Located>,
+    /// `environment:` entries as (name, value); a name without a value (passed through from the shell) is left out.
+    pub environment: Vec<(String, Located)>,
     /// The value came from a development override file (`compose.override.yaml`), which `docker compose up`
     /// applies but a production deployment does not.
     pub from_override: BTreeSet<&'static str>,
@@ -197,6 +201,37 @@ fn read_file(
                 .filter_map(Yaml::str)
                 .map(str::to_string)
                 .collect();
+            for item in node
+                .get("env_file")
+                .map(|e| if e.str().is_some() { std::slice::from_ref(e) } else { e.items() })
+                .unwrap_or(&[])
+            {
+                let file = item.get("path").unwrap_or(item);
+                if let Some(mut located) = located(file, path, vars) {
+                    located.text = crate::scan::normalize_path(&join(parent(path), &located.text));
+                    service.env_files.push(located);
+                }
+            }
+            match node.get("environment") {
+                Some(map @ Yaml::Map(_)) => {
+                    for (name, value) in map.entries() {
+                        if let Some(value) = located(value, path, vars) {
+                            service.environment.push((name.clone(), value));
+                        }
+                    }
+                }
+                Some(list) => {
+                    for item in list.items() {
+                        if let Some(setting) = located(item, path, vars)
+                            && let Some((name, value)) = setting.text.split_once('=')
+                        {
+                            let value = Located { text: value.to_string(), ..setting.clone() };
+                            service.environment.push((name.to_string(), value));
+                        }
+                    }
+                }
+                None => {}
+            }
             let extends = node.get("extends").and_then(|e| match e {
                 Yaml::Scalar(service, _) => Some((path.to_string(), service.clone())),
                 map => map.get("service").and_then(Yaml::str).map(|s| {
@@ -248,6 +283,8 @@ fn merge(base: &mut Service, over: Service, override_file: bool) {
     if !over.profiles.is_empty() {
         base.profiles = over.profiles;
     }
+    base.env_files.extend(over.env_files);
+    base.environment.extend(over.environment);
 }
 
 /// Resolves `extends` chains (at most a few levels, as real files use; a cycle stops).

@@ -4,6 +4,8 @@
 //! Only the few instructions that carry evidence are read, line by line; later stages that rewrite Dockerfiles use
 //! a real parser.
 
+use std::collections::BTreeMap;
+
 use crate::model::{Confidence, ContainerFile, Evidence, Fact, Port};
 use crate::walk::{Tree, file_name, join, parent};
 use crate::yaml::Yaml;
@@ -247,6 +249,10 @@ struct Declared {
     job: Option<crate::schedule::Job>,
     /// Compose: the service's own `command`, with its line.
     command: Option<(String, Option<u32>)>,
+    /// Compose: the project (its main file), and the `env_file` paths and `environment` settings it runs with.
+    project: String,
+    env_files: Vec<crate::compose::Located>,
+    environment: Vec<crate::scan::Setting>,
 }
 
 /// The container side of a compose `ports` item (`"8080:80"`, `127.0.0.1:8080:80/tcp`, `80`, `{ target: 80 }`).
@@ -264,7 +270,7 @@ fn compose_port(item: &Yaml) -> Option<(u16, Option<u32>)> {
 /// override, a production deployment does not, so it is weaker evidence than the start command, the Dockerfile or
 /// the framework's default.
 fn compose_declared(tree: &Tree, out: &mut Vec<Declared>) {
-    for (_, services) in crate::compose::projects(tree) {
+    for (project, services) in crate::compose::projects(tree) {
         for service in services {
             // A service without `build` runs a published image: it is not built from this app.
             let Some((context, dockerfile)) = &service.build else { continue };
@@ -297,6 +303,17 @@ fn compose_declared(tree: &Tree, out: &mut Vec<Declared>) {
                 names.push(image_name(&image.text).to_string());
             }
             let file = context.file.clone();
+            let environment = service
+                .environment
+                .iter()
+                .map(|(name, value)| crate::scan::Setting {
+                    name: name.clone(),
+                    value: value.text.clone(),
+                    file: value.file.clone(),
+                    line: value.line,
+                    dev_only: crate::compose::is_override(&value.file),
+                })
+                .collect();
             out.push(Declared {
                 names,
                 build: Some((context_path, dockerfile)),
@@ -304,6 +321,9 @@ fn compose_declared(tree: &Tree, out: &mut Vec<Declared>) {
                 ports,
                 job: None,
                 command: service.command.as_ref().map(|c| (c.text.trim().to_string(), c.line)),
+                project: project.clone(),
+                env_files: service.env_files.clone(),
+                environment,
             });
         }
     }
@@ -353,7 +373,17 @@ fn kubernetes_declared(path: &str, text: &str, out: &mut Vec<Declared>) {
                 ports.push((n, Evidence::new(path, cp.line(), detail)));
             }
             workload_labels.push((out.len(), labels.clone()));
-            out.push(Declared { names, build: None, file: path.to_string(), ports, job: None, command: None });
+            out.push(Declared {
+                names,
+                build: None,
+                file: path.to_string(),
+                ports,
+                job: None,
+                command: None,
+                project: String::new(),
+                env_files: Vec::new(),
+                environment: Vec::new(),
+            });
         }
     }
     for doc in &docs {
@@ -390,6 +420,9 @@ fn kubernetes_declared(path: &str, text: &str, out: &mut Vec<Declared>) {
                         ports,
                         job: None,
                         command: None,
+                        project: String::new(),
+                        env_files: Vec::new(),
+                        environment: Vec::new(),
                     });
                 }
                 for &i in &selected {
@@ -457,6 +490,9 @@ fn cronjob_declared(path: &str, doc: &Yaml, name: &str, out: &mut Vec<Declared>)
             ports: Vec::new(),
             job: Some(job),
             command: None,
+            project: String::new(),
+            env_files: Vec::new(),
+            environment: Vec::new(),
         });
     }
 }
@@ -467,8 +503,29 @@ pub struct Claims {
     pub ports: Vec<(u16, Evidence)>,
     pub jobs: Vec<crate::schedule::Job>,
     /// Compose services that build the deployable's image but run another command (an RQ or Celery worker, a
-    /// scheduler): (compose service name, command), processes of the deployable like a Procfile's.
-    pub processes: Vec<(String, Fact<String>)>,
+    /// scheduler, a dashboard such as Flower): processes of the deployable like a Procfile's.
+    pub processes: Vec<Process>,
+    /// What the compose services that build the deployable run with, per compose project (its main file):
+    /// `env_file` files as (path, development only), and `environment` settings. Read for the connections the
+    /// app's own deployments make.
+    pub env: BTreeMap<String, ComposeEnv>,
+}
+
+/// The settings of one compose project's services that build a deployable.
+#[derive(Debug, Default, Clone)]
+pub struct ComposeEnv {
+    pub env_files: Vec<(String, bool)>,
+    pub environment: Vec<crate::scan::Setting>,
+}
+
+/// A compose service that runs its own command from a deployable's image.
+#[derive(Debug, Clone)]
+pub struct Process {
+    /// The compose service's name.
+    pub name: String,
+    pub command: Fact<String>,
+    /// The container ports it publishes: its own, not the deployable's main process's.
+    pub ports: Vec<(u16, Evidence)>,
 }
 
 /// Compose service names that are the deployable's own web process, whatever command they run.
@@ -502,7 +559,19 @@ pub fn manifest_claims(tree: &Tree, targets: &[Target]) -> Vec<Claims> {
     }
     compose_declared(tree, &mut declared);
     let mut out: Vec<Claims> = targets.iter().map(|_| Claims::default()).collect();
-    for d in declared.iter().filter(|d| !d.ports.is_empty() || d.job.is_some()) {
+    // A compose service that builds a deployable's image but runs a command of its own is a process of that
+    // deployable (below), and what it publishes is that process's port: Flower's 5555 is not the web app's.
+    let own_process = |d: &Declared| {
+        let Some((command, _)) = &d.command else { return false };
+        let name = crate::detect::service_name(&d.names[0]);
+        let one_shot = command.split_whitespace().any(|w| ONE_SHOT_WORDS.contains(&w));
+        d.build.is_some()
+            && d.job.is_none()
+            && !one_shot
+            && !MAIN_PROCESS_NAMES.contains(&name.as_str())
+            && !targets.iter().any(|t| t.name == name)
+    };
+    for d in declared.iter().filter(|d| (!d.ports.is_empty() || d.job.is_some()) && !own_process(d)) {
         if d.names.iter().any(|n| BACKING_IMAGES.contains(&n.as_str())) {
             continue;
         }
@@ -536,14 +605,41 @@ pub fn manifest_claims(tree: &Tree, targets: &[Target]) -> Vec<Claims> {
             out[i].jobs.extend(d.job.clone());
         }
     }
-    // Compose services that build a deployable and run a command of their own, without publishing a port.
-    for d in declared.iter().filter(|d| d.ports.is_empty() && d.command.is_some()) {
-        let (Some((context, dockerfile)), Some((command, line))) = (&d.build, &d.command) else { continue };
-        let name = crate::detect::service_name(&d.names[0]);
-        let one_shot = command.split_whitespace().any(|w| ONE_SHOT_WORDS.contains(&w));
-        if one_shot || MAIN_PROCESS_NAMES.contains(&name.as_str()) || targets.iter().any(|t| t.name == name) {
+    // What every compose service building a deployable runs with, its processes' included: they share its settings.
+    for d in &declared {
+        let Some((context, dockerfile)) = &d.build else { continue };
+        if d.env_files.is_empty() && d.environment.is_empty() {
             continue;
         }
+        let by_name: Vec<usize> = (0..targets.len())
+            .filter(|&i| d.names.iter().any(|n| crate::detect::service_name(n) == targets[i].name))
+            .collect();
+        let by_root: Vec<usize> = (0..targets.len()).filter(|&i| targets[i].root == *context).collect();
+        let by_dockerfile: Vec<usize> = (0..targets.len())
+            .filter(|&i| {
+                targets[i].build_context == *context
+                    && dockerfile.as_ref().is_some_and(|f| crate::walk::is_under(f, targets[i].root))
+            })
+            .collect();
+        let Some(i) = (match (by_name.as_slice(), by_root.as_slice(), by_dockerfile.as_slice()) {
+            ([one], ..) | ([], [one], _) | ([], [], [one]) => Some(*one),
+            _ => None,
+        }) else {
+            continue;
+        };
+        let env = out[i].env.entry(d.project.clone()).or_default();
+        for f in &d.env_files {
+            let entry = (f.text.clone(), crate::compose::is_override(&f.file));
+            if !env.env_files.contains(&entry) {
+                env.env_files.push(entry);
+            }
+        }
+        env.environment.extend(d.environment.iter().cloned());
+    }
+    // Compose services that build a deployable and run a command of their own.
+    for d in declared.iter().filter(|d| own_process(d)) {
+        let (Some((context, dockerfile)), Some((command, line))) = (&d.build, &d.command) else { continue };
+        let name = crate::detect::service_name(&d.names[0]);
         let by_root: Vec<usize> = (0..targets.len()).filter(|&i| targets[i].root == context).collect();
         let by_dockerfile: Vec<usize> = (0..targets.len())
             .filter(|&i| {
@@ -557,12 +653,14 @@ pub fn manifest_claims(tree: &Tree, targets: &[Target]) -> Vec<Claims> {
         }) else {
             continue;
         };
-        if out[i].processes.iter().any(|(n, _)| *n == name) {
+        // The same service in another compose file (a production one without ports): one process, every port.
+        if let Some(known) = out[i].processes.iter_mut().find(|p| p.name == name) {
+            known.ports.extend(d.ports.iter().cloned());
             continue;
         }
         let detail = format!("compose service `{}` runs `{command}`", d.names[0]);
-        let fact = Fact::new(command.clone(), Confidence::High, Evidence::new(&d.file, *line, detail));
-        out[i].processes.push((name, fact));
+        let command = Fact::new(command.clone(), Confidence::High, Evidence::new(&d.file, *line, detail));
+        out[i].processes.push(Process { name, command, ports: d.ports.clone() });
     }
     for claims in &mut out {
         claims.ports.sort();

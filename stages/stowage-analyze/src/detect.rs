@@ -48,7 +48,10 @@ pub struct Draft {
     /// CronJobs of the app's own Kubernetes manifests that run this deployable.
     pub manifest_jobs: Vec<schedule::Job>,
     /// Processes the app's compose files run from this deployable's image (see `containers::Claims`).
-    pub manifest_processes: Vec<(String, Fact<String>)>,
+    pub manifest_processes: Vec<containers::Process>,
+    /// Per compose project, the `env_file` files and `environment` settings of its services that build this
+    /// deployable.
+    pub manifest_env: BTreeMap<String, containers::ComposeEnv>,
     pub writable: Vec<Fact<String>>,
     /// The build facts the detector found; native dependencies from `deps` and cgo are added by the common pass.
     pub build: BuildFacts,
@@ -101,6 +104,7 @@ impl Draft {
             manifest_ports: Vec::new(),
             manifest_jobs: Vec::new(),
             manifest_processes: Vec::new(),
+            manifest_env: BTreeMap::new(),
             writable: Vec::new(),
             build: BuildFacts::default(),
         }
@@ -478,6 +482,36 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         dir = parent(&dir).to_string();
     }
 
+    // The app's own compose deployments: a connection every one of them is configured with is a default one,
+    // like an example environment file's; one that only some make (a production file's broker) is optional.
+    let deployments: Vec<Scan> = draft
+        .manifest_env
+        .values()
+        .map(|env| {
+            let texts: Vec<(&str, &str, bool)> = env
+                .env_files
+                .iter()
+                .filter_map(|(path, dev_only)| tree.text(path).map(|t| (path.as_str(), t, *dev_only)))
+                .collect();
+            scan::compose_env(&texts, &env.environment)
+        })
+        .collect();
+    if let Some((first, rest)) = deployments.split_first() {
+        let mut combined = Scan::default();
+        for (service, ev) in &first.backing {
+            if rest.iter().all(|d| d.backing.contains_key(service)) {
+                combined.backing.insert(service.clone(), ev.clone());
+            }
+        }
+        for d in &deployments {
+            let some_only = d.backing.iter().filter(|(s, _)| !combined.backing.contains_key(*s));
+            for (service, ev) in d.backing_mentions.iter().chain(some_only) {
+                combined.backing_mentions.entry(service.clone()).or_insert_with(|| ev.clone());
+            }
+        }
+        merge_scan(&mut scan, combined);
+    }
+
     let procfile = join(&draft.root, "Procfile");
     if let Some(text) = tree.text(&procfile) {
         for (n, line) in scan::code_lines(text) {
@@ -490,8 +524,8 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
             if process == "web" {
                 draft.start_command = Some(fact(command, Confidence::High, &procfile, Some(n), &detail));
             } else if process != "release" {
-                extra_processes
-                    .push((process.to_string(), fact(command, Confidence::High, &procfile, Some(n), &detail)));
+                let command = fact(command, Confidence::High, &procfile, Some(n), &detail);
+                extra_processes.push(containers::Process { name: process.to_string(), command, ports: Vec::new() });
             }
         }
     }
@@ -511,11 +545,12 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         }
         rest.join(" ")
     };
-    for (process, command) in std::mem::take(&mut draft.manifest_processes) {
-        let own = core(&command.value);
-        let known = extra_processes.iter().map(|(_, c)| &c.value).chain(draft.start_command.iter().map(|c| &c.value));
+    for process in std::mem::take(&mut draft.manifest_processes) {
+        let own = core(&process.command.value);
+        let known =
+            extra_processes.iter().map(|p| &p.command.value).chain(draft.start_command.iter().map(|c| &c.value));
         if !known.map(|c| core(c)).any(|c| c == own || c.ends_with(&own) || own.ends_with(&c)) {
-            extra_processes.push((process, command));
+            extra_processes.push(process);
         }
     }
 
@@ -573,7 +608,7 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
     let main_schedules: Vec<&schedule::Schedule> = schedules
         .iter()
         .filter(|s| s.runner == schedule::Runner::App)
-        .filter(|s| !extra_processes.iter().any(|(_, c)| owned_by(s, &c.value)))
+        .filter(|s| !extra_processes.iter().any(|p| owned_by(s, &p.command.value)))
         .collect();
 
     let kind = match draft.kind.take() {
@@ -725,7 +760,7 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
             ..service.clone()
         };
     let mut commands: Vec<String> = service.start_command.iter().map(|c| c.value.clone()).collect();
-    for (process, command) in &extra_processes {
+    for containers::Process { name: process, command, ports } in &extra_processes {
         let ev = command.evidence[0].clone();
         // Every Procfile process stays up, clock and scheduler processes included (they host a scheduler); a
         // CronJob would start a second scheduler at every tick.
@@ -736,9 +771,26 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         } else {
             format!("{source} `{process}`: runs an in-process scheduler and stays up")
         };
-        let kind = Fact::new(Kind::Worker, Confidence::High, Evidence { detail, ..ev });
         let name = format!("{}-{}", service.name, service_name(process));
-        out.push(background(name, kind, Some(command.clone()), schedule_fact(&owned)));
+        // A process that publishes a port (a dashboard such as Flower) serves it: a web process of its own, on
+        // the compose file's word alone (low confidence, as any port only a manifest names).
+        let mut served: BTreeMap<u16, Fact<Port>> = BTreeMap::new();
+        for (number, ev) in ports {
+            let fact = served.entry(*number).or_insert_with(|| Fact {
+                value: Port { number: Some(*number), env: None },
+                evidence: Vec::new(),
+                confidence: Confidence::Low,
+            });
+            fact.evidence.push(ev.clone());
+        }
+        let kind = if served.is_empty() {
+            Fact::new(Kind::Worker, Confidence::High, Evidence { detail, ..ev })
+        } else {
+            Fact::new(Kind::Web, Confidence::Medium, Evidence { detail: format!("{detail} publishes a port"), ..ev })
+        };
+        let mut process_service = background(name, kind, Some(command.clone()), schedule_fact(&owned));
+        process_service.ports = served.into_values().collect();
+        out.push(process_service);
         commands.push(command.value.clone());
     }
     // Celery beat and Sidekiq schedules need their own long-running process; when no Procfile process runs it, the

@@ -203,6 +203,7 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Model, AnalyzeError> {
         draft.manifest_ports = claims.ports;
         draft.manifest_jobs = claims.jobs;
         draft.manifest_processes = claims.processes;
+        draft.manifest_env = claims.env;
         services.extend(detect::finish(&tree, draft));
     }
     merge_asset_builds(&mut services, &mut skipped);

@@ -1160,44 +1160,73 @@ fn scan_dotenv(scan: &mut Scan, path: &str, text: &str, profile: bool) {
     for (n, line) in code_lines(text) {
         let line = line.trim().trim_start_matches("export ");
         let Some((name, value)) = line.split_once('=') else { continue };
-        let name = name.trim();
-        if !is_env_name(name) {
-            continue;
+        env_setting(scan, path, Some(n), name, value, profile);
+    }
+}
+
+/// One setting of a compose service's `environment`, where it is written.
+#[derive(Debug, Clone)]
+pub struct Setting {
+    pub name: String,
+    pub value: String,
+    pub file: String,
+    pub line: Option<u32>,
+    /// Written in a development override file (`compose.override.yaml`), which a production deployment skips.
+    pub dev_only: bool,
+}
+
+/// The settings a compose service runs with (its `env_file` files, as (path, text, development only), and its
+/// `environment`): read like an example environment file, as the configuration the app's own deployment uses.
+pub fn compose_env(env_files: &[(&str, &str, bool)], environment: &[Setting]) -> Scan {
+    let mut scan = Scan::default();
+    for (path, text, dev_only) in env_files {
+        scan_dotenv(&mut scan, path, text, *dev_only);
+    }
+    for s in environment {
+        env_setting(&mut scan, &s.file, s.line, &s.name, &s.value, s.dev_only);
+    }
+    // Only the connections count: the deployment's own port mapping is read from its `ports`, and the variables it
+    // sets are not variables the app reads.
+    scan.ports.clear();
+    scan.env_vars.clear();
+    scan
+}
+
+/// One `NAME=value` setting of an environment file or a compose service.
+fn env_setting(scan: &mut Scan, path: &str, n: Option<u32>, name: &str, value: &str, profile: bool) {
+    let name = name.trim();
+    if !is_env_name(name) {
+        return;
+    }
+    let ev = |detail: String| Evidence::new(path, n, detail);
+    scan.env_vars.entry(name.to_string()).or_insert_with(|| ev(format!("declares `{name}`")));
+    // A trailing comment is not the value: `FILE_UPLOAD_STORAGE="local" # s3`.
+    let value = value.split(" #").next().unwrap_or("").trim().trim_matches(['"', '\'']);
+    if let Some(service) = backing_for_env(name) {
+        scan.backing_seen(service, !profile && !value.is_empty(), ev(format!("declares `{name}`")));
+    }
+    for (scheme, service) in URL_SCHEMES {
+        if value.starts_with(scheme) {
+            let detail = format!("`{name}` is a `{}` URL", scheme.trim_end_matches([':', '/', '+']));
+            scan.backing_seen(service, !profile, ev(detail));
         }
-        let ev = |detail: String| Evidence::new(path, Some(n), detail);
-        scan.env_vars.entry(name.to_string()).or_insert_with(|| ev(format!("declares `{name}`")));
-        // A trailing comment is not the value: `FILE_UPLOAD_STORAGE="local" # s3`.
-        let value = value.split(" #").next().unwrap_or("").trim().trim_matches(['"', '\'']);
-        if let Some(service) = backing_for_env(name) {
-            scan.backing_seen(service, !profile && !value.is_empty(), ev(format!("declares `{name}`")));
-        }
-        for (scheme, service) in URL_SCHEMES {
-            if value.starts_with(scheme) {
-                let detail = format!("`{name}` is a `{}` URL", scheme.trim_end_matches([':', '/', '+']));
-                scan.backing_seen(service, !profile, ev(detail));
+    }
+    if DRIVER_KEYS.contains(&name)
+        && let Some(service) = driver_service(value)
+    {
+        if service.is_empty() {
+            if !profile && scan.embedded_db.is_none() {
+                scan.embedded_db = Some(ev(format!("`{name}` selects SQLite")));
             }
+        } else {
+            scan.backing_seen(service, !profile, ev(format!("`{name}` selects `{service}`")));
         }
-        if DRIVER_KEYS.contains(&name)
-            && let Some(service) = driver_service(value)
-        {
-            if service.is_empty() {
-                if !profile && scan.embedded_db.is_none() {
-                    scan.embedded_db = Some(ev(format!("`{name}` selects SQLite")));
-                }
-            } else {
-                scan.backing_seen(service, !profile, ev(format!("`{name}` selects `{service}`")));
-            }
-        }
-        if is_app_port_var(name)
-            && let Some(number) = port_numbers(value).into_iter().next()
-        {
-            let detail = format!("`{name}` example value {number}");
-            scan.ports.push((
-                Port { number: Some(number), env: Some(name.to_string()) },
-                Confidence::Medium,
-                ev(detail),
-            ));
-        }
+    }
+    if is_app_port_var(name)
+        && let Some(number) = port_numbers(value).into_iter().next()
+    {
+        let detail = format!("`{name}` example value {number}");
+        scan.ports.push((Port { number: Some(number), env: Some(name.to_string()) }, Confidence::Medium, ev(detail)));
     }
 }
 

@@ -328,8 +328,10 @@ impl Walker<'_> {
             return;
         }
         self.tree.files.insert(rel.to_string());
-        // Files of a `cron.d` folder have no extension: they are crontabs, evidence of scheduled jobs.
-        if !wants_text(name) && !rel.contains("cron.d/") {
+        // Files of a `cron.d` folder have no extension: they are crontabs, evidence of scheduled jobs. Files of an
+        // `.env` folder (`.env/.dev-sample`) are environment files a compose service loads with `env_file`.
+        let env_folder = rel.starts_with(".env/") || rel.contains("/.env/");
+        if !wants_text(name) && !rel.contains("cron.d/") && !env_folder {
             return;
         }
         let manifest = KNOWN_MANIFESTS.contains(&name);

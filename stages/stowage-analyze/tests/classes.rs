@@ -156,6 +156,67 @@ fn backing_services_the_default_configuration_does_not_use_are_optional() {
 
 /// A path named in a setting, a comment, an event name or a probe URL is no health endpoint; a route the app
 /// registers is, whatever the call looks like.
+/// The app's own compose deployments are configuration too: a connection every one of them sets (a service's
+/// `env_file` or `environment`) is the default one, whatever fallback the code keeps for running without them; a
+/// connection only one deployment, or only a development override, sets is optional.
+#[test]
+fn connections_the_apps_compose_deployments_make_are_required() {
+    check(&[
+        Case {
+            // FastAPI with Celery: SQLite in code, PostgreSQL in both compose projects' env files, RabbitMQ in the
+            // production one only.
+            name: "python-compose-env-file",
+            files: &[
+                ("requirements.txt", "fastapi\nuvicorn\npsycopg2-binary\ncelery\n"),
+                (
+                    "main.py",
+                    "import os\nfrom fastapi import FastAPI\nDATABASE_URL = os.environ.get(\"DATABASE_URL\", \"sqlite:///./db.sqlite3\")\napp = FastAPI()\n",
+                ),
+                (".env/.dev-sample", "DATABASE_URL=postgresql://shop:shop@db/shop\n"),
+                (
+                    ".env/.prod-sample",
+                    "DATABASE_URL=postgresql://shop:shop@db/shop\nCELERY_BROKER_URL=amqp://shop:shop@rabbitmq:5672/\n",
+                ),
+                (
+                    "docker-compose.yml",
+                    "services:\n  web:\n    build: .\n    command: uvicorn main:app --host 0.0.0.0 --port 8000\n    env_file:\n      - .env/.dev-sample\n  db:\n    image: postgres:17\n",
+                ),
+                (
+                    "docker-compose.prod.yml",
+                    "services:\n  web:\n    build: .\n    command: uvicorn main:app --host 0.0.0.0 --port 8000\n    env_file: .env/.prod-sample\n  db:\n    image: postgres:17\n  rabbitmq:\n    image: rabbitmq:4\n",
+                ),
+            ],
+            backing: &["postgres", "rabbitmq?"],
+            health: None,
+        },
+        Case {
+            // Express with knex: SQLite in code, PostgreSQL in the compose file's `environment` (map form), Redis
+            // in the development override only (list form).
+            name: "node-compose-environment",
+            files: &[
+                (
+                    "package.json",
+                    r#"{"name":"shop","scripts":{"start":"node server.js"},"dependencies":{"express":"4","knex":"3","pg":"8","sqlite3":"5","ioredis":"5"}}"#,
+                ),
+                (
+                    "server.js",
+                    "const knex = require('knex')({ client: 'pg', connection: process.env.DATABASE_URL || 'sqlite:./dev.sqlite3' });\nrequire('express')().listen(3000);\n",
+                ),
+                (
+                    "compose.yaml",
+                    "services:\n  web:\n    build: .\n    environment:\n      DATABASE_URL: postgres://shop:shop@db:5432/shop\n  db:\n    image: postgres:17\n",
+                ),
+                (
+                    "compose.override.yaml",
+                    "services:\n  web:\n    environment:\n      - REDIS_URL=redis://cache:6379\n",
+                ),
+            ],
+            backing: &["postgres", "redis?"],
+            health: None,
+        },
+    ]);
+}
+
 #[test]
 fn health_paths_come_from_registered_routes_only() {
     check(&[

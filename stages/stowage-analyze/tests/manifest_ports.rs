@@ -91,6 +91,47 @@ fn compose_and_kubernetes_ports() {
             want: &[("web", &[(Some(3000), Some("PORT"), Confidence::High)], false)],
         },
         Case {
+            // A compose service that runs its own command from the app's image (Celery's Flower dashboard)
+            // publishes its own port: it is that process's, not the web app's (issue 8, port evidence by where it
+            // applies). A production file that leaves its ports out is the same process.
+            name: "compose-process-publishes-its-own-port-python",
+            files: &[
+                ("requirements.txt", "flask\ngunicorn\ncelery\nflower\n"),
+                ("app.py", "from flask import Flask\napp = Flask(__name__)\n"),
+                ("tasks.py", "from celery import Celery\ncelery = Celery('tasks')\n"),
+                (
+                    "docker-compose.yml",
+                    "services:\n  web:\n    build: .\n    command: gunicorn -b 0.0.0.0:8000 app:app\n    ports:\n      - 8010:8000\n  flower:\n    build: .\n    command: celery -A tasks flower --port=5555\n    ports:\n      - 5557:5555\n",
+                ),
+                (
+                    "docker-compose.prod.yml",
+                    "services:\n  flower:\n    build: .\n    command: celery -A tasks flower --port=5555\n",
+                ),
+            ],
+            want: &[
+                ("app", &[(Some(8000), None, Confidence::Medium)], true),
+                ("app-flower", &[(Some(5555), None, Confidence::Low)], true),
+            ],
+        },
+        Case {
+            name: "compose-process-publishes-its-own-port-node",
+            files: &[
+                (
+                    "package.json",
+                    r#"{"name":"shop","scripts":{"start":"node server.js"},"dependencies":{"express":"4","bullmq":"5"}}"#,
+                ),
+                ("server.js", "require('express')().listen(3000);\n"),
+                (
+                    "compose.yaml",
+                    "services:\n  api:\n    build: .\n    ports:\n      - 3000:3000\n  queue-dashboard:\n    build: .\n    command: npx bull-board --port 3001\n    ports:\n      - 3001:3001\n",
+                ),
+            ],
+            want: &[
+                ("shop", &[(Some(3000), None, Confidence::High)], true),
+                ("shop-queue-dashboard", &[(Some(3001), None, Confidence::Low)], true),
+            ],
+        },
+        Case {
             // In a monorepo each manifest goes to the deployable it names; a worker gets no port from one.
             name: "monorepo-manifests-by-name",
             files: &[
