@@ -572,8 +572,12 @@ pub fn finish(tree: &Tree, draft: Draft) -> Vec<Service> {
         for (port, ev) in info.env_ports {
             scan.ports.push((port, Confidence::Medium, ev));
         }
-        // The app's own Dockerfile says how it is started; that beats a command inferred from conventions.
-        if draft.start_command.as_ref().is_none_or(|s| s.confidence < Confidence::High)
+        // The app's own Dockerfile says how its container is started; that beats a command inferred from
+        // conventions, and a Procfile's, which is a platform's (Heroku sets `$PORT` for it): the container runs
+        // the Dockerfile's command (microblog's boot.sh binds 5000 where the Procfile's gunicorn takes `$PORT`).
+        let from_procfile =
+            draft.start_command.as_ref().is_some_and(|s| s.evidence.iter().any(|e| file_name(&e.file) == "Procfile"));
+        if (from_procfile || draft.start_command.as_ref().is_none_or(|s| s.confidence < Confidence::High))
             && let Some((command, ev)) = info.command
         {
             draft.start_command = Some(Fact::new(command, Confidence::Medium, ev));
@@ -901,6 +905,7 @@ fn merge_scan(into: &mut Scan, from: Scan) {
         into.env_vars.entry(k).or_insert(v);
     }
     into.ports.extend(from.ports);
+    into.url_ports.extend(from.url_ports);
     into.command_sets_port |= from.command_sets_port;
     for (k, v) in from.port_envs {
         into.port_envs.entry(k).or_insert(v);
@@ -986,12 +991,25 @@ fn scan_command(command: &str, ev: &Evidence) -> Scan {
 /// Dockerfile: they confirm a port those name (evidence added), or give the number, at low confidence, when those
 /// name none (they beat a framework's default). A manifest port that disagrees with the code is the deployment's
 /// own choice, usually made through the port variable, and is not reported as another port.
+/// Ports that by convention serve HTTPS.
+const TLS_PORTS: &[u16] = &[443, 8443];
+
 /// A framework's default port, its evidence, and the variable (with evidence) the framework reads to move it.
 type DefaultPort = (u16, Evidence, Option<(String, Evidence)>);
 
 /// `default` is the framework's own port with the variable the framework reads to move it (only that port: a port
 /// the code or a command sets explicitly is not moved by it).
 fn merge_ports(scan: &Scan, default: Option<DefaultPort>, manifest: &[(u16, Evidence)]) -> Vec<Fact<Port>> {
+    // A self URL's port (see `Scan::url_ports`) counts only where nothing stronger names one: it confirms a port
+    // named elsewhere, yields to the framework's default, and gives the number when there is neither.
+    let mut scan_ports = scan.ports.clone();
+    let strong: BTreeSet<u16> = scan.ports.iter().filter_map(|(p, ..)| p.number).collect();
+    for (port, ev) in &scan.url_ports {
+        if port.number.is_some_and(|n| strong.contains(&n)) || (strong.is_empty() && default.is_none()) {
+            scan_ports.push((port.clone(), Confidence::Medium, ev.clone()));
+        }
+    }
+    let scan = &Scan { ports: scan_ports, ..scan.clone() };
     let mut by_number: BTreeMap<u16, Fact<Port>> = BTreeMap::new();
     let declared_in_code = scan.ports.iter().any(|(p, ..)| p.number.is_some());
     let from_manifests = manifest
@@ -1022,6 +1040,11 @@ fn merge_ports(scan: &Scan, default: Option<DefaultPort>, manifest: &[(u16, Evid
                 entry.evidence.push(ev.clone());
             }
         }
+    }
+    // A TLS port (443, 8443) beside a plain one is the same server's HTTPS listener: in a cluster TLS ends at the
+    // ingress, and the container serves the plain port (gotify's `SSL.Port: 443`, off unless enabled).
+    if by_number.keys().any(|n| !TLS_PORTS.contains(n)) {
+        by_number.retain(|n, _| !TLS_PORTS.contains(n));
     }
     // Several numbers for one app usually mean "code default" plus "Dockerfile EXPOSE" or a dev-only value:
     // keep them all, strongest first, but a variable-backed port wins the env attachment.

@@ -213,11 +213,14 @@ fn names_connection(var: &str) -> bool {
 }
 
 /// What the scanners found in a set of files.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Scan {
     /// First read of each variable.
     pub env_vars: BTreeMap<String, Evidence>,
     pub ports: Vec<(Port, Confidence, Evidence)>,
+    /// Ports in a URL the app builds to reach itself (`http://localhost:${PORT ?? 3001}`, a server-side base URL):
+    /// what the app expects, not what it binds, so the framework's production default outranks them.
+    pub url_ports: Vec<(Port, Evidence)>,
     /// Port variables read without a default in the same place (the number comes from elsewhere).
     pub port_envs: BTreeMap<String, Evidence>,
     /// The start command passes a port variable to the server, so the server's default port does not apply.
@@ -449,6 +452,34 @@ fn assigned_port(line: &str) -> Option<u16> {
     rest.starts_with(|c: char| c.is_ascii_digit()).then_some(n)
 }
 
+/// The port variable a constant names, for code that reads the environment through constants (gotify's
+/// `EnvServerPort = "GOTIFY_SERVER_PORT"`, a `PORT_ENV = "SHOP_HTTP_PORT"` setting): the constant's name says it
+/// holds a variable's name (`env`, `var`) or a port's, and its value is the app's own port variable: one the
+/// scanner knows, or `<APP>_<SERVER|HTTP|APP|API|WEB|LISTEN>_PORT` naming no TLS or other service's port.
+fn port_variable_constant(line: &str) -> Option<String> {
+    let (name, value) = line.split_once(":=").or_else(|| line.split_once('='))?;
+    let ident = name.trim().rsplit([' ', '\t', '.']).next()?.to_ascii_lowercase();
+    if ident.is_empty() || !["env", "var", "port"].iter().any(|w| ident.contains(w)) {
+        return None;
+    }
+    let value = value.trim().trim_end_matches([',', ';']).trim();
+    let var = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))?;
+    if !is_env_name(var) || !var.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') {
+        return None;
+    }
+    let segments: Vec<&str> = var.split('_').collect();
+    let own = segments.len() >= 3
+        && segments.last() == Some(&"PORT")
+        && ["SERVER", "HTTP", "APP", "API", "WEB", "LISTEN"].contains(&segments[segments.len() - 2])
+        && !segments.iter().any(|s| {
+            matches!(*s, "SSL" | "TLS" | "HTTPS" | "SMTP" | "MAIL" | "DB" | "DATABASE" | "REDIS" | "METRICS" | "ADMIN")
+        });
+    (is_app_port_var(var) || own).then(|| var.to_string())
+}
+
 /// A listen address literal such as `"0.0.0.0:8080"` or `":8080"` on a line that names an address
 /// (`const BIND: &str = "0.0.0.0:8080"`, `addr := ":3000"`).
 fn address_literal(line: &str) -> Option<u16> {
@@ -458,6 +489,12 @@ fn address_literal(line: &str) -> Option<u16> {
         code = code.replace(&lit.to_ascii_lowercase(), "");
     }
     if !["bind", "addr", "listen", "serve", "host"].iter().any(|w| code.contains(w)) {
+        return None;
+    }
+    // An address the app gives a peer or calls out to is not one it listens on: gin's `RemoteAddr =
+    // "127.0.0.1:65535"` for a unix-socket client, an `UPSTREAM_ADDR`, a proxy's target.
+    if ["remote", "client", "peer", "upstream", "proxy", "target", "redirect", "dial"].iter().any(|w| code.contains(w))
+    {
         return None;
     }
     literals(line).into_iter().find_map(|lit| {
@@ -693,7 +730,13 @@ fn scan_file(scan: &mut Scan, path: &str, text: &str) {
                         .iter()
                         .find_map(|(m, l)| assigned_port(l).map(|p| (*m, p)).filter(|_| l.contains('=')))
                 };
-                if let Some(number) = same_line {
+                // Read inside a URL literal (`\`http://localhost:${process.env.PORT ?? 3001}\``): a self URL.
+                let in_url = line[..*end].rfind("://").is_some_and(|i| !line[i..*end].contains(['"', '\'', ' ']));
+                if let Some(number) = same_line.filter(|_| in_url) {
+                    let detail = format!("self URL with `{var}`, default {number}");
+                    scan.url_ports.push((Port { number: Some(number), env: Some(var.clone()) }, ev(detail)));
+                    port_on_line = true;
+                } else if let Some(number) = same_line {
                     scan.ports.push((
                         Port { number: Some(number), env: Some(var.clone()) },
                         Confidence::High,
@@ -727,6 +770,9 @@ fn scan_file(scan: &mut Scan, path: &str, text: &str) {
                 scan.ports.push((Port { number: Some(number), env: None }, Confidence::High, ev(detail)));
                 port_on_line = true;
             }
+        }
+        if let Some(var) = port_variable_constant(line) {
+            scan.port_envs.entry(var.clone()).or_insert_with(|| ev(format!("names the port variable `{var}`")));
         }
         if !port_on_line && let Some(number) = address_literal(line) {
             scan.ports.push((
