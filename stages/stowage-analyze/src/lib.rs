@@ -167,6 +167,58 @@ pub const LOOKED_FOR: &str = "package.json, pyproject.toml, requirements.txt, Pi
      pom.xml, build.gradle(.kts), *.csproj, *.fsproj, composer.json, Gemfile and index.html";
 
 /// Analyses the app at `root`. Reads files only.
+/// One compose service as analyze reads it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ComposeService {
+    /// The project's main file, app-relative.
+    pub project: String,
+    pub name: String,
+    /// The image, `${VAR:-default}` interpolated.
+    pub image: Option<String>,
+    /// The build context, app-relative.
+    pub build: Option<String>,
+    /// The container side of each published or exposed port (`8080:80` is `80`).
+    pub ports: Vec<String>,
+    /// `profiles:`: the service starts only when one of them is asked for.
+    pub profiles: Vec<String>,
+}
+
+/// The compose services of the app at `root` as analyze reads them: overrides, `extends`, `include`, profiles and
+/// `${VAR:-default}` interpolation applied. corpus-check compares them with `podman-compose config`.
+pub fn compose_services(root: &Path) -> Result<Vec<ComposeService>, String> {
+    let tree = walk::read_tree(root, &[], &BTreeSet::new(), None)?;
+    let mut out = Vec::new();
+    for (project, services) in compose::projects(&tree) {
+        for service in services {
+            let build = service
+                .build
+                .as_ref()
+                .map(|(context, _)| scan::normalize_path(&walk::join(walk::parent(&context.file), &context.text)));
+            let mut ports: Vec<String> = service
+                .ports
+                .iter()
+                .chain(&service.expose)
+                .map(|p| {
+                    let container = p.text.rsplit(':').next().unwrap_or(&p.text);
+                    container.trim().trim_end_matches("/tcp").to_string()
+                })
+                .collect();
+            ports.sort();
+            ports.dedup();
+            out.push(ComposeService {
+                project: project.clone(),
+                name: service.name.clone(),
+                image: service.image.as_ref().map(|i| i.text.clone()),
+                build,
+                ports,
+                profiles: service.profiles.clone(),
+            });
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 pub fn analyze(root: &Path, options: &Options) -> Result<Model, AnalyzeError> {
     let managed: BTreeSet<String> = options.managed.iter().cloned().collect();
     let tree =

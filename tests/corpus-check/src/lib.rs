@@ -13,6 +13,7 @@
 //! disagreements in `DIR/disputes.toml` (or `--disputes FILE`).
 
 pub mod agreement;
+pub mod compose_config;
 pub mod compose_schema;
 pub mod expected;
 pub mod kubernetes_schema;
@@ -57,6 +58,7 @@ pub const CHECKS: &[Check] = &[
     Check { name: "robustness", needs_snapshots: false, run: robustness::run },
     Check { name: "kubernetes-schema", needs_snapshots: false, run: kubernetes_schema::run },
     Check { name: "compose-schema", needs_snapshots: false, run: compose_schema::run },
+    Check { name: "compose-config", needs_snapshots: false, run: compose_config::run },
     Check { name: "secrets", needs_snapshots: false, run: secrets::run },
     Check { name: "spans", needs_snapshots: true, run: spans::run },
     Check { name: "mutations", needs_snapshots: true, run: mutations_check::run },
@@ -72,6 +74,8 @@ pub struct Disputes {
     pub kubernetes_schema: Vec<verdicts::Dispute>,
     #[serde(default)]
     pub compose_schema: Vec<verdicts::Dispute>,
+    #[serde(default)]
+    pub compose_config: Vec<verdicts::Dispute>,
 }
 
 impl Disputes {

@@ -6,11 +6,12 @@
 use std::collections::BTreeSet;
 
 use corpus_check::{
-    compose_schema, crate_dir, kubernetes_schema, mutations, mutations_check, robustness, sorted_files,
+    Corpus, compose_config, compose_schema, crate_dir, kubernetes_schema, mutations, mutations_check, robustness,
+    sorted_files,
 };
 use stowage_validate::Kind;
 
-/// Fixture inputs agree with the tool outright: a fixture is written to show one rule, so any difference is a bug
+/// Rule fixtures agree with the tool outright: a fixture is written to show one rule, so any difference is a bug
 /// in the fixture or the rule, never a case to dispute.
 #[track_caller]
 fn check(problems: corpus_check::Result<corpus_check::Problems>, what: &str) {
@@ -31,6 +32,16 @@ fn cp_fixtures_agree_with_the_compose_spec_schema() {
     assert!(inputs.len() > 50, "{} CP fixtures", inputs.len());
     let scratch = compose_schema::Scratch::new("compose-fixtures").expect("scratch folder");
     check(compose_schema::compare(&inputs, &[], "(no disputes for fixtures)", &scratch.0), "CP fixtures");
+}
+
+/// Analyze's compose reader and `podman-compose config` read the features real files use alike: anchors and merge
+/// keys, interpolation defaults, `extends`, profiles, long-syntax ports (tests/compose-config/compose/).
+#[test]
+fn analyze_reads_compose_files_as_podman_compose_does() {
+    let dir = crate_dir().join("tests/compose-config");
+    let corpus = Corpus::open(&dir, None).expect("fixture folder");
+    assert_eq!(corpus.files("compose").expect("compose files").len(), 4);
+    check(compose_config::run(&corpus), "compose-config fixtures");
 }
 
 #[test]
