@@ -270,6 +270,14 @@ pub struct BenchArgs {
         conflicts_with_all = ["apps_only", "limits_only", "agreement_only", "dockerfiles_only", "images_only"]
     )]
     pub orchestrate_only: bool,
+    /// Run only hadolint's own rule specs (test/Hadolint/Rule/*Spec.hs of a copy of hadolint's repository in DIR)
+    /// against the mapped rules, and replace only that section of BENCHMARKS.md.
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with_all = ["apps_only", "limits_only", "agreement_only", "dockerfiles_only", "images_only", "orchestrate_only"]
+    )]
+    pub hadolint_specs: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -296,10 +304,15 @@ pub struct CorpusCheckArgs {
     /// Write each folder's expected/ with the pinned peers (hadolint, checkov) before checking it.
     #[arg(long)]
     pub write_expected: bool,
-    /// Run only these checks (comma-separated): agreement, robustness, kubernetes-schema, compose-schema, secrets,
-    /// spans, mutations.
+    /// Run only these checks (comma-separated): agreement, robustness, kubernetes-schema, compose-schema,
+    /// compose-config, secrets, spans, mutations.
     #[arg(long, value_delimiter = ',', value_name = "CHECKS")]
     pub only: Option<Vec<String>>,
+    /// Also run hadolint's own rule specs (test/Hadolint/Rule/*Spec.hs of a copy of hadolint's repository in DIR)
+    /// against the mapped rules and print per-ID pass counts; fails under 95%. Alone, without --corpus, only
+    /// this runs. hadolint is GPL-3.0: nothing of it is committed, and CI, which cannot fetch it, does not pass this.
+    #[arg(long, value_name = "DIR")]
+    pub hadolint_specs: Option<PathBuf>,
     /// Also containerize the real apps of tests/apps-expected/apps.tsv fetched into DIR (their own container files
     /// removed first) and judge every generated Dockerfile with hadolint, checkov and the validator: any finding, or
     /// a run that crashes, fails the check. CI cannot fetch the apps, so it does not pass this.

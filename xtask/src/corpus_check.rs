@@ -19,7 +19,9 @@ pub const SNAPSHOTS_FOR_ENV: &str = "STOWAGE_CORPUS_SNAPSHOTS_FOR";
 
 pub fn run(home: &Home, args: &CorpusCheckArgs) -> Result<i32> {
     let root = home.root().expect("corpus-check runs in the workspace");
-    let corpora = folders(root, &args.corpus)?;
+    // hadolint's specs alone, without a --corpus, run without the default folders.
+    let specs_only = args.hadolint_specs.is_some() && args.corpus.is_empty();
+    let corpora = if specs_only { Vec::new() } else { folders(root, &args.corpus)? };
     if !args.disputes.is_empty() && args.disputes.len() != corpora.len() {
         return Err(Failure::usage(format!(
             "--disputes is given {} times for {} corpus folders: name one disputes file per --corpus, in the same order",
@@ -49,6 +51,15 @@ pub fn run(home: &Home, args: &CorpusCheckArgs) -> Result<i32> {
     }
     if args.write_expected {
         command.arg("--write-expected");
+    }
+    if let Some(dir) = &args.hadolint_specs {
+        if !dir.join("test/Hadolint/Rule").is_dir() {
+            return Err(Failure::usage(format!(
+                "--hadolint-specs {}: not a copy of hadolint's repository (no test/Hadolint/Rule/)",
+                dir.display()
+            )));
+        }
+        command.arg("--hadolint-specs").arg(absolute(dir)?);
     }
     if let Some(dir) = args.apps_dir.as_deref().filter(|d| !d.is_dir()) {
         return Err(Failure::usage(format!("--apps-dir {}: no such folder", dir.display())));

@@ -22,11 +22,24 @@ struct RunInfo {
     map: Vec<usize>,
     /// File offset of the RUN keyword.
     keyword: usize,
-    has_cache_mount: bool,
     mounts: Vec<String>,
 }
 
 impl RunInfo {
+    /// Whether a cache or tmpfs mount covers the cache of a tool: its target names one of `keys` (`pip`, `apk`),
+    /// so what the tool caches never reaches the layer. A mount elsewhere does not help.
+    fn caches(&self, keys: &[&str]) -> bool {
+        self.mounts.iter().any(|m| {
+            (m.contains("type=cache") || m.contains("type=tmpfs"))
+                && m.split(',').any(|kv| {
+                    kv.strip_prefix("target=")
+                        .or_else(|| kv.strip_prefix("dst="))
+                        .or_else(|| kv.strip_prefix("destination="))
+                        .is_some_and(|t| keys.iter().any(|k| t.contains(k)))
+                })
+        })
+    }
+
     fn offset(&self, script_offset: usize) -> usize {
         self.map.get(script_offset).copied().or_else(|| self.map.last().copied()).unwrap_or(self.keyword)
     }
@@ -50,7 +63,12 @@ pub fn check(text: &str, policy: &Policy, out: &mut Vec<Diag>) -> Ignores {
     let mut iter = match parse_dockerfile::parse_iter(text) {
         Ok(iter) => iter,
         Err(e) => {
-            out.push(parse_error(&e));
+            let diag = parse_error(&e);
+            let before_from = diag.rule == "DF034";
+            out.push(diag);
+            if before_from {
+                check_as_one_stage(text, policy, out);
+            }
             return ignore::scan(text, &|l| l);
         }
     };
@@ -58,7 +76,12 @@ pub fn check(text: &str, policy: &Policy, out: &mut Vec<Diag>) -> Ignores {
         match item {
             Ok(instruction) => instructions.push(instruction),
             Err(e) => {
-                out.push(parse_error(&e));
+                let diag = parse_error(&e);
+                let before_from = diag.rule == "DF034";
+                out.push(diag);
+                if before_from {
+                    check_as_one_stage(text, policy, out);
+                }
                 return ignore::scan(text, &|l| l);
             }
         }
@@ -68,11 +91,39 @@ pub fn check(text: &str, policy: &Policy, out: &mut Vec<Diag>) -> Ignores {
     let ignores = ignore::scan(text, &extent);
     if instructions.is_empty() || !instructions.iter().any(|i| matches!(i, Instruction::From(_))) {
         out.push(Diag::new("GN001", (1, 1), "no FROM instruction: a Dockerfile needs at least one stage"));
+        if !instructions.is_empty() {
+            check_as_one_stage(text, policy, out);
+        }
         return ignores;
     }
     let escape = iter_escape(text);
     Checker { src: &src, policy, escape, instructions: &instructions, out, stages: Vec::new() }.run();
     ignores
+}
+
+/// A file that does not begin with FROM (a snippet, a template's fragment, a build that fails: DF034 or GN001 says
+/// so) still has its instructions checked, as hadolint checks them: read as one stage after `FROM scratch`, with
+/// what that line itself would draw (no USER, no HEALTHCHECK, on the invented line) left out and every other
+/// finding moved back to its own line.
+fn check_as_one_stage(text: &str, policy: &Policy, out: &mut Vec<Diag>) {
+    let prefixed = format!("FROM scratch\n{text}");
+    let Ok(iter) = parse_dockerfile::parse_iter(&prefixed) else { return };
+    let instructions: Vec<Instruction<'_>> = match iter.collect() {
+        Ok(instructions) => instructions,
+        Err(_) => return,
+    };
+    let src = SourceText::new(&prefixed);
+    let mut diags = Vec::new();
+    Checker {
+        src: &src,
+        policy,
+        escape: iter_escape(text),
+        instructions: &instructions,
+        out: &mut diags,
+        stages: Vec::new(),
+    }
+    .run();
+    out.extend(diags.into_iter().filter(|d| d.line > 1).map(|d| Diag { line: d.line - 1, ..d }));
 }
 
 /// `CMD []` and `ENTRYPOINT []` (an empty exec form, which clears what the base image set) are valid for the
@@ -166,6 +217,11 @@ pub(crate) fn keyword_span(i: &Instruction<'_>) -> std::ops::Range<usize> {
 /// The names an ARG declares with their defaults (empty when it has none).
 pub(crate) fn arg_defaults(arg: &parse_dockerfile::ArgInstruction<'_>) -> Vec<(String, String)> {
     pairs(&arg.arguments.value).into_iter().map(|(k, v)| (k, v.unwrap_or_default())).collect()
+}
+
+/// A boolean setting's false spellings, as pip reads them.
+fn is_falsy(value: &str) -> bool {
+    matches!(value.to_ascii_lowercase().as_str(), "0" | "off" | "no" | "false" | "")
 }
 
 /// `KEY=value` pairs (or the legacy `KEY value`) of ENV, ARG and LABEL, with quotes removed.
@@ -411,7 +467,15 @@ impl<'a, 'b> Checker<'a, 'b> {
         let mut any_user = false;
         let mut any_healthcheck = false;
         let mut stage_workdir: Vec<bool> = Vec::new();
-        let mut tools_seen: BTreeMap<&'static str, usize> = BTreeMap::new();
+        let mut stage_env: Vec<BTreeSet<String>> = Vec::new();
+        // The stages whose layers end up in the final image: the last stage and those it is built on.
+        let mut in_final = vec![false; self.stages.len()];
+        let mut at = self.stages.len().checked_sub(1);
+        while let Some(s) = at.filter(|s| !in_final[*s]) {
+            in_final[s] = true;
+            let image = self.stages[s].image.to_lowercase();
+            at = self.stages[..s].iter().rposition(|p| p.name.as_deref() == Some(image.as_str()));
+        }
         for s in 0..self.stages.len() {
             let (from, end) = (self.stages[s].from, self.stages[s].end);
             // A stage built on an earlier stage inherits its WORKDIR.
@@ -422,13 +486,19 @@ impl<'a, 'b> Checker<'a, 'b> {
             let (mut cmds, mut entrypoints, mut healthchecks) = (0, 0, 0);
             let mut pipefail = false;
             let mut posix_shell = true;
-            // Names set by ARG and ENV so far (global ARGs included): build-time variables the shell will see.
+            // Names set by ARG and ENV so far (global ARGs included): build-time variables the shell will see. A stage
+            // built on an earlier stage inherits its ENV.
             let mut env_vars: BTreeSet<String> = global_args.keys().cloned().collect();
+            if let Some(p) = parent {
+                env_vars.extend(stage_env[p].iter().cloned());
+            }
             // Local archives copied in this stage, by file name, with the COPY's position: extracting them later in
             // a RUN leaves the archive in a layer, where ADD would have unpacked it directly.
             let mut copied_archives: Vec<(String, usize)> = Vec::new();
             // The previous instruction when it was a RUN: its flags and whether it ran a single command.
             let mut prev_run: Option<(Vec<String>, bool)> = None;
+            // curl and wget in one image, not across stages (a builder's wget never reaches the final image).
+            let mut tools_seen: BTreeMap<&'static str, usize> = BTreeMap::new();
             for idx in from + 1..end {
                 let instruction = &self.instructions[idx];
                 match instruction {
@@ -567,6 +637,12 @@ impl<'a, 'b> Checker<'a, 'b> {
                                 {
                                     let name = p.value.rsplit('/').next().unwrap_or(&p.value).to_string();
                                     copied_archives.push((name, c.copy.span.start));
+                                    // Copied to a file of another name (`COPY app.tar /foo.tar`): that name too.
+                                    let dest = c.dest.value.trim_matches(['"', '\'']);
+                                    if c.src.len() == 1 && !dest.ends_with('/') && is_archive(dest) {
+                                        let renamed = dest.rsplit('/').next().unwrap_or(dest).to_string();
+                                        copied_archives.push((renamed, c.copy.span.start));
+                                    }
                                 }
                             }
                         }
@@ -590,7 +666,7 @@ impl<'a, 'b> Checker<'a, 'b> {
                     Instruction::Add(a) => {
                         for src in &a.src {
                             let Source::Path(p) = src else { continue };
-                            let v = p.value.as_ref();
+                            let v = p.value.trim_matches(['"', '\'']);
                             if v.starts_with("http://") || v.starts_with("https://") || v.starts_with("git@") {
                                 self.emit("DF012", p.span.start, format!("ADD fetches `{v}` without verification"));
                             } else if !is_archive(v) {
@@ -635,7 +711,15 @@ impl<'a, 'b> Checker<'a, 'b> {
                                 }
                             }
                         }
-                        env_vars.extend(ps.into_iter().map(|(k, _)| k));
+                        for (k, v) in ps {
+                            // pip reads PIP_NO_CACHE_DIR as a boolean: `0`, `off`, `no`, `false` keep the cache on,
+                            // so the name stands in the set only while the setting is in effect.
+                            if k == "PIP_NO_CACHE_DIR" && v.as_deref().is_some_and(is_falsy) {
+                                env_vars.remove(&k);
+                            } else {
+                                env_vars.insert(k);
+                            }
+                        }
                     }
                     Instruction::Arg(a) => {
                         let ps = pairs(&a.arguments.value);
@@ -646,10 +730,15 @@ impl<'a, 'b> Checker<'a, 'b> {
                     Instruction::Label(l) => self.check_labels(l.arguments.span.start, &l.arguments.value),
                     Instruction::Shell(sh) => {
                         let words: Vec<&str> = sh.arguments.iter().map(|w| w.value.as_ref()).collect();
-                        pipefail = words.windows(2).any(|w| w[0] == "-o" && w[1] == "pipefail")
-                            || words.iter().any(|w| {
-                                w.starts_with('-') && !w.starts_with("--") && w.contains('o') && w.ends_with("pipefail")
-                            });
+                        // `-o pipefail`, with `-o` alone or among other short options (`-eo pipefail`).
+                        pipefail = words.windows(2).any(|w| {
+                            w[0].starts_with('-')
+                                && !w[0].starts_with("--")
+                                && w[0].ends_with('o')
+                                && w[1] == "pipefail"
+                        }) || words.iter().any(|w| {
+                            w.starts_with('-') && !w.starts_with("--") && w.contains('o') && w.ends_with("pipefail")
+                        });
                         posix_shell = words.first().is_some_and(|s| {
                             let base = s.rsplit(['/', '\\']).next().unwrap_or(s).to_lowercase();
                             !(base.starts_with("pwsh") || base.starts_with("powershell") || base.starts_with("cmd"))
@@ -665,6 +754,14 @@ impl<'a, 'b> Checker<'a, 'b> {
                                 o.onbuild.span.start,
                                 "ONBUILD cannot trigger FROM, ONBUILD or MAINTAINER",
                             );
+                        }
+                        // An ONBUILD RUN runs in every image built FROM this one: its script is checked like any
+                        // RUN's (as hadolint does), with this stage's shell and variables.
+                        if let Instruction::Run(r) = &*o.instruction {
+                            let info = self.run_info(r);
+                            // It runs in the image built FROM this one, whatever stage it is written in.
+                            let final_stage = true;
+                            self.check_run(&info, final_stage, pipefail, posix_shell, &env_vars);
                         }
                     }
                     Instruction::Run(r) => {
@@ -711,7 +808,7 @@ impl<'a, 'b> Checker<'a, 'b> {
                                 }
                             }
                         }
-                        let final_stage = s + 1 == self.stages.len();
+                        let final_stage = in_final.get(s) == Some(&true);
                         self.check_run(&info, final_stage, pipefail, posix_shell, &env_vars);
                         for (tool, names) in [("curl", &["curl"][..]), ("wget", &["wget"][..])] {
                             if info.script.find(names).next().is_some() {
@@ -735,6 +832,7 @@ impl<'a, 'b> Checker<'a, 'b> {
                 }
             }
             stage_workdir.push(workdir);
+            stage_env.push(env_vars);
             if s + 1 == self.stages.len() {
                 if let Some((at, user)) = &last_user {
                     let name = user.split(':').next().unwrap_or("").trim();
@@ -822,7 +920,8 @@ impl<'a, 'b> Checker<'a, 'b> {
             if !literal.contains('$') {
                 match (r.tag, r.digest) {
                     (None, None) => self.emit("DF001", at, format!("`{image}` has no tag; pin a version")),
-                    (Some("latest"), _) => self.emit("DF002", at, format!("`{image}` uses the `latest` tag")),
+                    // A digest fixes the image whatever the tag says.
+                    (Some("latest"), None) => self.emit("DF002", at, format!("`{image}` uses the `latest` tag")),
                     _ => {}
                 }
             }
@@ -979,7 +1078,6 @@ impl<'a, 'b> Checker<'a, 'b> {
             .filter(|f| f.name.value == "mount")
             .filter_map(|f| f.value.as_ref().map(|v| v.value.to_string()))
             .collect();
-        let has_cache_mount = mounts.iter().any(|m| m.contains("type=cache"));
         let (mut logical, mut map) = (String::new(), Vec::new());
         match &r.arguments {
             Command::Shell(s) => {
@@ -1019,7 +1117,7 @@ impl<'a, 'b> Checker<'a, 'b> {
             }
             _ => {}
         }
-        RunInfo { script: shell::parse(&logical), map, keyword: r.run.span.start, has_cache_mount, mounts }
+        RunInfo { script: shell::parse(&logical), map, keyword: r.run.span.start, mounts }
     }
 
     fn cmd_at(&self, info: &RunInfo, c: &SimpleCommand) -> usize {
@@ -1108,7 +1206,7 @@ impl<'a, 'b> Checker<'a, 'b> {
                 }
             }
             // The lists are written by `update`; a RUN that only installs adds none to its layer.
-            if (name == "apt" || name == "apt-get") && sub.as_deref() == Some("update") {
+            if matches!(name, "apt" | "apt-get" | "aptitude") && sub.as_deref() == Some("update") {
                 apt_updated = true;
             }
             if name == "apt-get" && sub.as_deref() == Some("install") {
@@ -1118,8 +1216,11 @@ impl<'a, 'b> Checker<'a, 'b> {
                 if !unpinned.is_empty() {
                     self.emit("DF039", at, format!("apt-get install without versions: {}", unpinned.join(", ")));
                 }
+                // `-qq` (also written `-q -q`) implies `-y`.
+                let quiet = c.args().iter().filter(|w| w.text == "-q" || w.text == "--quiet").count();
                 if !c.has_flag(Some('y'), &["yes", "assume-yes"])
                     && !c.has_arg(|a| a == "-qq" || a == "-q=2" || a == "--quiet=2")
+                    && quiet < 2
                 {
                     self.emit("DF040", at, "apt-get install without `-y`");
                 }
@@ -1162,7 +1263,7 @@ impl<'a, 'b> Checker<'a, 'b> {
                     if !unpinned.is_empty() {
                         self.emit("DF046", at, format!("apk add without versions: {}", unpinned.join(", ")));
                     }
-                    if !c.has_flag(None, &["no-cache"]) && !info.has_cache_mount {
+                    if !c.has_flag(None, &["no-cache"]) && !info.caches(&["apk"]) {
                         self.emit("DF047", at, "apk add without `--no-cache`");
                     }
                 }
@@ -1180,10 +1281,30 @@ impl<'a, 'b> Checker<'a, 'b> {
                     self.emit("DF070", at, format!("{mgr} --nogpgcheck installs unsigned packages"));
                 }
                 let is_install = matches!(sub.as_deref(), Some("install" | "in" | "groupinstall" | "localinstall"));
+                // dnf fills its cache for upgrades and reinstalls too.
+                let fills_cache = is_install
+                    || (mgr != "yum"
+                        && mgr != "zypper"
+                        && matches!(
+                            sub.as_deref(),
+                            Some("upgrade" | "up" | "upgrade-minimal" | "up-min" | "reinstall" | "rei" | "update")
+                        ));
                 if mgr == "zypper" && matches!(sub.as_deref(), Some("dist-upgrade" | "dup")) {
                     self.emit("DF044", at, "zypper dist-upgrade in a build");
                 }
-                if !is_install {
+                // `dnf module install NAME:STREAM`: a module is pinned by its stream.
+                if sub.as_deref() == Some("module") && c.args().get(1).is_some_and(|a| a.text == "install") {
+                    let modules: Vec<&str> = packages(c, &[])
+                        .iter()
+                        .skip(1)
+                        .map(|w| w.text.as_str())
+                        .filter(|m| !m.contains(':') && !m.contains('$'))
+                        .collect();
+                    if !modules.is_empty() {
+                        self.emit(pin, at, format!("{mgr} module install without a stream: {}", modules.join(", ")));
+                    }
+                }
+                if !fills_cache {
                     continue;
                 }
                 let yes = if mgr == "zypper" {
@@ -1195,14 +1316,24 @@ impl<'a, 'b> Checker<'a, 'b> {
                 if !yes {
                     self.emit(y, at, format!("{mgr} install without `-y`"));
                 }
-                let cleaned = script.commands.iter().any(|o| {
-                    (o.base_name() == Some(mgr) && subcommand(o).as_deref() == Some("clean"))
-                        || (o.base_name() == Some("rm")
-                            && o.has_arg(|a| {
-                                a.contains(&format!("/var/cache/{}", if mgr == "microdnf" { "dnf" } else { mgr }))
-                            }))
+                // dnf's cache is /var/cache/dnf (/var/cache/libdnf5 for dnf5); dnf installed as `yum` keeps it in
+                // /var/cache/yum, and hadolint accepts removing that one too.
+                let cache_dirs: &[&str] = match mgr {
+                    "dnf" | "microdnf" => &["/var/cache/dnf", "/var/cache/yum", "/var/cache/libdnf5"],
+                    "yum" => &["/var/cache/yum"],
+                    _ => &["/var/cache/zypp"],
+                };
+                // Cleaning before the install leaves the install's cache behind: only a later command counts.
+                let cleaned = script.commands.iter().skip_while(|o| !std::ptr::eq(*o, c)).any(|o| {
+                    (o.base_name() == Some(mgr) && matches!(subcommand(o).as_deref(), Some("clean" | "cc")))
+                        || (o.base_name() == Some("rm") && o.has_arg(|a| cache_dirs.iter().any(|d| a.contains(d))))
                 });
-                if !cleaned && !info.has_cache_mount {
+                let cache_keys: &[&str] = match mgr {
+                    "dnf" | "microdnf" => &["dnf", "yum"],
+                    "yum" => &["yum"],
+                    _ => &["zypp"],
+                };
+                if !cleaned && !info.caches(cache_keys) {
                     self.emit(
                         clean,
                         at,
@@ -1253,9 +1384,21 @@ impl<'a, 'b> Checker<'a, 'b> {
             if let Some(pip_args) = pip_install(c) {
                 let (is_install, pkgs, opts) = pip_args;
                 if is_install {
+                    // `PIP_NO_CACHE_DIR=1 pip install`, or an `export PIP_NO_CACHE_DIR=1` earlier in the script.
+                    let truthy = |text: &str| {
+                        text.strip_prefix("PIP_NO_CACHE_DIR=").is_some_and(|v| !is_falsy(v.trim_matches(['"', '\''])))
+                    };
+                    let set_here = c.assignments.iter().any(|a| truthy(&a.text))
+                        || script
+                            .commands
+                            .iter()
+                            .take_while(|o| !std::ptr::eq(*o, c))
+                            .any(|o| o.base_name() == Some("export") && o.args().iter().any(|a| truthy(&a.text)));
                     if !opts.iter().any(|o| o == "--no-cache-dir")
                         && !env.contains("PIP_NO_CACHE_DIR")
-                        && !info.has_cache_mount
+                        && !set_here
+                        && name != "pipx"
+                        && !info.caches(&["pip"])
                     {
                         self.emit("DF058", at, "pip install without `--no-cache-dir`");
                     }
@@ -1270,7 +1413,7 @@ impl<'a, 'b> Checker<'a, 'b> {
                 }
             }
             if name == "npm" && matches!(sub.as_deref(), Some("install" | "i" | "add")) {
-                let pkgs = packages(c, &["--prefix", "--registry", "--cache", "-w", "--workspace"]);
+                let pkgs = packages(c, &["--prefix", "--registry", "--cache", "-w", "--workspace", "--loglevel"]);
                 let unpinned: Vec<&str> = pkgs.iter().map(|w| w.text.as_str()).filter(|p| !npm_pinned(p)).collect();
                 if !unpinned.is_empty() {
                     self.emit("DF059", at, format!("npm install without versions: {}", unpinned.join(", ")));
@@ -1281,29 +1424,43 @@ impl<'a, 'b> Checker<'a, 'b> {
             {
                 self.emit("DF074", at, format!("{name} strict-ssl set to false"));
             }
-            if name == "yarn" && sub.as_deref() == Some("install") {
-                let cleaned = script.commands.iter().any(|o| {
+            if name == "yarn" && sub.as_deref() == Some("install") && final_stage {
+                let cleaned = script.commands.iter().skip_while(|o| !std::ptr::eq(*o, c)).any(|o| {
                     o.base_name() == Some("yarn")
                         && o.args().windows(2).any(|w| w[0].text == "cache" && w[1].text == "clean")
                 });
-                if !cleaned && !info.has_cache_mount {
+                if !cleaned && !info.caches(&["yarn"]) {
                     self.emit("DF060", at, "yarn install without `yarn cache clean`");
                 }
             }
-            if name == "gem" && sub.as_deref() == Some("install") && !c.has_flag(Some('v'), &["version"]) {
-                let pkgs = packages(c, &["-i", "--install-dir", "-n", "--bindir", "--source", "-s"]);
+            if name == "gem" && matches!(sub.as_deref(), Some("install" | "i")) && !c.has_flag(Some('v'), &["version"])
+            {
+                // What follows `--` is for the gem's build, not gems.
+                let end = c.args().iter().find(|w| w.text == "--").map_or(usize::MAX, |w| w.start);
+                let mut pkgs = packages(c, &["-i", "--install-dir", "-n", "--bindir", "--source", "-s"]);
+                pkgs.retain(|w| w.start < end);
                 let unpinned: Vec<&str> =
                     pkgs.iter().map(|w| w.text.as_str()).filter(|p| !p.contains(':') && !p.ends_with(".gem")).collect();
                 if !unpinned.is_empty() {
                     self.emit("DF061", at, format!("gem install without versions: {}", unpinned.join(", ")));
                 }
             }
-            if name == "go" && matches!(sub.as_deref(), Some("install" | "get")) {
+            if name == "go" && matches!(sub.as_deref(), Some("install" | "get" | "run")) {
                 let pkgs = packages(c, &["-ldflags", "-tags", "-o", "-gcflags"]);
-                let unpinned: Vec<&str> = pkgs
-                    .iter()
-                    .map(|w| w.text.as_str())
-                    .filter(|p| !p.contains('@') && !p.starts_with(['.', '/']))
+                // `@latest` moves like no version; `go run` of a remote package fetches it like `go install`
+                // (its arguments after the package are the program's own, and a `.go` file is local).
+                let remote = |p: &&str| !p.starts_with(['.', '/', '$']) && !p.ends_with(".go") && p.contains('.');
+                let candidates: Vec<&str> = if sub.as_deref() == Some("run") {
+                    pkgs.iter().map(|w| w.text.as_str()).take(1).filter(remote).collect()
+                } else {
+                    pkgs.iter().map(|w| w.text.as_str()).collect()
+                };
+                let unpinned: Vec<&str> = candidates
+                    .into_iter()
+                    .filter(|p| {
+                        let version = p.rsplit_once('@').map(|(_, v)| v);
+                        version.is_none_or(|v| v == "latest") && !p.starts_with(['.', '/'])
+                    })
                     .collect();
                 if !unpinned.is_empty() {
                     self.emit("DF062", at, format!("go install without a version: {}", unpinned.join(", ")));
@@ -1570,6 +1727,10 @@ fn packages<'c>(c: &'c SimpleCommand, value_opts: &[&str]) -> Vec<&'c shell::Wor
 }
 
 fn has_rpm_version(p: &str) -> bool {
+    // `git-core-${version}`: the version is in the variable.
+    if p.contains('$') {
+        return true;
+    }
     let b = p.as_bytes();
     b.windows(2).any(|w| w[0] == b'-' && w[1].is_ascii_digit()) || p.contains(['=', '<', '>'])
 }
@@ -1578,14 +1739,15 @@ fn has_rpm_version(p: &str) -> bool {
 fn pip_install(c: &SimpleCommand) -> Option<(bool, Vec<String>, Vec<String>)> {
     let name = c.base_name()?;
     let args: Vec<&str> = c.args().iter().map(|w| w.text.as_str()).collect();
-    let rest: &[&str] = if name.starts_with("pip") && name[3..].chars().all(|c| c.is_ascii_digit() || c == '.') {
-        &args
-    } else if name.starts_with("python") {
-        let m = args.windows(2).position(|w| w[0] == "-m" && w[1].starts_with("pip"))?;
-        &args[m + 2..]
-    } else {
-        return None;
-    };
+    let rest: &[&str] =
+        if name == "pipx" || name.starts_with("pip") && name[3..].chars().all(|c| c.is_ascii_digit() || c == '.') {
+            &args
+        } else if name.starts_with("python") {
+            let m = args.windows(2).position(|w| w[0] == "-m" && w[1].starts_with("pip"))?;
+            &args[m + 2..]
+        } else {
+            return None;
+        };
     let mut opts = Vec::new();
     let mut pkgs = Vec::new();
     let mut is_install = false;
@@ -1620,6 +1782,7 @@ fn pip_install(c: &SimpleCommand) -> Option<(bool, Vec<String>, Vec<String>)> {
                     | "--cache-dir"
                     | "--src"
                     | "--upgrade-strategy"
+                    | "--root-user-action"
             ) {
                 skip = true;
             }
@@ -1634,12 +1797,26 @@ fn pip_install(c: &SimpleCommand) -> Option<(bool, Vec<String>, Vec<String>)> {
         }
         pkgs.push(a.to_string());
     }
+    // A constraints file pins what is installed (hadolint agrees); a requirements file pins only its own lines.
+    if opts.iter().any(|o| o == "-c" || o == "--constraint") {
+        pkgs.clear();
+    }
     let _ = from_file;
     Some((is_install, pkgs, opts))
 }
 
 fn pip_pinned(p: &str) -> bool {
+    // A VCS URL is pinned by `@ref` after the repository (`git+https://host/x/y.git@v1.2#egg=y`), not by the
+    // `user@` of an ssh address.
+    if let Some(url) = p.strip_prefix("git+").or_else(|| p.strip_prefix("hg+")).or_else(|| p.strip_prefix("svn+")) {
+        return url.rsplit('/').next().is_some_and(|last| last.contains('@'));
+    }
+    // A path (`foo/bar`, `./pkg`) installs what is there.
+    if p.contains('/') && !p.contains("://") {
+        return true;
+    }
     p.contains("==")
+        || p.contains("!=")
         || p.contains(['<', '>'])
         || p.contains(">=")
         || p.contains("<=")
@@ -1655,13 +1832,17 @@ fn pip_pinned(p: &str) -> bool {
 }
 
 fn npm_pinned(p: &str) -> bool {
+    // A git URL is pinned by its `#commit-ish`; other URLs, tarballs and paths install what they name.
+    if p.starts_with("git+") || p.starts_with("git://") || p.starts_with("github:") {
+        return p.contains('#');
+    }
     let name = p.strip_prefix('@').map_or(p, |r| r.split_once('/').map_or(r, |(_, n)| n));
     name.contains('@')
-        || p.starts_with('.')
-        || p.starts_with('/')
+        || p.starts_with(['.', '/', '~', '$'])
         || p.contains("://")
-        || p.starts_with("git")
         || p.ends_with(".tgz")
+        || p.ends_with(".tar")
+        || p.ends_with(".tar.gz")
 }
 
 /// Private keys, credentials and dotenv files by name.

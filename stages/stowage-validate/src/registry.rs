@@ -105,6 +105,9 @@ pub fn peer_notes(code: &str) -> &'static str {
         "DF042" => {
             "`apt-get dist-clean` (also spelt `distclean`; apt 2.7 and later, Debian trixie) removes everything under /var/lib/apt/lists but the Release files, so this rule accepts it; hadolint 2.15.1 does not know the command and still reports DL3009 on the 21 RUNs of the docker-library php, python and ruby trixie images and nextcloud's image that end with it. Those reports are wrong: the lists are gone from the layer. Like hadolint, a RUN is reported only when it runs `update` (the command that writes the lists) in the final stage."
         }
+        "DF019" | "DF081" => {
+            "The script of an `ONBUILD RUN` is checked like any RUN's: it runs in every image built FROM this one, with that build's shell. hadolint checks ONBUILD bodies only for its package-manager rules, so it misses `cd` and a pipe without pipefail there (the meteor base image of kubernetes/examples in the shared corpus); this rule reports them."
+        }
         "DF084" => {
             "Like hadolint, only two consecutive RUNs that each run a single command (no `&&`, `;` or pipe) are reported: chains are usually split on purpose, for layer caching."
         }

@@ -16,6 +16,7 @@ pub mod agreement;
 pub mod compose_config;
 pub mod compose_schema;
 pub mod expected;
+pub mod hadolint_specs;
 pub mod kubernetes_schema;
 pub mod mutations;
 pub mod mutations_check;

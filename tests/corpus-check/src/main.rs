@@ -2,7 +2,7 @@
 //! and checks that the judges are installed); see lib.rs and docs/corpus-check.md.
 //!
 //! Usage: corpus-check --corpus DIR [--disputes FILE] [--corpus DIR [--disputes FILE]]... [--only CHECK,...]
-//!        [--write-expected]
+//!        [--write-expected] [--hadolint-specs DIR]
 //! A `--disputes` applies to the `--corpus` before it. Exit 0 when every check passes, 1 when one fails, 2 on a
 //! usage error or when a check cannot run (a missing folder, judge or expected file); a check that cannot run is
 //! reported and the others still run.
@@ -17,12 +17,14 @@ struct Args {
     corpora: Vec<(PathBuf, Option<PathBuf>)>,
     only: Option<Vec<String>>,
     write_expected: bool,
+    /// A copy of hadolint's repository, whose rule specs are run as a conformance suite.
+    hadolint_specs: Option<PathBuf>,
 }
 
 // A hand-written parser: the binary is internal (xtask's clap declaration is the documented interface), and four
 // flags do not justify a second argument-parsing dependency in this crate.
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, Fatal> {
-    let mut parsed = Args { corpora: Vec::new(), only: None, write_expected: false };
+    let mut parsed = Args { corpora: Vec::new(), only: None, write_expected: false, hadolint_specs: None };
     let value = |flag: &str, v: Option<String>| v.ok_or_else(|| Fatal(format!("{flag} needs a value")));
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -43,11 +45,14 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, Fatal> {
                 parsed.only = Some(names);
             }
             "--write-expected" => parsed.write_expected = true,
+            "--hadolint-specs" => parsed.hadolint_specs = Some(PathBuf::from(value("--hadolint-specs", args.next())?)),
             other => return Err(Fatal(format!("unknown argument `{other}`; see docs/corpus-check.md"))),
         }
     }
-    if parsed.corpora.is_empty() {
-        return Err(Fatal("name a corpus folder with --corpus DIR".into()));
+    if parsed.corpora.is_empty() && parsed.hadolint_specs.is_none() {
+        return Err(Fatal(
+            "name a corpus folder with --corpus DIR (or hadolint's repository with --hadolint-specs DIR)".into(),
+        ));
     }
     Ok(parsed)
 }
@@ -96,6 +101,27 @@ fn run() -> Result<bool, Fatal> {
                 }
                 println!("-- {}: {} problems", check.name, problems.len());
                 failed += 1;
+            }
+        }
+    }
+    if let Some(dir) = &args.hadolint_specs {
+        println!("\n== hadolint's rule specs in {}", dir.display());
+        match corpus_check::hadolint_specs::run(dir) {
+            Ok(problems) if problems.is_empty() => {
+                println!("-- hadolint-specs: ok");
+                passed += 1;
+            }
+            Ok(problems) => {
+                for p in &problems {
+                    println!("problem: {p}");
+                }
+                println!("-- hadolint-specs: {} problems", problems.len());
+                failed += 1;
+            }
+            Err(e) => {
+                eprintln!("error: hadolint-specs: {e}");
+                println!("-- hadolint-specs: could not run");
+                not_run += 1;
             }
         }
     }
