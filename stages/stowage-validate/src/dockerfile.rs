@@ -1463,7 +1463,8 @@ impl<'a, 'b> Checker<'a, 'b> {
                     })
                     .collect();
                 if !unpinned.is_empty() {
-                    self.emit("DF062", at, format!("go install without a version: {}", unpinned.join(", ")));
+                    let verb = sub.as_deref().unwrap_or("install");
+                    self.emit("DF062", at, format!("go {verb} without a version: {}", unpinned.join(", ")));
                 }
             }
             if name == "curl" && c.has_flag(Some('k'), &["insecure"]) {
@@ -1927,6 +1928,36 @@ mod tests {
         assert!(!found.iter().any(|(r, _)| r == "GN001"), "{found:?}");
         assert!(found.contains(&("DF046".to_string(), 4)), "{found:?}");
         assert_eq!(instruction_lines(text), [1, 4]);
+    }
+
+    fn rules_and_lines(text: &str) -> Vec<(String, u32)> {
+        crate::lint_text(crate::Kind::Dockerfile, "Dockerfile", text, &Policy::default())
+            .iter()
+            .map(|f| (f.rule.clone(), f.line.unwrap_or(0)))
+            .collect()
+    }
+
+    /// A file that does not begin with FROM is reported as such and its instructions are still checked, on their
+    /// own lines (as hadolint does); what the invented `FROM scratch` would draw is not reported.
+    #[test]
+    fn a_file_without_from_is_checked_all_the_same() {
+        let found = rules_and_lines("# a fragment\nRUN apt-get install curl\nUSER root\n");
+        assert!(found.contains(&("DF034".to_string(), 2)), "{found:?}");
+        assert!(found.contains(&("DF039".to_string(), 2)), "{found:?}");
+        assert!(found.contains(&("DF040".to_string(), 2)), "{found:?}");
+        assert!(!found.iter().any(|(r, l)| *l == 0 || r == "DF013"), "{found:?}");
+        let only_args = rules_and_lines("ARG VERSION=1\n");
+        assert!(only_args.iter().any(|(r, _)| r == "GN001"), "{only_args:?}");
+    }
+
+    /// An ONBUILD RUN runs in every image built FROM this one: its script is checked like a RUN's.
+    #[test]
+    fn onbuild_run_bodies_are_checked() {
+        let found =
+            rules_and_lines("FROM debian:12.5\nONBUILD RUN apt-get update && apt-get install -y curl\nUSER 10001\n");
+        for rule in ["DF039", "DF041", "DF042"] {
+            assert!(found.contains(&(rule.to_string(), 2)), "{rule}: {found:?}");
+        }
     }
 
     #[test]
