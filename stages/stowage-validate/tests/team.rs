@@ -193,6 +193,18 @@ fn an_app_is_linted_with_its_team_rules_in_every_format() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// Runs a freshly copied binary. Another test's thread may fork while the copy is still open for writing (the
+/// child holds the descriptor until it execs), and Linux then refuses to run the file (ETXTBSY) for a moment.
+fn run_copied(binary: &Path, args: &[&str], cwd: &Path) -> Output {
+    for _ in 0..100 {
+        match Command::new(binary).args(args).current_dir(cwd).output() {
+            Err(e) if e.raw_os_error() == Some(26) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            other => return other.expect("run the copied binary"),
+        }
+    }
+    panic!("{} stayed busy (ETXTBSY) for two seconds", binary.display());
+}
+
 #[test]
 fn rules_installed_beside_the_binary_load_without_configuration() {
     let prefix = scratch("installed");
@@ -207,11 +219,10 @@ fn rules_installed_beside_the_binary_load_without_configuration() {
     )
     .unwrap();
     std::fs::write(prefix.join("work/Dockerfile"), "FROM python:3.13-slim\nUSER 10001\n").unwrap();
-    let out =
-        Command::new(&binary).args(["lint", "--format", "json"]).current_dir(prefix.join("work")).output().unwrap();
+    let out = run_copied(&binary, &["lint", "--format", "json"], &prefix.join("work"));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("\"rule\": \"PLAT-007\""), "{stdout}{}", text(&out.stderr));
-    let out = Command::new(&binary).args(["rules", "test"]).current_dir(prefix.join("work")).output().unwrap();
+    let out = run_copied(&binary, &["rules", "test"], &prefix.join("work"));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("share/stowage/rules/platform.toml:189"));
     let _ = std::fs::remove_dir_all(&prefix);
