@@ -255,6 +255,54 @@ struct Declared {
     environment: Vec<crate::scan::Setting>,
 }
 
+impl Declared {
+    /// A container a Kubernetes manifest declares: no compose project, command or settings.
+    fn manifest(
+        names: Vec<String>,
+        file: &str,
+        ports: Vec<(u16, Evidence)>,
+        job: Option<crate::schedule::Job>,
+    ) -> Declared {
+        Declared {
+            names,
+            build: None,
+            file: file.to_string(),
+            ports,
+            job,
+            command: None,
+            project: String::new(),
+            env_files: Vec::new(),
+            environment: Vec::new(),
+        }
+    }
+}
+
+/// The one deployable a declared container names (by its service, container or image name), if exactly one.
+fn named(targets: &[Target], d: &Declared) -> Option<usize> {
+    let by_name: Vec<usize> = (0..targets.len())
+        .filter(|&i| d.names.iter().any(|n| crate::detect::service_name(n) == targets[i].name))
+        .collect();
+    match by_name.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
+}
+
+/// The one deployable a compose service builds: the one whose folder is its context, else the one whose
+/// folder holds its Dockerfile within that context.
+fn built_from(targets: &[Target], context: &str, dockerfile: Option<&str>) -> Option<usize> {
+    let by_root: Vec<usize> = (0..targets.len()).filter(|&i| targets[i].root == context).collect();
+    let by_dockerfile: Vec<usize> = (0..targets.len())
+        .filter(|&i| {
+            targets[i].build_context == context && dockerfile.is_some_and(|f| crate::walk::is_under(f, targets[i].root))
+        })
+        .collect();
+    match (by_root.as_slice(), by_dockerfile.as_slice()) {
+        ([one], _) | ([], [one]) => Some(*one),
+        _ => None,
+    }
+}
+
 /// The container side of a compose `ports` item (`"8080:80"`, `127.0.0.1:8080:80/tcp`, `80`, `{ target: 80 }`).
 fn compose_port(item: &Yaml) -> Option<(u16, Option<u32>)> {
     if let Some(target) = item.get("target") {
@@ -373,17 +421,7 @@ fn kubernetes_declared(path: &str, text: &str, out: &mut Vec<Declared>) {
                 ports.push((n, Evidence::new(path, cp.line(), detail)));
             }
             workload_labels.push((out.len(), labels.clone()));
-            out.push(Declared {
-                names,
-                build: None,
-                file: path.to_string(),
-                ports,
-                job: None,
-                command: None,
-                project: String::new(),
-                env_files: Vec::new(),
-                environment: Vec::new(),
-            });
+            out.push(Declared::manifest(names, path, ports, None));
         }
     }
     for doc in &docs {
@@ -413,17 +451,7 @@ fn kubernetes_declared(path: &str, text: &str, out: &mut Vec<Declared>) {
                 if selected.is_empty() {
                     // A Service whose workload is elsewhere: identified by its own name.
                     let ports = vec![(n, Evidence::new(path, target.line(), detail.clone()))];
-                    out.push(Declared {
-                        names: vec![name.to_string()],
-                        build: None,
-                        file: path.to_string(),
-                        ports,
-                        job: None,
-                        command: None,
-                        project: String::new(),
-                        env_files: Vec::new(),
-                        environment: Vec::new(),
-                    });
+                    out.push(Declared::manifest(vec![name.to_string()], path, ports, None));
                 }
                 for &i in &selected {
                     out[i].ports.push((n, Evidence::new(path, target.line(), detail.clone())));
@@ -483,17 +511,7 @@ fn cronjob_declared(path: &str, doc: &Yaml, name: &str, out: &mut Vec<Declared>)
         names.extend(container.get("name").and_then(Yaml::str).map(str::to_string));
         names.extend(container.get("image").and_then(Yaml::str).map(|i| image_name(i).to_string()));
         let job = crate::schedule::Job { slug: crate::detect::service_name(name), schedule, command, evidence: ev };
-        out.push(Declared {
-            names,
-            build: None,
-            file: path.to_string(),
-            ports: Vec::new(),
-            job: Some(job),
-            command: None,
-            project: String::new(),
-            env_files: Vec::new(),
-            environment: Vec::new(),
-        });
+        out.push(Declared::manifest(names, path, Vec::new(), Some(job)));
     }
 }
 
@@ -575,23 +593,10 @@ pub fn manifest_claims(tree: &Tree, targets: &[Target]) -> Vec<Claims> {
         if d.names.iter().any(|n| BACKING_IMAGES.contains(&n.as_str())) {
             continue;
         }
-        let by_name: Vec<usize> = (0..targets.len())
-            .filter(|&i| d.names.iter().any(|n| crate::detect::service_name(n) == targets[i].name))
-            .collect();
-        let chosen = if by_name.len() == 1 {
-            Some(by_name[0])
+        let chosen = if let Some(i) = named(targets, d) {
+            Some(i)
         } else if let Some((context, dockerfile)) = &d.build {
-            let by_root: Vec<usize> = (0..targets.len()).filter(|&i| targets[i].root == context).collect();
-            let by_dockerfile: Vec<usize> = (0..targets.len())
-                .filter(|&i| {
-                    targets[i].build_context == context
-                        && dockerfile.as_ref().is_some_and(|f| crate::walk::is_under(f, targets[i].root))
-                })
-                .collect();
-            match (by_root.as_slice(), by_dockerfile.as_slice()) {
-                ([one], _) | ([], [one]) => Some(*one),
-                _ => None,
-            }
+            built_from(targets, context, dockerfile.as_deref())
         } else if targets.len() == 1 {
             Some(0)
         } else {
@@ -611,20 +616,7 @@ pub fn manifest_claims(tree: &Tree, targets: &[Target]) -> Vec<Claims> {
         if d.env_files.is_empty() && d.environment.is_empty() {
             continue;
         }
-        let by_name: Vec<usize> = (0..targets.len())
-            .filter(|&i| d.names.iter().any(|n| crate::detect::service_name(n) == targets[i].name))
-            .collect();
-        let by_root: Vec<usize> = (0..targets.len()).filter(|&i| targets[i].root == *context).collect();
-        let by_dockerfile: Vec<usize> = (0..targets.len())
-            .filter(|&i| {
-                targets[i].build_context == *context
-                    && dockerfile.as_ref().is_some_and(|f| crate::walk::is_under(f, targets[i].root))
-            })
-            .collect();
-        let Some(i) = (match (by_name.as_slice(), by_root.as_slice(), by_dockerfile.as_slice()) {
-            ([one], ..) | ([], [one], _) | ([], [], [one]) => Some(*one),
-            _ => None,
-        }) else {
+        let Some(i) = named(targets, d).or_else(|| built_from(targets, context, dockerfile.as_deref())) else {
             continue;
         };
         let env = out[i].env.entry(d.project.clone()).or_default();
@@ -640,19 +632,7 @@ pub fn manifest_claims(tree: &Tree, targets: &[Target]) -> Vec<Claims> {
     for d in declared.iter().filter(|d| own_process(d)) {
         let (Some((context, dockerfile)), Some((command, line))) = (&d.build, &d.command) else { continue };
         let name = crate::detect::service_name(&d.names[0]);
-        let by_root: Vec<usize> = (0..targets.len()).filter(|&i| targets[i].root == context).collect();
-        let by_dockerfile: Vec<usize> = (0..targets.len())
-            .filter(|&i| {
-                targets[i].build_context == context
-                    && dockerfile.as_ref().is_some_and(|f| crate::walk::is_under(f, targets[i].root))
-            })
-            .collect();
-        let Some(i) = (match (by_root.as_slice(), by_dockerfile.as_slice()) {
-            ([one], _) | ([], [one]) => Some(*one),
-            _ => None,
-        }) else {
-            continue;
-        };
+        let Some(i) = built_from(targets, context, dockerfile.as_deref()) else { continue };
         // The same service in another compose file (a production one without ports): one process, every port.
         if let Some(known) = out[i].processes.iter_mut().find(|p| p.name == name) {
             known.ports.extend(d.ports.iter().cloned());
