@@ -1009,14 +1009,13 @@ fn merge_ports(scan: &Scan, default: Option<DefaultPort>, manifest: &[(u16, Evid
             scan_ports.push((port.clone(), Confidence::Medium, ev.clone()));
         }
     }
-    let scan = &Scan { ports: scan_ports, ..scan.clone() };
     let mut by_number: BTreeMap<u16, Fact<Port>> = BTreeMap::new();
-    let declared_in_code = scan.ports.iter().any(|(p, ..)| p.number.is_some());
+    let declared_in_code = scan_ports.iter().any(|(p, ..)| p.number.is_some());
     let from_manifests = manifest
         .iter()
         .filter(|_| !declared_in_code)
         .map(|(n, ev)| (Port { number: Some(*n), env: None }, Confidence::Low, ev.clone()));
-    let all: Vec<(Port, Confidence, Evidence)> = scan.ports.iter().cloned().chain(from_manifests).collect();
+    let all: Vec<(Port, Confidence, Evidence)> = scan_ports.into_iter().chain(from_manifests).collect();
     for (port, confidence, ev) in &all {
         let Some(number) = port.number else { continue };
         let entry = by_number.entry(number).or_insert_with(|| Fact {

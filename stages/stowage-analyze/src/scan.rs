@@ -213,7 +213,7 @@ fn names_connection(var: &str) -> bool {
 }
 
 /// What the scanners found in a set of files.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub struct Scan {
     /// First read of each variable.
     pub env_vars: BTreeMap<String, Evidence>,
