@@ -64,7 +64,7 @@ pub fn run(corpus: &Corpus) -> Result<Problems> {
     }
     let disputes = &corpus.disputes.compose_config;
     let review = verdicts::review("podman-compose", &theirs, &ours, disputes);
-    verdicts::print_table("compose files", files.len(), &review, 0);
+    verdicts::print_table("compose files", files.len(), &review, None);
     for fact in ["service", "image", "build", "port"] {
         println!("{fact}: {} agreed", theirs.intersection(&ours).filter(|v| v.1 == fact).count());
     }

@@ -282,7 +282,7 @@ pub fn compare(inputs: &[Input], disputes: &[Dispute], shown: &str, scratch: &Pa
 
     let review = verdicts::review("schema", &theirs, &ours, disputes);
     verdicts::print_other(&other);
-    verdicts::print_table("compose files", inputs.len(), &review, other.len());
+    verdicts::print_table("compose files", inputs.len(), &review, Some(other.len()));
     for rule in ["CP037", "CP039", "GN001"] {
         println!("{rule}: {} agreed", theirs.intersection(&ours).filter(|v| v.1 == rule).count());
     }

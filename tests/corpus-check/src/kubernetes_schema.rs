@@ -272,7 +272,7 @@ pub fn compare(inputs: &[Input], disputes: &[Dispute], shown: &str) -> Result<Pr
 
     let review = verdicts::review("kubernetes-validate", theirs, &ours, disputes);
     verdicts::print_other(&judged.other);
-    verdicts::print_table("manifest files", inputs.len(), &review, judged.other.len());
+    verdicts::print_table("manifest files", inputs.len(), &review, Some(judged.other.len()));
     for rule in ["KS060", "KS061", "GN001"] {
         let count = |set: &BTreeSet<Verdict>| set.iter().filter(|v| v.1 == rule).count();
         println!(

@@ -88,11 +88,16 @@ pub fn print_other(other: &[(String, &'static str, String)]) {
 }
 
 /// The summary table's header and row.
-pub fn print_table(what: &str, files: usize, review: &Review, other: usize) {
-    println!("\n| {what} | verdicts agreed | disagreements (explained) | other schema errors |");
-    println!("|---|---|---|---|");
+pub fn print_table(what: &str, files: usize, review: &Review, other: Option<usize>) {
+    // The schema judges also report errors no compared rule covers; other comparisons have none to count.
+    let (head, rule, cell) = match other {
+        Some(n) => (" other schema errors |", "---|", format!(" {n} |")),
+        None => ("", "", String::new()),
+    };
+    println!("\n| {what} | verdicts agreed | disagreements (explained) |{head}");
+    println!("|---|---|---|{rule}");
     let differences = review.explained + review.unexplained.len();
-    println!("| {files} | {} | {differences} ({}) | {other} |", review.agreed, review.explained);
+    println!("| {files} | {} | {differences} ({}) |{cell}", review.agreed, review.explained);
 }
 
 /// The problems: a difference not explained in `disputes` (named for the message), or a dispute that no longer
