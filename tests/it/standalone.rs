@@ -118,6 +118,19 @@ fn corpus_check_follows_the_exit_code_table() {
     let (code, _, stderr) = run(&["--corpus", dir, "--only", "nope"]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("no check named `nope`"), "{stderr}");
+
+    // hadolint's specs need a copy of its repository: any other folder is a usage error, in bench as here, and
+    // BENCHMARKS.md is not touched.
+    let benchmarks = std::fs::read(repo_root().join("BENCHMARKS.md")).unwrap();
+    for command in ["corpus-check", "bench"] {
+        let (code, _, stderr) = outcome(Command::new(xtask()).arg(command).arg("--hadolint-specs").arg(&corpus));
+        assert_eq!(code, Some(2), "{command}: {stderr}");
+        assert!(
+            stderr.contains("--hadolint-specs") && stderr.contains("not a copy of hadolint's repository"),
+            "{command}: {stderr}"
+        );
+    }
+    assert_eq!(std::fs::read(repo_root().join("BENCHMARKS.md")).unwrap(), benchmarks);
 }
 
 /// The runner (xtask) stays cheap to compile: the YAML reader, like every heavy parser, is linked by the stages that

@@ -349,7 +349,7 @@ const HADOLINT_SPECS: &str = "## hadolint's own rule specs";
 /// per-ID table now, beside the first run's, kept in tests/corpus-check/hadolint-specs-untuned.txt (IDs and counts
 /// only: hadolint is GPL-3.0 and none of its text is committed).
 fn hadolint_specs(root: &Path, dir: &Path) -> Result<String> {
-    let dir = dir.canonicalize().map_err(|e| Failure::usage(format!("--hadolint-specs {}: {e}", dir.display())))?;
+    let dir = crate::corpus_check::hadolint_checkout(dir)?;
     let commit = Command::new("git")
         .args(["-C", &dir.to_string_lossy(), "rev-parse", "--short", "HEAD"])
         .output()

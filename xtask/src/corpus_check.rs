@@ -53,13 +53,7 @@ pub fn run(home: &Home, args: &CorpusCheckArgs) -> Result<i32> {
         command.arg("--write-expected");
     }
     if let Some(dir) = &args.hadolint_specs {
-        if !dir.join("test/Hadolint/Rule").is_dir() {
-            return Err(Failure::usage(format!(
-                "--hadolint-specs {}: not a copy of hadolint's repository (no test/Hadolint/Rule/)",
-                dir.display()
-            )));
-        }
-        command.arg("--hadolint-specs").arg(absolute(dir)?);
+        command.arg("--hadolint-specs").arg(hadolint_checkout(dir)?);
     }
     if let Some(dir) = args.apps_dir.as_deref().filter(|d| !d.is_dir()) {
         return Err(Failure::usage(format!("--apps-dir {}: no such folder", dir.display())));
@@ -109,6 +103,19 @@ fn folders(root: &Path, named: &[PathBuf]) -> Result<Vec<PathBuf>> {
 }
 
 /// `path` from the current folder, since cargo runs the checks from the workspace root.
+/// The absolute path of a copy of hadolint's repository named by `--hadolint-specs` (corpus-check and bench), or
+/// the usage error that says what the folder lacks.
+pub fn hadolint_checkout(dir: &Path) -> Result<PathBuf> {
+    if !dir.join("test/Hadolint/Rule").is_dir() {
+        return Err(Failure::usage(format!(
+            "--hadolint-specs {}: not a copy of hadolint's repository (no test/Hadolint/Rule/); name a checkout of \
+             hadolint/hadolint",
+            dir.display()
+        )));
+    }
+    absolute(dir)
+}
+
 fn absolute(path: &Path) -> Result<PathBuf> {
     std::path::absolute(path).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
 }

@@ -85,14 +85,44 @@ pub fn run(home: &Home, args: &VerifyCheckArgs) -> Result<i32> {
     let scratch = root.join("target/verify-check");
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).map_err(|e| Failure::crash(format!("{}: {e}", scratch.display())))?;
+    let engine = args.engine.clone().unwrap_or_else(|| "podman".into());
+    let storage = Storage::find(&engine);
+    if let Some(storage) = &storage {
+        eprintln!("verify-check: {}", storage.describe(&engine));
+    }
     let started = Instant::now();
     let mut failures = Vec::new();
     let mut rows = Vec::new();
     for entry in selected {
         eprintln!("verify-check: {}", entry.name);
-        match check_fixture(&root, &xtask, &scratch, entry, args) {
+        let before = image_ids(&engine);
+        let mut result = check_fixture(&root, &xtask, &scratch, entry, args);
+        remove_new_images(&engine, &before);
+        // Only a failure of the engine's own storage is tried again, once, on a storage the fixture's images have
+        // left: a build or a probe that fails is the fixture's, and is never retried. The retry is said in the table.
+        if let Err(why) = &result
+            && let Some(cause) = engine_storage_error(why)
+        {
+            eprintln!(
+                "verify-check: {}: the engine's storage failed ({cause}); trying the fixture once more",
+                entry.name
+            );
+            let _ = std::fs::remove_dir_all(scratch.join(&entry.name));
+            result = check_fixture(&root, &xtask, &scratch, entry, args).map(|mut r| {
+                r.push(format!(
+                    "| {} | retry | the first try failed in the engine's storage: {cause} | | | | |",
+                    entry.name
+                ));
+                r
+            });
+            remove_new_images(&engine, &before);
+        }
+        match result {
             Ok(mut r) => rows.append(&mut r),
-            Err(why) => failures.push(format!("{}: {why}", entry.name)),
+            Err(why) => {
+                let free = storage.as_ref().map(|s| format!("\n    ({})", s.describe(&engine))).unwrap_or_default();
+                failures.push(format!("{}: {why}{free}", entry.name))
+            }
         }
     }
     let elapsed = started.elapsed().as_secs();
@@ -117,6 +147,82 @@ pub fn run(home: &Home, args: &VerifyCheckArgs) -> Result<i32> {
         eprintln!("verify-check: FAILED {f}");
     }
     Ok(1)
+}
+
+/// Where the engine keeps its images, to say how much room it has: a build that fails for want of disk says so.
+struct Storage {
+    root: PathBuf,
+}
+
+impl Storage {
+    fn find(engine: &str) -> Option<Storage> {
+        let out =
+            std::process::Command::new(engine).args(["info", "--format", "{{.Store.GraphRoot}}"]).output().ok()?;
+        let root = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        (out.status.success() && !root.is_empty()).then(|| Storage { root: PathBuf::from(root) })
+    }
+
+    /// The free space of the file system the storage is on, from POSIX `df -P`, in MiB.
+    fn free_mib(&self) -> Option<u64> {
+        let out = std::process::Command::new("df").arg("-Pk").arg(&self.root).output().ok()?;
+        parse_df_available_kib(&String::from_utf8_lossy(&out.stdout)).map(|kib| kib / 1024)
+    }
+
+    fn describe(&self, engine: &str) -> String {
+        match self.free_mib() {
+            Some(mib) => format!("{engine} keeps its images in {}, with {mib} MiB free", self.root.display()),
+            None => format!("{engine} keeps its images in {}", self.root.display()),
+        }
+    }
+}
+
+/// The `Available` column of `df -P`'s one data line.
+fn parse_df_available_kib(text: &str) -> Option<u64> {
+    text.lines().nth(1)?.split_whitespace().nth(3)?.parse().ok()
+}
+
+/// The images a fixture's builds could leave behind: the tagged ones and the dangling ones. Listing every
+/// intermediate image (`images -a`) takes seconds per call on an engine with hundreds of them; these two lists take
+/// a fraction of one.
+fn image_ids(engine: &str) -> std::collections::BTreeSet<String> {
+    let list = |args: &[&str]| -> Vec<String> {
+        std::process::Command::new(engine)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default()
+    };
+    let mut ids: std::collections::BTreeSet<String> = list(&["images", "-q", "--no-trunc"]).into_iter().collect();
+    ids.extend(list(&["images", "-a", "-q", "--no-trunc", "--filter", "dangling=true"]));
+    ids
+}
+
+/// Removes the images a fixture's builds made, so that the matrix needs the disk of one fixture at a time rather
+/// than of all of them: a CI machine's disk is not ours to fill. Removing an image removes the intermediate images
+/// only it used; a build stage's last layer is left dangling, and goes in the next round. Images there before the
+/// fixture, the stand-in bases among them, are kept.
+fn remove_new_images(engine: &str, before: &std::collections::BTreeSet<String>) {
+    for _ in 0..8 {
+        let new: Vec<String> = image_ids(engine).difference(before).cloned().collect();
+        if new.is_empty() {
+            return;
+        }
+        let mut args = vec!["rmi".to_string(), "-f".to_string()];
+        args.extend(new.iter().cloned());
+        let _ = std::process::Command::new(engine).args(&args).output();
+    }
+}
+
+/// The line of a failure that says the engine's storage failed (a full disk, a layer it could not commit), which
+/// is the machine's and not the fixture's.
+fn engine_storage_error(failure: &str) -> Option<String> {
+    const MARKS: [&str; 3] =
+        ["no space left on device", "committing container for step", "copying layers and metadata"];
+    let line = failure.lines().find(|l| MARKS.iter().any(|m| l.contains(m)))?;
+    let mark = MARKS.iter().find(|m| line.contains(**m))?;
+    Some(if failure.contains(MARKS[0]) { MARKS[0].to_string() } else { (*mark).to_string() })
 }
 
 /// One containerize run with the gate over `app`; its report and everything it printed.
@@ -515,6 +621,26 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn df_output_reads() {
+        let text = "Filesystem     1024-blocks      Used Available Capacity Mounted on\n\
+                    /dev/vda        263174212  91202344   4612340      96% /\n";
+        assert_eq!(parse_df_available_kib(text), Some(4612340));
+        assert_eq!(parse_df_available_kib("df: /nowhere: No such file or directory\n"), None);
+    }
+
+    #[test]
+    fn only_storage_failures_are_retried() {
+        let full = "the gate failed (exit Some(1)); its output ends with:\n    error[VF001] Dockerfile:54: ... \
+                    Error: committing container for step {Env:[...]}: copying layers: no space left on device";
+        assert_eq!(engine_storage_error(full).as_deref(), Some("no space left on device"));
+        let commit = "    Error: committing container for step {Env:[PATH=/usr/bin] Command:copy}: ...";
+        assert_eq!(engine_storage_error(commit).as_deref(), Some("committing container for step"));
+        let app = "the gate failed (exit Some(1)); its output ends with:\n    error: RUN npm ci: exit status 1";
+        assert_eq!(engine_storage_error(app), None);
+        assert_eq!(engine_storage_error("service \"web\" is not healthy"), None);
+    }
 
     #[test]
     fn elf_machines() {

@@ -1448,16 +1448,40 @@ fn tail(log: &str, n: usize) -> String {
         .iter()
         .map(|l| {
             let l: String = l.chars().filter(|c| !c.is_control() || *c == '\t').collect();
-            let l = if l.chars().count() > 300 { l.chars().take(297).collect::<String>() + "..." } else { l };
-            format!("  {l}")
+            format!("  {}", shorten_keeping_end(&l, 300))
         })
         .collect::<Vec<_>>()
         .join("\n")
 }
 
+/// A line of at most `max` characters: a longer one keeps its start and its end, since podman's errors wrap their
+/// cause last (`committing container for step {...}: ...: no space left on device`).
+fn shorten_keeping_end(line: &str, max: usize) -> String {
+    let count = line.chars().count();
+    if count <= max {
+        return line.to_string();
+    }
+    let head = max / 3;
+    let end = max - head - 5;
+    let start: String = line.chars().take(head).collect();
+    let last: String = line.chars().skip(count - end).collect();
+    format!("{start} ... {last}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lines_keep_their_cause() {
+        let line =
+            format!("Error: committing container for step {{Env:[{}]}}: no space left on device", "X=1 ".repeat(200));
+        let short = shorten_keeping_end(&line, 300);
+        assert_eq!(short.chars().count(), 300);
+        assert!(short.starts_with("Error: committing container for step"), "{short}");
+        assert!(short.ends_with(": no space left on device"), "{short}");
+        assert_eq!(shorten_keeping_end("short", 300), "short");
+    }
 
     #[test]
     fn backing_policies_read() {

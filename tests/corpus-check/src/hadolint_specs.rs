@@ -365,6 +365,47 @@ struct Reviews {
     case: Vec<Review>,
 }
 
+/// The failing cases set against the reviews: each failure is reviewed or a problem, and each review names a case
+/// that still fails, with a verdict and a reason, or it is a problem too (stale reviews would hide a regression).
+struct Judged {
+    lines: Vec<String>,
+    problems: Vec<String>,
+    right_stowage: usize,
+}
+
+impl Judged {
+    fn of(failures: &[(String, &str, String)], reviews: &[Review], reviews_path: &str) -> Judged {
+        let mut judged = Judged { lines: Vec::new(), problems: Vec::new(), right_stowage: 0 };
+        let mut used = BTreeSet::new();
+        for (at, kind, shown) in failures {
+            match reviews.iter().position(|r| r.at == *at && r.call == *kind) {
+                Some(i) => {
+                    let r = &reviews[i];
+                    judged.lines.push(format!("reviewed: {shown}; {} is right: {}", r.right, r.why));
+                    judged.right_stowage += usize::from(r.right == "stowage");
+                    used.insert(i);
+                }
+                None => {
+                    judged.lines.push(format!("fails: {shown}"));
+                    judged.problems.push(format!("{at} {kind} fails and is not reviewed in {reviews_path}"));
+                }
+            }
+        }
+        for (i, r) in reviews.iter().enumerate() {
+            if !used.contains(&i) {
+                judged.problems.push(format!("stale review in {reviews_path}: {} {} no longer fails", r.at, r.call));
+            }
+            if !matches!(r.right.as_str(), "stowage" | "hadolint") || r.why.trim().is_empty() {
+                judged.problems.push(format!(
+                    "review of {} {}: `right` must be stowage or hadolint, and `why` must say why",
+                    r.at, r.call
+                ));
+            }
+        }
+        judged
+    }
+}
+
 pub fn run(dir: &Path) -> Result<Problems> {
     let reviews_path = crate::crate_dir().join("hadolint-specs-disputes.toml");
     let reviews: Reviews = std::fs::read_to_string(&reviews_path)
@@ -443,34 +484,11 @@ pub fn run(dir: &Path) -> Result<Problems> {
     for at in &unread {
         println!("not read: {at}");
     }
-    let mut problems = Vec::new();
-    let mut used = BTreeSet::new();
-    let mut right_stowage = 0;
-    for (at, kind, shown) in &failures {
-        match reviews.case.iter().position(|r| r.at == *at && r.call == *kind) {
-            Some(i) => {
-                let r = &reviews.case[i];
-                println!("reviewed: {shown}; {} is right: {}", r.right, r.why);
-                right_stowage += usize::from(r.right == "stowage");
-                used.insert(i);
-            }
-            None => {
-                println!("fails: {shown}");
-                problems.push(format!("{at} {kind} fails and is not reviewed in {}", reviews_path.display()));
-            }
-        }
+    let reviewed_by = Judged::of(&failures, &reviews.case, &reviews_path.display().to_string());
+    for line in &reviewed_by.lines {
+        println!("{line}");
     }
-    for (i, r) in reviews.case.iter().enumerate() {
-        if !used.contains(&i) {
-            problems.push(format!("stale review in {}: {} {} no longer fails", reviews_path.display(), r.at, r.call));
-        }
-        if !matches!(r.right.as_str(), "stowage" | "hadolint") || r.why.trim().is_empty() {
-            problems.push(format!(
-                "review of {} {}: `right` must be stowage or hadolint, and `why` must say why",
-                r.at, r.call
-            ));
-        }
-    }
+    let (mut problems, right_stowage) = (reviewed_by.problems, reviewed_by.right_stowage);
     let reviewed = (total[0] + total[2] + right_stowage) as f64 / (total[1] + total[3]).max(1) as f64 * 100.0;
     println!("reviewed (a case where stowage is right counts as passed): {reviewed:.1}%");
     if share < 95.0 {
@@ -486,6 +504,40 @@ pub fn run(dir: &Path) -> Result<Problems> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failures_need_a_current_review() {
+        let review = |at: &str, call: &str, right: &str, why: &str| Review {
+            at: at.into(),
+            call: call.into(),
+            right: right.into(),
+            why: why.into(),
+        };
+        let failures = vec![
+            ("DL3008Spec.hs:10".to_string(), "ruleCatches", "DL3008Spec.hs:10 DL3008 ruleCatches: \"..\"".to_string()),
+            ("DL3009Spec.hs:20".to_string(), "ruleCatchesNot", "DL3009Spec.hs:20 ...".to_string()),
+        ];
+        let reviews = vec![
+            review("DL3008Spec.hs:10", "ruleCatches", "stowage", "the package is pinned by the base image"),
+            review("DL3010Spec.hs:5", "ruleCatches", "hadolint", "fixed since"),
+            review("DL3009Spec.hs:20", "ruleCatches", "nobody", " "),
+        ];
+        let judged = Judged::of(&failures, &reviews, "disputes.toml");
+        assert_eq!(judged.right_stowage, 1);
+        assert_eq!(
+            judged.problems,
+            [
+                "DL3009Spec.hs:20 ruleCatchesNot fails and is not reviewed in disputes.toml",
+                "stale review in disputes.toml: DL3010Spec.hs:5 ruleCatches no longer fails",
+                "stale review in disputes.toml: DL3009Spec.hs:20 ruleCatches no longer fails",
+                "review of DL3009Spec.hs:20 ruleCatches: `right` must be stowage or hadolint, and `why` must say why",
+            ]
+        );
+        assert!(judged.lines[0].starts_with("reviewed: DL3008Spec.hs:10"), "{:?}", judged.lines);
+        assert!(judged.lines[1].starts_with("fails: DL3009Spec.hs:20"), "{:?}", judged.lines);
+        let clean = Judged::of(&failures[..1], &reviews[..1], "disputes.toml");
+        assert!(clean.problems.is_empty(), "{:?}", clean.problems);
+    }
 
     /// Written in the specs' own shapes (not copied from them): a literal, a `let` list under `Text.unlines`, a
     /// concatenation, an `onBuild` call, a special `?config` that ends with its `it`.
