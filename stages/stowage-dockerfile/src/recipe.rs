@@ -5,7 +5,7 @@
 //! | Go | `golang` on `$BUILDPLATFORM`, `GOOS`/`GOARCH` from `TARGETOS`/`TARGETARCH`, `CGO_ENABLED=0`, `-trimpath` | distroless `static` | distroless `cc` (native dependencies need libc) | `go-nethttp` |
 //! | Rust | `rust` slim on `$BUILDPLATFORM`, `--target` from `TARGETARCH` with a cross linker | distroless `cc`, `tini` (for the target's architecture) as PID 1 for web and worker services | Debian slim with the libraries (native dependencies that link one, such as `pq-sys`; the build then runs on the target's platform) | `rust-axum` |
 //! | Python | slim, a virtual environment in `/opt/venv` built alone | the same slim image, the venv copied | uv when `uv.lock`, poetry when `poetry.lock`, else pip | `python-flask`; `python-fastapi-uv` |
-//! | Node | `npm ci` (pnpm, yarn from their lockfile), `npm install` without a lockfile | slim with `tini` as PID 1, production dependencies only | a build stage when the app has a build step | `node-express`; `node-vite-spa` |
+//! | Node | `npm ci` (pnpm, yarn from their lockfile), `npm install` without a lockfile | slim with `tini` as PID 1, production dependencies only | a build stage when the app has a build step; Next.js `output: 'standalone'`: only the traced server and its static assets | `node-express`; `node-vite-spa`; `node-nextjs-standalone` |
 //! | Java | Maven or Gradle image, Spring Boot layers extracted (`jarmode=tools`) | Temurin JRE | no build tool: `javac` and `jar` in the JDK image, a runtime of the modules `jdeps` finds made with `jlink`, on distroless `java-base` | `java-spring-maven`; `java-gradle-multi`; `java-plain-jdk` |
 //! | .NET | SDK on `$BUILDPLATFORM`, `dotnet publish -a $TARGETARCH` | ASP.NET chiseled (no shell) | - | `dotnet-aspnet` |
 //! | PHP | composer image (`--no-dev`) | official Apache image listening on 8080, unknown paths to the front controller, its run files under /tmp | - | `php-slim`; `php-plain` |
@@ -144,7 +144,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "extra",
         "all",
-        "language specifics: `binary`, `package`, `cargo_args`, `output`, `project`, `jar`, `jar_glob`, `docroot`, `extensions`, `python_env`",
+        "language specifics: `binary`, `package`, `cargo_args`, `output`, `project`, `jar`, `jar_glob`, `docroot`, `extensions`, `python_env`, `next_standalone`",
     ),
     ("ignore", "dockerignore", "patterns (value) with the reason (comment)"),
     ("build_note", "all", "how to build this image: the command, the CA secret, REGISTRY, --platform"),
@@ -422,7 +422,7 @@ fn plan_image(
     let (mut install, mut install_dev, cache);
     let build = main.build_command.as_ref().map(|b| b.value.clone());
     let mut command = main.start_command.as_ref().map(|c| exec_form(&c.value)).unwrap_or_default();
-    let command_comment = main
+    let mut command_comment = main
         .start_command
         .as_ref()
         .map_or("no start command detected".into(), |c| format!("start command: {}", evidence(c)));
@@ -582,6 +582,29 @@ fn plan_image(
                 };
                 if main.framework.as_ref().is_some_and(|f| f.value == "Next.js") {
                     dev_command = vec!["node_modules/.bin/next".into(), "dev".into()];
+                    // `output: 'standalone'` traces the files the server needs into .next/standalone, with a
+                    // server.js of its own: the runtime image takes that folder and the static assets the server
+                    // serves from beside it, not node_modules. In a monorepo the folder mirrors the workspace's
+                    // layout, so only an app at its context's root takes this path.
+                    let standalone = main.build.output_dir.as_ref().filter(|o| o.value.ends_with(".next/standalone"));
+                    if let Some(out) = standalone.filter(|_| build.is_some() && root == ".") {
+                        extra.insert("next_standalone".into(), "true".into());
+                        command = vec!["node".into(), "server.js".into()];
+                        command_comment =
+                            format!("start command: the server `next build` writes for {}", evidence(out));
+                        env.push(Item {
+                            value: "HOSTNAME=0.0.0.0".into(),
+                            comment: "the standalone server listens on $HOSTNAME, which a container sets to its own \
+                                      name: every interface instead"
+                                .into(),
+                        });
+                        if let Some(port) = &port {
+                            env.push(Item {
+                                value: format!("PORT={port}"),
+                                comment: "the standalone server listens on $PORT".into(),
+                            });
+                        }
+                    }
                 }
                 debug_port = Some(9229);
                 if let Some((port, path, why)) = &probe {
@@ -1006,7 +1029,7 @@ fn plan_image(
     }
     let (version, version_comment) = match &main.build.version {
         Some(v) => (v.value.clone(), format!("the version the app declares ({})", evidence(v))),
-        None => ("0.0.0".to_string(), "the app declares no version".to_string()),
+        None => ("0.0.0".to_string(), "0.0.0, since the app declares no version".to_string()),
     };
     let dev_role = match lang {
         "java" => extra.get("tool").cloned().unwrap_or("maven".into()),

@@ -273,6 +273,45 @@ fn builds_run_on_the_right_platform() {
     }
 }
 
+/// Next.js `output: 'standalone'`: an app at its build context's root ships the traced server; a workspace member,
+/// whose standalone folder mirrors the workspace's layout, keeps the whole build with production dependencies.
+#[test]
+fn next_standalone_only_at_the_context_root() {
+    let config = "module.exports = { output: 'standalone' };\n";
+    let package = r#"{"name":"web","scripts":{"build":"next build","start":"next start"},"dependencies":{"next":"14.2.5","react":"18.3.1","react-dom":"18.3.1"}}"#;
+    let alone = synthetic_app(
+        "next-alone",
+        &[("package.json", package), ("next.config.js", config), ("pages/index.js", "export default () => null;\n")],
+    );
+    let files = run(&alone).unwrap();
+    let dockerfile = &files.iter().find(|f| f.0 == "Dockerfile").unwrap().1;
+    for needle in [
+        "COPY --from=build /app/.next/standalone ./",
+        "COPY --from=build /app/.next/static ./.next/static",
+        "ENV HOSTNAME=0.0.0.0",
+        "CMD [\"node\", \"server.js\"]",
+        "next.config.js:1",
+    ] {
+        assert!(dockerfile.contains(needle), "lacks `{needle}`\n{dockerfile}");
+    }
+    assert!(!dockerfile.contains("npm prune"), "the standalone output needs no pruning\n{dockerfile}");
+
+    let member = synthetic_app(
+        "next-member",
+        &[
+            ("package.json", r#"{"name":"mono","private":true,"workspaces":["web"]}"#),
+            ("web/package.json", package),
+            ("web/next.config.js", config),
+            ("web/pages/index.js", "export default () => null;\n"),
+        ],
+    );
+    run(&member).unwrap();
+    let dockerfile = std::fs::read_to_string(member.with_extension("out").join("web/Dockerfile")).unwrap();
+    assert!(!dockerfile.contains(".next/standalone"), "a member keeps the whole build\n{dockerfile}");
+    assert!(dockerfile.contains("COPY --from=build /app ./"), "{dockerfile}");
+    assert!(dockerfile.contains("npm prune --omit=dev"), "{dockerfile}");
+}
+
 /// What each decision-table row's fixture must show in its generated production Dockerfile: the row's choice, read in
 /// the committed output (drift-checked against the stage), so a row cannot name a fixture that does not exercise it.
 const ROW_FIXTURES: &[(&str, &str, &[&str])] = &[
@@ -282,6 +321,11 @@ const ROW_FIXTURES: &[(&str, &str, &[&str])] = &[
     ("Python", "python-fastapi-uv", &["/opt/venv", "uv sync"]),
     ("Node", "node-express", &["tini", "--omit=dev"]),
     ("Node", "node-vite-spa", &["AS build", "npm run build"]),
+    (
+        "Node",
+        "node-nextjs-standalone",
+        &["COPY --from=build /app/.next/standalone ./", "HOSTNAME=0.0.0.0", "\"server.js\""],
+    ),
     ("Java", "java-spring-maven", &["maven:", "jarmode=tools", "-jre-"]),
     ("Java", "java-gradle-multi", &["gradle:", "jarmode=tools", "-jre-"]),
     ("Java", "java-plain-jdk", &["javac", "jdeps --print-module-deps", "jlink", "distroless/java-base"]),
