@@ -518,3 +518,77 @@ fn compose_worker_commands_are_processes() {
         assert!(command.contains("worker") || command.contains("consumer"), "{name}: {command}");
     }
 }
+
+/// The object the server imports is a module attribute: made at module level (`app = FastAPI()`), or by a factory
+/// whose result is assigned at module level (`app = create_app()`), or else the factory itself, called by the server
+/// (`uvicorn --factory`, gunicorn's `module:create_app()`). An `app` local to a factory is no attribute: naming it
+/// fails at start-up (found on fastapi-celery-project).
+#[test]
+fn start_commands_name_a_module_attribute() {
+    let cases: &[(&str, &[(&str, &str)], &str)] = &[
+        (
+            "fastapi-factory-assigned",
+            &[
+                ("requirements.txt", "fastapi==0.115.0\nuvicorn==0.30.0\n"),
+                (
+                    "project/__init__.py",
+                    "from fastapi import FastAPI\n\n\ndef create_app() -> FastAPI:\n    app = FastAPI()\n    return app\n",
+                ),
+                ("project/asgi.py", "from project import create_app\n\napp = create_app()\n"),
+                ("tests/conftest.py", "from project import create_app\n\napp = create_app()\n"),
+            ],
+            "uvicorn project.asgi:app --host 0.0.0.0",
+        ),
+        (
+            "fastapi-factory-only",
+            &[
+                ("requirements.txt", "fastapi==0.115.0\nuvicorn==0.30.0\n"),
+                (
+                    "service/__init__.py",
+                    "import fastapi\n\n\ndef build():\n    api = fastapi.FastAPI()\n    return api\n",
+                ),
+            ],
+            "uvicorn --factory service:build --host 0.0.0.0",
+        ),
+        (
+            "fastapi-module-level-other-name",
+            &[
+                ("requirements.txt", "fastapi==0.115.0\nuvicorn==0.30.0\n"),
+                ("src/api/main.py", "from fastapi import FastAPI\n\napi: FastAPI = FastAPI(title=\"x\")\n"),
+            ],
+            "uvicorn api.main:api --host 0.0.0.0",
+        ),
+        (
+            "flask-gunicorn-factory",
+            &[
+                ("requirements.txt", "flask==3.0.0\ngunicorn==22.0.0\n"),
+                (
+                    "shop/__init__.py",
+                    "from flask import Flask\n\n\ndef create_app():\n    app = Flask(__name__)\n    return app\n",
+                ),
+            ],
+            "gunicorn shop:create_app() --bind 0.0.0.0:8000",
+        ),
+        (
+            "flask-gunicorn-module-level",
+            &[
+                ("requirements.txt", "flask==3.0.0\ngunicorn==22.0.0\n"),
+                ("wsgi.py", "from shop import make\n\napplication = make()\n"),
+                (
+                    "shop/__init__.py",
+                    "from flask import Flask\n\n\ndef make():\n    app = Flask(__name__)\n    return app\n",
+                ),
+            ],
+            "gunicorn wsgi:application --bind 0.0.0.0:8000",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (name, files, expected) in cases {
+        let model = support::analyze_app(&support::app(name, files));
+        let start = model.services.first().and_then(|s| s.start_command.as_ref()).map(|c| c.value.clone());
+        if start.as_deref() != Some(*expected) {
+            failures.push(format!("{name}: start {start:?}, expected {expected:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

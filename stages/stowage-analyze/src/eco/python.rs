@@ -180,8 +180,14 @@ fn project(
     };
     let module_of = |path: &str| {
         let rel = path.strip_prefix(&format!("{dir}/")).unwrap_or(path);
-        rel.trim_end_matches(".py").trim_start_matches("src/").replace('/', ".")
+        // A package's `__init__.py` is imported as the package.
+        let rel = rel.trim_end_matches(".py").trim_end_matches("/__init__");
+        rel.trim_start_matches("src/").replace('/', ".")
     };
+    let app_sources: Vec<&String> = py_sources
+        .iter()
+        .filter(|p| !p.split('/').any(|seg| matches!(seg, "scripts" | "tools" | "bin" | "docs" | "tests")))
+        .collect();
 
     let manage = join(dir, "manage.py");
     let is_django = has("django").is_some() || tree.exists(&manage);
@@ -266,25 +272,30 @@ fn project(
                     _ => None,
                 }
             }
-            "FastAPI" => find_in_sources("FastAPI(").map(|(p, n)| {
-                let module = module_of(&p);
-                let cmd = if find_in_sources("uvicorn.run(").is_some_and(|(q, _)| q == p) {
-                    format!("python {}", p.strip_prefix(&format!("{dir}/")).unwrap_or(&p))
+            "FastAPI" => app_object(tree, &app_sources, "FastAPI(").map(|o| {
+                let module = module_of(&o.path);
+                let cmd = if find_in_sources("uvicorn.run(").is_some_and(|(q, _)| q == o.path) {
+                    format!("python {}", o.path.strip_prefix(&format!("{dir}/")).unwrap_or(&o.path))
+                } else if o.factory {
+                    format!("uvicorn --factory {module}:{} --host 0.0.0.0", o.name)
                 } else {
-                    format!("uvicorn {module}:app --host 0.0.0.0")
+                    format!("uvicorn {module}:{} --host 0.0.0.0", o.name)
                 };
-                (cmd, p, Some(n))
+                (cmd, o.path, Some(o.line))
             }),
-            _ => find_in_sources("Flask(").map(|(p, n)| {
-                let module = module_of(&p);
+            _ => app_object(tree, &app_sources, "Flask(").map(|o| {
+                let module = module_of(&o.path);
                 let cmd = if gunicorn.is_some() {
-                    format!("gunicorn {module}:app --bind 0.0.0.0:8000")
-                } else if find_in_sources(".run(").is_some_and(|(q, _)| q == p) {
-                    format!("python {}", p.strip_prefix(&format!("{dir}/")).unwrap_or(&p))
+                    // gunicorn calls a factory named with its call: `module:create_app()`.
+                    let call = if o.factory { "()" } else { "" };
+                    format!("gunicorn {module}:{}{call} --bind 0.0.0.0:8000", o.name)
+                } else if find_in_sources(".run(").is_some_and(|(q, _)| q == o.path) {
+                    format!("python {}", o.path.strip_prefix(&format!("{dir}/")).unwrap_or(&o.path))
                 } else {
+                    // The Flask CLI finds `app`, `application` or a `create_app` factory in the module itself.
                     format!("flask --app {module} run --host 0.0.0.0")
                 };
-                (cmd, p, Some(n))
+                (cmd, o.path, Some(o.line))
             }),
         };
         if let Some((cmd, file, line)) = start {
@@ -343,4 +354,71 @@ fn project(
         .sources
         .retain(|p| !matches!(file_name(p), "pyproject.toml" | "tox.ini" | "setup.cfg" | ".pre-commit-config.yaml"));
     Found::Service(Box::new(draft))
+}
+
+/// The application object a server imports (`module:name`), found where it is made.
+struct AppObject {
+    path: String,
+    line: u32,
+    name: String,
+    /// `name` is a function that returns the application: the server calls it.
+    factory: bool,
+}
+
+/// Where the app's `ctor` (`FastAPI(`, `Flask(`) object lives at module level, which is what `uvicorn module:name`
+/// and `gunicorn module:name` import: an assignment at column 0 (`app = FastAPI(...)`); else, when it is made inside
+/// an application factory (`def create_app(): app = FastAPI(...)`), a module-level `name = create_app()`; else the
+/// factory itself. A variable inside a function is no attribute of its module: naming it fails at start-up.
+/// Files named asgi.py, wsgi.py, main.py or app.py are preferred, as the servers' conventional entry points.
+fn app_object(tree: &Tree, sources: &[&String], ctor: &str) -> Option<AppObject> {
+    let rank = |p: &&String| match file_name(p) {
+        "asgi.py" | "wsgi.py" => 0,
+        "main.py" | "app.py" => 1,
+        _ => 2,
+    };
+    let mut ordered: Vec<&String> = sources.to_vec();
+    ordered.sort_by_key(|p| (rank(p), p.matches('/').count()));
+    // `name = call(` at column 0, with `call` ending in `ctor`'s name (`FastAPI(`, `fastapi.FastAPI(`).
+    let assigned = |line: &str, call: &str| -> Option<String> {
+        if line.starts_with(char::is_whitespace) {
+            return None;
+        }
+        let (name, value) = line.split_once('=')?;
+        let name = name.split(':').next()?.trim();
+        let value = value.trim_start();
+        let ok = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let called = value.strip_prefix(call).is_some()
+            || value.split_once('(').is_some_and(|(f, _)| f.rsplit('.').next() == Some(&call[..call.len() - 1]));
+        (ok && called && !value.starts_with('=')).then(|| name.to_string())
+    };
+    let find = |call: &str| {
+        ordered.iter().find_map(|p| {
+            let text = tree.text(p)?;
+            code_lines(text).find_map(|(n, l)| assigned(l, call).map(|name| ((*p).clone(), n, name)))
+        })
+    };
+    if let Some((path, line, name)) = find(ctor) {
+        return Some(AppObject { path, line, name, factory: false });
+    }
+    // The function whose body makes the object: the last `def` at column 0 above the line that calls `ctor`.
+    let (file, factory) = ordered.iter().find_map(|p| {
+        let text = tree.text(p)?;
+        let mut current = None;
+        for (_, l) in code_lines(text) {
+            if let Some(rest) = l.strip_prefix("def ").or_else(|| l.strip_prefix("async def ")) {
+                current = rest.split('(').next().map(|f| f.trim().to_string());
+            } else if !l.trim().is_empty() && !l.starts_with(char::is_whitespace) {
+                current = None;
+            }
+            if l.starts_with(char::is_whitespace) && l.contains(ctor) {
+                return current.clone().map(|f| ((*p).clone(), f));
+            }
+        }
+        None
+    })?;
+    if let Some((path, line, name)) = find(&format!("{factory}(")) {
+        return Some(AppObject { path, line, name, factory: false });
+    }
+    let line = tree.text(&file).and_then(|t| code_lines(t).find(|(_, l)| l.contains(&format!("def {factory}("))))?.0;
+    Some(AppObject { path: file, line, name: factory, factory: true })
 }
