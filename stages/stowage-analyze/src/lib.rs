@@ -325,11 +325,15 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Model, AnalyzeError> {
              service with a `root` in [stages.analyze.services.NAME]",
             root.display()
         );
+        // One project per line: the error's first line (what is wrong, what to do) must survive a runner or a CI
+        // log that keeps only the start of long lines, however many projects a repository holds.
         if !skipped.is_empty() {
-            let reasons: Vec<String> = skipped.iter().take(5).map(|s| format!("{} ({})", s.path, s.reason)).collect();
-            message.push_str(&format!("; found only: {}", reasons.join("; ")));
+            message.push_str("\n  found only:");
+            for s in skipped.iter().take(5) {
+                message.push_str(&format!("\n  - {} ({})", s.path, s.reason));
+            }
             if skipped.len() > 5 {
-                message.push_str(&format!(" and {} more non-deployable project(s)", skipped.len() - 5));
+                message.push_str(&format!("\n  - and {} more non-deployable project(s)", skipped.len() - 5));
             }
         }
         return Err(AnalyzeError::NothingFound(message));

@@ -103,6 +103,31 @@ fn exits_2_on_an_empty_app() {
     assert!(!outcome.out.join("docs/containerization.md").exists());
 }
 
+/// A repository of libraries only (a framework's own repository): the error's first line says what is wrong and what
+/// to do, and each project it found comes on a line of its own, five at most, so that no log keeping the start of
+/// long lines loses the advice.
+#[test]
+fn a_repository_of_libraries_lists_them_one_per_line() {
+    let mut files = vec![("Cargo.toml".to_string(), "[workspace]\nmembers = [\"crates/*\"]\n".to_string())];
+    for n in 0..7 {
+        files.push((
+            format!("crates/lib{n}/Cargo.toml"),
+            format!("[package]\nname = \"lib{n}\"\nversion = \"0.1.0\"\n"),
+        ));
+        files.push((format!("crates/lib{n}/src/lib.rs"), "pub fn f() {}\n".to_string()));
+    }
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let app = support::app("stage-libraries", &files);
+    let outcome = run_stage("libraries", &context(&app, None, &[]));
+    assert_eq!(outcome.code, Some(2), "{}", outcome.stderr);
+    let first = outcome.stderr.lines().find(|l| l.contains("nothing deployable")).unwrap_or_default();
+    assert!(first.contains("point --app at the app's folder") && first.len() < 400, "{}", outcome.stderr);
+    let listed: Vec<&str> = outcome.stderr.lines().filter(|l| l.trim_start().starts_with("- ")).collect();
+    assert_eq!(listed.len(), 6, "{}", outcome.stderr);
+    assert!(listed[0].contains("Cargo workspace root"), "{}", outcome.stderr);
+    assert!(listed[5].contains("and 3 more non-deployable project(s)"), "{}", outcome.stderr);
+}
+
 #[test]
 fn exits_2_on_an_unknown_option() {
     let app = support::repo_root().join("tests/fixtures/apps/node-express");
