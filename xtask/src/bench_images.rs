@@ -431,11 +431,14 @@ pub fn apps_section(root: &Path, apps_dir: &Path) -> Result<String> {
          {engine}. Each real app of tests/apps-expected/apps.tsv fetched into the folder is copied without its own \
          container files and containerized with the verify gate on the stand-in base images, as the fixtures are: \
          every generated image built, run hardened and probed until healthy. These figures stand apart from the \
-         fixtures' above, and they are not blind: three generator fixes came from the first runs on these apps (a \
+         fixtures' above, and they are not blind: four generator fixes came from the first runs on these apps (a \
          shell start command now execs its last command, found on microblog's Procfile; Rust native dependencies \
          now install their system libraries, found on the diesel app; compose passes a variable the caller did \
-         not set as unset rather than empty, found on fastapi-celery-project). They have no naive or docker init \
-         baseline, so no ratio. A service run with its backing services under compose says so in its probe.\n"
+         not set as unset rather than empty, and a Python start command names the app a factory returns, both \
+         found on fastapi-celery-project). They have no naive or docker init baseline, so no ratio. A service run \
+         with its backing services under compose says so in its probe. An app whose build needs a registry these \
+         machines cannot reach (the Go module proxy, Maven Central, Packagist) or a base image no stand-in is made \
+         for fails at that step, and its row shows the step.\n"
     );
     let _ = writeln!(s, "Services healthy under full hardening: {healthy_services} of {services}.\n");
     let _ = writeln!(s, "| App | Image | Built | Service | Probe | Outcome |");

@@ -525,7 +525,9 @@ fn compose_worker_commands_are_processes() {
 /// fails at start-up (found on fastapi-celery-project).
 #[test]
 fn start_commands_name_a_module_attribute() {
-    let cases: &[(&str, &[(&str, &str)], &str)] = &[
+    // (app, its files, the start command analyze must give)
+    type StartCase<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[StartCase] = &[
         (
             "fastapi-factory-assigned",
             &[
