@@ -68,15 +68,7 @@ pub fn run(home: &Home, args: &CleanArgs) -> Result<i32> {
 fn clean_engine(app: &str) {
     let Ok(engine) = crate::standins::engine(None) else { return };
     let app = stowage_kit::image_component(app);
-    let run = |args: &[&str]| -> Vec<String> {
-        std::process::Command::new(&engine)
-            .args(args)
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).split_whitespace().map(str::to_string).collect())
-            .unwrap_or_default()
-    };
+    let run = |args: &[&str]| crate::standins::engine_words(&engine, args);
     let label = format!("label=io.stowage.verify.app={app}");
     let mut removed = Vec::new();
     for (kind, list, remove) in [

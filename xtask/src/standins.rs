@@ -196,6 +196,18 @@ fn machine_mirror() -> String {
 }
 
 /// The engine program: the one named, else podman or docker, whichever answers.
+/// What `engine args...` prints, split on whitespace (IDs, names): nothing when it does not run or fails, for the
+/// listings and removals whose failure leaves nothing to act on.
+pub fn engine_words(engine: &str, args: &[&str]) -> Vec<String> {
+    Command::new(engine)
+        .args(args)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
 pub fn engine(named: Option<&str>) -> Result<String> {
     let candidates: Vec<&str> = named.map_or(vec!["podman", "docker"], |n| vec![n]);
     for program in &candidates {

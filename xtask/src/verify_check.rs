@@ -85,7 +85,8 @@ pub fn run(home: &Home, args: &VerifyCheckArgs) -> Result<i32> {
     let scratch = root.join("target/verify-check");
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).map_err(|e| Failure::crash(format!("{}: {e}", scratch.display())))?;
-    let engine = args.engine.clone().unwrap_or_else(|| "podman".into());
+    // The engine the gate picks (`--engine`, else the first that answers); the gate itself says when there is none.
+    let engine = crate::standins::engine(args.engine.as_deref()).unwrap_or_else(|_| "podman".into());
     let storage = Storage::find(&engine);
     if let Some(storage) = &storage {
         eprintln!("verify-check: {}", storage.describe(&engine));
@@ -185,15 +186,7 @@ fn parse_df_available_kib(text: &str) -> Option<u64> {
 /// intermediate image (`images -a`) takes seconds per call on an engine with hundreds of them; these two lists take
 /// a fraction of one.
 fn image_ids(engine: &str) -> std::collections::BTreeSet<String> {
-    let list = |args: &[&str]| -> Vec<String> {
-        std::process::Command::new(engine)
-            .args(args)
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).split_whitespace().map(str::to_string).collect())
-            .unwrap_or_default()
-    };
+    let list = |args: &[&str]| crate::standins::engine_words(engine, args);
     let mut ids: std::collections::BTreeSet<String> = list(&["images", "-q", "--no-trunc"]).into_iter().collect();
     ids.extend(list(&["images", "-a", "-q", "--no-trunc", "--filter", "dangling=true"]));
     ids
@@ -209,9 +202,9 @@ fn remove_new_images(engine: &str, before: &std::collections::BTreeSet<String>) 
         if new.is_empty() {
             return;
         }
-        let mut args = vec!["rmi".to_string(), "-f".to_string()];
-        args.extend(new.iter().cloned());
-        let _ = std::process::Command::new(engine).args(&args).output();
+        let mut args = vec!["rmi", "-f"];
+        args.extend(new.iter().map(String::as_str));
+        crate::standins::engine_words(engine, &args);
     }
 }
 

@@ -561,6 +561,17 @@ fn start_commands_name_a_module_attribute() {
             "uvicorn api.main:api --host 0.0.0.0",
         ),
         (
+            "fastapi-module-level-conditional",
+            &[
+                ("requirements.txt", "fastapi==0.115.0\nuvicorn==0.30.0\n"),
+                (
+                    "main.py",
+                    "import os\nfrom fastapi import FastAPI\n\nif os.environ.get(\"DEBUG\"):\n    server = FastAPI(debug=True)\nelse:\n    server = FastAPI()\n",
+                ),
+            ],
+            "uvicorn main:server --host 0.0.0.0",
+        ),
+        (
             "flask-gunicorn-factory",
             &[
                 ("requirements.txt", "flask==3.0.0\ngunicorn==22.0.0\n"),

@@ -366,10 +366,11 @@ struct AppObject {
 }
 
 /// Where the app's `ctor` (`FastAPI(`, `Flask(`) object lives at module level, which is what `uvicorn module:name`
-/// and `gunicorn module:name` import: an assignment at column 0 (`app = FastAPI(...)`); else, when it is made inside
-/// an application factory (`def create_app(): app = FastAPI(...)`), a module-level `name = create_app()`; else the
-/// factory itself. A variable inside a function is no attribute of its module: naming it fails at start-up.
-/// Files named asgi.py, wsgi.py, main.py or app.py are preferred, as the servers' conventional entry points.
+/// and `gunicorn module:name` import: an assignment at column 0 (`app = FastAPI(...)`) or under a module-level `if`
+/// or `try`; else, when it is made inside an application factory (`def create_app(): app = FastAPI(...)`), a
+/// module-level `name = create_app()`; else the factory itself. A variable inside a function is no attribute of its
+/// module: naming it fails at start-up. Files named asgi.py, wsgi.py, main.py or app.py are preferred, as the
+/// servers' conventional entry points.
 fn app_object(tree: &Tree, sources: &[&String], ctor: &str) -> Option<AppObject> {
     let rank = |p: &&String| match file_name(p) {
         "asgi.py" | "wsgi.py" => 0,
@@ -400,22 +401,35 @@ fn app_object(tree: &Tree, sources: &[&String], ctor: &str) -> Option<AppObject>
     if let Some((path, line, name)) = find(ctor) {
         return Some(AppObject { path, line, name, factory: false });
     }
-    // The function whose body makes the object: the last `def` at column 0 above the line that calls `ctor`.
-    let (file, factory) = ordered.iter().find_map(|p| {
+    // Where `ctor` is called indented: inside the last `def` at column 0 above it (a factory), or under a
+    // module-level `if` or `try`, where what it is assigned to is still a module attribute.
+    let indented = ordered.iter().find_map(|p| {
         let text = tree.text(p)?;
-        let mut current = None;
-        for (_, l) in code_lines(text) {
+        let mut current: Option<String> = None;
+        for (n, l) in code_lines(text) {
             if let Some(rest) = l.strip_prefix("def ").or_else(|| l.strip_prefix("async def ")) {
                 current = rest.split('(').next().map(|f| f.trim().to_string());
             } else if !l.trim().is_empty() && !l.starts_with(char::is_whitespace) {
                 current = None;
             }
             if l.starts_with(char::is_whitespace) && l.contains(ctor) {
-                return current.clone().map(|f| ((*p).clone(), f));
+                return Some(match current {
+                    Some(factory) => Err(((*p).clone(), factory)),
+                    None => Ok(AppObject {
+                        path: (*p).clone(),
+                        line: n,
+                        name: assigned(l.trim_start(), ctor)?,
+                        factory: false,
+                    }),
+                });
             }
         }
         None
     })?;
+    let (file, factory) = match indented {
+        Ok(attribute) => return Some(attribute),
+        Err(found) => found,
+    };
     if let Some((path, line, name)) = find(&format!("{factory}(")) {
         return Some(AppObject { path, line, name, factory: false });
     }
