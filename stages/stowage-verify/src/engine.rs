@@ -107,7 +107,9 @@ impl Engine {
     }
 
     /// Runs one engine command and hands its stdout, as a stream, to `read` (an image archive from `save` is too
-    /// large to hold); the command is killed if `read` returns before the end.
+    /// large to hold). When `read` is done, the rest of the stream is read and dropped: a tar reader stops at the
+    /// archive's end marker, before the padding the engine still writes, and closing the pipe then would kill the
+    /// engine with SIGPIPE (a `save` that "failed" with no exit code). When `read` fails, the command is killed.
     pub fn read_stdout<T>(
         &self,
         args: &[&str],
@@ -116,6 +118,9 @@ impl Engine {
         let mut child = self.spawn(args, Stdio::null())?;
         let mut stdout = child.stdout.take().expect("piped");
         let result = read(&mut stdout);
+        if result.is_ok() {
+            let _ = std::io::copy(&mut stdout, &mut std::io::sink());
+        }
         drop(stdout);
         if result.is_err() {
             let _ = child.kill();
@@ -189,5 +194,20 @@ mod tests {
         assert_eq!(flavour_of("podman"), Flavour::Podman);
         assert_eq!(flavour_of("/usr/local/bin/docker"), Flavour::Docker);
         assert_eq!(flavour_of("/opt/docker-bin/podman"), Flavour::Podman);
+    }
+
+    /// A reader that stops early (a tar reader at the archive's end marker) must not kill the command that still
+    /// writes: 1 MB is more than a pipe holds, so without draining the writer dies of SIGPIPE and has no exit code.
+    #[test]
+    fn a_reader_that_stops_early_lets_the_command_finish() {
+        let engine = Engine { program: PathBuf::from("sh"), flavour: Flavour::Podman };
+        let (first, code) = engine
+            .read_stdout(&["-c", "head -c 1048576 /dev/zero"], |stream| {
+                let mut start = [0u8; 16];
+                stream.read_exact(&mut start).map(|_| start)
+            })
+            .unwrap();
+        assert_eq!(first, [0u8; 16]);
+        assert_eq!(code, Some(0));
     }
 }
